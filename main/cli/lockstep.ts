@@ -1,0 +1,287 @@
+// The `lockstep` command. Agents and hooks script against it: the output
+// shapes and exit codes are a stable contract (see README).
+import { readFileSync } from 'node:fs';
+import { InvalidInputError, NotFoundError } from '../engine/errors.ts';
+import { openStateStore, type StateStore } from '../engine/store.ts';
+import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
+import { HELP } from './help.ts';
+import { Output, table } from './output.ts';
+import { followLog, printLog } from './log-command.ts';
+import { holdLock } from './lock-command.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  let out = new Output(argv.includes('--json'));
+  try {
+    const { positionals, flags: rawFlags } = parseArgs(argv);
+    const flags = new Flags(rawFlags);
+    out = new Output(flags.bool('json'));
+    const [command, sub, ...rest] = positionals;
+    if (flags.bool('help') || command === 'help' || command === undefined) {
+      process.stdout.write(`${HELP}\n`);
+      return command === undefined && !flags.bool('help') ? 2 : 0;
+    }
+    if (command === 'version' || flags.bool('version')) {
+      out.result({ version: packageVersion() }, () => packageVersion());
+      return 0;
+    }
+    const root = flags.string('root');
+    if (command === 'serve') {
+      const { serveCommand } = await import('../host/serve-command.ts');
+      return await serveCommand(root, flags);
+    }
+    if (command === 'simulate') {
+      const { simulateCommand } = await import('./simulate.ts');
+      return await simulateCommand(root, flags, out);
+    }
+    if (command === '__agent') {
+      const { runAgent } = await import('./simulate.ts');
+      return await runAgent(root, flags);
+    }
+    const store = openStateStore({ root });
+    try {
+      return await dispatch(store, out, flags, command, sub, rest);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    return out.error(err);
+  }
+}
+
+function usage(message: string): never {
+  throw new InvalidInputError(`${message} (see lockstep --help)`);
+}
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') usage(`missing ${what}`);
+  return value;
+}
+
+function noExtra(rest: string[]): void {
+  if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
+}
+
+async function dispatch(store: StateStore, out: Output, flags: Flags, command: string, sub: string | undefined, rest: string[]): Promise<number> {
+  switch (command) {
+    case 'init': {
+      if (sub !== undefined) noExtra([sub]);
+      flags.assertAllUsed();
+      const result = await store.init();
+      out.result(result, () => `initialized ${result.root}${result.migrated ? `\nmigrated ${result.migrated.sessions} sessions and ${result.migrated.tasks} tasks from ${result.migrated.from}` : ''}`);
+      return 0;
+    }
+    case 'task':
+      return taskCommand(store, out, flags, sub, rest);
+    case 'lock': {
+      if (sub !== 'acquire') usage(`unknown lock command ${JSON.stringify(sub ?? '')}; expected "lock acquire"`);
+      const id = need(rest[0], 'task id');
+      noExtra(rest.slice(1));
+      const mode = flags.string('mode') ?? 'write';
+      if (mode !== 'read' && mode !== 'write') usage('--mode must be read or write');
+      const hold = flags.int('hold');
+      const timeout = flags.int('timeout');
+      const owner = flags.string('owner');
+      flags.assertAllUsed();
+      return holdLock(store, out, id, mode, { hold, timeout, owner });
+    }
+    case 'locks': {
+      if (sub !== undefined) noExtra([sub]);
+      flags.assertAllUsed();
+      const locks = (await store.listLocks()).map(({ token: _t, start: _s, ...rest }) => rest);
+      out.result(locks, () => table(locks.map((l) => ({ ...l, waiters: l.waiters.length })), ['task_id', 'mode', 'owner', 'pid', 'host', 'alive', 'expires_at', 'waiters']));
+      return 0;
+    }
+    case 'contention': {
+      const windowMs = flags.int('window', { min: 1 });
+      flags.assertAllUsed();
+      const stats = await store.getContention({ windowMs });
+      out.result(stats, () => table(stats as unknown as Record<string, unknown>[], ['task_id', 'acquisitions', 'waited', 'timeouts', 'wait_p50_ms', 'wait_p95_ms']));
+      return 0;
+    }
+    case 'gc': {
+      flags.assertAllUsed();
+      const result = await store.collectGarbage();
+      out.result(result, () => `removed ${result.removed} stale lock file(s) and ${result.temp_files} left-over temp file(s)`);
+      return 0;
+    }
+    case 'session':
+      return sessionCommand(store, out, flags, sub, rest);
+    case 'checkpoint':
+      return checkpointCommand(store, out, flags, sub, rest);
+    case 'verify': {
+      flags.assertAllUsed();
+      const issues = await store.verifyAllStates();
+      out.result({ issues }, () => (issues.length ? table(issues as unknown as Record<string, unknown>[], ['kind', 'task_id', 'message', 'recoverable']) : 'no integrity issues'));
+      return 0;
+    }
+    case 'log': {
+      const task = flags.string('task');
+      const since = flags.string('since');
+      const limit = flags.int('limit', { min: 1 });
+      const follow = flags.bool('follow');
+      flags.assertAllUsed();
+      if (follow) return followLog(store, out, { task, since, limit });
+      await printLog(store, out, { task, since, limit });
+      return 0;
+    }
+    default:
+      return usage(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
+  switch (sub) {
+    case 'get': {
+      const id = need(rest[0], 'task id');
+      noExtra(rest.slice(1));
+      flags.assertAllUsed();
+      const state = await store.getTaskState(id);
+      if (!state) throw new NotFoundError(`task ${id} does not exist`);
+      out.result(state);
+      return 0;
+    }
+    case 'update': {
+      const id = need(rest[0], 'task id');
+      const payloadArg = need(rest[1], 'JSON object (or - for stdin)');
+      noExtra(rest.slice(2));
+      const expectedVersion = flags.int('expect-version');
+      const session = flags.string('session');
+      const owner = flags.string('owner');
+      const timeout = flags.int('timeout');
+      flags.assertAllUsed();
+      store.layout.taskDir(id); // validates the id before reading stdin
+      const text = payloadArg === '-' ? await readStdin(store.config.max_state_bytes) : payloadArg;
+      const updates = parseJsonObject(text, 'update payload');
+      out.result(await store.updateTaskState(id, updates, { expectedVersion, session, owner, timeout }));
+      return 0;
+    }
+    case 'history': {
+      const id = need(rest[0], 'task id');
+      noExtra(rest.slice(1));
+      flags.assertAllUsed();
+      const history = await store.getTaskHistory(id);
+      if (history.length === 0 && !(await store.getTaskState(id))) throw new NotFoundError(`task ${id} does not exist`);
+      out.result(history, () => table(history.map((h) => ({ ...h, owner: (h.updated_by as { owner?: string } | undefined)?.owner })), ['version', 'updated_at', 'owner', 'status']));
+      return 0;
+    }
+    case 'list': {
+      noExtra(rest);
+      flags.assertAllUsed();
+      const tasks = await store.listTasks();
+      out.result(tasks, () => table(tasks, ['task_id', 'version', 'status', 'updated_at', 'session_id']));
+      return 0;
+    }
+    case 'recover': {
+      const id = need(rest[0], 'task id');
+      noExtra(rest.slice(1));
+      const timeout = flags.int('timeout');
+      flags.assertAllUsed();
+      const result = await store.recoverTaskState(id, { timeout });
+      out.result(result, () => (result.recovered ? `recovered task ${id} at version ${result.state.version}` : `task ${id} is healthy at version ${result.state.version}`));
+      return 0;
+    }
+    case 'restore': {
+      const id = need(rest[0], 'task id');
+      const version = Number(need(rest[1], 'version'));
+      if (!Number.isInteger(version) || version < 1) usage('version must be a positive integer');
+      noExtra(rest.slice(2));
+      const owner = flags.string('owner');
+      const timeout = flags.int('timeout');
+      flags.assertAllUsed();
+      out.result(await store.restoreTaskVersion(id, version, { owner, timeout }));
+      return 0;
+    }
+    default:
+      return usage(`unknown task command ${JSON.stringify(sub ?? '')}`);
+  }
+}
+
+async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
+  switch (sub) {
+    case 'create': {
+      noExtra(rest);
+      const raw = flags.string('options');
+      flags.assertAllUsed();
+      const options = raw === undefined ? {} : parseJsonObject(raw, '--options');
+      out.result(await store.createSession(options as never));
+      return 0;
+    }
+    case 'update': {
+      const id = need(rest[0], 'session id');
+      const updates = parseJsonObject(need(rest[1], 'JSON object'), 'session update');
+      noExtra(rest.slice(2));
+      flags.assertAllUsed();
+      out.result(await store.updateSession(id, updates));
+      return 0;
+    }
+    case 'get': {
+      const id = need(rest[0], 'session id');
+      noExtra(rest.slice(1));
+      flags.assertAllUsed();
+      out.result(await store.getSession(id));
+      return 0;
+    }
+    case 'list': {
+      noExtra(rest);
+      const active = flags.bool('active');
+      flags.assertAllUsed();
+      const sessions = active ? await store.getActiveSessions() : await store.listSessions();
+      out.result(sessions, () => table(sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })), ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done']));
+      return 0;
+    }
+    default:
+      return usage(`unknown session command ${JSON.stringify(sub ?? '')}`);
+  }
+}
+
+async function checkpointCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
+  switch (sub) {
+    case 'create': {
+      const sid = need(rest[0], 'session id');
+      noExtra(rest.slice(1));
+      const reason = flags.string('reason') ?? 'manual';
+      flags.assertAllUsed();
+      const cp = await store.createCheckpoint(sid, reason);
+      out.result(cp, () => `created checkpoint ${cp.id} of session ${cp.session_id} (${cp.task_count} tasks)`);
+      return 0;
+    }
+    case 'list': {
+      noExtra(rest);
+      flags.assertAllUsed();
+      const list = await store.listCheckpoints();
+      out.result(list, () => table(list as unknown as Record<string, unknown>[], ['id', 'session_id', 'created_at', 'reason', 'task_count']));
+      return 0;
+    }
+    case 'show': {
+      const cid = need(rest[0], 'checkpoint id');
+      noExtra(rest.slice(1));
+      flags.assertAllUsed();
+      out.result(await store.getCheckpoint(cid));
+      return 0;
+    }
+    case 'restore': {
+      const cid = need(rest[0], 'checkpoint id');
+      noExtra(rest.slice(1));
+      const dryRun = flags.bool('dry-run');
+      flags.assertAllUsed();
+      if (dryRun) {
+        out.result(await store.previewRestore(cid));
+        return 0;
+      }
+      const result = await store.restoreCheckpoint(cid);
+      out.result({ checkpoint_id: result.checkpoint_id, restored: result.restored, changed: result.changed }, () =>
+        `restored checkpoint ${cid}: ${result.restored.length} task(s), ${result.changed.length} written as new versions`);
+      return 0;
+    }
+    default:
+      return usage(`unknown checkpoint command ${JSON.stringify(sub ?? '')}`);
+  }
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,178 @@
+// Integrity checks, garbage collection and lock listings across all tasks.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContentionStats, IntegrityIssue, LockEvent, LockHolder, LockRecord } from '../../shared/model.ts';
+import type { EngineContext } from './context.ts';
+import { taskLockTarget } from './context.ts';
+import { readLog } from './audit-log.ts';
+import { isGarbage, safeReaddir, staleReason } from './locks.ts';
+import { readJsonFile, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
+import { processLiveness, HOST } from './identity.ts';
+import { taskIdFromDirName } from './paths.ts';
+import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+
+/** Temp files of a live process are in use; others are left-overs of a crash. */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
+export function listTaskIds(ctx: EngineContext): string[] {
+  const ids: string[] = [];
+  for (const name of safeReaddir(ctx.layout.tasksDir)) {
+    const id = taskIdFromDirName(name);
+    if (id) ids.push(id);
+  }
+  return ids.sort();
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function isLeftoverTemp(dir: string, name: string): boolean {
+  if (!name.startsWith(TEMP_PREFIX)) return false;
+  const pid = tempFileOwnerPid(name);
+  if (pid !== null && processLiveness(pid, HOST, null) === 'dead') return true;
+  try {
+    return Date.now() - statSync(join(dir, name)).mtimeMs > TEMP_MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
+export async function verifyAll(ctx: EngineContext): Promise<IntegrityIssue[]> {
+  const issues: IntegrityIssue[] = [];
+  const ids = listTaskIds(ctx);
+  for (let i = 0; i < ids.length; i++) {
+    if (i % 250 === 249) await yieldToLoop(); // keep a hosting event loop responsive
+    const taskId = ids[i]!;
+    const dir = ctx.layout.taskDir(taskId);
+    const read = readTask(ctx.layout, taskId, true);
+    if (read.kind === 'damaged') {
+      const kind = read.reason.includes('missing') ? 'missing_state' : read.reason.includes('behind') || read.reason.includes('history holds') ? 'state_behind_history' : 'corrupt_state';
+      issues.push({
+        kind,
+        task_id: taskId,
+        path: ctx.layout.stateFile(taskId),
+        message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,
+        recoverable: read.best !== null,
+      });
+    }
+    for (const v of historyVersions(ctx.layout, taskId)) {
+      const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
+      if (check && !check.ok) {
+        issues.push({ kind: 'corrupt_history', task_id: taskId, path: ctx.layout.historyFile(taskId, v), message: check.reason, recoverable: false });
+      }
+    }
+    const lock = ctx.locks.inspect(taskLockTarget(ctx, taskId)).writer;
+    if (lock && isGarbage(lock)) {
+      issues.push({ kind: 'garbage_lock', task_id: taskId, path: join(dir, 'state.lock'), message: 'lock file is not a valid lock record', recoverable: true });
+    } else if (lock) {
+      const reason = staleReason(lock.record);
+      if (reason) issues.push({ kind: 'stale_lock', task_id: taskId, path: join(dir, 'state.lock'), message: reason, recoverable: true });
+    }
+    for (const name of safeReaddir(dir)) {
+      if (isLeftoverTemp(dir, name)) {
+        issues.push({ kind: 'leftover_temp', task_id: taskId, path: join(dir, name), message: 'temp file left by a crashed writer', recoverable: true });
+      }
+    }
+  }
+  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const path = join(ctx.layout.sessionsDir, name);
+    const read = readJsonFile(path);
+    if (read.kind === 'corrupt') issues.push({ kind: 'corrupt_session', path, message: read.reason, recoverable: false });
+  }
+  for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const path = join(ctx.layout.checkpointsDir, name);
+    const read = readJsonFile(path);
+    if (read.kind === 'corrupt') issues.push({ kind: 'corrupt_checkpoint', path, message: read.reason, recoverable: false });
+  }
+  return issues;
+}
+
+/** Remove expired and dead locks (and crash left-overs). Returns the number of lock files removed. */
+export function cleanupLocks(ctx: EngineContext): { removed: number; temp_files: number } {
+  let removed = 0;
+  let tempFiles = 0;
+  const dirs: string[] = [ctx.layout.sessionsDir, ctx.layout.checkpointsDir];
+  for (const taskId of listTaskIds(ctx)) {
+    removed += ctx.locks.cleanup(taskLockTarget(ctx, taskId));
+    dirs.push(ctx.layout.taskDir(taskId));
+  }
+  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
+    if (name.endsWith('.lock')) {
+      removed += ctx.locks.cleanup({ resourceId: `session:${name.slice(0, -5)}`, lockFile: join(ctx.layout.sessionsDir, name) });
+    }
+  }
+  for (const dir of dirs) {
+    for (const name of safeReaddir(dir)) {
+      if (isLeftoverTemp(dir, name) && unlinkQuiet(join(dir, name))) tempFiles++;
+    }
+  }
+  return { removed, temp_files: tempFiles };
+}
+
+function holderFrom(record: LockRecord, pending: boolean): Omit<LockHolder, 'waiters'> {
+  return {
+    ...record,
+    alive: processLiveness(record.pid, record.host, record.start),
+    expired: Date.parse(record.expires_at) <= Date.now(),
+    pending,
+  };
+}
+
+/** Every holder of every task lock (one entry per reader), with waiters. */
+export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockHolder[] {
+  const out: LockHolder[] = [];
+  for (const taskId of taskIds) {
+    const { writer, readers, waiters } = ctx.locks.inspect(taskLockTarget(ctx, taskId));
+    const holders: Omit<LockHolder, 'waiters'>[] = readers.map((r) => holderFrom({ ...r, task_id: taskId }, false));
+    if (writer && !isGarbage(writer)) holders.push(holderFrom({ ...writer.record, task_id: taskId }, readers.length > 0));
+    if (writer && isGarbage(writer)) {
+      holders.push({
+        task_id: taskId, mode: 'write', token: '', pid: 0, host: '', start: null, owner: '(unreadable lock file)',
+        acquired_at: '', expires_at: '', alive: 'dead', expired: true, pending: false,
+      });
+    }
+    const clean = waiters.map(({ start: _start, ...w }) => ({ ...w, task_id: taskId }));
+    for (const h of holders) out.push({ ...h, waiters: clean });
+  }
+  return out;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Per-task lock contention over the recent window, most contended first. */
+export function contentionStats(events: LockEvent[], sinceMs: number): ContentionStats[] {
+  const byTask = new Map<string, { waits: number[]; acquisitions: number; timeouts: number; waited: number }>();
+  for (const e of events) {
+    if (Date.parse(e.ts) < sinceMs || e.task_id.startsWith('session:')) continue;
+    let s = byTask.get(e.task_id);
+    if (!s) byTask.set(e.task_id, (s = { waits: [], acquisitions: 0, timeouts: 0, waited: 0 }));
+    if (e.outcome === 'timeout') s.timeouts++;
+    else s.acquisitions++;
+    if (e.wait_ms > 0) s.waited++;
+    s.waits.push(e.wait_ms);
+  }
+  const out: ContentionStats[] = [];
+  for (const [taskId, s] of byTask) {
+    const sorted = s.waits.sort((a, b) => a - b);
+    out.push({
+      task_id: taskId,
+      acquisitions: s.acquisitions,
+      waited: s.waited,
+      timeouts: s.timeouts,
+      wait_p50_ms: percentile(sorted, 50),
+      wait_p95_ms: percentile(sorted, 95),
+      wait_max_ms: sorted[sorted.length - 1] ?? 0,
+    });
+  }
+  return out.sort((a, b) => b.timeouts - a.timeouts || b.wait_p95_ms - a.wait_p95_ms || b.acquisitions - a.acquisitions);
+}
+
+export function readContention(ctx: EngineContext, windowMs: number): ContentionStats[] {
+  const since = Date.now() - windowMs;
+  return contentionStats(readLog<LockEvent>(ctx.layout.logsDir, 'locks', new Date(since).toISOString()), since);
+}
+

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isCheckpointId, isSessionId, isTaskId } from '../../shared/ids.ts';
+import { InvalidInputError } from './errors.ts';
+
+export const STATE_DIR_NAME = join('.worktrees', '.state');
+export const LEGACY_STATE_FILE = '.parallel-dev-state.json';
+
+/**
+ * The default root: LOCKSTEP_ROOT, else the nearest ancestor of cwd holding
+ * .worktrees/.state (so agents in nested worktrees share one state), else
+ * ./.worktrees/.state.
+ */
+export function defaultRoot(cwd = process.cwd(), env = process.env): string {
+  if (env.LOCKSTEP_ROOT) return resolve(cwd, env.LOCKSTEP_ROOT);
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, STATE_DIR_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return resolve(cwd, STATE_DIR_NAME);
+}
+
+export function assertTaskId(id: unknown): string {
+  if (!isTaskId(id)) {
+    throw new InvalidInputError(
+      `invalid task id ${JSON.stringify(id)}: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`,
+      { id: String(id) },
+    );
+  }
+  return id;
+}
+export function assertSessionId(id: unknown): string {
+  if (!isSessionId(id)) throw new InvalidInputError(`invalid session id ${JSON.stringify(id)}`, { id: String(id) });
+  return id;
+}
+export function assertCheckpointId(id: unknown): string {
+  if (!isCheckpointId(id)) throw new InvalidInputError(`invalid checkpoint id ${JSON.stringify(id)}`, { id: String(id) });
+  return id;
+}
+
+/** Every path the engine touches, derived from the root in one place. */
+export class StateLayout {
+  readonly root: string;
+  readonly tasksDir: string;
+  readonly sessionsDir: string;
+  readonly checkpointsDir: string;
+  readonly logsDir: string;
+  readonly configFile: string;
+  readonly legacyFile: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.tasksDir = join(this.root, 'tasks');
+    this.sessionsDir = join(this.root, 'sessions');
+    this.checkpointsDir = join(this.root, 'checkpoints');
+    this.logsDir = join(this.root, 'logs');
+    this.configFile = join(this.root, 'config.json');
+    this.legacyFile = join(dirname(this.root), LEGACY_STATE_FILE);
+  }
+
+  taskDir(id: string): string {
+    return join(this.tasksDir, `task-${assertTaskId(id)}`);
+  }
+  stateFile(id: string): string {
+    return join(this.taskDir(id), 'state.json');
+  }
+  historyDir(id: string): string {
+    return join(this.taskDir(id), 'history');
+  }
+  historyFile(id: string, version: number): string {
+    return join(this.historyDir(id), `v${version}.json`);
+  }
+  sessionFile(id: string): string {
+    return join(this.sessionsDir, `${assertSessionId(id)}.json`);
+  }
+  checkpointFile(id: string): string {
+    return join(this.checkpointsDir, `checkpoint-${assertCheckpointId(id)}.json`);
+  }
+}
+
+/** `task-<id>` folder name → id, or null for anything else in tasks/. */
+export function taskIdFromDirName(name: string): string | null {
+  if (!name.startsWith('task-')) return null;
+  const id = name.slice(5);
+  return isTaskId(id) ? id : null;
+}

@@ -1,0 +1,168 @@
+import type { JsonObject, Session } from '../../shared/model.ts';
+import { computeSessionMetrics } from '../../shared/metrics.ts';
+import { isTaskId } from '../../shared/ids.ts';
+import type { EngineContext } from './context.ts';
+import { audit, sessionLockTarget } from './context.ts';
+import { CorruptStateError, InvalidInputError, NotFoundError } from './errors.ts';
+import { isPlainObject, publishExclusive, readJsonFile, writeFileAtomic } from './fsx.ts';
+import { safeReaddir } from './locks.ts';
+import { assertSessionId } from './paths.ts';
+import { readTask } from './task-files.ts';
+import { checkPayload } from './tasks.ts';
+
+/** Fields of a session the engine owns; updates cannot set them. */
+const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', 'metrics'] as const;
+
+function checkSession(value: unknown, id: string): Session | string {
+  if (!isPlainObject(value)) return 'not a JSON object';
+  if (typeof value.status !== 'string') return 'missing "status"';
+  if (typeof value.started_at !== 'string') return 'missing "started_at"';
+  const taskIds = Array.isArray(value.task_ids) ? value.task_ids.filter(isTaskId) : [];
+  return {
+    ...(value as JsonObject),
+    id,
+    status: value.status,
+    started_at: value.started_at,
+    updated_at: typeof value.updated_at === 'string' ? value.updated_at : value.started_at,
+    options: isPlainObject(value.options) ? (value.options as JsonObject) : {},
+    task_ids: taskIds,
+    metrics: { total_tasks: taskIds.length, completed: 0, in_progress: 0, failed: 0 },
+  } as Session;
+}
+
+/** The session as stored, without live metrics. Throws NotFound or CorruptState. */
+export function readSessionFile(ctx: EngineContext, id: string): Session {
+  const file = ctx.layout.sessionFile(id);
+  const read = readJsonFile(file);
+  if (read.kind === 'missing') throw new NotFoundError(`session ${id} does not exist`, { session_id: id });
+  if (read.kind === 'corrupt') throw new CorruptStateError(`session file ${file}: ${read.reason}`, { path: file });
+  const session = checkSession(read.value, id);
+  if (typeof session === 'string') throw new CorruptStateError(`session file ${file}: ${session}`, { path: file });
+  return session;
+}
+
+/** Metrics from the tasks' current `status`. */
+export function withMetrics(ctx: EngineContext, session: Session): Session {
+  const metrics = computeSessionMetrics(session.task_ids, (taskId) => {
+    const read = readTask(ctx.layout, taskId);
+    return read.kind === 'ok' ? read.state.status : read.kind === 'damaged' ? read.best?.status : undefined;
+  });
+  return { ...session, metrics };
+}
+
+function writeSession(ctx: EngineContext, session: Session): void {
+  writeFileAtomic(ctx.layout.sessionFile(session.id), JSON.stringify(session, null, 2), ctx.config.fsync);
+}
+
+export function createSession(ctx: EngineContext, options: unknown = {}): Session {
+  if (!isPlainObject(options)) throw new InvalidInputError('session options must be a JSON object');
+  const opts = checkPayload(ctx, options).updates;
+  const now = new Date().toISOString();
+  const date = now.slice(0, 10);
+  let n = 1;
+  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
+    const m = /^(\d{4}-\d{2}-\d{2})-(\d{3,})\.json$/.exec(name);
+    if (m && m[1] === date) n = Math.max(n, Number(m[2]) + 1);
+  }
+  // Many processes may pick the same number: the exclusive publish decides, losers take the next.
+  for (;; n++) {
+    const session: Session = {
+      id: `${date}-${String(n).padStart(3, '0')}`,
+      status: 'active',
+      started_at: now,
+      updated_at: now,
+      options: opts,
+      task_ids: [],
+      metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 },
+    };
+    if (publishExclusive(ctx.layout.sessionFile(session.id), JSON.stringify(session, null, 2), ctx.config.fsync)) {
+      audit(ctx, 'session_created', `created session ${session.id}`, { session_id: session.id });
+      ctx.events.emit('state.session_created', { session });
+      return session;
+    }
+  }
+}
+
+export async function updateSession(ctx: EngineContext, id: string, updates: unknown, timeout?: number): Promise<Session> {
+  assertSessionId(id);
+  const payload = checkPayload(ctx, updates).updates;
+  if (payload.task_ids !== undefined && (!Array.isArray(payload.task_ids) || !payload.task_ids.every(isTaskId))) {
+    throw new InvalidInputError('task_ids must be an array of valid task ids');
+  }
+  if (payload.status !== undefined && typeof payload.status !== 'string') throw new InvalidInputError('status must be a string');
+  readSessionFile(ctx, id); // NotFound before taking a lock
+  return mutateSession(ctx, id, timeout, (current) => {
+    const merged = { ...current, ...payload } as Session;
+    for (const f of ENGINE_SESSION_FIELDS) (merged as Record<string, unknown>)[f] = current[f];
+    return merged;
+  }, `updated session ${id} (${Object.keys(payload).join(', ') || 'no fields'})`);
+}
+
+/** Add a task to a session's task_ids (no-op when already there). */
+export async function linkTaskToSession(ctx: EngineContext, sessionId: string, taskId: string, timeout?: number): Promise<void> {
+  if (readSessionFile(ctx, sessionId).task_ids.includes(taskId)) return;
+  await mutateSession(ctx, sessionId, timeout, (current) =>
+    current.task_ids.includes(taskId) ? null : { ...current, task_ids: [...current.task_ids, taskId] },
+  `linked task ${taskId} to session ${sessionId}`);
+}
+
+/** Write a whole session back (checkpoint restore, migration). */
+export async function replaceSession(ctx: EngineContext, session: Session, description: string, timeout?: number): Promise<Session> {
+  assertSessionId(session.id);
+  return mutateSession(ctx, session.id, timeout, () => ({ ...session }), description, true);
+}
+
+async function mutateSession(
+  ctx: EngineContext,
+  id: string,
+  timeout: number | undefined,
+  change: (current: Session) => Session | null,
+  description: string,
+  mayCreate = false,
+): Promise<Session> {
+  const held = await ctx.locks.acquire(sessionLockTarget(ctx, id), 'write', { timeout, owner: ctx.config.owner });
+  let next: Session | null;
+  try {
+    let current: Session;
+    try {
+      current = readSessionFile(ctx, id);
+    } catch (err) {
+      if (!(mayCreate && (err instanceof NotFoundError || err instanceof CorruptStateError))) throw err;
+      current = change({} as Session) as Session;
+    }
+    next = change(current);
+    if (next === null) return withMetrics(ctx, current);
+    next = withMetrics(ctx, { ...next, id, updated_at: new Date().toISOString() });
+    writeSession(ctx, next);
+  } finally {
+    ctx.locks.release(held);
+  }
+  audit(ctx, 'session_updated', description, { session_id: id });
+  ctx.events.emit('state.session_updated', { session: next });
+  return next;
+}
+
+export function getSession(ctx: EngineContext, id: string): Session {
+  assertSessionId(id);
+  return withMetrics(ctx, readSessionFile(ctx, id));
+}
+
+/** All readable sessions; corrupt files are skipped here and reported by verify. */
+export function listSessions(ctx: EngineContext): Session[] {
+  const out: Session[] = [];
+  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    try {
+      out.push(getSession(ctx, name.slice(0, -5)));
+    } catch (err) {
+      if (!(err instanceof CorruptStateError || err instanceof NotFoundError || err instanceof InvalidInputError)) throw err;
+    }
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function getActiveSessions(ctx: EngineContext): Session[] {
+  return listSessions(ctx)
+    .filter((s) => s.status === 'active')
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+}

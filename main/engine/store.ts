@@ -1,0 +1,349 @@
+// The public engine API: openStateStore() returns a StateStore.
+import { mkdirSync } from 'node:fs';
+import type {
+  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject,
+  LockHolder, LockMode, LockRecord, RestorePreviewItem, RestoreResult, Session, TaskState,
+} from '../../shared/model.ts';
+import { AppendLog, readLog } from './audit-log.ts';
+import * as checkpoints from './checkpoints.ts';
+import { loadConfig, type StoreConfig } from './config.ts';
+import { audit, taskLockTarget, type EngineContext } from './context.ts';
+import { asStateError, InvalidInputError } from './errors.ts';
+import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
+import { lockEventLine, LockManager, type HeldLock } from './locks.ts';
+import * as maintenance from './maintenance.ts';
+import { migrateLegacy } from './migration.ts';
+import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
+import * as sessions from './sessions.ts';
+import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+import * as tasks from './tasks.ts';
+import { Monitor } from './monitor.ts';
+
+export interface OpenOptions extends Partial<StoreConfig> {
+  root?: string;
+}
+
+export interface UpdateOptions {
+  expectedVersion?: number;
+  session?: string;
+  owner?: string;
+  timeout?: number;
+  /** A write lock from acquireLock() to commit under, instead of taking one. */
+  lock?: Lock;
+}
+
+export interface LockOptions {
+  timeout?: number;
+  owner?: string;
+  /** Refresh the lease every lease_ms/3 until released (for long holds). */
+  heartbeat?: boolean;
+}
+
+/** A held lock, as returned by acquireLock(). `record` is what is on disk. */
+export type Lock = HeldLock;
+
+export interface AuditQuery {
+  task?: string;
+  since?: string;
+  limit?: number;
+}
+
+export class StateStore {
+  readonly root: string;
+  readonly config: StoreConfig;
+  private readonly ctx: EngineContext;
+  private readonly events = new EventHub();
+  private readonly heartbeats = new Map<HeldLock, NodeJS.Timeout>();
+  private readonly monitor: Monitor;
+
+  constructor(options: OpenOptions = {}) {
+    const { root, ...overrides } = options;
+    const layout = new StateLayout(root ?? defaultRoot());
+    this.root = layout.root;
+    this.config = loadConfig(layout.configFile, overrides);
+    const log = new AppendLog(layout.logsDir);
+    const events = this.events;
+    const locks = new LockManager(this.config, {
+      onAcquired: (held, waitMs) => {
+        try {
+          log.appendLockEvent(lockEventLine(held, waitMs));
+        } catch {
+          /* contention stats are best-effort */
+        }
+        events.emit('state.lock_acquired', { task_id: held.target.resourceId, mode: held.record.mode, wait_ms: waitMs, owner: held.record.owner });
+      },
+      onTimeout: (target, mode, waitMs, blocker) => {
+        try {
+          log.appendLockEvent({ ts: new Date().toISOString(), task_id: target.resourceId, mode, pid: process.pid, owner: this.config.owner, wait_ms: waitMs, outcome: 'timeout' });
+        } catch {
+          /* best-effort */
+        }
+        audit(this.ctx, 'lock_timeout', `gave up on the ${mode} lock after ${waitMs} ms${blocker ? ` (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})` : ''}`, { task_id: target.resourceId });
+        events.emit('state.lock_timeout', { task_id: target.resourceId, mode, wait_ms: waitMs });
+      },
+      onBroken: (target, record, why) => {
+        audit(this.ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: target.resourceId });
+        events.emit('state.lock_broken', { task_id: target.resourceId, reason: why });
+      },
+    });
+    this.ctx = { layout, config: this.config, locks, log, events };
+    this.monitor = new Monitor(this, this.config, events);
+  }
+
+  /** Run an operation, turning filesystem errors into errors that name the path. */
+  private async guard<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw asStateError(err);
+    }
+  }
+
+  // ---- layout ---------------------------------------------------------------
+
+  /** Create the layout and migrate a legacy single-file state if one is found. */
+  init(): Promise<{ root: string; migrated: { sessions: number; tasks: number; from: string } | null }> {
+    return this.guard(async () => {
+      const l = this.ctx.layout;
+      for (const dir of [l.root, l.tasksDir, l.sessionsDir, l.checkpointsDir, l.logsDir]) mkdirSync(dir, { recursive: true });
+      return { root: this.root, migrated: await migrateLegacy(this.ctx) };
+    });
+  }
+
+  // ---- tasks ----------------------------------------------------------------
+
+  /** Current state, or null. A damaged state.json is recovered from history. */
+  getTaskState(id: string): Promise<TaskState | null> {
+    return this.guard(async () => {
+      const read = readTask(this.ctx.layout, assertTaskId(id));
+      if (read.kind === 'ok') return read.state;
+      if (read.kind === 'missing') return null;
+      return (await tasks.recoverTask(this.ctx, id)).state;
+    });
+  }
+
+  updateTaskState(id: string, updates: unknown, options: UpdateOptions = {}): Promise<TaskState> {
+    return this.guard(async () => {
+      assertTaskId(id);
+      if (options.session !== undefined) sessions.readSessionFile(this.ctx, options.session); // NotFound before writing
+      const state = await tasks.updateTask(this.ctx, id, updates, options);
+      if (options.session !== undefined) await sessions.linkTaskToSession(this.ctx, options.session, id, options.timeout);
+      return state;
+    });
+  }
+
+  /** Versions newest first, the current one included. Unreadable history files are skipped. */
+  getTaskHistory(id: string): Promise<TaskState[]> {
+    return this.guard(() => {
+      assertTaskId(id);
+      const out: TaskState[] = [];
+      for (const v of historyVersions(this.ctx.layout, id)) {
+        const check = readTaskFile(this.ctx.layout.historyFile(id, v), id, v);
+        if (check?.ok) out.push(check.state);
+      }
+      const current = readTask(this.ctx.layout, id);
+      if (current.kind === 'ok' && !out.some((s) => s.version === current.state.version)) {
+        out.push(current.state);
+        out.sort((a, b) => b.version - a.version);
+      }
+      return out;
+    });
+  }
+
+  listTaskIds(): Promise<string[]> {
+    return this.guard(() => maintenance.listTaskIds(this.ctx));
+  }
+
+  /** Current state of every task (damaged ones as they would be recovered). */
+  listTasks(): Promise<TaskState[]> {
+    return this.guard(() => {
+      const out: TaskState[] = [];
+      for (const id of maintenance.listTaskIds(this.ctx)) {
+        const read = readTask(this.ctx.layout, id);
+        if (read.kind === 'ok') out.push(read.state);
+        else if (read.kind === 'damaged' && read.best) out.push(read.best);
+      }
+      return out;
+    });
+  }
+
+  recoverTaskState(id: string, options: { timeout?: number } = {}): Promise<{ state: TaskState; recovered: boolean }> {
+    return this.guard(() => tasks.recoverTask(this.ctx, id, options.timeout));
+  }
+
+  /** Write an earlier version back as a new version. */
+  restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
+    return this.guard(() => tasks.restoreTaskVersion(this.ctx, id, version, options));
+  }
+
+  verifyAllStates(): Promise<IntegrityIssue[]> {
+    return this.guard(async () => {
+      const issues = await maintenance.verifyAll(this.ctx);
+      if (issues.length > 0) this.events.emit('state.integrity_issues', { issues });
+      return issues;
+    });
+  }
+
+  // ---- locks ----------------------------------------------------------------
+
+  acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
+    return this.guard(async () => {
+      if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
+      const target = taskLockTarget(this.ctx, assertTaskId(id));
+      mkdirSync(this.ctx.layout.taskDir(id), { recursive: true });
+      const held = await this.ctx.locks.acquire(target, mode, options);
+      if (options.heartbeat) {
+        const timer = setInterval(() => {
+          try {
+            if (!this.ctx.locks.refresh(held)) clearInterval(timer);
+          } catch {
+            clearInterval(timer);
+          }
+        }, Math.max(10, Math.floor(this.config.lease_ms / 3)));
+        timer.unref();
+        this.heartbeats.set(held, timer);
+      }
+      return held;
+    });
+  }
+
+  releaseLock(lock: Lock): Promise<void> {
+    return this.guard(() => {
+      clearInterval(this.heartbeats.get(lock));
+      this.heartbeats.delete(lock);
+      this.ctx.locks.release(lock);
+      this.events.emit('state.lock_released', { task_id: lock.target.resourceId, mode: lock.record.mode });
+    });
+  }
+
+  /** Extend a lock's lease. False if it was lost to another holder. */
+  refreshLock(lock: Lock): Promise<boolean> {
+    return this.guard(() => this.ctx.locks.refresh(lock));
+  }
+
+  listLocks(): Promise<LockHolder[]> {
+    return this.guard(() => maintenance.listLocks(this.ctx));
+  }
+
+  locksOf(taskIds: string[]): LockHolder[] {
+    return maintenance.listLocks(this.ctx, taskIds.filter((id) => { try { assertTaskId(id); return true; } catch { return false; } }));
+  }
+
+  /** Remove expired locks and locks whose holder died. Returns how many lock files were removed. */
+  cleanupExpiredLocks(): Promise<number> {
+    return this.guard(() => maintenance.cleanupLocks(this.ctx).removed);
+  }
+
+  /** gc: stale locks plus temp files left by crashed writers. */
+  collectGarbage(): Promise<{ removed: number; temp_files: number }> {
+    return this.guard(() => maintenance.cleanupLocks(this.ctx));
+  }
+
+  /** Break one task's lock, only if its holder is dead or its lease expired. */
+  breakLock(id: string): Promise<{ removed: number }> {
+    return this.guard(() => {
+      const target = taskLockTarget(this.ctx, assertTaskId(id));
+      const before = maintenance.listLocks(this.ctx, [id]);
+      const live = before.filter((h) => h.alive !== 'dead' && !h.expired);
+      if (live.length > 0) {
+        throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${live[0]!.pid}, ${live[0]!.owner || 'unnamed'}); refusing to break it`);
+      }
+      return { removed: this.ctx.locks.cleanup(target) };
+    });
+  }
+
+  getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
+    return this.guard(() => maintenance.readContention(this.ctx, options.windowMs ?? 15 * 60_000));
+  }
+
+  // ---- sessions -------------------------------------------------------------
+
+  createSession(options: JsonObject = {}): Promise<Session> {
+    return this.guard(() => {
+      mkdirSync(this.ctx.layout.sessionsDir, { recursive: true });
+      return sessions.createSession(this.ctx, options);
+    });
+  }
+  updateSession(id: string, updates: unknown): Promise<Session> {
+    return this.guard(() => sessions.updateSession(this.ctx, id, updates));
+  }
+  getSession(id: string): Promise<Session> {
+    return this.guard(() => sessions.getSession(this.ctx, id));
+  }
+  listSessions(): Promise<Session[]> {
+    return this.guard(() => sessions.listSessions(this.ctx));
+  }
+  getActiveSessions(): Promise<Session[]> {
+    return this.guard(() => sessions.getActiveSessions(this.ctx));
+  }
+
+  // ---- checkpoints ----------------------------------------------------------
+
+  createCheckpoint(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
+    return this.guard(() => {
+      mkdirSync(this.ctx.layout.checkpointsDir, { recursive: true });
+      return checkpoints.createCheckpoint(this.ctx, sessionId, reason);
+    });
+  }
+  listCheckpoints(): Promise<CheckpointSummary[]> {
+    return this.guard(() => checkpoints.listCheckpoints(this.ctx));
+  }
+  getCheckpoint(id: string): Promise<Checkpoint> {
+    return this.guard(() => checkpoints.getCheckpoint(this.ctx, id));
+  }
+  previewRestore(id: string): Promise<{ checkpoint: CheckpointSummary; items: RestorePreviewItem[] }> {
+    return this.guard(() => checkpoints.previewRestore(this.ctx, id));
+  }
+  restoreCheckpoint(id: string): Promise<RestoreResult> {
+    return this.guard(() => checkpoints.restoreCheckpoint(this.ctx, id));
+  }
+
+  // ---- audit log, monitor, events --------------------------------------------
+
+  readAuditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    return this.guard(() => {
+      let entries = readLog<AuditEntry>(this.ctx.layout.logsDir, 'audit', query.since);
+      if (query.since) entries = entries.filter((e) => e.timestamp >= query.since!);
+      if (query.task) entries = entries.filter((e) => e.task_id === query.task);
+      if (query.limit !== undefined) entries = entries.slice(-query.limit);
+      return entries;
+    });
+  }
+
+  startMonitor(): void {
+    this.monitor.start();
+  }
+  stopMonitor(): void {
+    this.monitor.stop();
+  }
+
+  on<E extends EngineEventName>(event: E, fn: EngineListener<E>): () => void {
+    return this.events.on(event, fn);
+  }
+  off<E extends EngineEventName>(event: E, fn: EngineListener<E>): void {
+    this.events.off(event, fn);
+  }
+
+  /** Stop the monitor and heartbeats and close log files. Held locks are not released. */
+  close(): void {
+    this.monitor.stop();
+    for (const timer of this.heartbeats.values()) clearInterval(timer);
+    this.heartbeats.clear();
+    this.ctx.log.close();
+  }
+
+  /** Paths, for hosts that watch the folder. */
+  get layout(): StateLayout {
+    return this.ctx.layout;
+  }
+}
+
+export function openStateStore(options: OpenOptions = {}): StateStore {
+  try {
+    return new StateStore(options);
+  } catch (err) {
+    throw asStateError(err);
+  }
+}
+
+export type { LockRecord };

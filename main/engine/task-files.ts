@@ -1,0 +1,101 @@
+// Reading task files: validation, roll-forward and finding the newest good
+// version. Nothing here writes.
+import { existsSync, readdirSync } from 'node:fs';
+import type { TaskState } from '../../shared/model.ts';
+import { isPlainObject, readJsonFile } from './fsx.ts';
+import type { StateLayout } from './paths.ts';
+
+export type TaskFileCheck = { ok: true; state: TaskState } | { ok: false; reason: string };
+
+/** A valid version: an object with a positive integer version and a parseable updated_at. */
+export function checkTaskValue(value: unknown, taskId: string, expectVersion?: number): TaskFileCheck {
+  if (!isPlainObject(value)) return { ok: false, reason: 'not a JSON object' };
+  const v = value.version;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return { ok: false, reason: 'missing or invalid "version"' };
+  if (typeof value.updated_at !== 'string' || Number.isNaN(Date.parse(value.updated_at))) {
+    return { ok: false, reason: 'missing or invalid "updated_at"' };
+  }
+  if (value.task_id !== undefined && String(value.task_id) !== taskId) {
+    return { ok: false, reason: `belongs to task ${JSON.stringify(value.task_id)}` };
+  }
+  if (expectVersion !== undefined && v !== expectVersion) {
+    return { ok: false, reason: `holds version ${v}, expected ${expectVersion}` };
+  }
+  return { ok: true, state: { ...value, task_id: taskId } as TaskState };
+}
+
+export function readTaskFile(path: string, taskId: string, expectVersion?: number): TaskFileCheck | null {
+  const file = readJsonFile(path);
+  if (file.kind === 'missing') return null;
+  if (file.kind === 'corrupt') return { ok: false, reason: file.reason };
+  return checkTaskValue(file.value, taskId, expectVersion);
+}
+
+/** Version numbers present in history/, newest first. */
+export function historyVersions(layout: StateLayout, taskId: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(layout.historyDir(taskId));
+  } catch {
+    return [];
+  }
+  const versions: number[] = [];
+  for (const name of names) {
+    const m = /^v(\d+)\.json$/.exec(name);
+    if (m) versions.push(Number(m[1]));
+  }
+  return versions.sort((a, b) => b - a);
+}
+
+/** The newest history version that parses and validates. */
+export function newestValidHistory(layout: StateLayout, taskId: string): TaskState | null {
+  for (const v of historyVersions(layout, taskId)) {
+    const check = readTaskFile(layout.historyFile(taskId, v), taskId, v);
+    if (check?.ok) return check.state;
+  }
+  return null;
+}
+
+/**
+ * A committed version is linked into history before it is renamed over
+ * state.json. If history/v<N+1> exists beside a state.json at N, that commit
+ * happened (or is finishing right now): follow it.
+ */
+export function rollForward(layout: StateLayout, taskId: string, state: TaskState): TaskState {
+  let current = state;
+  for (;;) {
+    const next = layout.historyFile(taskId, current.version + 1);
+    if (!existsSync(next)) return current;
+    const check = readTaskFile(next, taskId, current.version + 1);
+    if (!check?.ok) return current;
+    current = check.state;
+  }
+}
+
+export type TaskRead =
+  | { kind: 'ok'; state: TaskState }
+  | { kind: 'missing' }
+  /** state.json is unusable or behind; `best` is what recovery would restore (null: nothing valid). */
+  | { kind: 'damaged'; reason: string; best: TaskState | null };
+
+/** The current state of a task, without writing anything. */
+export function readTask(layout: StateLayout, taskId: string, thorough = false): TaskRead {
+  const check = readTaskFile(layout.stateFile(taskId), taskId);
+  if (check === null) {
+    const best = newestValidHistory(layout, taskId);
+    return best ? { kind: 'damaged', reason: 'state.json is missing', best } : { kind: 'missing' };
+  }
+  if (!check.ok) return { kind: 'damaged', reason: `state.json: ${check.reason}`, best: newestValidHistory(layout, taskId) };
+  const state = rollForward(layout, taskId, check.state);
+  if (thorough) {
+    const newest = newestValidHistory(layout, taskId);
+    if (newest && newest.version > state.version) {
+      return {
+        kind: 'damaged',
+        reason: `state.json is at version ${state.version} but history holds version ${newest.version}`,
+        best: newest,
+      };
+    }
+  }
+  return { kind: 'ok', state };
+}

@@ -1,0 +1,272 @@
+// Committing task versions. One commit costs one fsync:
+//   1. write the new version to a temp file and fsync it;
+//   2. link it to history/v<N+1>.json: an exclusive create, so EEXIST means
+//      another writer already committed N+1 (the version fence);
+//   3. rename it over state.json.
+// A crash before 2 leaves the old state; after 2, readers roll forward to
+// N+1 (task-files.ts), so the state never moves backwards.
+import { mkdirSync } from 'node:fs';
+import type { JsonObject, TaskState } from '../../shared/model.ts';
+import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
+import { diffFields } from '../../shared/diff.ts';
+import type { EngineContext } from './context.ts';
+import { audit, taskLockTarget } from './context.ts';
+import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError, asStateError } from './errors.ts';
+import { linkExclusive, renameWithRetry, unlinkQuiet, writeFileAtomic, writeTemp, isPlainObject } from './fsx.ts';
+import { HOST } from './identity.ts';
+import type { HeldLock } from './locks.ts';
+import { assertTaskId } from './paths.ts';
+import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+
+export interface CommitOptions {
+  expectedVersion?: number;
+  owner?: string;
+  timeout?: number;
+  /** Commit under a lock the caller already holds (acquireLock), instead of taking one. */
+  lock?: HeldLock;
+  session?: string;
+}
+
+export interface CommitSpec {
+  /** The new user content (engine fields are added on top), from the current state. */
+  next(current: TaskState | null): JsonObject;
+  changeType: 'task_updated' | 'task_restored';
+  describe(current: TaskState | null, next: TaskState): string;
+}
+
+/** Validates an update payload before anything is locked or written. */
+export function checkPayload(ctx: EngineContext, updates: unknown): { updates: JsonObject; bytes: number } {
+  if (!isPlainObject(updates)) {
+    const what = updates === null ? 'null' : Array.isArray(updates) ? 'an array' : typeof updates;
+    throw new InvalidInputError(`update payload must be a JSON object, got ${what}`);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(updates);
+  } catch (err) {
+    throw new InvalidInputError(`update payload is not serializable as JSON: ${(err as Error).message}`);
+  }
+  const bytes = Buffer.byteLength(json);
+  if (bytes > ctx.config.max_state_bytes) {
+    throw new InvalidInputError(`update payload is ${bytes} bytes; the limit is ${ctx.config.max_state_bytes} (max_state_bytes)`, {
+      bytes,
+      limit: ctx.config.max_state_bytes,
+    });
+  }
+  // Round-trip so the stored content is exactly what JSON can represent.
+  return { updates: JSON.parse(json) as JsonObject, bytes };
+}
+
+/** User content of a state: everything except the engine-managed fields. */
+export function userContent(state: TaskState | JsonObject | null): JsonObject {
+  const out: JsonObject = { ...(state ?? {}) };
+  for (const f of ENGINE_TASK_FIELDS) delete out[f];
+  return out;
+}
+
+/**
+ * The current state for a writer that holds the lock: rolls forward,
+ * recovers a damaged state.json from history, and repairs state.json.
+ */
+function currentUnderLock(ctx: EngineContext, taskId: string, thorough: boolean): TaskState | null {
+  const read = readTask(ctx.layout, taskId, thorough);
+  if (read.kind === 'ok') return read.state;
+  if (read.kind === 'missing') return null;
+  if (!read.best) {
+    throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
+  }
+  repairStateFile(ctx, taskId, read.best, read.reason);
+  return read.best;
+}
+
+function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, reason: string): void {
+  writeFileAtomic(ctx.layout.stateFile(taskId), JSON.stringify(best, null, 2), ctx.config.fsync);
+  audit(ctx, 'task_recovered', `recovered version ${best.version} from history: ${reason}`, {
+    task_id: taskId,
+    old_version: null,
+    new_version: best.version,
+  });
+  ctx.events.emit('state.task_recovered', { task_id: taskId, version: best.version, reason });
+}
+
+export async function commitTask(ctx: EngineContext, taskId: string, spec: CommitSpec, options: CommitOptions): Promise<TaskState> {
+  assertTaskId(taskId);
+  const owner = options.owner ?? ctx.config.owner;
+  const held = options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner }));
+  if (options.lock && (options.lock.record.mode !== 'write' || options.lock.target.resourceId !== taskId)) {
+    throw new InvalidInputError(`the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`);
+  }
+  let result: { previous: TaskState | null; next: TaskState };
+  try {
+    result = commitUnderLock(ctx, taskId, spec, options, owner, held, false);
+  } catch (err) {
+    throw asStateError(err);
+  } finally {
+    if (!options.lock) ctx.locks.release(held);
+  }
+  const { previous, next } = result;
+  audit(ctx, spec.changeType, spec.describe(previous, next), {
+    task_id: taskId,
+    session_id: typeof next.session_id === 'string' ? next.session_id : undefined,
+    old_version: previous?.version ?? null,
+    new_version: next.version,
+  }, owner);
+  ctx.events.emit('state.task_updated', {
+    task_id: taskId,
+    previous_version: previous?.version ?? null,
+    new_version: next.version,
+    changes: diffFields(previous, next, ENGINE_TASK_FIELDS),
+    state: next,
+  });
+  return next;
+}
+
+function commitUnderLock(
+  ctx: EngineContext,
+  taskId: string,
+  spec: CommitSpec,
+  options: CommitOptions,
+  owner: string,
+  held: HeldLock,
+  afterRecovery: boolean,
+): { previous: TaskState | null; next: TaskState } {
+  const lostLock = () =>
+    new VersionConflictError(
+      `task ${taskId}: the lock lease expired and another writer took it over; nothing was written`,
+      options.expectedVersion ?? null,
+      null,
+      { task_id: taskId },
+    );
+  if (!ctx.locks.stillHeld(held)) throw lostLock();
+  const previous = currentUnderLock(ctx, taskId, afterRecovery);
+  const currentVersion = previous?.version ?? 0;
+  if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
+    throw new VersionConflictError(
+      `task ${taskId}: expected version ${options.expectedVersion}, but the current version is ${currentVersion}`,
+      options.expectedVersion,
+      currentVersion,
+      { task_id: taskId },
+    );
+  }
+  const next: TaskState = {
+    ...userContent(spec.next(previous)),
+    task_id: taskId,
+    version: currentVersion + 1,
+    updated_at: new Date().toISOString(),
+    updated_by: { owner, pid: process.pid, host: HOST },
+  };
+  const json = JSON.stringify(next, null, 2);
+  if (Buffer.byteLength(json) > ctx.config.max_state_bytes) {
+    throw new InvalidInputError(`task ${taskId}: the new state would be ${Buffer.byteLength(json)} bytes; the limit is ${ctx.config.max_state_bytes}`);
+  }
+  const stateFile = ctx.layout.stateFile(taskId);
+  const historyFile = ctx.layout.historyFile(taskId, next.version);
+  mkdirSync(ctx.layout.taskDir(taskId), { recursive: true });
+  const tmp = writeTemp(stateFile, json, ctx.config.fsync);
+  try {
+    try {
+      linkExclusive(tmp, historyFile);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        mkdirSync(ctx.layout.historyDir(taskId), { recursive: true });
+        linkExclusive(tmp, historyFile);
+      } else if (code === 'EEXIST') {
+        // Still our lock: state.json is behind its own history. Recover, then retry once.
+        if (ctx.locks.stillHeld(held) && !afterRecovery) {
+          unlinkQuiet(tmp);
+          return commitUnderLock(ctx, taskId, spec, options, owner, held, true);
+        }
+        throw ctx.locks.stillHeld(held)
+          ? new VersionConflictError(`task ${taskId}: version ${next.version} already exists`, options.expectedVersion ?? null, next.version)
+          : lostLock();
+      } else {
+        throw err;
+      }
+    }
+    renameWithRetry(tmp, stateFile);
+  } catch (err) {
+    unlinkQuiet(tmp);
+    throw err;
+  }
+  pruneHistory(ctx, taskId, next.version);
+  return { previous, next };
+}
+
+/** Keep the current version plus max_history earlier ones. */
+export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion: number, fullSweep = currentVersion % 25 === 0): number {
+  const oldestKept = currentVersion - ctx.config.max_history;
+  let removed = 0;
+  if (fullSweep) {
+    for (const v of historyVersions(ctx.layout, taskId)) {
+      if (v < oldestKept && unlinkQuiet(ctx.layout.historyFile(taskId, v))) removed++;
+    }
+  } else if (oldestKept - 1 >= 1 && unlinkQuiet(ctx.layout.historyFile(taskId, oldestKept - 1))) {
+    removed++;
+  }
+  return removed;
+}
+
+export function updateTask(ctx: EngineContext, taskId: string, updates: unknown, options: CommitOptions): Promise<TaskState> {
+  assertTaskId(taskId);
+  const payload = checkPayload(ctx, updates).updates;
+  if (options.expectedVersion !== undefined && (!Number.isInteger(options.expectedVersion) || options.expectedVersion < 0)) {
+    throw new InvalidInputError(`expectedVersion must be a non-negative integer, got ${JSON.stringify(options.expectedVersion)}`);
+  }
+  if (options.session !== undefined) payload.session_id = options.session;
+  return commitTask(ctx, taskId, {
+    changeType: 'task_updated',
+    next: (current) => ({ ...userContent(current), ...userContent(payload) }),
+    describe: (prev, next) => {
+      const changes = diffFields(prev, next, ENGINE_TASK_FIELDS);
+      const parts = [
+        changes.added.length ? `+${changes.added.join(',')}` : '',
+        changes.modified.length ? `~${changes.modified.join(',')}` : '',
+        changes.removed.length ? `-${changes.removed.join(',')}` : '',
+      ].filter(Boolean);
+      return `${prev ? 'updated' : 'created'} task ${taskId}${parts.length ? ` (${parts.join(' ')})` : ''}`;
+    },
+  }, options);
+}
+
+/** Write `content` back as a new version (restores of history versions and checkpoints). */
+export function restoreTaskContent(ctx: EngineContext, taskId: string, content: JsonObject, what: string, options: CommitOptions = {}): Promise<TaskState> {
+  return commitTask(ctx, taskId, {
+    changeType: 'task_restored',
+    next: () => userContent(content),
+    describe: (prev, next) => `restored ${what} as version ${next.version} (was ${prev?.version ?? 'absent'})`,
+  }, options);
+}
+
+export async function restoreTaskVersion(ctx: EngineContext, taskId: string, version: number, options: CommitOptions = {}): Promise<TaskState> {
+  assertTaskId(taskId);
+  const check = readTaskFile(ctx.layout.historyFile(taskId, version), taskId, version);
+  if (check === null) throw new NotFoundError(`task ${taskId} has no version ${version} in history`);
+  if (!check.ok) throw new CorruptStateError(`task ${taskId} version ${version}: ${check.reason}`);
+  return restoreTaskContent(ctx, taskId, check.state, `version ${version}`, options);
+}
+
+/** Bring state.json back to the newest valid version. Returns it, or throws CorruptStateError. */
+export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: number): Promise<{ state: TaskState; recovered: boolean }> {
+  assertTaskId(taskId);
+  const held = await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout, owner: ctx.config.owner || 'recover' });
+  try {
+    const read = readTask(ctx.layout, taskId, true);
+    if (read.kind === 'missing') throw new NotFoundError(`task ${taskId} does not exist`);
+    if (read.kind === 'ok') {
+      const onDisk = readTaskFile(ctx.layout.stateFile(taskId), taskId);
+      if (onDisk?.ok && onDisk.state.version === read.state.version) return { state: read.state, recovered: false };
+      repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`);
+      return { state: read.state, recovered: true };
+    }
+    if (!read.best) {
+      throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
+    }
+    repairStateFile(ctx, taskId, read.best, read.reason);
+    return { state: read.best, recovered: true };
+  } catch (err) {
+    throw asStateError(err);
+  } finally {
+    ctx.locks.release(held);
+  }
+}

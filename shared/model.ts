@@ -1,0 +1,181 @@
+// The data model every process agrees on: the engine writes these shapes to
+// disk, the host pushes them over IPC, and the renderer displays them.
+// Plain types only: this module imports neither Node nor the DOM.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Who made a change; stamped by the engine on every task version. */
+export interface Writer {
+  owner: string;
+  pid: number;
+  host: string;
+}
+
+/** A task's state as stored in state.json and history/v<N>.json. */
+export interface TaskState extends JsonObject {
+  task_id: string;
+  version: number;
+  updated_at: string;
+}
+
+/** Fields the engine owns: payloads cannot set them. */
+export const ENGINE_TASK_FIELDS = ['task_id', 'version', 'updated_at', 'updated_by'] as const;
+
+export interface SessionMetrics {
+  total_tasks: number;
+  completed: number;
+  in_progress: number;
+  failed: number;
+}
+
+export interface Session {
+  id: string;
+  status: string;
+  started_at: string;
+  updated_at: string;
+  options: JsonObject;
+  task_ids: string[];
+  metrics: SessionMetrics;
+  [extra: string]: JsonValue | SessionMetrics | string[] | JsonObject;
+}
+
+export interface CheckpointSummary {
+  id: string;
+  session_id: string;
+  created_at: string;
+  reason: string;
+  task_count: number;
+}
+
+export interface Checkpoint extends CheckpointSummary {
+  session: Session;
+  tasks: Record<string, TaskState>;
+}
+
+export type LockMode = 'read' | 'write';
+
+/** The record a lock holder publishes on disk (state.lock, or one file per reader). */
+export interface LockRecord {
+  task_id: string;
+  mode: LockMode;
+  token: string;
+  pid: number;
+  host: string;
+  /** Process start token (Linux: /proc/<pid>/stat starttime) to detect pid reuse. */
+  start: string | null;
+  owner: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+export type HolderLiveness = 'alive' | 'dead' | 'unknown';
+
+/** One holder of a lock, as listed by `locks` and the dashboard. */
+export interface LockHolder extends LockRecord {
+  alive: HolderLiveness;
+  expired: boolean;
+  /** A writer that owns state.lock but still waits for readers to drain. */
+  pending: boolean;
+  waiters: LockWaiter[];
+}
+
+export interface LockWaiter {
+  task_id: string;
+  mode: LockMode;
+  pid: number;
+  host: string;
+  owner: string;
+  since: string;
+}
+
+export interface ContentionStats {
+  task_id: string;
+  acquisitions: number;
+  waited: number;
+  timeouts: number;
+  wait_p50_ms: number;
+  wait_p95_ms: number;
+  wait_max_ms: number;
+}
+
+/** One line of the lock log: every acquisition and every time-out. */
+export interface LockEvent {
+  ts: string;
+  task_id: string;
+  mode: LockMode;
+  pid: number;
+  owner: string;
+  wait_ms: number;
+  outcome: 'acquired' | 'timeout';
+}
+
+export type ChangeType =
+  | 'task_updated'
+  | 'task_recovered'
+  | 'task_restored'
+  | 'session_created'
+  | 'session_updated'
+  | 'checkpoint_created'
+  | 'checkpoint_restored'
+  | 'lock_waited'
+  | 'lock_timeout'
+  | 'lock_broken'
+  | 'migrated';
+
+/** One line of the append-only audit log. */
+export interface AuditEntry {
+  timestamp: string;
+  process_id: number;
+  host: string;
+  owner: string;
+  change_type: ChangeType;
+  task_id?: string;
+  session_id?: string;
+  checkpoint_id?: string;
+  old_version?: number | null;
+  new_version?: number | null;
+  description: string;
+}
+
+export interface FieldChanges {
+  added: string[];
+  modified: string[];
+  removed: string[];
+}
+
+export type IntegrityIssueKind =
+  | 'corrupt_state'
+  | 'missing_state'
+  | 'state_behind_history'
+  | 'corrupt_history'
+  | 'stale_lock'
+  | 'garbage_lock'
+  | 'leftover_temp'
+  | 'corrupt_session'
+  | 'corrupt_checkpoint';
+
+export interface IntegrityIssue {
+  kind: IntegrityIssueKind;
+  path: string;
+  message: string;
+  task_id?: string;
+  /** True when `recoverTaskState` (or `gc`) can repair it. */
+  recoverable: boolean;
+}
+
+export interface RestorePreviewItem {
+  task_id: string;
+  current_version: number | null;
+  changes: FieldChanges;
+  /** True when the task already matches the checkpoint: restore writes nothing for it. */
+  unchanged: boolean;
+}
+
+export interface RestoreResult {
+  checkpoint_id: string;
+  session_id: string;
+  restored: string[];
+  /** The subset of `restored` that got a new version (the rest already matched). */
+  changed: string[];
+}
