@@ -79,14 +79,18 @@ export function getCheckpoint(ctx: EngineContext, id: string): Checkpoint {
   return { ...(v as unknown as Checkpoint), id };
 }
 
+export function checkpointSummary(ctx: EngineContext, id: string): CheckpointSummary {
+  const c = getCheckpoint(ctx, id);
+  return { id: c.id, session_id: c.session_id, created_at: c.created_at, reason: c.reason, task_count: Object.keys(c.tasks).length };
+}
+
 export function listCheckpoints(ctx: EngineContext): CheckpointSummary[] {
   const out: CheckpointSummary[] = [];
   for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
     const m = /^checkpoint-(.+)\.json$/.exec(name);
     if (!m) continue;
     try {
-      const c = getCheckpoint(ctx, m[1]!);
-      out.push({ id: c.id, session_id: c.session_id, created_at: c.created_at, reason: c.reason, task_count: Object.keys(c.tasks).length });
+      out.push(checkpointSummary(ctx, m[1]!));
     } catch (err) {
       if (!(err instanceof LockstepError)) throw err; // corrupt ones are reported by verify
     }

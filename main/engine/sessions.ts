@@ -147,13 +147,18 @@ export function getSession(ctx: EngineContext, id: string): Session {
   return withMetrics(ctx, readSessionFile(ctx, id));
 }
 
-/** All readable sessions; corrupt files are skipped here and reported by verify. */
-export function listSessions(ctx: EngineContext): Session[] {
+/**
+ * All readable sessions; corrupt files are skipped here and reported by
+ * verify. `liveMetrics: false` skips reading every task, for hosts that
+ * already hold the tasks in memory.
+ */
+export function listSessions(ctx: EngineContext, liveMetrics = true): Session[] {
   const out: Session[] = [];
   for (const name of safeReaddir(ctx.layout.sessionsDir)) {
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
     try {
-      out.push(getSession(ctx, name.slice(0, -5)));
+      const id = assertSessionId(name.slice(0, -5));
+      out.push(liveMetrics ? getSession(ctx, id) : readSessionFile(ctx, id));
     } catch (err) {
       if (!(err instanceof CorruptStateError || err instanceof NotFoundError || err instanceof InvalidInputError)) throw err;
     }

@@ -276,6 +276,14 @@ export class StateStore {
   getActiveSessions(): Promise<Session[]> {
     return this.guard(() => sessions.getActiveSessions(this.ctx));
   }
+  /** Sessions as stored, metrics not recomputed (for hosts that hold every task in memory). */
+  listSessionFiles(): Promise<Session[]> {
+    return this.guard(() => sessions.listSessions(this.ctx, false));
+  }
+  /** One session as stored; throws NotFoundError or CorruptStateError. */
+  readSessionFile(id: string): Session {
+    return sessions.readSessionFile(this.ctx, id);
+  }
 
   // ---- checkpoints ----------------------------------------------------------
 
@@ -287,6 +295,10 @@ export class StateStore {
   }
   listCheckpoints(): Promise<CheckpointSummary[]> {
     return this.guard(() => checkpoints.listCheckpoints(this.ctx));
+  }
+  /** A checkpoint's summary (synchronous; throws NotFoundError or CorruptStateError). */
+  readCheckpointSummary(id: string): CheckpointSummary {
+    return checkpoints.checkpointSummary(this.ctx, id);
   }
   getCheckpoint(id: string): Promise<Checkpoint> {
     return this.guard(() => checkpoints.getCheckpoint(this.ctx, id));

@@ -1,0 +1,88 @@
+// One handler per request of the contract. Both hosts (Electron IPC and the
+// serve WebSocket) call `dispatch`, which validates the payload with the
+// contract's zod schema and always answers with a Result: handlers never
+// throw raw errors across the boundary.
+import { REQUEST_CHANNELS, type RequestMethod } from '../../shared/channels.ts';
+import { REQUEST_SCHEMAS, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
+import type { SerializedError } from '../../shared/errors.ts';
+import { LockstepError } from '../engine/errors.ts';
+import type { DemoRunner } from './demo.ts';
+import type { StateHost } from './state-host.ts';
+
+export type Handlers = { [M in RequestMethod]: (request: RequestOf<M>) => Promise<Responses[M]> };
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof LockstepError) return { code: err.code, message: err.message, details: err.details };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
+  const store = () => host.store;
+  return {
+    getSnapshot: async () => {
+      await host.whenReady();
+      return host.snapshot();
+    },
+    getTask: async ({ taskId }) => {
+      try {
+        const [state, history] = [await store().getTaskState(taskId), await store().getTaskHistory(taskId)];
+        return { task_id: taskId, state, history, error: null };
+      } catch (err) {
+        return { task_id: taskId, state: null, history: [], error: serializeError(err) };
+      }
+    },
+    restoreTaskVersion: ({ taskId, version, expectedVersion }) =>
+      store().restoreTaskVersion(taskId, version, { expectedVersion, owner: 'dashboard' }),
+    recoverTask: async ({ taskId }) => {
+      const result = await store().recoverTaskState(taskId);
+      host.setIssues(await store().verifyAllStates());
+      return result;
+    },
+    breakLock: ({ taskId }) => store().breakLock(taskId),
+    getContention: ({ windowMs }) => store().getContention({ windowMs }),
+    createCheckpoint: async ({ sessionId, reason }) => {
+      const cp = await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)');
+      return { id: cp.id, session_id: cp.session_id, created_at: cp.created_at, reason: cp.reason, task_count: cp.task_count };
+    },
+    previewRestore: ({ checkpointId }) => store().previewRestore(checkpointId),
+    restoreCheckpoint: async ({ checkpointId }) => {
+      const s = store();
+      const off = s.on('state.checkpoint_restore_progress', (p) => host.emit('restoreProgress', p));
+      try {
+        return await s.restoreCheckpoint(checkpointId);
+      } finally {
+        off();
+      }
+    },
+    getActivity: ({ limit, taskId }) => store().readAuditLog({ task: taskId, limit }),
+    runVerify: async () => {
+      const issues = await store().verifyAllStates();
+      host.setIssues(issues);
+      return issues;
+    },
+    migrateLegacy: async () => (await store().init()).migrated,
+    startDemo: (request) => demo.start(request),
+  };
+}
+
+/** Validate and run one request. Unknown methods and invalid payloads are refused, not thrown. */
+export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<Result<unknown>> {
+  if (typeof method !== 'string' || !Object.hasOwn(REQUEST_CHANNELS, method)) {
+    return { ok: false, error: { code: 'INVALID_INPUT', message: `unknown method ${JSON.stringify(method)}` } };
+  }
+  const m = method as RequestMethod;
+  const parsed = REQUEST_SCHEMAS[m].safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}` },
+    };
+  }
+  try {
+    const handler = handlers[m] as (request: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  }
+}

@@ -1,0 +1,81 @@
+// Reads the state folder into the shapes the dashboard shows. Pure reads:
+// nothing here writes to disk.
+import { statSync } from 'node:fs';
+import type { TaskRow } from '../../shared/contract.ts';
+import type { CheckpointSummary, LockHolder, Session, TaskState } from '../../shared/model.ts';
+import { computeSessionMetrics } from '../../shared/metrics.ts';
+import type { StateStore } from '../engine/store.ts';
+import { readTask } from '../engine/task-files.ts';
+
+export function taskRowFrom(state: TaskState, size: number): TaskRow {
+  const by = state.updated_by as { owner?: unknown } | undefined;
+  return {
+    task_id: state.task_id,
+    version: state.version,
+    updated_at: state.updated_at,
+    status: typeof state.status === 'string' ? state.status : null,
+    session_id: typeof state.session_id === 'string' ? state.session_id : null,
+    owner: typeof by?.owner === 'string' && by.owner !== '' ? by.owner : null,
+    progress: typeof state.progress === 'number' ? state.progress : null,
+    size,
+  };
+}
+
+/** The row for one task, or null when it has no readable state (the damage is reported by verify). */
+export function loadTaskRow(store: StateStore, taskId: string): TaskRow | null {
+  const read = readTask(store.layout, taskId);
+  const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
+  if (!state) return null;
+  let size = 0;
+  try {
+    size = statSync(store.layout.stateFile(taskId)).size;
+  } catch {
+    /* recovered from history: size unknown */
+  }
+  return taskRowFrom(state, size);
+}
+
+export function sessionWithMetrics(session: Session, tasks: ReadonlyMap<string, TaskRow>): Session {
+  return { ...session, metrics: computeSessionMetrics(session.task_ids, (id) => tasks.get(id)?.status) };
+}
+
+export function checkpointSummary(store: StateStore, id: string): CheckpointSummary | null {
+  try {
+    const c = store.readCheckpointSummary(id);
+    return c;
+  } catch {
+    return null;
+  }
+}
+
+export interface LoadedModel {
+  tasks: Map<string, TaskRow>;
+  sessions: Map<string, Session>;
+  locks: Map<string, LockHolder[]>;
+  checkpoints: Map<string, CheckpointSummary>;
+}
+
+export async function loadModel(store: StateStore): Promise<LoadedModel> {
+  const tasks = new Map<string, TaskRow>();
+  const ids = await store.listTaskIds();
+  for (const id of ids) {
+    const row = loadTaskRow(store, id);
+    if (row) tasks.set(id, row);
+  }
+  const sessions = new Map<string, Session>();
+  for (const s of await store.listSessionFiles()) sessions.set(s.id, sessionWithMetrics(s, tasks));
+  const locks = groupLocks(store.locksOf(ids));
+  const checkpoints = new Map<string, CheckpointSummary>();
+  for (const c of await store.listCheckpoints()) checkpoints.set(c.id, c);
+  return { tasks, sessions, locks, checkpoints };
+}
+
+export function groupLocks(holders: LockHolder[]): Map<string, LockHolder[]> {
+  const out = new Map<string, LockHolder[]>();
+  for (const h of holders) {
+    const list = out.get(h.task_id);
+    if (list) list.push(h);
+    else out.set(h.task_id, [h]);
+  }
+  return out;
+}

@@ -1,0 +1,412 @@
+// The dashboard's source of truth in main (Freelens' "sync-box" pattern):
+// it owns the engine and the watcher, keeps the model in memory, and pushes
+// a snapshot and then coalesced patches to every subscriber (Electron
+// windows, serve WebSocket clients). Subscribers mirror it; they never poll.
+import { existsSync } from 'node:fs';
+import type { EventName } from '../../shared/channels.ts';
+import type { Events, Patch, Snapshot, TaskRow, WatchStatus } from '../../shared/contract.ts';
+import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockEvent, LockHolder, Session } from '../../shared/model.ts';
+import { openStateStore, type OpenOptions, type StateStore } from '../engine/store.ts';
+import { contentionStats } from '../engine/maintenance.ts';
+import { LogTail } from './log-tail.ts';
+import { checkpointSummary, groupLocks, loadModel, loadTaskRow, sessionWithMetrics } from './model-loader.ts';
+import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
+import { changedSince, dirChangedSince } from './reconcile.ts';
+
+export type HostListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export interface StateHostOptions extends OpenOptions {
+  root: string;
+  /** How long changes are gathered before one patch goes out. */
+  coalesceMs?: number;
+  activityLimit?: number;
+  contentionWindowMs?: number;
+  /** Run the engine monitor (lock cleanup, verify, auto checkpoints). */
+  monitor?: boolean;
+  watchFactory?: WatchFactory;
+}
+
+const DEFAULT_COALESCE_MS = 16;
+
+export class StateHost {
+  store: StateStore;
+  private readonly options: StateHostOptions;
+  private watcher: StateWatcher | null = null;
+  private readonly listeners = new Set<HostListener>();
+  private seq = 0;
+
+  private tasks = new Map<string, TaskRow>();
+  private sessions = new Map<string, Session>();
+  private locks = new Map<string, LockHolder[]>();
+  private checkpoints = new Map<string, CheckpointSummary>();
+  private issues: IntegrityIssue[] = [];
+  private activity: AuditEntry[] = [];
+  private contention: ContentionStats[] = [];
+  private lockEvents: LockEvent[] = [];
+  private legacyFile: string | null = null;
+  private demo: Snapshot['demo'] = null;
+  private auditTail!: LogTail<AuditEntry>;
+  private locksTail!: LogTail<LockEvent>;
+
+  private dirtyTasks = new Set<string>();
+  private dirtyLocks = new Set<string>();
+  private dirtySessions = new Set<string>();
+  private dirtyCheckpoints = new Set<string>();
+  private dirtyLogs = false;
+  private pendingStatus: WatchStatus | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private housekeeping: NodeJS.Timeout | null = null;
+  private ready: Promise<void> = Promise.resolve();
+
+  constructor(options: StateHostOptions) {
+    this.options = options;
+    this.store = this.openStore(options.root);
+  }
+
+  private openStore(root: string): StateStore {
+    const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, ...storeOptions } = this.options;
+    return openStateStore({ ...storeOptions, root });
+  }
+
+  get root(): string {
+    return this.store.root;
+  }
+
+  /** Load everything, then start watching. Resolves when the first snapshot is ready. */
+  start(): Promise<void> {
+    this.ready = this.load();
+    this.housekeeping = setInterval(() => this.refreshSlowParts(), 5000);
+    this.housekeeping.unref();
+    return this.ready;
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Resolves when the first snapshot is ready; watching starts right after, in the background. */
+  private async load(): Promise<void> {
+    const loadStarted = Date.now();
+    await this.fullLoad();
+    if (this.options.monitor) this.store.startMonitor();
+    this.watching = this.startWatching(loadStarted);
+  }
+
+  private watching: Promise<void> = Promise.resolve();
+
+  /** Resolves once the watcher is live and changes made during start-up are merged in. */
+  whenWatching(): Promise<void> {
+    return this.ready.then(() => this.watching);
+  }
+
+  private async startWatching(loadStarted: number): Promise<void> {
+    const watcher = new StateWatcher(this.root, {
+      onChange: (change) => this.markDirty(change),
+      onStatus: (status) => {
+        this.pendingStatus = status;
+        if (status.rootPresent === false) this.markDirty({ kind: 'root' });
+        this.scheduleFlush();
+      },
+      onRescan: () => this.rescan(),
+    }, this.options.watchFactory);
+    this.watcher = watcher;
+    await watcher.start();
+    this.pendingStatus = watcher.getStatus();
+    // Changes made after the load began but before a folder's watch was in
+    // place were not seen: any folder modified since then is read again.
+    for (const id of changedSince(this.store, loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
+    if (dirChangedSince(this.store.layout.sessionsDir, loadStarted - 50) || dirChangedSince(this.store.layout.checkpointsDir, loadStarted - 50)) {
+      this.rootChanged = true;
+    }
+    this.scheduleFlush();
+  }
+
+  private async fullLoad(): Promise<void> {
+    const model = await loadModel(this.store);
+    this.tasks = model.tasks;
+    this.sessions = model.sessions;
+    this.locks = model.locks;
+    this.checkpoints = model.checkpoints;
+    this.auditTail = new LogTail<AuditEntry>(this.store.layout.logsDir, 'audit', 256 * 1024);
+    this.locksTail = new LogTail<LockEvent>(this.store.layout.logsDir, 'locks', 4 * 1024 * 1024);
+    this.activity = this.auditTail.read().slice(-this.activityLimit);
+    this.lockEvents = this.locksTail.read();
+    this.contention = this.computeContention();
+    this.legacyFile = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
+    this.issues = [];
+    void this.store.verifyAllStates().then((issues) => this.setIssues(issues)).catch(() => {});
+  }
+
+  /** Polling mode and reconciliation: reload everything and send what differs. */
+  private async rescan(): Promise<void> {
+    const model = await loadModel(this.store);
+    const patch: Patch = { seq: 0 };
+    const taskUpserts = [...model.tasks.values()].filter((row) => this.tasks.get(row.task_id)?.version !== row.version || this.tasks.get(row.task_id)?.updated_at !== row.updated_at);
+    const taskRemovals = [...this.tasks.keys()].filter((id) => !model.tasks.has(id));
+    if (taskUpserts.length || taskRemovals.length) patch.tasks = { upsert: taskUpserts, remove: taskRemovals };
+    const sessionUpserts = [...model.sessions.values()].filter((s) => JSON.stringify(this.sessions.get(s.id)) !== JSON.stringify(s));
+    const sessionRemovals = [...this.sessions.keys()].filter((id) => !model.sessions.has(id));
+    if (sessionUpserts.length || sessionRemovals.length) patch.sessions = { upsert: sessionUpserts, remove: sessionRemovals };
+    const lockIds = new Set([...this.locks.keys(), ...model.locks.keys()]);
+    const changedLocks = [...lockIds].filter((id) => JSON.stringify(this.locks.get(id)) !== JSON.stringify(model.locks.get(id)));
+    if (changedLocks.length) patch.locks = { taskIds: changedLocks, holders: changedLocks.flatMap((id) => model.locks.get(id) ?? []) };
+    const cpUpserts = [...model.checkpoints.values()].filter((c) => !this.checkpoints.has(c.id));
+    const cpRemovals = [...this.checkpoints.keys()].filter((id) => !model.checkpoints.has(id));
+    if (cpUpserts.length || cpRemovals.length) patch.checkpoints = { upsert: cpUpserts, remove: cpRemovals };
+    this.tasks = model.tasks;
+    this.sessions = model.sessions;
+    this.locks = model.locks;
+    this.checkpoints = model.checkpoints;
+    this.dirtyLogs = true;
+    this.emitPatch(patch);
+  }
+
+  private get activityLimit(): number {
+    return this.options.activityLimit ?? 500;
+  }
+
+  private computeContention(): ContentionStats[] {
+    const since = Date.now() - (this.options.contentionWindowMs ?? 15 * 60_000);
+    this.lockEvents = this.lockEvents.filter((e) => Date.parse(e.ts) >= since);
+    return contentionStats(this.lockEvents, since);
+  }
+
+  // ---- change tracking --------------------------------------------------------
+
+  private markDirty(change: ChangeKind): void {
+    switch (change.kind) {
+      case 'task':
+        this.dirtyTasks.add(change.taskId);
+        this.dirtyLocks.add(change.taskId);
+        break;
+      case 'lock':
+        this.dirtyLocks.add(change.taskId);
+        break;
+      case 'session':
+        this.dirtySessions.add(change.sessionId);
+        break;
+      case 'checkpoint':
+        this.dirtyCheckpoints.add(change.checkpointId);
+        break;
+      case 'log':
+        this.dirtyLogs = true;
+        break;
+      case 'legacy':
+      case 'root':
+        this.rootChanged = true;
+        break;
+    }
+    this.scheduleFlush();
+  }
+
+  private rootChanged = false;
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush().catch(() => {});
+    }, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
+  }
+
+  /** Read everything marked dirty once, and send it as one patch. */
+  private async flush(): Promise<void> {
+    if (this.rootChanged) {
+      this.rootChanged = false;
+      this.clearDirty();
+      await this.rescan();
+    }
+    const patch: Patch = { seq: 0 };
+    if (this.dirtyTasks.size) {
+      const upsert: TaskRow[] = [];
+      const remove: string[] = [];
+      for (const id of this.dirtyTasks) {
+        const row = loadTaskRow(this.store, id);
+        if (row) {
+          const old = this.tasks.get(id);
+          if (old?.version === row.version && old.updated_at === row.updated_at) continue;
+          this.tasks.set(id, row);
+          upsert.push(row);
+          if (row.session_id && this.sessions.has(row.session_id)) this.dirtySessionMetrics.add(row.session_id);
+          if (old?.session_id && old.session_id !== row.session_id) this.dirtySessionMetrics.add(old.session_id);
+        } else if (this.tasks.delete(id)) {
+          remove.push(id);
+        }
+      }
+      if (upsert.length || remove.length) patch.tasks = { upsert, remove };
+    }
+    if (this.dirtyLocks.size) {
+      const taskIds = [...this.dirtyLocks];
+      const holders = this.store.locksOf(taskIds);
+      const grouped = groupLocks(holders);
+      for (const id of taskIds) {
+        const list = grouped.get(id);
+        if (list) this.locks.set(id, list);
+        else this.locks.delete(id);
+      }
+      patch.locks = { taskIds, holders };
+    }
+    for (const id of this.dirtySessionMetrics) this.dirtySessions.add(id);
+    if (this.dirtySessions.size) {
+      const upsert: Session[] = [];
+      const remove: string[] = [];
+      for (const id of this.dirtySessions) {
+        let session: Session | null = null;
+        try {
+          session = sessionWithMetrics(this.store.readSessionFile(id), this.tasks);
+        } catch {
+          session = null;
+        }
+        if (session) {
+          this.sessions.set(id, session);
+          upsert.push(session);
+        } else if (this.sessions.delete(id)) remove.push(id);
+      }
+      if (upsert.length || remove.length) patch.sessions = { upsert, remove };
+    }
+    if (this.dirtyCheckpoints.size) {
+      const upsert: CheckpointSummary[] = [];
+      const remove: string[] = [];
+      for (const id of this.dirtyCheckpoints) {
+        const summary = checkpointSummary(this.store, id);
+        if (summary) {
+          this.checkpoints.set(id, summary);
+          upsert.push(summary);
+        } else if (this.checkpoints.delete(id)) remove.push(id);
+      }
+      if (upsert.length || remove.length) patch.checkpoints = { upsert, remove };
+    }
+    if (this.dirtyLogs) {
+      const entries = this.auditTail.read();
+      if (entries.length) {
+        this.activity = [...this.activity, ...entries].slice(-this.activityLimit);
+        patch.activity = entries.slice(-this.activityLimit);
+      }
+      const lockEvents = this.locksTail.read();
+      if (lockEvents.length) {
+        this.lockEvents.push(...lockEvents);
+        this.contention = this.computeContention();
+        patch.contention = this.contention;
+      }
+    }
+    if (this.pendingStatus) {
+      patch.watch = this.pendingStatus;
+      this.pendingStatus = null;
+    }
+    this.clearDirty();
+    this.emitPatch(patch);
+  }
+
+  private dirtySessionMetrics = new Set<string>();
+
+  private clearDirty(): void {
+    this.dirtyTasks.clear();
+    this.dirtyLocks.clear();
+    this.dirtySessions.clear();
+    this.dirtySessionMetrics.clear();
+    this.dirtyCheckpoints.clear();
+    this.dirtyLogs = false;
+  }
+
+  private emitPatch(patch: Patch): void {
+    const keys = Object.keys(patch).filter((k) => k !== 'seq');
+    if (keys.length === 0) return;
+    patch.seq = ++this.seq;
+    this.emit('patch', patch);
+  }
+
+  /** Lock expiry, liveness and contention change with time alone: refresh them periodically. */
+  private refreshSlowParts(): void {
+    const patch: Patch = { seq: 0 };
+    if (this.locks.size) {
+      const taskIds = [...this.locks.keys()];
+      const holders = this.store.locksOf(taskIds);
+      const grouped = groupLocks(holders);
+      for (const id of taskIds) {
+        const list = grouped.get(id);
+        if (list) this.locks.set(id, list);
+        else this.locks.delete(id);
+      }
+      patch.locks = { taskIds, holders };
+    }
+    if (this.lockEvents.length) {
+      this.contention = this.computeContention();
+      patch.contention = this.contention;
+    }
+    const legacy = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
+    if (legacy !== this.legacyFile) {
+      this.legacyFile = legacy;
+      patch.legacyFile = legacy;
+    }
+    this.emitPatch(patch);
+  }
+
+  setIssues(issues: IntegrityIssue[]): void {
+    this.issues = issues;
+    this.emitPatch({ seq: 0, issues });
+  }
+
+  setDemo(demo: Snapshot['demo']): void {
+    this.demo = demo;
+    this.emitPatch({ seq: 0, demo });
+  }
+
+  // ---- subscribers --------------------------------------------------------------
+
+  snapshot(): Snapshot {
+    return {
+      root: this.root,
+      legacyFile: this.legacyFile,
+      tasks: [...this.tasks.values()],
+      sessions: [...this.sessions.values()],
+      locks: [...this.locks.values()].flat(),
+      checkpoints: [...this.checkpoints.values()],
+      issues: this.issues,
+      activity: this.activity,
+      contention: this.contention,
+      watch: this.watcher?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: existsSync(this.root) },
+      demo: this.demo,
+      seq: this.seq,
+    };
+  }
+
+  subscribe(listener: HostListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event, payload);
+      } catch {
+        /* one broken subscriber must not starve the others */
+      }
+    }
+  }
+
+  /** Point the dashboard at another state folder (Open State Folder…, the demo). */
+  async switchRoot(root: string): Promise<void> {
+    await this.stopWatching();
+    this.store.close();
+    this.store = this.openStore(root);
+    this.clearDirty();
+    await this.load();
+    this.emit('reset', this.snapshot());
+  }
+
+  private async stopWatching(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.store.stopMonitor();
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+
+  async close(): Promise<void> {
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    await this.stopWatching();
+    this.store.close();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,177 @@
+// Watches the state folder and reports which parts changed. Directories are
+// watched, never files one by one: chokidar's per-directory backend costs one
+// inotify watch per folder. history/ folders are not watched at all (a new
+// version always also replaces state.json), nor are temp files.
+//
+// When native watching fails (ENOSPC: the inotify watch limit is reached),
+// it falls back to polling by full rescans, and says so.
+import { existsSync } from 'node:fs';
+import { basename, relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { WatchStatus } from '../../shared/contract.ts';
+import { TEMP_PREFIX } from '../engine/fsx.ts';
+import { taskIdFromDirName } from '../engine/paths.ts';
+
+export type ChangeKind =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'lock'; taskId: string }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'checkpoint'; checkpointId: string }
+  | { kind: 'log' }
+  | { kind: 'legacy' }
+  | { kind: 'root' };
+
+/** What a path inside the root means to the dashboard (null: nothing to show). */
+export function classifyPath(root: string, path: string): ChangeKind | null {
+  const rel = relative(root, path);
+  if (rel === '') return { kind: 'root' };
+  if (rel.startsWith('..')) return basename(path) === '.parallel-dev-state.json' ? { kind: 'legacy' } : null;
+  const parts = rel.split(sep);
+  const name = parts[parts.length - 1]!;
+  if (name.startsWith(TEMP_PREFIX)) return null;
+  switch (parts[0]) {
+    case 'tasks': {
+      if (parts.length < 2) return { kind: 'root' };
+      const taskId = taskIdFromDirName(parts[1]!);
+      if (!taskId) return null;
+      if (parts.length === 2) return { kind: 'task', taskId };
+      if (parts.length !== 3) return null; // history/ is not watched
+      if (name === 'state.json') return { kind: 'task', taskId };
+      if (name.startsWith('state.lock') && !name.endsWith('.reclaim')) return { kind: 'lock', taskId };
+      return null;
+    }
+    case 'sessions':
+      if (parts.length === 1) return { kind: 'root' };
+      return parts.length === 2 && name.endsWith('.json') ? { kind: 'session', sessionId: name.slice(0, -5) } : null;
+    case 'checkpoints': {
+      if (parts.length === 1) return { kind: 'root' };
+      const m = /^checkpoint-(.+)\.json$/.exec(name);
+      return parts.length === 2 && m ? { kind: 'checkpoint', checkpointId: m[1]! } : null;
+    }
+    case 'logs':
+      return parts.length === 2 && name.endsWith('.jsonl') ? { kind: 'log' } : null;
+    default:
+      return null;
+  }
+}
+
+export interface WatcherCallbacks {
+  onChange(change: ChangeKind): void;
+  /** The watch mode changed (fallback to polling, root vanished...). */
+  onStatus(status: WatchStatus): void;
+  /** Polling mode: the host should rescan everything and diff. */
+  onRescan(): Promise<void>;
+}
+
+/** Factory seam so tests can inject a watcher that fails like a real one would. */
+export type WatchFactory = (root: string, ignored: (path: string) => boolean) => FSWatcher;
+
+export const chokidarFactory: WatchFactory = (root, ignored) =>
+  watch(root, { ignoreInitial: true, ignored, atomic: false, backend: 'native', persistent: true });
+
+export class StateWatcher {
+  private watcher: FSWatcher | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private status: WatchStatus;
+  private readonly root: string;
+  private readonly callbacks: WatcherCallbacks;
+  private readonly factory: WatchFactory;
+  private closed = false;
+
+  constructor(root: string, callbacks: WatcherCallbacks, factory: WatchFactory = chokidarFactory) {
+    this.root = root;
+    this.callbacks = callbacks;
+    this.factory = factory;
+    this.status = { mode: 'stopped', reason: null, rootPresent: existsSync(root) };
+  }
+
+  getStatus(): WatchStatus {
+    return this.status;
+  }
+
+  private setStatus(status: WatchStatus): void {
+    const s = this.status;
+    if (s.mode === status.mode && s.reason === status.reason && s.rootPresent === status.rootPresent) return;
+    this.status = status;
+    this.callbacks.onStatus(status);
+  }
+
+  /** Resolves once the initial scan is done (or polling has started). */
+  start(): Promise<void> {
+    const ignored = (path: string) => {
+      const name = basename(path);
+      return name.startsWith(TEMP_PREFIX) || name === 'history' || name.endsWith('.reclaim');
+    };
+    // Watching the parent as well lets us see the root being created, deleted
+    // or moved, and a legacy state file appearing beside it.
+    let watcher: FSWatcher;
+    try {
+      watcher = this.factory(this.root, ignored);
+    } catch (err) {
+      this.fallBackToPolling(err as Error);
+      return Promise.resolve();
+    }
+    this.watcher = watcher;
+    return new Promise<void>((resolve) => {
+      let ready = false;
+      watcher.on('all', (event, path) => {
+        if (path === this.root && (event === 'unlinkDir' || event === 'addDir')) {
+          this.setStatus({ ...this.status, rootPresent: event === 'addDir' });
+        }
+        const change = classifyPath(this.root, path);
+        if (change) this.callbacks.onChange(change);
+      });
+      watcher.on('error', (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EMFILE') this.fallBackToPolling(err as Error);
+        if (!ready) {
+          ready = true;
+          resolve();
+        }
+      });
+      watcher.on('ready', () => {
+        if (this.status.mode !== 'polling') this.setStatus({ mode: 'native', reason: null, rootPresent: existsSync(this.root) });
+        if (!ready) {
+          ready = true;
+          resolve();
+        }
+      });
+    });
+  }
+
+  private fallBackToPolling(err: Error): void {
+    if (this.closed || this.status.mode === 'polling') return;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOSPC'
+        ? 'the inotify watch limit is reached (ENOSPC); raise fs.inotify.max_user_watches to watch natively'
+        : `native watching failed (${code ?? err.message})`;
+    void this.watcher?.close();
+    this.watcher = null;
+    this.setStatus({ mode: 'polling', reason, rootPresent: existsSync(this.root) });
+    this.schedulePoll(0);
+  }
+
+  /** Full rescans, spaced by at least three times the last scan's duration. */
+  private schedulePoll(lastScanMs: number): void {
+    if (this.closed) return;
+    this.pollTimer = setTimeout(async () => {
+      const started = Date.now();
+      try {
+        const present = existsSync(this.root);
+        if (present !== this.status.rootPresent) this.setStatus({ ...this.status, rootPresent: present });
+        await this.callbacks.onRescan();
+      } finally {
+        this.schedulePoll(Date.now() - started);
+      }
+    }, Math.max(1000, lastScanMs * 3));
+    this.pollTimer.unref?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+}

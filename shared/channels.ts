@@ -1,0 +1,33 @@
+// The IPC channel names, one map for main, preload and renderer (as Electron
+// Fiddle does). Plain constants: the sandboxed preload imports only this.
+
+/** Request methods of the domain API → their IPC channel. */
+export const REQUEST_CHANNELS = {
+  getSnapshot: 'lockstep:snapshot.get',
+  getTask: 'lockstep:task.get',
+  restoreTaskVersion: 'lockstep:task.restore-version',
+  recoverTask: 'lockstep:task.recover',
+  breakLock: 'lockstep:lock.break',
+  getContention: 'lockstep:lock.contention',
+  createCheckpoint: 'lockstep:checkpoint.create',
+  previewRestore: 'lockstep:checkpoint.preview',
+  restoreCheckpoint: 'lockstep:checkpoint.restore',
+  getActivity: 'lockstep:activity.get',
+  runVerify: 'lockstep:verify.run',
+  migrateLegacy: 'lockstep:root.migrate',
+  startDemo: 'lockstep:demo.start',
+} as const;
+
+export type RequestMethod = keyof typeof REQUEST_CHANNELS;
+
+/** Events main pushes to the renderer → their IPC channel. */
+export const EVENT_CHANNELS = {
+  /** A full snapshot: on connect, after a root change, or after a resync. */
+  reset: 'lockstep:event.reset',
+  /** Coalesced changes since the last patch. */
+  patch: 'lockstep:event.patch',
+  /** Progress of a checkpoint restore. */
+  restoreProgress: 'lockstep:event.restore-progress',
+} as const;
+
+export type EventName = keyof typeof EVENT_CHANNELS;

@@ -1,0 +1,142 @@
+// The typed API between main (which owns the engine and the watcher) and
+// the renderer. Requests are validated in main with these zod schemas;
+// responses and events are plain data described by the types below.
+// Used over Electron IPC (preload) and over the `lockstep serve` WebSocket.
+import { z } from 'zod';
+import type { SerializedError } from './errors.ts';
+import { TASK_ID_PATTERN } from './ids.ts';
+import type {
+  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockHolder,
+  RestorePreviewItem, RestoreResult, Session, TaskState,
+} from './model.ts';
+import type { EventName, RequestMethod } from './channels.ts';
+
+const taskId = z.string().regex(TASK_ID_PATTERN, 'invalid task id');
+const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'invalid id');
+const empty = z.object({}).strict();
+
+export const REQUEST_SCHEMAS = {
+  getSnapshot: empty,
+  getTask: z.object({ taskId }).strict(),
+  restoreTaskVersion: z.object({ taskId, version: z.number().int().positive(), expectedVersion: z.number().int().nonnegative().optional() }).strict(),
+  recoverTask: z.object({ taskId }).strict(),
+  breakLock: z.object({ taskId }).strict(),
+  getContention: z.object({ windowMs: z.number().int().positive().max(7 * 24 * 3600_000) }).strict(),
+  createCheckpoint: z.object({ sessionId: safeId, reason: z.string().max(500).optional() }).strict(),
+  previewRestore: z.object({ checkpointId: safeId }).strict(),
+  restoreCheckpoint: z.object({ checkpointId: safeId }).strict(),
+  getActivity: z.object({ limit: z.number().int().positive().max(5000), taskId: taskId.optional() }).strict(),
+  runVerify: empty,
+  migrateLegacy: empty,
+  startDemo: z.object({ agents: z.number().int().min(1).max(16).optional(), tasks: z.number().int().min(1).max(500).optional() }).strict(),
+} satisfies Record<RequestMethod, z.ZodType>;
+
+export type RequestOf<M extends RequestMethod> = z.infer<(typeof REQUEST_SCHEMAS)[M]>;
+
+/** One row of the tasks table: what lists need, without the whole state. */
+export interface TaskRow {
+  task_id: string;
+  version: number;
+  updated_at: string;
+  status: string | null;
+  session_id: string | null;
+  owner: string | null;
+  progress: number | null;
+  /** Bytes of state.json, so huge states can be shown lazily. */
+  size: number;
+}
+
+export interface TaskDetail {
+  task_id: string;
+  state: TaskState | null;
+  /** Newest first, the current version included. */
+  history: TaskState[];
+  /** Set when the task could not be read: shown in place of the timeline. */
+  error: SerializedError | null;
+}
+
+export type WatchMode = 'native' | 'polling' | 'stopped';
+
+export interface WatchStatus {
+  mode: WatchMode;
+  /** Why the mode is what it is (e.g. "inotify watch limit reached"). */
+  reason: string | null;
+  /** The root exists and holds a state layout. */
+  rootPresent: boolean;
+}
+
+export interface Snapshot {
+  root: string;
+  /** A legacy .parallel-dev-state.json waits beside the root. */
+  legacyFile: string | null;
+  tasks: TaskRow[];
+  sessions: Session[];
+  locks: LockHolder[];
+  checkpoints: CheckpointSummary[];
+  issues: IntegrityIssue[];
+  activity: AuditEntry[];
+  contention: ContentionStats[];
+  watch: WatchStatus;
+  /** Set while a demo simulation runs into a temporary root. */
+  demo: { root: string; running: boolean } | null;
+  /** Monotonic sequence of the last change included; patches carry the next ones. */
+  seq: number;
+}
+
+export interface Patch {
+  seq: number;
+  tasks?: { upsert: TaskRow[]; remove: string[] };
+  sessions?: { upsert: Session[]; remove: string[] };
+  /** Holders of the listed tasks, replacing what the store had for them. */
+  locks?: { taskIds: string[]; holders: LockHolder[] };
+  checkpoints?: { upsert: CheckpointSummary[]; remove: string[] };
+  activity?: AuditEntry[];
+  issues?: IntegrityIssue[];
+  contention?: ContentionStats[];
+  watch?: WatchStatus;
+  legacyFile?: string | null;
+  demo?: Snapshot['demo'];
+}
+
+export interface RestoreProgress {
+  checkpoint_id: string;
+  task_id: string;
+  done: number;
+  total: number;
+}
+
+export interface Responses {
+  getSnapshot: Snapshot;
+  getTask: TaskDetail;
+  restoreTaskVersion: TaskState;
+  recoverTask: { state: TaskState; recovered: boolean };
+  breakLock: { removed: number };
+  getContention: ContentionStats[];
+  createCheckpoint: CheckpointSummary;
+  previewRestore: { checkpoint: CheckpointSummary; items: RestorePreviewItem[] };
+  restoreCheckpoint: RestoreResult;
+  getActivity: AuditEntry[];
+  runVerify: IntegrityIssue[];
+  migrateLegacy: { sessions: number; tasks: number; from: string } | null;
+  startDemo: { root: string };
+}
+
+export interface Events {
+  reset: Snapshot;
+  patch: Patch;
+  restoreProgress: RestoreProgress;
+}
+
+/** How every response crosses the boundary: handlers never throw raw errors across it. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+/**
+ * The domain API the preload exposes as `window.lockstep` (and the serve
+ * client implements over a WebSocket): one method per request, plus event
+ * subscription returning an unsubscribe function.
+ */
+export type LockstepBridge = {
+  [M in RequestMethod]: (request: RequestOf<M>) => Promise<Result<Responses[M]>>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+};
