@@ -8,6 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WsMessage } from '../../shared/ws-protocol.ts';
 import { dispatch, type Handlers } from './api.ts';
+import { CSP } from './csp.ts';
 import type { StateHost } from './state-host.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -21,10 +22,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** A client that cannot keep up is dropped; it reconnects and gets a fresh snapshot. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;

@@ -251,7 +251,7 @@ export class StateHost {
       const upsert: Session[] = [];
       const remove: string[] = [];
       for (const id of this.dirtySessions) {
-        let session: Session | null = null;
+        let session: Session | null;
         try {
           session = sessionWithMetrics(this.store.readSessionFile(id), this.tasks);
         } catch {

@@ -1,0 +1,120 @@
+// The host mirrors the folder: every change made by another process reaches
+// subscribers as a patch, bursts are coalesced, and a watcher failure falls
+// back to polling visibly.
+import { spawn, spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FSWatcher } from 'chokidar';
+import type { Patch, TaskRow } from '../../../shared/contract.ts';
+import { openStateStore } from '../../engine/store.ts';
+import { StateHost } from '../state-host.ts';
+
+const CLI = join(import.meta.dirname, '../../cli/bin.ts');
+
+let dir: string;
+let root: string;
+let host: StateHost | null = null;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lockstep-host-'));
+  root = join(dir, 'state');
+  await openStateStore({ root }).init();
+});
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function collect(h: StateHost): Patch[] {
+  const patches: Patch[] = [];
+  h.subscribe((event, payload) => {
+    if (event === 'patch') patches.push(payload as Patch);
+  });
+  return patches;
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function cli(...args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, '--root', root, '--json', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+
+describe('StateHost', () => {
+  it('mirrors tasks, sessions and locks changed by other processes, with increasing seq', async () => {
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    const patches = collect(host);
+    const session = JSON.parse(cli('session', 'create')) as { id: string };
+    cli('task', 'update', 'build', '{"status":"in_progress"}', '--session', session.id);
+    await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'build'));
+    await until(() => host!.snapshot().sessions.find((s) => s.id === session.id)?.metrics.in_progress === 1);
+    const seqs = patches.map((p) => p.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(host.snapshot().activity.some((a) => a.change_type === 'task_updated' && a.task_id === 'build')).toBe(true);
+  });
+
+  it('coalesces a burst of 300 commits from 3 processes, and ends equal to the disk', async () => {
+    host = new StateHost({ root, coalesceMs: 30 });
+    await host.start();
+    await host.whenWatching();
+    const patches = collect(host);
+    const script = `import { openStateStore } from ${JSON.stringify(join(import.meta.dirname, '../../engine/index.ts'))};
+      const s = openStateStore({ root: process.argv[1], fsync: false });
+      for (let i = 0; i < 100; i++) await s.updateTaskState('t' + (i % 20) + '-' + process.argv[2], { i });`;
+    await Promise.all([1, 2, 3].map((n) => new Promise<void>((resolve, reject) => {
+      const child = spawnAsync(['--input-type=module', '-e', script, root, String(n)]);
+      child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+    })));
+    const store = openStateStore({ root });
+    const onDisk = new Map((await store.listTasks()).map((t) => [t.task_id, t.version]));
+    await until(() => host!.snapshot().tasks.length === 60 && host!.snapshot().tasks.every((t: TaskRow) => onDisk.get(t.task_id) === t.version));
+    const taskPatches = patches.filter((p) => p.tasks);
+    expect(taskPatches.length).toBeLessThan(300);
+  });
+
+  it('falls back to polling when the watch limit is reached, and says so', async () => {
+    const failing = () => {
+      const w = new EventEmitter() as unknown as FSWatcher;
+      setTimeout(() => w.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 10);
+      (w as unknown as { close: () => Promise<void> }).close = async () => {};
+      return w;
+    };
+    host = new StateHost({ root, watchFactory: failing });
+    await host.start();
+    await host.whenWatching();
+    expect(host.snapshot().watch).toMatchObject({ mode: 'polling' });
+    expect(host.snapshot().watch.reason).toMatch(/inotify watch limit/);
+    cli('task', 'update', 'polled', '{"status":"queued"}');
+    await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'polled'), 8000);
+  });
+
+  it('survives its root being deleted and recreated', async () => {
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    cli('task', 'update', 'a', '{"n":1}');
+    await until(() => host!.snapshot().tasks.length === 1);
+    rmSync(root, { recursive: true, force: true });
+    await until(() => host!.snapshot().tasks.length === 0 && host!.snapshot().watch.rootPresent === false);
+    cli('task', 'update', 'b', '{"n":2}');
+    await until(() => host!.snapshot().tasks.map((t) => t.task_id).join() === 'b');
+  });
+});
+
+function spawnAsync(args: string[]) {
+  return spawn(process.execPath, args, { stdio: 'inherit' });
+}
