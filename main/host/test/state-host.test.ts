@@ -67,23 +67,28 @@ describe('StateHost', () => {
     expect(host.snapshot().activity.some((a) => a.change_type === 'task_updated' && a.task_id === 'build')).toBe(true);
   });
 
-  it('coalesces a burst of 300 commits from 3 processes, and ends equal to the disk', async () => {
+  it('coalesces a burst of 5,000 commits from 4 processes, and drops no final state', async () => {
     host = new StateHost({ root, coalesceMs: 30 });
     await host.start();
     await host.whenWatching();
     const patches = collect(host);
     const script = `import { openStateStore } from ${JSON.stringify(join(import.meta.dirname, '../../engine/index.ts'))};
       const s = openStateStore({ root: process.argv[1], fsync: false });
-      for (let i = 0; i < 100; i++) await s.updateTaskState('t' + (i % 20) + '-' + process.argv[2], { i });`;
-    await Promise.all([1, 2, 3].map((n) => new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < 1250; i++) await s.updateTaskState('t' + (i % 100) + '-' + process.argv[2], { i });`;
+    await Promise.all([1, 2, 3, 4].map((n) => new Promise<void>((resolve, reject) => {
       const child = spawnAsync(['--input-type=module', '-e', script, root, String(n)]);
       child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
     })));
     const store = openStateStore({ root });
     const onDisk = new Map((await store.listTasks()).map((t) => [t.task_id, t.version]));
-    await until(() => host!.snapshot().tasks.length === 60 && host!.snapshot().tasks.every((t: TaskRow) => onDisk.get(t.task_id) === t.version));
+    await until(() => host!.snapshot().tasks.length === 400 && host!.snapshot().tasks.every((t: TaskRow) => onDisk.get(t.task_id) === t.version));
+    expect([...onDisk.values()].every((v) => v === 12 || v === 13)).toBe(true);
+    // Coalesced: far fewer patches than commits, and the last row of every task matches the disk.
     const taskPatches = patches.filter((p) => p.tasks);
-    expect(taskPatches.length).toBeLessThan(300);
+    expect(taskPatches.length).toBeLessThan(1000);
+    const lastSeen = new Map<string, number>();
+    for (const p of taskPatches) for (const row of p.tasks!.upsert) lastSeen.set(row.task_id, row.version);
+    expect([...lastSeen].every(([id, v]) => onDisk.get(id) === v)).toBe(true);
   });
 
   it('falls back to polling when the watch limit is reached, and says so', async () => {
@@ -118,3 +123,31 @@ describe('StateHost', () => {
 function spawnAsync(args: string[]) {
   return spawn(process.execPath, args, { stdio: 'inherit' });
 }
+
+describe('StateHost on a root that appears later or moves', () => {
+  it('starts on a missing root, reports it, and picks it up once created', async () => {
+    const late = join(dir, 'late', '.worktrees', '.state');
+    host = new StateHost({ root: late });
+    await host.start();
+    await host.whenWatching();
+    expect(host.snapshot().watch.rootPresent).toBe(false);
+    expect(host.snapshot().tasks).toEqual([]);
+    const r = spawnSync(process.execPath, [CLI, '--root', late, 'task', 'update', 'x1', '{"status":"in_progress"}'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'x1'));
+    expect(host.snapshot().watch.rootPresent).toBe(true);
+  });
+
+  it('notices the root being moved away and moved back', async () => {
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    cli('task', 'update', 'm', '{"n":1}');
+    await until(() => host!.snapshot().tasks.length === 1);
+    const { renameSync } = await import('node:fs');
+    renameSync(root, `${root}-moved`);
+    await until(() => host!.snapshot().tasks.length === 0 && host!.snapshot().watch.rootPresent === false);
+    renameSync(`${root}-moved`, root);
+    await until(() => host!.snapshot().tasks.length === 1 && host!.snapshot().watch.rootPresent === true);
+  });
+});
