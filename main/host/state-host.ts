@@ -235,17 +235,7 @@ export class StateHost {
       }
       if (upsert.length || remove.length) patch.tasks = { upsert, remove };
     }
-    if (this.dirtyLocks.size) {
-      const taskIds = [...this.dirtyLocks];
-      const holders = this.store.locksOf(taskIds);
-      const grouped = groupLocks(holders);
-      for (const id of taskIds) {
-        const list = grouped.get(id);
-        if (list) this.locks.set(id, list);
-        else this.locks.delete(id);
-      }
-      patch.locks = { taskIds, holders };
-    }
+    if (this.dirtyLocks.size) patch.locks = this.reloadLocks([...this.dirtyLocks]);
     for (const id of this.dirtySessionMetrics) this.dirtySessions.add(id);
     if (this.dirtySessions.size) {
       const upsert: Session[] = [];
@@ -315,20 +305,22 @@ export class StateHost {
     this.emit('patch', patch);
   }
 
+  /** Re-read the holders of some tasks into the model; returns the patch section. */
+  private reloadLocks(taskIds: string[]): NonNullable<Patch['locks']> {
+    const holders = this.store.locksOf(taskIds);
+    const grouped = groupLocks(holders);
+    for (const id of taskIds) {
+      const list = grouped.get(id);
+      if (list) this.locks.set(id, list);
+      else this.locks.delete(id);
+    }
+    return { taskIds, holders };
+  }
+
   /** Lock expiry, liveness and contention change with time alone: refresh them periodically. */
   private refreshSlowParts(): void {
     const patch: Patch = { seq: 0 };
-    if (this.locks.size) {
-      const taskIds = [...this.locks.keys()];
-      const holders = this.store.locksOf(taskIds);
-      const grouped = groupLocks(holders);
-      for (const id of taskIds) {
-        const list = grouped.get(id);
-        if (list) this.locks.set(id, list);
-        else this.locks.delete(id);
-      }
-      patch.locks = { taskIds, holders };
-    }
+    if (this.locks.size) patch.locks = this.reloadLocks([...this.locks.keys()]);
     if (this.lockEvents.length) {
       this.contention = this.computeContention();
       patch.contention = this.contention;
