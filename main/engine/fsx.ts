@@ -144,7 +144,7 @@ export function readJsonFile(path: string): ReadResult {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
-    throw err;
+    throw withPath(err, path);
   }
   if (raw.trim() === '') return { kind: 'corrupt', raw, reason: 'empty file' };
   try {
@@ -152,6 +152,16 @@ export function readJsonFile(path: string): ReadResult {
   } catch (err) {
     return { kind: 'corrupt', raw, reason: `malformed JSON (${(err as Error).message})` };
   }
+}
+
+/**
+ * Errors from read(2) (EISDIR, EIO) carry no path, unlike those from open(2):
+ * add it, so the StateIOError shown to the user names the file.
+ */
+export function withPath(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && e.path === undefined) e.path = path;
+  return err;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

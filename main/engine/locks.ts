@@ -29,6 +29,7 @@ import {
   sleep,
   tempPathFor,
   unlinkQuiet,
+  withPath,
   writeFileAtomic,
 } from './fsx.ts';
 import { HOST, SELF_START, processLiveness } from './identity.ts';
@@ -104,7 +105,7 @@ export function readLockFile(path: string): LockFileContent {
     raw = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    throw withPath(err, path);
   }
   let record: LockRecord | null;
   try {
@@ -364,6 +365,11 @@ export class LockManager {
   }
 
   private releaseWriter(held: HeldLock): void {
+    // A holder whose expired lease was taken over must not touch L at all:
+    // removeIfOurs moves L aside for a moment, and if a third process
+    // publishes L meanwhile, the current owner's record cannot be put back,
+    // leaving two processes that both believe they hold the write lock.
+    if (!this.stillHeld(held)) return;
     this.removeIfOurs(held.file, held.record.token);
   }
 
@@ -407,6 +413,13 @@ export class LockManager {
   /** Remove stale writer, reader, waiter and marker files of one lock. Returns how many. */
   cleanup(target: LockTarget): number {
     let removed = 0;
+    // First a reclaim marker left by a reclaimer that died mid-way: it is a
+    // crash left-over itself, and it would make the reclaim below give up.
+    const marker = `${target.lockFile}.reclaim`;
+    if (readLockFile(marker) !== null) {
+      this.clearDeadReclaimMarker(marker);
+      if (readLockFile(marker) === null) removed++;
+    }
     const writer = readLockFile(target.lockFile);
     const reason = contentStaleReason(writer);
     if (writer !== null && reason !== null) {

@@ -8,7 +8,7 @@ import { AppendLog, readLog } from './audit-log.ts';
 import * as checkpoints from './checkpoints.ts';
 import { loadConfig, type StoreConfig } from './config.ts';
 import { audit, taskLockTarget, type EngineContext } from './context.ts';
-import { asStateError, InvalidInputError } from './errors.ts';
+import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
 import { lockEventLine, LockManager, type HeldLock } from './locks.ts';
 import * as maintenance from './maintenance.ts';
@@ -112,13 +112,28 @@ export class StateStore {
 
   // ---- tasks ----------------------------------------------------------------
 
-  /** Current state, or null. A damaged state.json is recovered from history. */
+  /**
+   * Current state, or null. A damaged state.json, or one behind the newest
+   * valid history version (an older copy put back, a commit cut short by a
+   * crash), is recovered from history and repaired on disk.
+   */
   getTaskState(id: string): Promise<TaskState | null> {
     return this.guard(async () => {
-      const read = readTask(this.ctx.layout, assertTaskId(id));
-      if (read.kind === 'ok') return read.state;
+      const healthy = (r: ReturnType<typeof readTask>) => r.kind === 'missing' || (r.kind === 'ok' && !r.rolledForward);
+      let read = readTask(this.ctx.layout, assertTaskId(id), true);
+      // A commit may have been finishing between our reads: look once more before taking the lock.
+      if (!healthy(read)) read = readTask(this.ctx.layout, id, true);
       if (read.kind === 'missing') return null;
-      return (await tasks.recoverTask(this.ctx, id)).state;
+      if (read.kind === 'ok' && !read.rolledForward) return read.state;
+      if (read.kind === 'damaged') return (await tasks.recoverTask(this.ctx, id)).state;
+      // state.json is behind but the rolled-forward state is already the committed
+      // truth: repair it if the lock is free soon, never keep a reader waiting long.
+      try {
+        return (await tasks.recoverTask(this.ctx, id, Math.min(250, this.config.lock_timeout_ms))).state;
+      } catch (err) {
+        if (err instanceof LockTimeoutError) return read.state;
+        throw err;
+      }
     });
   }
 

@@ -73,7 +73,8 @@ export function rollForward(layout: StateLayout, taskId: string, state: TaskStat
 }
 
 export type TaskRead =
-  | { kind: 'ok'; state: TaskState }
+  /** `rolledForward`: state.json itself is behind history (a commit finishing now, or one cut short by a crash). */
+  | { kind: 'ok'; state: TaskState; rolledForward: boolean }
   | { kind: 'missing' }
   /** state.json is unusable or behind; `best` is what recovery would restore (null: nothing valid). */
   | { kind: 'damaged'; reason: string; best: TaskState | null };
@@ -87,7 +88,9 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
   }
   if (!check.ok) return { kind: 'damaged', reason: `state.json: ${check.reason}`, best: newestValidHistory(layout, taskId) };
   const state = rollForward(layout, taskId, check.state);
-  if (thorough) {
+  // Only files named above the current version can hold a newer one: most
+  // reads list history/ and parse nothing more.
+  if (thorough && (historyVersions(layout, taskId)[0] ?? 0) > state.version) {
     const newest = newestValidHistory(layout, taskId);
     if (newest && newest.version > state.version) {
       return {
@@ -97,5 +100,5 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
       };
     }
   }
-  return { kind: 'ok', state };
+  return { kind: 'ok', state, rolledForward: state.version !== check.state.version };
 }

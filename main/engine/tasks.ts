@@ -138,7 +138,9 @@ function commitUnderLock(
       { task_id: taskId },
     );
   if (!ctx.locks.stillHeld(held)) throw lostLock();
-  const previous = currentUnderLock(ctx, taskId, afterRecovery);
+  // Always thorough: a state.json older than the newest valid history (even
+  // one older than all pruned history) must never be the base of a new version.
+  const previous = currentUnderLock(ctx, taskId, true);
   const currentVersion = previous?.version ?? 0;
   if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
     throw new VersionConflictError(
@@ -170,6 +172,12 @@ function commitUnderLock(
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
         mkdirSync(ctx.layout.historyDir(taskId), { recursive: true });
+        linkExclusive(tmp, historyFile);
+      } else if (code === 'EEXIST' && ctx.locks.stillHeld(held) && readTaskFile(historyFile, taskId, next.version)?.ok === false) {
+        // history/v<N+1> exists but is not a valid version N+1 (a damaged file
+        // that recovery skipped): nobody committed N+1. Move it aside, or
+        // every later update of this task would fail on it.
+        renameWithRetry(historyFile, `${historyFile}.corrupt-${Date.now()}`);
         linkExclusive(tmp, historyFile);
       } else if (code === 'EEXIST') {
         // Still our lock: state.json is behind its own history. Recover, then retry once.
