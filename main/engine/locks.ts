@@ -15,7 +15,7 @@
 // Leases only provide waiting and fairness. Data safety comes from the
 // version fence in the commit (see tasks.ts): a holder paused past its lease
 // cannot overwrite the state of the one that took over.
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { LockMode, LockRecord, LockWaiter, LockEvent } from '../../shared/model.ts';
@@ -26,7 +26,6 @@ import {
   linkExclusive,
   publishExclusive,
   renameWithRetry,
-  sleep,
   tempPathFor,
   unlinkQuiet,
   withPath,
@@ -51,6 +50,11 @@ export interface HeldLock {
 export interface AcquireOptions {
   timeout?: number;
   owner?: string;
+  /**
+   * Checked whenever a waiter wakes: an error returned here ends the wait
+   * (e.g. a version conflict that waiting longer cannot fix).
+   */
+  abortIf?: () => Error | null;
 }
 
 export interface LockListener {
@@ -67,6 +71,69 @@ export interface GarbageLock {
 }
 
 export type LockFileContent = { record: LockRecord; raw: string } | GarbageLock | null;
+
+/** A ticket in the lock's queue: our waiter file. */
+interface Ticket {
+  token: string;
+  since: number;
+  file: string;
+}
+
+interface WaiterRecord extends LockWaiter {
+  token: string;
+  start: string | null;
+  since_ms: number;
+}
+
+/** How long the head of the queue may leave a free lock untaken before the next waiters go ahead. */
+const HANDOFF_GRACE_MS = 20;
+
+/**
+ * Sleeps until something changes in a folder (fs.watch: inotify, FSEvents,
+ * ReadDirectoryChangesW) or a timer fires, whichever comes first. The watch
+ * is created on the first wait only, so uncontended acquisitions pay nothing.
+ */
+class FolderWaker {
+  private watcher: FSWatcher | null = null;
+  private failed = false;
+  private wakeUp: (() => void) | null = null;
+  private readonly dir: string;
+  private readonly relevant: (name: string) => boolean;
+
+  /** `relevant`: which entry names are worth waking for (lock files, not commits or temp files). */
+  constructor(dir: string, relevant: (name: string) => boolean) {
+    this.dir = dir;
+    this.relevant = relevant;
+  }
+
+  wait(ms: number): Promise<void> {
+    if (!this.watcher && !this.failed) {
+      try {
+        this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+          if (name === null || this.relevant(String(name))) this.wakeUp?.();
+        });
+        this.watcher.on('error', () => this.close());
+      } catch {
+        this.failed = true; // polling only
+      }
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.failed = true;
+  }
+}
 
 /** Garbage lock files younger than this are left alone (a non-link writer may still be filling one). */
 const GARBAGE_GRACE_MS = 1000;
@@ -170,36 +237,71 @@ export class LockManager {
     };
   }
 
+  /**
+   * Waiters are served first come, first served: a waiter registers a file
+   * (its ticket, ordered by registration time) and only the earliest live
+   * waiter tries to take a free lock. A newcomer that wins the lock while
+   * others queue hands it back and queues too, so a process that releases and
+   * immediately re-acquires cannot starve the others. Waiters sleep until the
+   * lock's folder changes (fs.watch), with a short timer as a safety net. If
+   * the head of the queue does not take a free lock within HANDOFF_GRACE_MS
+   * (stopped, or slow), the next waiters stop deferring to it.
+   */
   async acquire(target: LockTarget, mode: LockMode, options: AcquireOptions = {}): Promise<HeldLock> {
     const timeout = options.timeout ?? this.config.lock_timeout_ms;
     const owner = options.owner ?? this.config.owner;
     const started = Date.now();
     const deadline = started + timeout;
-    let waiterFile: string | null = null;
-    let attempt = 0;
-    let blocker: LockRecord | null;
+    let ticket: Ticket | null = null;
+    let freeSince: number | null = null;
+    let blocker: LockRecord | null = null;
+    const lockName = basename(target.lockFile);
+    const waker = new FolderWaker(dirname(target.lockFile), (name) => name.startsWith(lockName));
     try {
-      for (;;) {
-        const held = mode === 'write' ? this.tryWrite(target, owner) : this.tryRead(target, owner);
-        if ('held' in held) {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0 && options.abortIf) {
+          const abort = options.abortIf();
+          if (abort) throw abort;
+        }
+        if (ticket && !this.mayTry(target, ticket)) {
+          // Someone queued before us: wait for them, unless the lock sits free too long.
+          const present = readLockFile(target.lockFile) !== null;
+          freeSince = present ? null : (freeSince ?? Date.now());
+          if (freeSince === null || Date.now() - freeSince < HANDOFF_GRACE_MS) {
+            if (Date.now() >= deadline) break;
+            await waker.wait(this.backoff(attempt, deadline));
+            continue;
+          }
+        }
+        const attemptResult = mode === 'write' ? this.tryWrite(target, owner) : this.tryRead(target, owner);
+        if ('held' in attemptResult) {
+          const held = attemptResult.held;
           if (mode === 'write') {
-            const drained = await this.waitForReaders(target, deadline);
+            const scan = this.scanFolder(target);
+            if (!ticket && scan.waiters.length > 0) {
+              // We came in through the fast path while others queue: give it back and queue.
+              unlinkQuiet(held.file);
+              ticket = this.registerWaiter(target, mode, owner);
+              continue;
+            }
+            const drained = scan.readers.length === 0 ? { ok: true as const } : await this.waitForReaders(target, deadline, waker);
             if (!drained.ok) {
-              this.releaseWriter(held.held);
+              this.releaseWriter(held);
               blocker = drained.blocker;
               break;
             }
           }
-          this.listener.onAcquired(held.held, Date.now() - started);
-          return held.held;
+          this.listener.onAcquired(held, Date.now() - started);
+          return held;
         }
-        blocker = held.blocker;
+        blocker = attemptResult.blocker;
         if (Date.now() >= deadline) break;
-        waiterFile ??= this.registerWaiter(target, mode, owner);
-        await sleep(this.backoff(attempt++, deadline));
+        ticket ??= this.registerWaiter(target, mode, owner);
+        await waker.wait(this.backoff(attempt, deadline));
       }
     } finally {
-      if (waiterFile) unlinkQuiet(waiterFile);
+      waker.close();
+      if (ticket?.file) unlinkQuiet(ticket.file);
     }
     const waited = Date.now() - started;
     this.listener.onTimeout(target, mode, waited, blocker);
@@ -210,6 +312,15 @@ export class LockManager {
       waited_ms: waited,
       holder: blocker,
     });
+  }
+
+  /** A registered waiter may try when no live waiter registered before it. */
+  private mayTry(target: LockTarget, ticket: Ticket): boolean {
+    for (const w of this.scanFolder(target).waiters) {
+      if (w.token === ticket.token) continue;
+      if (w.since < ticket.since || (w.since === ticket.since && w.token < ticket.token)) return false;
+    }
+    return true;
   }
 
   /** Jittered exponential back-off, capped, never sleeping past the deadline. */
@@ -317,46 +428,81 @@ export class LockManager {
     const readers: LockRecord[] = [];
     for (const name of safeReaddir(dir)) {
       if (!name.startsWith(prefix)) continue;
-      const file = join(dir, name);
-      const content = readLockFile(file);
-      if (content === null) continue;
-      const reason = contentStaleReason(content);
-      if (reason !== null) {
-        unlinkQuiet(file);
-        this.listener.onBroken(target, isGarbage(content) ? null : content.record, reason);
-        continue;
-      }
-      if (!isGarbage(content)) readers.push(content.record);
+      const record = this.liveReader(target, join(dir, name));
+      if (record) readers.push(record);
     }
     return readers;
   }
 
-  private async waitForReaders(target: LockTarget, deadline: number): Promise<{ ok: true } | { ok: false; blocker: LockRecord | null }> {
+  private liveReader(target: LockTarget, file: string): LockRecord | null {
+    const content = readLockFile(file);
+    if (content === null) return null;
+    const reason = contentStaleReason(content);
+    if (reason !== null) {
+      unlinkQuiet(file);
+      this.listener.onBroken(target, isGarbage(content) ? null : content.record, reason);
+      return null;
+    }
+    return isGarbage(content) ? null : content.record;
+  }
+
+  private async waitForReaders(target: LockTarget, deadline: number, waker: FolderWaker): Promise<{ ok: true } | { ok: false; blocker: LockRecord | null }> {
     for (let attempt = 0; ; attempt++) {
       const readers = this.liveReaders(target);
       if (readers.length === 0) return { ok: true };
       if (Date.now() >= deadline) return { ok: false, blocker: readers[0] ?? null };
-      await sleep(this.backoff(attempt, deadline));
+      await waker.wait(this.backoff(attempt, deadline));
     }
   }
 
-  private registerWaiter(target: LockTarget, mode: LockMode, owner: string): string {
-    const waiter: LockWaiter & { start: string | null } = {
+  private registerWaiter(target: LockTarget, mode: LockMode, owner: string): Ticket {
+    const since = Date.now();
+    // The name carries the queue order and the pid, so ordering the queue needs only a readdir.
+    const token = `${String(since).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const waiter: WaiterRecord = {
       task_id: target.resourceId,
       mode,
+      token,
       pid: process.pid,
       host: HOST,
       start: SELF_START,
       owner,
-      since: new Date().toISOString(),
+      since: new Date(since).toISOString(),
+      since_ms: since,
     };
-    const file = join(dirname(target.lockFile), `${waiterPrefix(target.lockFile)}${newToken()}`);
+    const file = join(dirname(target.lockFile), `${waiterPrefix(target.lockFile)}${token}`);
     try {
-      writeFileAtomic(file, JSON.stringify(waiter), false);
-      return file;
+      withParentDir(file, () => writeFileAtomic(file, JSON.stringify(waiter), false));
+      return { token, since, file };
     } catch {
-      return ''; // waiting still works without the marker; only visibility is lost
+      return { token, since, file: '' }; // waiting still works without the ticket; only order and visibility are lost
     }
+  }
+
+  /**
+   * One readdir of the lock's folder: live readers (stale ones removed on
+   * sight) and live waiters, oldest first.
+   */
+  scanFolder(target: LockTarget): { readers: LockRecord[]; waiters: { token: string; since: number }[] } {
+    const dir = dirname(target.lockFile);
+    const rPrefix = readerPrefix(target.lockFile);
+    const wPrefix = waiterPrefix(target.lockFile);
+    const readers: LockRecord[] = [];
+    const waiters: { token: string; since: number }[] = [];
+    for (const name of safeReaddir(dir)) {
+      if (name.startsWith(rPrefix)) {
+        const record = this.liveReader(target, join(dir, name));
+        if (record) readers.push(record);
+      } else if (name.startsWith(wPrefix)) {
+        const m = /^(\d{15})-(\d+)-/.exec(name.slice(wPrefix.length));
+        if (!m) continue;
+        // Same-host waiters of dead processes are skipped; their files are removed by gc.
+        if (processLiveness(Number(m[2]), HOST, null) === 'dead') continue;
+        waiters.push({ token: name.slice(wPrefix.length), since: Number(m[1]) });
+      }
+    }
+    waiters.sort((a, b) => a.since - b.since || (a.token < b.token ? -1 : 1));
+    return { readers, waiters };
   }
 
   release(held: HeldLock): void {
@@ -364,7 +510,20 @@ export class LockManager {
     else this.releaseWriter(held);
   }
 
+  /**
+   * While the lease is fresh (less than half used) and the holder alive, no
+   * other process may reclaim it, so L is still ours and is removed directly.
+   * Later, it is removed only after checking it was not taken over.
+   */
+  private leaseFresh(held: HeldLock): boolean {
+    return Date.now() < Date.parse(held.record.acquired_at) + this.config.lease_ms / 2;
+  }
+
   private releaseWriter(held: HeldLock): void {
+    if (this.leaseFresh(held)) {
+      unlinkQuiet(held.file);
+      return;
+    }
     // A holder whose expired lease was taken over must not touch L at all:
     // removeIfOurs moves L aside for a moment, and if a third process
     // publishes L meanwhile, the current owner's record cannot be put back,
@@ -375,6 +534,7 @@ export class LockManager {
 
   /** Whether this holder still owns its lock (nobody took it over). */
   stillHeld(held: HeldLock): boolean {
+    if (held.record.mode === 'write' && this.leaseFresh(held)) return true;
     const content = readLockFile(held.file);
     return content !== null && !isGarbage(content) && content.record.token === held.record.token;
   }

@@ -89,10 +89,27 @@ function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, re
   ctx.events.emit('state.task_recovered', { task_id: taskId, version: best.version, reason });
 }
 
+/**
+ * Versions only grow, so an expectedVersion already behind the committed
+ * version cannot succeed under the lock either. Checked before queueing for
+ * the lock and again each time a queued writer wakes, so optimistic retry
+ * loops leave the queue as soon as they are stale instead of crowding it.
+ */
+function staleVersionError(ctx: EngineContext, taskId: string, expected: number): VersionConflictError | null {
+  const read = readTask(ctx.layout, taskId);
+  const current = read.kind === 'ok' ? read.state.version : read.kind === 'damaged' ? (read.best?.version ?? null) : 0;
+  if (current === null || current <= expected) return null;
+  return new VersionConflictError(`task ${taskId}: expected version ${expected}, but the current version is ${current}`, expected, current, { task_id: taskId });
+}
+
 export async function commitTask(ctx: EngineContext, taskId: string, spec: CommitSpec, options: CommitOptions): Promise<TaskState> {
   assertTaskId(taskId);
   const owner = options.owner ?? ctx.config.owner;
-  const held = options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner }));
+  const expected = options.expectedVersion;
+  const abortIf = expected === undefined ? undefined : () => staleVersionError(ctx, taskId, expected);
+  const stale = options.lock ? null : abortIf?.();
+  if (stale) throw stale;
+  const held = options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner, abortIf }));
   if (options.lock && (options.lock.record.mode !== 'write' || options.lock.target.resourceId !== taskId)) {
     throw new InvalidInputError(`the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`);
   }

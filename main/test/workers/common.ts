@@ -1,0 +1,68 @@
+// Small utilities for worker processes: command-line options, stdin lines, output.
+import { createInterface, type Interface } from 'node:readline';
+
+/** `--key value` pairs from argv (values are strings). */
+export function options(argv = process.argv.slice(2)): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]!;
+    if (!key.startsWith('--')) throw new Error(`bad worker argument ${key}`);
+    out.set(key.slice(2), argv[i + 1] ?? '');
+  }
+  return out;
+}
+
+export function required(opts: Map<string, string>, key: string): string {
+  const v = opts.get(key);
+  if (v === undefined) throw new Error(`worker needs --${key}`);
+  return v;
+}
+
+export function print(value: unknown): void {
+  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+}
+
+// stdin is only read by workers that ask for lines, so the others can exit on their own.
+let rl: Interface | null = null;
+const queued: string[] = [];
+const pending: ((line: string | null) => void)[] = [];
+let closed = false;
+
+function reader(): Interface {
+  if (rl) return rl;
+  rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    const next = pending.shift();
+    if (next) next(line);
+    else queued.push(line);
+  });
+  rl.on('close', () => {
+    closed = true;
+    for (const p of pending.splice(0)) p(null);
+  });
+  return rl;
+}
+
+/** The next line on stdin, or null at end of input. */
+export function nextLine(): Promise<string | null> {
+  reader();
+  const line = queued.shift();
+  if (line !== undefined) return Promise.resolve(line);
+  if (closed) return Promise.resolve(null);
+  return new Promise((resolve) => pending.push(resolve));
+}
+
+/** Stop reading stdin so the process can exit once its work is done. */
+export function stopReading(): void {
+  rl?.close();
+  process.stdin.destroy();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function errorInfo(err: unknown): { name: string; code: string; message: string } {
+  const e = err as { name?: string; code?: string; message?: string };
+  return { name: e?.name ?? 'Error', code: e?.code ?? '', message: e?.message ?? String(err) };
+}
