@@ -57,6 +57,8 @@ export async function startServe(root: string): Promise<{ url: string; child: Ch
 
 export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>({
   browser: [
+    // Playwright reads fixture dependencies from this destructuring; this one has none.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
       await use(browser);
