@@ -6,7 +6,7 @@
 // A crash before 2 leaves the old state; after 2, readers roll forward to
 // N+1 (task-files.ts), so the state never moves backwards.
 import { mkdirSync } from 'node:fs';
-import type { JsonObject, TaskState } from '../../shared/model.ts';
+import type { FieldChanges, JsonObject, TaskState } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
 import { diffFields } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
@@ -31,7 +31,7 @@ export interface CommitSpec {
   /** The new user content (engine fields are added on top), from the current state. */
   next(current: TaskState | null): JsonObject;
   changeType: 'task_updated' | 'task_restored';
-  describe(current: TaskState | null, next: TaskState): string;
+  describe(current: TaskState | null, next: TaskState, changes: FieldChanges): string;
 }
 
 /** Validates an update payload before anything is locked or written. */
@@ -122,7 +122,8 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
     if (!options.lock) ctx.locks.release(held);
   }
   const { previous, next } = result;
-  audit(ctx, spec.changeType, spec.describe(previous, next), {
+  const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
+  audit(ctx, spec.changeType, spec.describe(previous, next, changes), {
     task_id: taskId,
     session_id: typeof next.session_id === 'string' ? next.session_id : undefined,
     old_version: previous?.version ?? null,
@@ -132,7 +133,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
     task_id: taskId,
     previous_version: previous?.version ?? null,
     new_version: next.version,
-    changes: diffFields(previous, next, ENGINE_TASK_FIELDS),
+    changes,
     state: next,
   });
   return next;
@@ -180,7 +181,6 @@ function commitUnderLock(
   }
   const stateFile = ctx.layout.stateFile(taskId);
   const historyFile = ctx.layout.historyFile(taskId, next.version);
-  mkdirSync(ctx.layout.taskDir(taskId), { recursive: true });
   const tmp = writeTemp(stateFile, json, ctx.config.fsync);
   try {
     try {
@@ -218,7 +218,11 @@ function commitUnderLock(
   return { previous, next };
 }
 
-/** Keep the current version plus max_history earlier ones. */
+/**
+ * Keep the current version plus max_history earlier ones: each commit
+ * removes the one version that just fell out; a periodic full sweep also
+ * removes any left behind (a crash, or max_history lowered).
+ */
 export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion: number, fullSweep = currentVersion % 25 === 0): number {
   const oldestKept = currentVersion - ctx.config.max_history;
   let removed = 0;
@@ -242,8 +246,7 @@ export function updateTask(ctx: EngineContext, taskId: string, updates: unknown,
   return commitTask(ctx, taskId, {
     changeType: 'task_updated',
     next: (current) => ({ ...userContent(current), ...userContent(payload) }),
-    describe: (prev, next) => {
-      const changes = diffFields(prev, next, ENGINE_TASK_FIELDS);
+    describe: (prev, _next, changes) => {
       const parts = [
         changes.added.length ? `+${changes.added.join(',')}` : '',
         changes.modified.length ? `~${changes.modified.join(',')}` : '',
