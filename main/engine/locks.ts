@@ -15,7 +15,7 @@
 // Leases only provide waiting and fairness. Data safety comes from the
 // version fence in the commit (see tasks.ts): a holder paused past its lease
 // cannot overwrite the state of the one that took over.
-import { mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { LockMode, LockRecord, LockWaiter, LockEvent } from '../../shared/model.ts';
@@ -86,7 +86,7 @@ interface WaiterRecord extends LockWaiter {
 }
 
 /** How long the head of the queue may leave a free lock untaken before the next waiters go ahead. */
-const HANDOFF_GRACE_MS = 20;
+const HANDOFF_GRACE_MS = 50;
 
 /**
  * Sleeps until something changes in a folder (fs.watch: inotify, FSEvents,
@@ -256,12 +256,19 @@ export class LockManager {
     let freeSince: number | null = null;
     let blocker: LockRecord | null = null;
     const lockName = basename(target.lockFile);
-    const waker = new FolderWaker(dirname(target.lockFile), (name) => name.startsWith(lockName));
+    // Wake on L appearing or going, and on readers leaving (a writer drains them).
+    // Tickets coming and going are ignored: they would wake every waiter for nothing.
+    const readerFiles = readerPrefix(target.lockFile);
+    const waker = new FolderWaker(dirname(target.lockFile), (name) => name === lockName || name.startsWith(readerFiles));
     try {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0 && options.abortIf) {
           const abort = options.abortIf();
           if (abort) throw abort;
+        }
+        if (attempt === 0 && this.scanFolder(target).waiters.length > 0) {
+          // Others are queued: join the queue without touching L, so the head is not disturbed.
+          ticket = this.registerWaiter(target, mode, owner);
         }
         if (ticket && !this.mayTry(target, ticket)) {
           // Someone queued before us: wait for them, unless the lock sits free too long.
@@ -472,7 +479,8 @@ export class LockManager {
     };
     const file = join(dirname(target.lockFile), `${waiterPrefix(target.lockFile)}${token}`);
     try {
-      withParentDir(file, () => writeFileAtomic(file, JSON.stringify(waiter), false));
+      // Written in place: the queue order is read from the name, the content only feeds listings.
+      withParentDir(file, () => writeFileSync(file, JSON.stringify(waiter), { flag: 'wx' }));
       return { token, since, file };
     } catch {
       return { token, since, file: '' }; // waiting still works without the ticket; only order and visibility are lost
