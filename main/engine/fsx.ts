@@ -5,6 +5,8 @@ import {
   closeSync,
   copyFileSync,
   constants,
+  fstatSync,
+  ftruncateSync,
   fsyncSync,
   linkSync,
   openSync,
@@ -62,6 +64,84 @@ export function writeFileAtomic(target: string, data: string | Buffer, durable =
     throw err;
   }
 }
+
+/**
+ * Spare record files, one per directory, reused for every lock a store
+ * publishes there. A lock record is published by linking the spare to the
+ * lock name, and released by unlinking that name: the inode survives in the
+ * spare, so creating and deleting a file per lock is avoided (each costs
+ * ~0.1 ms or more on ext4, far more when freeing blocks on a filesystem
+ * mounted with `discard`). Bounded, least recently used first out; removed
+ * when the store closes or the process exits (left-overs of a crash are
+ * ordinary temp files for gc).
+ */
+export class SpareRecords {
+  private static live = new Set<SpareRecords>();
+  private static exitHookInstalled = false;
+  private readonly files = new Map<string, string>();
+  private readonly tag = `${processTag}-${randomBytes(2).toString('hex')}`;
+
+  constructor() {
+    SpareRecords.live.add(this);
+    if (!SpareRecords.exitHookInstalled) {
+      SpareRecords.exitHookInstalled = true;
+      process.once('exit', () => SpareRecords.live.forEach((s) => s.drop()));
+    }
+  }
+
+  private spareFor(dir: string): string {
+    let spare = this.files.get(dir);
+    if (spare) {
+      this.files.delete(dir); // re-inserted below as the most recently used
+    } else {
+      spare = join(dir, `${TEMP_PREFIX}${this.tag}-lockrec`);
+      if (this.files.size >= MAX_SPARES) {
+        const [oldDir, oldSpare] = this.files.entries().next().value as [string, string];
+        this.files.delete(oldDir);
+        unlinkQuiet(oldSpare);
+      }
+    }
+    this.files.set(dir, spare);
+    return spare;
+  }
+
+  /**
+   * Publish a small record at `target` only if nothing is there (false when
+   * it exists). The caller releases it by unlinking `target`. A spare still
+   * linked as a lock this store holds in the same folder is never rewritten.
+   */
+  publish(target: string, data: string): boolean {
+    const spare = this.spareFor(dirname(target));
+    const buf = Buffer.from(data);
+    const fd = openSync(spare, constants.O_WRONLY | constants.O_CREAT, 0o644);
+    let busy: boolean;
+    try {
+      busy = fstatSync(fd).nlink > 1;
+      if (!busy) {
+        writeSync(fd, buf, 0, buf.length, 0);
+        ftruncateSync(fd, buf.length);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (busy) return publishExclusive(target, data);
+    try {
+      linkExclusive(spare, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  drop(): void {
+    for (const file of this.files.values()) unlinkQuiet(file);
+    this.files.clear();
+    SpareRecords.live.delete(this);
+  }
+}
+
+const MAX_SPARES = 16;
 
 /** Hard links are missing on some filesystems (FAT, some network and FUSE mounts). */
 function linkUnsupported(err: NodeJS.ErrnoException): boolean {

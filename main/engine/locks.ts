@@ -25,6 +25,7 @@ import {
   isPlainObject,
   linkExclusive,
   publishExclusive,
+  SpareRecords,
   renameWithRetry,
   tempPathFor,
   unlinkQuiet,
@@ -216,6 +217,7 @@ function newToken(): string {
 export class LockManager {
   private readonly config: StoreConfig;
   private readonly listener: LockListener;
+  private readonly spares = new SpareRecords();
 
   constructor(config: StoreConfig, listener: LockListener) {
     this.config = config;
@@ -339,7 +341,7 @@ export class LockManager {
 
   private tryWrite(target: LockTarget, owner: string): { held: HeldLock } | { blocker: LockRecord | null } {
     const record = this.makeRecord(target, 'write', owner);
-    if (withParentDir(target.lockFile, () => publishExclusive(target.lockFile, JSON.stringify(record)))) {
+    if (withParentDir(target.lockFile, () => this.spares.publish(target.lockFile, JSON.stringify(record)))) {
       return { held: { target, file: target.lockFile, record } };
     }
     return { blocker: this.handleOccupied(target) };
@@ -511,6 +513,11 @@ export class LockManager {
     }
     waiters.sort((a, b) => a.since - b.since || (a.token < b.token ? -1 : 1));
     return { readers, waiters };
+  }
+
+  /** Remove this manager's spare lock records (the store is closing). */
+  close(): void {
+    this.spares.drop();
   }
 
   release(held: HeldLock): void {

@@ -351,12 +351,13 @@ export class StateStore {
     this.events.off(event, fn);
   }
 
-  /** Stop the monitor and heartbeats and close log files. Held locks are not released. */
+  /** Stop the monitor and heartbeats, close log files, remove spare lock records. Held locks are not released. */
   close(): void {
     this.monitor.stop();
     for (const timer of this.heartbeats.values()) clearInterval(timer);
     this.heartbeats.clear();
     this.ctx.log.close();
+    this.ctx.locks.close();
   }
 
   /** Paths, for hosts that watch the folder. */
