@@ -26,6 +26,8 @@ export default defineConfig({
     build: {
       outDir: resolve('out/renderer'),
       emptyOutDir: true,
+      // electron-vite leaves renderers unminified; this bundle is also served to browsers by `lockstep serve`.
+      minify: true,
       rollupOptions: { input: resolve('renderer/index.html') },
     },
   },

@@ -1,0 +1,76 @@
+// The shell: sidebar, top bar with liveness and the pause toggle, state
+// banners, the current view, and the task drawer when the URL asks for it.
+import { useEffect } from 'react';
+import { useMirror, useRouteField } from './services.ts';
+import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
+import { LiveIndicator, PauseToggle } from '../components/LiveControls.tsx';
+import { Sidebar } from '../components/Sidebar.tsx';
+import { DemoBanner, LegacyBanner, WatchNotice } from '../components/StateBanners.tsx';
+import type { View } from '../lib/route.ts';
+import { CheckpointsView } from '../views/checkpoints/CheckpointsView.tsx';
+import { IntegrityView } from '../views/integrity/IntegrityView.tsx';
+import { LocksView } from '../views/locks/LocksView.tsx';
+import { OverviewView } from '../views/overview/OverviewView.tsx';
+import { SessionsView } from '../views/sessions/SessionsView.tsx';
+import { TaskDetailDrawer } from '../views/task-detail/TaskDetailDrawer.tsx';
+import { TasksView } from '../views/tasks/TasksView.tsx';
+
+const TITLES: Record<View, string> = {
+  overview: 'Overview', sessions: 'Sessions', tasks: 'Tasks', locks: 'Locks', checkpoints: 'Checkpoints', integrity: 'Integrity',
+};
+
+function CurrentView({ view }: { view: View }) {
+  switch (view) {
+    case 'overview': return <OverviewView />;
+    case 'sessions': return <SessionsView />;
+    case 'tasks': return <TasksView />;
+    case 'locks': return <LocksView />;
+    case 'checkpoints': return <CheckpointsView />;
+    case 'integrity': return <IntegrityView />;
+  }
+}
+
+function Loading() {
+  return (
+    <div className="loading" role="status">
+      <span className="live-dot" aria-hidden="true" />
+      Connecting to Lockstep…
+    </div>
+  );
+}
+
+export function App() {
+  const view = useRouteField('view');
+  const task = useRouteField('task');
+  useEffect(() => {
+    document.title = task ? `${task} · Lockstep` : `${TITLES[view]} · Lockstep`;
+  }, [view, task]);
+  const ready = useMirror((s) => s.ready);
+  const root = useMirror((s) => s.root);
+  return (
+    <div className="app">
+      <Sidebar />
+      <div className="main">
+        <header className="topbar">
+          <h1 className="topbar-title">{TITLES[view]}</h1>
+          <span className="topbar-root mono ellipsis" title={root}>
+            {root}
+          </span>
+          <span className="toolbar-spacer" />
+          <LiveIndicator />
+          <PauseToggle />
+        </header>
+        <div className="banners">
+          <ConnectionBanner />
+          <WatchNotice />
+          <LegacyBanner />
+          <DemoBanner />
+        </div>
+        <main className="content" id="content">
+          {ready ? <CurrentView view={view} /> : <Loading />}
+        </main>
+      </div>
+      {ready && task ? <TaskDetailDrawer key={task} taskId={task} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from './format.ts';
+
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+describe('format', () => {
+  it('relative times, past and future', () => {
+    expect(relativeTime('2026-01-01T12:00:00Z', NOW)).toBe('now');
+    expect(relativeTime('2026-01-01T11:59:48Z', NOW)).toBe('12s ago');
+    expect(relativeTime('2026-01-01T11:57:00Z', NOW)).toBe('3m ago');
+    expect(relativeTime('2026-01-01T10:00:00Z', NOW)).toBe('2h ago');
+    expect(relativeTime('2025-12-25T12:00:00Z', NOW)).toBe('7d ago');
+    expect(relativeTime('2026-01-01T12:00:30Z', NOW)).toBe('in 30s');
+    expect(relativeTime('not a date', NOW)).toBe('—');
+  });
+
+  it('durations', () => {
+    expect(duration(340)).toBe('340 ms');
+    expect(duration(4_230)).toBe('4.2 s');
+    expect(duration(42_000)).toBe('42 s');
+    expect(duration(125_000)).toBe('2m 05s');
+    expect(duration(3_720_000)).toBe('1h 02m');
+    expect(compactDuration(59_999)).toBe('59s');
+  });
+
+  it('sizes, plurals, percents, JSON previews', () => {
+    expect(bytes(512)).toBe('512 B');
+    expect(bytes(2048)).toBe('2.0 KB');
+    expect(bytes(300 * 1024)).toBe('300 KB');
+    expect(bytes(5 * 1024 * 1024)).toBe('5.0 MB');
+    expect(plural(1, 'task')).toBe('1 task');
+    expect(plural(1200, 'task')).toBe('1,200 tasks');
+    expect(percent(1, 4)).toBe(25);
+    expect(percent(1, 0)).toBe(0);
+    expect(previewValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
+    expect(previewValue(undefined)).toBe('—');
+  });
+});

@@ -1,0 +1,53 @@
+// Breaking a lock removes its files so waiters can proceed. Safe for a dead
+// or expired holder; the dialog says who is affected before doing it.
+import { useState } from 'react';
+import type { LockHolder } from '../../../../shared/model.ts';
+import { useApi } from '../../app/services.ts';
+import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { Dialog } from '../../components/Dialog.tsx';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+
+/** Why a holder is considered stale, in words. */
+export function staleReason(holder: LockHolder): string {
+  return holder.alive === 'dead' ? `its holder (pid ${holder.pid} on ${holder.host || 'an unknown host'}) is dead` : 'it is past its expiry';
+}
+
+export function BreakLockDialog({ taskId, why, waiters, onClose, onDone }: { taskId: string; why: string; waiters: number; onClose: () => void; onDone: (removed: number) => void }) {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { removed } = await api.breakLock({ taskId });
+      onDone(removed);
+    } catch (err) {
+      setError(toApiError(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Break the lock on ${taskId}?`}
+      onClose={onClose}
+      actions={
+        <>
+          <button type="button" className="btn" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={confirm}>
+            {busy ? 'Breaking…' : 'Break lock'}
+          </button>
+        </>
+      }
+    >
+      <p>
+        This lock is flagged because {why}. Breaking it removes the stale lock files of <span className="mono">{taskId}</span>
+        {waiters > 0 ? `, and the ${waiters} waiting ${waiters === 1 ? 'process' : 'processes'} can proceed` : ''}.
+      </p>
+      <p className="muted small">Task state is not changed. Only stale holders are removed; a live holder would keep its lock.</p>
+      {error ? <ErrorMessage error={error} title="Could not break the lock" /> : null}
+    </Dialog>
+  );
+}

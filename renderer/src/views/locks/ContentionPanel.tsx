@@ -1,0 +1,93 @@
+// Per-task contention over a recent window: who fights over what. The
+// snapshot's live numbers show at once; the chosen window is fetched, and
+// refetched every few seconds while the view is open (windows slide).
+import { useApi, useMirror, useNavigate, useRouteField } from '../../app/services.ts';
+import { useNow } from '../../lib/clock.ts';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { TaskLink } from '../../components/TaskLink.tsx';
+import { duration, percent } from '../../lib/format.ts';
+import { CONTENTION_WINDOWS, type ContentionWindow } from '../../lib/route.ts';
+import { useLoad } from '../../lib/use-load.ts';
+import { sortContention } from './contention.ts';
+
+const LABELS: Record<ContentionWindow, string> = { '5m': '5 min', '15m': '15 min', '1h': '1 h' };
+// Accessible names that are not substrings of each other ("5 min" is inside "15 min").
+const NAMES: Record<ContentionWindow, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour' };
+const SHOWN = 50;
+const REFRESH_MS = 5_000;
+
+export function ContentionPanel() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const win = useRouteField('window');
+  const live = useMirror((s) => s.contention);
+  const tick = Math.floor(useNow() / REFRESH_MS);
+  const { outcome, reload } = useLoad(`${win}@${tick}`, () => api.getContention({ windowMs: CONTENTION_WINDOWS[win] }));
+  const stats = sortContention(outcome?.ok ? outcome.value : live).slice(0, SHOWN);
+  const maxWait = Math.max(1, ...stats.map((s) => s.wait_p95_ms));
+  return (
+    <section className="panel panel-flush" aria-labelledby="contention-title">
+      <header className="panel-head">
+        <h2 id="contention-title" className="panel-title">
+          Contention
+        </h2>
+        <span className="muted small">most contended first</span>
+        <span className="toolbar-spacer" />
+        <div className="segmented" role="radiogroup" aria-label="Contention window">
+          {(Object.keys(CONTENTION_WINDOWS) as ContentionWindow[]).map((w) => (
+            <button key={w} type="button" role="radio" aria-label={NAMES[w]} aria-checked={w === win} className={w === win ? 'seg-on' : undefined} onClick={() => navigate({ window: w }, { replace: true })}>
+              {LABELS[w]}
+            </button>
+          ))}
+        </div>
+      </header>
+      {outcome && !outcome.ok ? <ErrorMessage error={outcome.error} title="Could not load contention" onRetry={reload} /> : null}
+      {stats.length === 0 ? (
+        <EmptyState title={`No lock activity in the last ${LABELS[win]}`} />
+      ) : (
+        <div className="table-wrap">
+          <table className="table" aria-label="Lock contention">
+            <thead>
+              <tr>
+                <th scope="col">Task</th>
+                <th scope="col" className="cell-end">Acquisitions</th>
+                <th scope="col" className="cell-end">Waited</th>
+                <th scope="col" className="cell-end">Wait p50</th>
+                <th scope="col" className="cell-end">Wait p95</th>
+                <th scope="col" className="cell-end">Max</th>
+                <th scope="col" className="cell-end">Time-outs</th>
+                <th scope="col" className="cell-bar">
+                  <span className="sr-only">p95 wait, relative</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.map((s) => (
+                <tr key={s.task_id}>
+                  <td>
+                    <TaskLink taskId={s.task_id} />
+                  </td>
+                  <td className="num cell-end">{s.acquisitions}</td>
+                  <td className="num cell-end">
+                    {s.waited}
+                    <span className="muted small"> ({Math.round(percent(s.waited, s.acquisitions))}%)</span>
+                  </td>
+                  <td className="num cell-end">{duration(s.wait_p50_ms)}</td>
+                  <td className="num cell-end">{duration(s.wait_p95_ms)}</td>
+                  <td className="num cell-end muted">{duration(s.wait_max_ms)}</td>
+                  <td className={`num cell-end${s.timeouts > 0 ? ' text-danger strong' : ' muted'}`}>{s.timeouts}</td>
+                  <td className="cell-bar">
+                    <span className="hbar" aria-hidden="true">
+                      <span className="hbar-fill" style={{ width: `${percent(s.wait_p95_ms, maxWait)}%` }} />
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+// First run: nothing in the root yet. Show how to start, or start a demo
+// (the host switches to a temporary root and pushes a reset).
+import { useState } from 'react';
+import { useApi, useMirror } from '../../app/services.ts';
+import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+
+const COMMANDS = [
+  { cmd: 'lockstep init', why: 'create the state layout in this root' },
+  { cmd: `lockstep task update <id> '{"status":"in_progress"}'`, why: 'write a task; every write becomes a version' },
+  { cmd: 'lockstep simulate --agents 4 --tasks 12 --seconds 60', why: 'watch real agent processes contend for tasks' },
+];
+
+export function EmptyRoot() {
+  const api = useApi();
+  const root = useMirror((s) => s.root);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.startDemo({});
+      // The host pushes a reset for the demo root; the store switches on its own.
+    } catch (err) {
+      setError(toApiError(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel onboarding" aria-labelledby="start-title">
+      <h2 id="start-title" className="onboarding-title">
+        No tasks or sessions yet
+      </h2>
+      <p className="muted">
+        Watching <span className="mono">{root || 'the state root'}</span>. Everything agents write there shows up here live. To get started:
+      </p>
+      <ol className="commands">
+        {COMMANDS.map(({ cmd, why }) => (
+          <li key={cmd}>
+            <code className="cmd">{cmd}</code>
+            <span className="muted small">{why}</span>
+          </li>
+        ))}
+      </ol>
+      <div className="onboarding-actions">
+        <button type="button" className="btn btn-primary" disabled={busy} onClick={start}>
+          {busy ? 'Starting demo…' : 'Start demo'}
+        </button>
+        <span className="muted small">Runs a short simulation in a temporary folder; your root is not touched.</span>
+      </div>
+      {error ? <ErrorMessage error={error} title="Could not start the demo" /> : null}
+    </section>
+  );
+}
