@@ -2,7 +2,7 @@
 // nothing here writes to disk.
 import { statSync } from 'node:fs';
 import type { TaskRow } from '../../shared/contract.ts';
-import type { CheckpointSummary, LockHolder, Session, TaskState } from '../../shared/model.ts';
+import type { CheckpointSummary, IntegrityIssue, LockHolder, Session, TaskState } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
 import type { StateStore } from '../engine/store.ts';
 import { readTask } from '../engine/task-files.ts';
@@ -21,18 +21,36 @@ export function taskRowFrom(state: TaskState, size: number): TaskRow {
   };
 }
 
-/** The row for one task, or null when it has no readable state (the damage is reported by verify). */
-export function loadTaskRow(store: StateStore, taskId: string): TaskRow | null {
+/**
+ * The row for one task (null when it has no readable state), and the damage
+ * found while reading it, so the dashboard can flag it at once instead of at
+ * the next verify.
+ */
+export function readTaskRow(store: StateStore, taskId: string): { row: TaskRow | null; damage: IntegrityIssue | null } {
   const read = readTask(store.layout, taskId);
   const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
-  if (!state) return null;
+  const damage: IntegrityIssue | null =
+    read.kind === 'damaged'
+      ? {
+          kind: read.reason.includes('missing') ? 'missing_state' : 'corrupt_state',
+          task_id: taskId,
+          path: store.layout.stateFile(taskId),
+          message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,
+          recoverable: read.best !== null,
+        }
+      : null;
+  if (!state) return { row: null, damage };
   let size = 0;
   try {
     size = statSync(store.layout.stateFile(taskId)).size;
   } catch {
     /* recovered from history: size unknown */
   }
-  return taskRowFrom(state, size);
+  return { row: taskRowFrom(state, size), damage };
+}
+
+export function loadTaskRow(store: StateStore, taskId: string): TaskRow | null {
+  return readTaskRow(store, taskId).row;
 }
 
 export function sessionWithMetrics(session: Session, tasks: ReadonlyMap<string, TaskRow>): Session {

@@ -9,7 +9,7 @@ import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, Lo
 import { openStateStore, type OpenOptions, type StateStore } from '../engine/store.ts';
 import { contentionStats } from '../engine/maintenance.ts';
 import { LogTail } from './log-tail.ts';
-import { checkpointSummary, groupLocks, loadModel, loadTaskRow, sessionWithMetrics } from './model-loader.ts';
+import { checkpointSummary, groupLocks, loadModel, readTaskRow, sessionWithMetrics } from './model-loader.ts';
 import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
 import { changedSince, dirChangedSince } from './reconcile.ts';
 
@@ -27,6 +27,11 @@ export interface StateHostOptions extends OpenOptions {
 }
 
 const DEFAULT_COALESCE_MS = 16;
+/** Contention is recomputed at most this often, and only the most contended tasks are sent. */
+const CONTENTION_EVERY_MS = 2000;
+const CONTENTION_LIMIT = 200;
+/** Integrity issues found while reading a task (as opposed to by a full verify). */
+const READ_DAMAGE_KINDS = new Set(['corrupt_state', 'missing_state', 'state_behind_history']);
 
 export class StateHost {
   store: StateStore;
@@ -56,6 +61,7 @@ export class StateHost {
   private pendingStatus: WatchStatus | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
+  private contentionTimer: NodeJS.Timeout | null = null;
   private ready: Promise<void> = Promise.resolve();
 
   constructor(options: StateHostOptions) {
@@ -77,6 +83,12 @@ export class StateHost {
     this.ready = this.load();
     this.housekeeping = setInterval(() => this.refreshSlowParts(), 5000);
     this.housekeeping.unref();
+    this.contentionTimer = setInterval(() => {
+      const patch: Patch = { seq: 0 };
+      this.refreshContention(patch);
+      this.emitPatch(patch);
+    }, CONTENTION_EVERY_MS);
+    this.contentionTimer.unref();
     return this.ready;
   }
 
@@ -132,6 +144,7 @@ export class StateHost {
     this.activity = this.auditTail.read().slice(-this.activityLimit);
     this.lockEvents = this.locksTail.read();
     this.contention = this.computeContention();
+    this.contentionSent = JSON.stringify(this.contention);
     this.legacyFile = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
     this.issues = [];
     void this.store.verifyAllStates().then((issues) => this.setIssues(issues)).catch(() => {});
@@ -167,8 +180,24 @@ export class StateHost {
 
   private computeContention(): ContentionStats[] {
     const since = Date.now() - (this.options.contentionWindowMs ?? 15 * 60_000);
-    this.lockEvents = this.lockEvents.filter((e) => Date.parse(e.ts) >= since);
-    return contentionStats(this.lockEvents, since);
+    const firstKept = this.lockEvents.findIndex((e) => Date.parse(e.ts) >= since);
+    this.lockEvents = firstKept === -1 ? [] : this.lockEvents.slice(firstKept);
+    return contentionStats(this.lockEvents, since).slice(0, CONTENTION_LIMIT);
+  }
+
+  private contentionDirty = false;
+  private contentionSent = '';
+
+  /** Recompute contention if new lock events arrived; send it only when it changed. */
+  private refreshContention(patch: Patch): void {
+    if (!this.contentionDirty) return;
+    this.contentionDirty = false;
+    this.contention = this.computeContention();
+    const json = JSON.stringify(this.contention);
+    if (json !== this.contentionSent) {
+      this.contentionSent = json;
+      patch.contention = this.contention;
+    }
   }
 
   // ---- change tracking --------------------------------------------------------
@@ -220,8 +249,10 @@ export class StateHost {
     if (this.dirtyTasks.size) {
       const upsert: TaskRow[] = [];
       const remove: string[] = [];
+      let issuesChanged = false;
       for (const id of this.dirtyTasks) {
-        const row = loadTaskRow(this.store, id);
+        const { row, damage } = readTaskRow(this.store, id);
+        issuesChanged = this.noteReadDamage(id, damage) || issuesChanged;
         if (row) {
           const old = this.tasks.get(id);
           if (old?.version === row.version && old.updated_at === row.updated_at) continue;
@@ -234,6 +265,7 @@ export class StateHost {
         }
       }
       if (upsert.length || remove.length) patch.tasks = { upsert, remove };
+      if (issuesChanged) patch.issues = this.issues;
     }
     if (this.dirtyLocks.size) patch.locks = this.reloadLocks([...this.dirtyLocks]);
     for (const id of this.dirtySessionMetrics) this.dirtySessions.add(id);
@@ -273,11 +305,8 @@ export class StateHost {
         patch.activity = entries.slice(-this.activityLimit);
       }
       const lockEvents = this.locksTail.read();
-      if (lockEvents.length) {
-        this.lockEvents.push(...lockEvents);
-        this.contention = this.computeContention();
-        patch.contention = this.contention;
-      }
+      for (const e of lockEvents) this.lockEvents.push(e);
+      if (lockEvents.length) this.contentionDirty = true;
     }
     if (this.pendingStatus) {
       patch.watch = this.pendingStatus;
@@ -321,16 +350,23 @@ export class StateHost {
   private refreshSlowParts(): void {
     const patch: Patch = { seq: 0 };
     if (this.locks.size) patch.locks = this.reloadLocks([...this.locks.keys()]);
-    if (this.lockEvents.length) {
-      this.contention = this.computeContention();
-      patch.contention = this.contention;
-    }
+    this.contentionDirty ||= this.lockEvents.length > 0; // the window slides even without new events
+    this.refreshContention(patch);
     const legacy = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
     if (legacy !== this.legacyFile) {
       this.legacyFile = legacy;
       patch.legacyFile = legacy;
     }
     this.emitPatch(patch);
+  }
+
+  /** Replace what reading a task revealed about it; true when the issue list changed. */
+  private noteReadDamage(taskId: string, damage: IntegrityIssue | null): boolean {
+    const others = this.issues.filter((i) => !(i.task_id === taskId && READ_DAMAGE_KINDS.has(i.kind)));
+    const had = this.issues.length - others.length;
+    if (!damage && had === 0) return false;
+    this.issues = damage ? [...others, damage] : others;
+    return true;
   }
 
   setIssues(issues: IntegrityIssue[]): void {
@@ -397,6 +433,7 @@ export class StateHost {
 
   async close(): Promise<void> {
     if (this.housekeeping) clearInterval(this.housekeeping);
+    if (this.contentionTimer) clearInterval(this.contentionTimer);
     await this.stopWatching();
     this.store.close();
     this.listeners.clear();
