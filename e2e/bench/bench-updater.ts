@@ -4,7 +4,7 @@
 import { openStateStore } from '../../main/engine/index.ts';
 
 const [mode = 'probe', root = '', countArg = '240', rateArg = '40', tasksArg = '20'] = process.argv.slice(2);
-const store = openStateStore({ root, owner: `bench-${mode}` });
+const store = openStateStore({ root, owner: mode === 'probe' ? 'latency-probe' : 'background-load' });
 const count = Number(countArg);
 const perSecond = Number(rateArg);
 const tasks = Number(tasksArg);
@@ -13,14 +13,14 @@ const interval = 1000 / perSecond;
 if (mode === 'probe') {
   for (let i = 0; i < count; i++) {
     const started = Date.now();
-    const id = `bench-${(i % tasks) + 1}`;
+    const id = `probe-${(i % tasks) + 1}`;
     const state = await store.updateTaskState(id, { status: 'in_progress', progress: i % 100, probe: i });
     process.stdout.write(`${id} ${state.version} ${Date.now()}\n`);
     await new Promise((r) => setTimeout(r, Math.max(0, interval - (Date.now() - started))));
   }
 } else {
   const ids = await store.listTaskIds();
-  const pool = ids.filter((id) => !id.startsWith('bench-'));
+  const pool = ids.filter((id) => !id.startsWith('probe-'));
   let stop = false;
   process.on('SIGTERM', () => (stop = true));
   let next = Date.now();

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const root = ensureFixture();
   // Probe tasks: a small set kept on screen (search "bench-") whose updates are timed.
   const store = openStateStore({ root, fsync: false });
-  for (let i = 1; i <= PROBE_TASKS; i++) await store.updateTaskState(`bench-${i}`, { status: 'queued' });
+  for (let i = 1; i <= PROBE_TASKS; i++) await store.updateTaskState(`probe-${i}`, { status: 'queued' }, { owner: 'latency-probe' });
   const expectedTasks = (await store.listTaskIds()).length;
   store.close();
 
@@ -116,8 +116,10 @@ async function main(): Promise<void> {
   });
 
   // Keep only the probe rows on screen and timestamp every version the DOM shows.
-  await page.goto(`${served.url.split('?')[0]}#/tasks?q=bench-`);
-  await page.locator('[data-task-id="bench-1"]').waitFor();
+  await page.evaluate(() => {
+    location.hash = '#/tasks?q=probe-';
+  });
+  await page.locator(`[data-task-id="probe-${PROBE_TASKS}"]`).waitFor();
   await page.evaluate(() => {
     const w = window as unknown as { __seen: [string, number, number][] };
     w.__seen = [];
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
 
   // The raw latency of a chokidar event for the same writes, in this process.
   const rawSeen = new Map<string, number>();
-  const probeDirs = Array.from({ length: PROBE_TASKS }, (_, i) => join(root, 'tasks', `task-bench-${i + 1}`));
+  const probeDirs = Array.from({ length: PROBE_TASKS }, (_, i) => join(root, 'tasks', `task-probe-${i + 1}`));
   const rawWatcher = watch(probeDirs, { ignoreInitial: true, atomic: false, ignored: (p: string) => p.includes('.tmp-') || p.endsWith('history') });
   const rawVersions = new Map<string, number>();
   rawWatcher.on('all', (_event, path) => {

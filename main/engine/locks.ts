@@ -570,8 +570,11 @@ export class LockManager {
     const wPrefix = waiterPrefix(target.lockFile);
     const readers: LockRecord[] = [];
     const waiters: (LockWaiter & { start: string | null })[] = [];
+    const lockName = basename(target.lockFile);
+    let writerPresent = false;
     for (const name of safeReaddir(dir)) {
-      if (name.startsWith(rPrefix)) {
+      if (name === lockName) writerPresent = true;
+      else if (name.startsWith(rPrefix)) {
         const content = readLockFile(join(dir, name));
         if (content && !isGarbage(content)) readers.push(content.record);
       } else if (name.startsWith(wPrefix)) {
@@ -582,7 +585,8 @@ export class LockManager {
         }
       }
     }
-    return { writer: readLockFile(target.lockFile), readers, waiters };
+    // Reading L only when the listing has it: listings of many idle tasks stay cheap.
+    return { writer: writerPresent ? readLockFile(target.lockFile) : null, readers, waiters };
   }
 
   /** Remove stale writer, reader, waiter and marker files of one lock. Returns how many. */

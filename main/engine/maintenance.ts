@@ -40,7 +40,7 @@ export async function verifyAll(ctx: EngineContext): Promise<IntegrityIssue[]> {
   const issues: IntegrityIssue[] = [];
   const ids = listTaskIds(ctx);
   for (let i = 0; i < ids.length; i++) {
-    if (i % 250 === 249) await yieldToLoop(); // keep a hosting event loop responsive
+    if (i % 50 === 49) await yieldToLoop(); // keep a hosting event loop responsive (a few ms per slice)
     const taskId = ids[i]!;
     const dir = ctx.layout.taskDir(taskId);
     const read = readTask(ctx.layout, taskId, true);

@@ -194,7 +194,8 @@ export class StateStore {
   verifyAllStates(): Promise<IntegrityIssue[]> {
     return this.guard(async () => {
       const issues = await maintenance.verifyAll(this.ctx);
-      if (issues.length > 0) this.events.emit('state.integrity_issues', { issues });
+      // Emitted after every verify, an empty list included, so listeners can clear what was fixed.
+      this.events.emit('state.integrity_issues', { issues });
       return issues;
     });
   }

@@ -5,7 +5,7 @@ import type { TaskState } from '../../shared/model.ts';
 import { isPlainObject, readJsonFile } from './fsx.ts';
 import type { StateLayout } from './paths.ts';
 
-export type TaskFileCheck = { ok: true; state: TaskState } | { ok: false; reason: string };
+export type TaskFileCheck = { ok: true; state: TaskState; bytes: number } | { ok: false; reason: string };
 
 /** A valid version: an object with a positive integer version and a parseable updated_at. */
 export function checkTaskValue(value: unknown, taskId: string, expectVersion?: number): TaskFileCheck {
@@ -21,14 +21,15 @@ export function checkTaskValue(value: unknown, taskId: string, expectVersion?: n
   if (expectVersion !== undefined && v !== expectVersion) {
     return { ok: false, reason: `holds version ${v}, expected ${expectVersion}` };
   }
-  return { ok: true, state: { ...value, task_id: taskId } as TaskState };
+  return { ok: true, state: { ...value, task_id: taskId } as TaskState, bytes: 0 };
 }
 
 export function readTaskFile(path: string, taskId: string, expectVersion?: number): TaskFileCheck | null {
   const file = readJsonFile(path);
   if (file.kind === 'missing') return null;
   if (file.kind === 'corrupt') return { ok: false, reason: file.reason };
-  return checkTaskValue(file.value, taskId, expectVersion);
+  const check = checkTaskValue(file.value, taskId, expectVersion);
+  return check.ok ? { ...check, bytes: file.raw.length } : check;
 }
 
 /** Version numbers present in history/, newest first. */
@@ -74,7 +75,7 @@ export function rollForward(layout: StateLayout, taskId: string, state: TaskStat
 
 export type TaskRead =
   /** `rolledForward`: state.json itself is behind history (a commit finishing now, or one cut short by a crash). */
-  | { kind: 'ok'; state: TaskState; rolledForward: boolean }
+  | { kind: 'ok'; state: TaskState; rolledForward: boolean; /** Size of state.json (UTF-16 units ≈ bytes for ASCII JSON). */ bytes: number }
   | { kind: 'missing' }
   /** state.json is unusable or behind; `best` is what recovery would restore (null: nothing valid). */
   | { kind: 'damaged'; reason: string; best: TaskState | null };
@@ -100,5 +101,5 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
       };
     }
   }
-  return { kind: 'ok', state, rolledForward: state.version !== check.state.version };
+  return { kind: 'ok', state, rolledForward: state.version !== check.state.version, bytes: check.bytes };
 }

@@ -35,7 +35,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
       store().restoreTaskVersion(taskId, version, { expectedVersion, owner: 'dashboard' }),
     recoverTask: async ({ taskId }) => {
       const result = await store().recoverTaskState(taskId);
-      host.setIssues(await store().verifyAllStates());
+      await store().verifyAllStates(); // refreshes the host's integrity list
       return result;
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
@@ -55,11 +55,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
       }
     },
     getActivity: ({ limit, taskId }) => store().readAuditLog({ task: taskId, limit }),
-    runVerify: async () => {
-      const issues = await store().verifyAllStates();
-      host.setIssues(issues);
-      return issues;
-    },
+    runVerify: () => store().verifyAllStates(),
     migrateLegacy: async () => (await store().init()).migrated,
     startDemo: (request) => demo.start(request),
   };

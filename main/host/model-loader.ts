@@ -1,6 +1,5 @@
 // Reads the state folder into the shapes the dashboard shows. Pure reads:
 // nothing here writes to disk.
-import { statSync } from 'node:fs';
 import type { TaskRow } from '../../shared/contract.ts';
 import type { CheckpointSummary, IntegrityIssue, LockHolder, Session, TaskState } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
@@ -40,13 +39,7 @@ export function readTaskRow(store: StateStore, taskId: string): { row: TaskRow |
         }
       : null;
   if (!state) return { row: null, damage };
-  let size = 0;
-  try {
-    size = statSync(store.layout.stateFile(taskId)).size;
-  } catch {
-    /* recovered from history: size unknown */
-  }
-  return { row: taskRowFrom(state, size), damage };
+  return { row: taskRowFrom(state, read.kind === 'ok' ? read.bytes : 0), damage };
 }
 
 export function loadTaskRow(store: StateStore, taskId: string): TaskRow | null {
@@ -76,7 +69,9 @@ export interface LoadedModel {
 export async function loadModel(store: StateStore): Promise<LoadedModel> {
   const tasks = new Map<string, TaskRow>();
   const ids = await store.listTaskIds();
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    // Yield now and then: the host's HTTP server keeps serving the page meanwhile.
+    if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
     const row = loadTaskRow(store, id);
     if (row) tasks.set(id, row);
   }

@@ -27,6 +27,7 @@ export interface StateHostOptions extends OpenOptions {
 }
 
 const DEFAULT_COALESCE_MS = 16;
+const INITIAL_VERIFY_DELAY_MS = 30_000;
 /** Contention is recomputed at most this often, and only the most contended tasks are sent. */
 const CONTENTION_EVERY_MS = 2000;
 const CONTENTION_LIMIT = 200;
@@ -71,7 +72,10 @@ export class StateHost {
 
   private openStore(root: string): StateStore {
     const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, ...storeOptions } = this.options;
-    return openStateStore({ ...storeOptions, root });
+    const store = openStateStore({ ...storeOptions, root });
+    // Every verify (ours, the monitor's) refreshes the integrity list.
+    store.on('state.integrity_issues', ({ issues }) => this.setIssues(issues));
+    return store;
   }
 
   get root(): string {
@@ -124,6 +128,11 @@ export class StateHost {
     this.watcher = watcher;
     await watcher.start();
     this.pendingStatus = watcher.getStatus();
+    // The first full verify waits until start-up is over: it reads every history file.
+    const verifySoon = setTimeout(() => {
+      void this.store.verifyAllStates().catch(() => {});
+    }, INITIAL_VERIFY_DELAY_MS);
+    verifySoon.unref();
     // Changes made after the load began but before a folder's watch was in
     // place were not seen: any folder modified since then is read again.
     for (const id of changedSince(this.store, loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
@@ -147,11 +156,11 @@ export class StateHost {
     this.contentionSent = JSON.stringify(this.contention);
     this.legacyFile = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
     this.issues = [];
-    void this.store.verifyAllStates().then((issues) => this.setIssues(issues)).catch(() => {});
   }
 
   /** Polling mode and reconciliation: reload everything and send what differs. */
   private async rescan(): Promise<void> {
+    this.watcher?.recheckRoot();
     const model = await loadModel(this.store);
     const patch: Patch = { seq: 0 };
     const taskUpserts = [...model.tasks.values()].filter((row) => this.tasks.get(row.task_id)?.version !== row.version || this.tasks.get(row.task_id)?.updated_at !== row.updated_at);

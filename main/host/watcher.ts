@@ -1,13 +1,13 @@
 // Watches the state folder and reports which parts changed. Directories are
-// watched, never files one by one: chokidar's per-directory backend costs one
-// inotify watch per folder. history/ folders are not watched at all (a new
-// version always also replaces state.json), nor are temp files.
+// watched, never files one by one (tree-watcher.ts: one inotify watch per
+// folder). history/ folders are not watched at all (a new version always
+// also replaces state.json), nor are temp files.
 //
 // When native watching fails (ENOSPC: the inotify watch limit is reached),
 // it falls back to polling by full rescans, and says so.
 import { existsSync } from 'node:fs';
 import { basename, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { TreeWatcher } from './tree-watcher.ts';
 import type { WatchStatus } from '../../shared/contract.ts';
 import { TEMP_PREFIX } from '../engine/fsx.ts';
 import { taskIdFromDirName } from '../engine/paths.ts';
@@ -63,14 +63,21 @@ export interface WatcherCallbacks {
   onRescan(): Promise<void>;
 }
 
-/** Factory seam so tests can inject a watcher that fails like a real one would. */
-export type WatchFactory = (root: string, ignored: (path: string) => boolean) => FSWatcher;
+/** What the StateWatcher needs of a watcher: (event, path) reports, ready, error, close. */
+export interface WatchSource {
+  on(event: 'all', listener: (event: string, path: string) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  close(): Promise<void>;
+}
 
-export const chokidarFactory: WatchFactory = (root, ignored) =>
-  watch(root, { ignoreInitial: true, ignored, atomic: false, backend: 'native', persistent: true });
+/** Factory seam so tests can inject a watcher that fails like a real one would. */
+export type WatchFactory = (root: string, ignored: (path: string) => boolean) => WatchSource;
+
+export const treeWatcherFactory: WatchFactory = (root, ignored) => new TreeWatcher(root, ignored);
 
 export class StateWatcher {
-  private watcher: FSWatcher | null = null;
+  private watcher: WatchSource | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private status: WatchStatus;
   private readonly root: string;
@@ -78,7 +85,7 @@ export class StateWatcher {
   private readonly factory: WatchFactory;
   private closed = false;
 
-  constructor(root: string, callbacks: WatcherCallbacks, factory: WatchFactory = chokidarFactory) {
+  constructor(root: string, callbacks: WatcherCallbacks, factory: WatchFactory = treeWatcherFactory) {
     this.root = root;
     this.callbacks = callbacks;
     this.factory = factory;
@@ -87,6 +94,12 @@ export class StateWatcher {
 
   getStatus(): WatchStatus {
     return this.status;
+  }
+
+  /** Re-check whether the root exists (after a rescan found it, or found it gone). */
+  recheckRoot(): void {
+    const present = existsSync(this.root);
+    if (present !== this.status.rootPresent) this.setStatus({ ...this.status, rootPresent: present });
   }
 
   private setStatus(status: WatchStatus): void {
@@ -104,7 +117,7 @@ export class StateWatcher {
     };
     // Watching the parent as well lets us see the root being created, deleted
     // or moved, and a legacy state file appearing beside it.
-    let watcher: FSWatcher;
+    let watcher: WatchSource;
     try {
       watcher = this.factory(this.root, ignored);
     } catch (err) {
@@ -117,6 +130,8 @@ export class StateWatcher {
       watcher.on('all', (event, path) => {
         if (path === this.root && (event === 'unlinkDir' || event === 'addDir')) {
           this.setStatus({ ...this.status, rootPresent: event === 'addDir' });
+        } else if (!this.status.rootPresent && existsSync(this.root)) {
+          this.setStatus({ ...this.status, rootPresent: true }); // seen through a change inside it
         }
         const change = classifyPath(this.root, path);
         if (change) this.callbacks.onChange(change);

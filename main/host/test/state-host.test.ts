@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FSWatcher } from 'chokidar';
+import type { WatchSource } from '../watcher.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/store.ts';
 import { StateHost } from '../state-host.ts';
@@ -93,10 +93,9 @@ describe('StateHost', () => {
 
   it('falls back to polling when the watch limit is reached, and says so', async () => {
     const failing = () => {
-      const w = new EventEmitter() as unknown as FSWatcher;
+      const w = Object.assign(new EventEmitter(), { close: async () => {} });
       setTimeout(() => w.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 10);
-      (w as unknown as { close: () => Promise<void> }).close = async () => {};
-      return w;
+      return w as unknown as WatchSource;
     };
     host = new StateHost({ root, watchFactory: failing });
     await host.start();
