@@ -55,6 +55,19 @@ export async function startServe(root: string): Promise<{ url: string; child: Ch
   return { url, child };
 }
 
+/** SIGTERM (SIGKILL after 5 s) and wait for the exit. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveExit) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveExit();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>({
   browser: [
     // Playwright reads fixture dependencies from this destructuring; this one has none.
@@ -102,13 +115,17 @@ export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>(
         return { child, firstLine };
       },
       screenshot: async (name) => {
-        await page.screenshot({ path: join('test-results', 'screenshots', `${mode}-${name}.png`), fullPage: false });
+        // Finite CSS animations (drawer slide-in, row flashes) are fast-forwarded to their end state.
+        await page.screenshot({ path: join('test-results', 'screenshots', `${mode}-${name}.png`), fullPage: false, animations: 'disabled' });
       },
     };
     await use(dashboard);
     await close();
-    for (const child of children) child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    // Wait for every process to finish before deleting the root: a serve that
+    // is still shutting down reacts to the deletion (it tries to recover the
+    // vanishing tasks), which made rmSync stop part-way and leave files behind.
+    await Promise.all(children.map(stopChild));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   },
 });
 

@@ -115,7 +115,7 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   app.on('before-quit', () => {
     unsubscribe();
     unregister();
-    demo.stop();
+    void demo.stop();
     void host.close();
   });
 

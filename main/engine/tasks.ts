@@ -75,18 +75,42 @@ function currentUnderLock(ctx: EngineContext, taskId: string, thorough: boolean)
   if (!read.best) {
     throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
   }
-  repairStateFile(ctx, taskId, read.best, read.reason);
-  return read.best;
+  return repairStateFile(ctx, taskId, read.best, read.reason);
 }
 
-function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, reason: string): void {
-  writeFileAtomic(ctx.layout.stateFile(taskId), JSON.stringify(best, null, 2), ctx.config.fsync);
-  audit(ctx, 'task_recovered', `recovered version ${best.version} from history: ${reason}`, {
+/**
+ * Put the newest valid version back as state.json. Version numbers never go
+ * backwards: if a newer version number exists whose content was lost (a
+ * file damaged in place — state.json is a hard link to its history entry),
+ * the newest surviving content is written as a new version above all of
+ * them, and the damaged files are moved aside (kept for inspection).
+ */
+function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, reason: string): TaskState {
+  const lost = historyVersions(ctx.layout, taskId).filter((v) => v > best.version);
+  let restored = best;
+  if (lost.length === 0) {
+    writeFileAtomic(ctx.layout.stateFile(taskId), JSON.stringify(best, null, 2), ctx.config.fsync);
+  } else {
+    const stamp = Date.now();
+    for (const v of lost) renameWithRetry(ctx.layout.historyFile(taskId, v), `${ctx.layout.historyFile(taskId, v)}.corrupt-${stamp}`);
+    restored = { ...best, version: Math.max(...lost) + 1, updated_at: new Date().toISOString() };
+    const tmp = writeTemp(ctx.layout.stateFile(taskId), JSON.stringify(restored, null, 2), ctx.config.fsync);
+    try {
+      linkExclusive(tmp, ctx.layout.historyFile(taskId, restored.version));
+      renameWithRetry(tmp, ctx.layout.stateFile(taskId));
+    } catch (err) {
+      unlinkQuiet(tmp);
+      throw err;
+    }
+  }
+  const what = restored === best ? `version ${best.version}` : `the content of version ${best.version} as version ${restored.version} (versions ${lost.join(', ')} were damaged and moved aside)`;
+  audit(ctx, 'task_recovered', `recovered ${what} from history: ${reason}`, {
     task_id: taskId,
     old_version: null,
-    new_version: best.version,
+    new_version: restored.version,
   });
-  ctx.events.emit('state.task_recovered', { task_id: taskId, version: best.version, reason });
+  ctx.events.emit('state.task_recovered', { task_id: taskId, version: restored.version, reason });
+  return restored;
 }
 
 /**
@@ -284,14 +308,12 @@ export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: 
     if (read.kind === 'ok') {
       const onDisk = readTaskFile(ctx.layout.stateFile(taskId), taskId);
       if (onDisk?.ok && onDisk.state.version === read.state.version) return { state: read.state, recovered: false };
-      repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`);
-      return { state: read.state, recovered: true };
+      return { state: repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`), recovered: true };
     }
     if (!read.best) {
       throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
     }
-    repairStateFile(ctx, taskId, read.best, read.reason);
-    return { state: read.best, recovered: true };
+    return { state: repairStateFile(ctx, taskId, read.best, read.reason), recovered: true };
   } catch (err) {
     throw asStateError(err);
   } finally {

@@ -43,8 +43,8 @@ export async function serveCommand(root: string | undefined, flags: Flags): Prom
     process.once('SIGINT', r);
     process.once('SIGTERM', r);
   });
-  demo.stop();
   await server.close();
+  await demo.stop();
   await host.close();
   return 0;
 }

@@ -56,24 +56,29 @@ function readDisk(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-async function expectRecovered(f: Fixture, expectedVersion: number): Promise<void> {
+/**
+ * `contentVersion`: the version whose content comes back. `version`: the
+ * version number it comes back as: the same, unless newer version numbers
+ * were damaged, in which case it is written above them (never backwards).
+ */
+async function expectRecovered(f: Fixture, contentVersion: number, version = contentVersion): Promise<void> {
   const { store, recovered } = openWatched(f.root);
   const state = await store.getTaskState(TASK);
-  expect(state).toMatchObject({ task_id: TASK, version: expectedVersion, step: expectedVersion, title: `step ${expectedVersion}` });
+  expect(state).toMatchObject({ task_id: TASK, version, step: contentVersion, title: `step ${contentVersion}` });
   // state.json itself is repaired on disk, not only papered over in memory.
-  expect(readDisk(f.stateFile)).toMatchObject({ version: expectedVersion, step: expectedVersion });
-  expect(recovered).toEqual([expect.objectContaining({ task_id: TASK, version: expectedVersion })]);
+  expect(readDisk(f.stateFile)).toMatchObject({ version, step: contentVersion });
+  expect(recovered).toEqual([expect.objectContaining({ task_id: TASK, version })]);
   const audit = readAuditLines(f.root).filter((e) => e.change_type === 'task_recovered' && e.task_id === TASK);
   expect(audit).toHaveLength(1);
-  expect(audit[0]!.new_version).toBe(expectedVersion);
+  expect(audit[0]!.new_version).toBe(version);
   // A second read finds nothing left to repair.
-  expect(await store.getTaskState(TASK)).toMatchObject({ version: expectedVersion });
+  expect(await store.getTaskState(TASK)).toMatchObject({ version });
   expect(recovered).toHaveLength(1);
-  // Integrity check is clean, and the task keeps working.
-  expect((await store.verifyAllStates()).filter((i) => i.kind !== 'corrupt_history')).toEqual([]);
+  // Integrity check is clean (damaged versions were moved aside), and the task keeps working.
+  expect(await store.verifyAllStates()).toEqual([]);
   const next = await store.updateTaskState(TASK, { step: 99 });
-  expect(next.version).toBeGreaterThan(expectedVersion);
-  expect(await store.getTaskState(TASK)).toMatchObject({ version: next.version, step: 99, title: `step ${expectedVersion}` });
+  expect(next.version).toBe(version + 1);
+  expect(await store.getTaskState(TASK)).toMatchObject({ version: next.version, step: 99, title: `step ${contentVersion}` });
   store.close();
 }
 
@@ -145,8 +150,9 @@ describe('recovery of a damaged state.json', () => {
         return false;
       }
     })!;
-    expect(newestValid).toBeGreaterThanOrEqual(4);
-    await expectRecovered(f, newestValid);
+    expect(newestValid).toBe(4);
+    // Version 5's content is gone: version 4's content comes back as version 6, never as a reused 5.
+    await expectRecovered(f, newestValid, 6);
   });
 
   it('recovers when state.json is missing but history exists', async () => {
@@ -159,7 +165,7 @@ describe('recovery of a damaged state.json', () => {
     const f = await fixture();
     replaceFile(f.stateFile, '{"trunc');
     replaceFile(f.history(5), '{"version": 5, "step"');
-    await expectRecovered(f, 4);
+    await expectRecovered(f, 4, 6);
   });
 
   it('skips several invalid history files (wrong version inside, wrong task) down to a valid one', async () => {
@@ -167,7 +173,7 @@ describe('recovery of a damaged state.json', () => {
     replaceFile(f.stateFile, '');
     replaceFile(f.history(5), readFileSync(f.history(3), 'utf8')); // holds version 3, named v5
     replaceFile(f.history(4), JSON.stringify({ ...f.versions[3], task_id: 'someone-else' }));
-    await expectRecovered(f, 3);
+    await expectRecovered(f, 3, 6);
   });
 
   it('refuses with CorruptStateError (CLI exit 5) when no valid version exists anywhere', async () => {

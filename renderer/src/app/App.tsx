@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { useMirror, useRouteField } from './services.ts';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
+import { InvalidTaskBanner } from '../components/InvalidTaskBanner.tsx';
 import { LiveIndicator, PauseToggle } from '../components/LiveControls.tsx';
 import { Sidebar } from '../components/Sidebar.tsx';
 import { DemoBanner, LegacyBanner, WatchNotice } from '../components/StateBanners.tsx';
@@ -65,6 +66,7 @@ export function App() {
           <WatchNotice />
           <LegacyBanner />
           <DemoBanner />
+          <InvalidTaskBanner />
         </div>
         <main className="content" id="content">
           {ready ? <CurrentView view={view} /> : <Loading />}

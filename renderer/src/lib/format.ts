@@ -62,7 +62,7 @@ export function clockTime(iso: string, now: number): string {
 /** Full timestamp for tooltips. */
 export function fullTime(iso: string): string {
   const t = parse(iso);
-  return Number.isNaN(t) ? iso || '—' : `${new Date(t).toLocaleString()} (${iso})`;
+  return Number.isNaN(t) ? iso || '—' : `${new Date(t).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })} (${iso})`;
 }
 
 /** A JSON value on one line, cut to `max` characters: for diffs and tables. */

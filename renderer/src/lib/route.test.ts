@@ -30,6 +30,8 @@ describe('URL state', () => {
     expect(r.sort).toBe('id');
     expect(r.dir).toBe('asc');
     expect(r.task).toBeNull();
+    expect(r.invalidTask).toBe('../../etc'); // kept only to tell the user, never written back
+    expect(formatHash(r)).not.toContain('etc');
     expect(r.sel).toBeNull();
     expect(r.window).toBe(DEFAULT_ROUTE.window);
     expect(r.compare).toBeNull();

@@ -2,7 +2,7 @@
 // search, sort, selection and the open task. It lives in the hash
 // (`#/tasks?q=sim&sort=updated&dir=desc`) so it works from file:// in
 // Electron and over HTTP alike, and reload/back/forward just work.
-import { isSessionId, isTaskId } from '../../../shared/ids.ts';
+import { isSessionId, isTaskId, TASK_ID_PATTERN } from '../../../shared/ids.ts';
 
 export const VIEWS = ['overview', 'sessions', 'tasks', 'locks', 'checkpoints', 'integrity'] as const;
 export type View = (typeof VIEWS)[number];
@@ -32,10 +32,12 @@ export interface Route {
   window: ContentionWindow;
   /** Two versions compared in the task detail, older first. */
   compare: readonly [number, number] | null;
+  /** A `task` parameter that is not a valid task id: reported to the user, never used, never written back. */
+  invalidTask: string | null;
 }
 
 export const DEFAULT_ROUTE: Route = {
-  view: 'overview', q: '', status: '', sort: 'id', dir: 'asc', sel: null, task: null, session: null, window: '15m', compare: null,
+  view: 'overview', q: '', status: '', sort: 'id', dir: 'asc', sel: null, task: null, session: null, window: '15m', compare: null, invalidTask: null,
 };
 
 /** Natural first direction per column: newest / highest first where that is what one looks for. */
@@ -74,6 +76,7 @@ export function parseHash(hash: string): Route {
     session: isSessionId(session) ? session : null,
     window: oneOf(params.get('window'), Object.keys(CONTENTION_WINDOWS) as ContentionWindow[], DEFAULT_ROUTE.window),
     compare: parseCompare(params.get('compare')),
+    invalidTask: task !== null && !TASK_ID_PATTERN.test(task) ? task.slice(0, 200) : null,
   };
 }
 

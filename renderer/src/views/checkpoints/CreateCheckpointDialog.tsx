@@ -5,6 +5,7 @@ import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import type { CheckpointSummary } from '../../../../shared/model.ts';
+import { plural } from '../../lib/format.ts';
 
 export function CreateCheckpointDialog({ initialSession, onClose, onCreated }: { initialSession: string | null; onClose: () => void; onCreated: (c: CheckpointSummary) => void }) {
   const api = useApi();
@@ -59,7 +60,7 @@ export function CreateCheckpointDialog({ initialSession, onClose, onCreated }: {
               const s = sessions.get(id);
               return (
                 <option key={id} value={id}>
-                  {id} — {s?.status ?? ''} · {s?.task_ids.length ?? 0} tasks
+                  {id} — {s?.status ?? ''} · {plural(s?.task_ids.length ?? 0, 'task')}
                 </option>
               );
             })}

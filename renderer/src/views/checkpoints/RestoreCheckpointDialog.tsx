@@ -96,7 +96,7 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
         <>
           <p>
             <strong>{plural(counts.changing, 'task')}</strong> will change{counts.unchanged ? `, ${counts.unchanged} already match` : ''}. Session{' '}
-            <span className="mono">{flow.preview.checkpoint.session_id}</span>, checkpoint taken {new Date(flow.preview.checkpoint.created_at).toLocaleString()}
+            <span className="mono">{flow.preview.checkpoint.session_id}</span>, checkpoint taken {new Date(flow.preview.checkpoint.created_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
             {flow.preview.checkpoint.reason ? ` (“${flow.preview.checkpoint.reason}”)` : ''}.
           </p>
           <p className="muted small">Each changed task gets a new version with the checkpoint&apos;s content; nothing is deleted, so this can be undone from each task&apos;s timeline.</p>

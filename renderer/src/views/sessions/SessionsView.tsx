@@ -8,7 +8,7 @@ import { MetricsBar } from '../../components/ProgressBar.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
 import { formatHash } from '../../lib/route.ts';
-import { previewValue } from '../../lib/format.ts';
+import { plural, previewValue } from '../../lib/format.ts';
 import { TaskTable, useTaskIds } from '../tasks/TaskTable.tsx';
 
 function optionsText(options: JsonObject): string {
@@ -56,7 +56,7 @@ function SessionTasks({ sessionId }: { sessionId: string }) {
         <h2 id="session-tasks-title" className="section-title">
           Tasks of <span className="mono">{sessionId}</span>
         </h2>
-        <span className="muted small num">{ids.length.toLocaleString('en')} tasks</span>
+        <span className="muted small num">{plural(ids.length, 'task')}</span>
       </div>
       <TaskTable ids={ids} sort={sort} dir={dir} label={`Tasks of session ${sessionId}`} empty={<EmptyState title="This session has not touched any task yet" />} />
     </section>
@@ -70,7 +70,7 @@ export function SessionsView() {
   return (
     <section className="view view-fill view-split" aria-label="Sessions">
       <div className="toolbar">
-        <span className="muted small num">{ids.length} sessions · active first</span>
+        <span className="muted small num">{plural(ids.length, 'session')} · active first</span>
         <span className="toolbar-spacer" />
         {!selected && ids.length > 0 ? <span className="muted small">Select a session to see its tasks.</span> : null}
       </div>

@@ -6,6 +6,7 @@ import { useMirror, useNavigate, useRoute } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { selectStatuses } from '../../store/selectors.ts';
 import { TaskTable, useTaskIds } from './TaskTable.tsx';
+import { plural } from '../../lib/format.ts';
 
 /** The search box edits locally and writes the URL (replace) as you type. */
 function SearchBox({ value, onChange, inputRef }: { value: string; onChange: (v: string) => void; inputRef: RefObject<HTMLInputElement | null> }) {
@@ -79,7 +80,7 @@ export function TasksView() {
         ) : null}
         <span className="toolbar-spacer" />
         <span className="muted small num" role="status" aria-live="polite">
-          {filtered ? `${ids.length.toLocaleString('en')} of ${total.toLocaleString('en')} tasks` : `${total.toLocaleString('en')} tasks`}
+          {filtered ? `${ids.length.toLocaleString('en')} of ${plural(total, 'task')}` : plural(total, 'task')}
         </span>
         <span className="kbd-hint muted small" aria-hidden="true">
           <kbd>j</kbd>
