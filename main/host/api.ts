@@ -39,7 +39,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
       return result;
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
-    getContention: ({ windowMs }) => store().getContention({ windowMs }),
+    getContention: async ({ windowMs }) => host.contentionFor(windowMs),
     createCheckpoint: async ({ sessionId, reason }) => {
       const cp = await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)');
       return { id: cp.id, session_id: cp.session_id, created_at: cp.created_at, reason: cp.reason, task_count: cp.task_count };

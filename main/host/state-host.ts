@@ -7,7 +7,7 @@ import type { EventName } from '../../shared/channels.ts';
 import type { Events, Patch, Snapshot, TaskRow, WatchStatus } from '../../shared/contract.ts';
 import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockEvent, LockHolder, Session } from '../../shared/model.ts';
 import { openStateStore, type OpenOptions, type StateStore } from '../engine/store.ts';
-import { contentionStats } from '../engine/maintenance.ts';
+import { ContentionTracker } from './contention-tracker.ts';
 import { LogTail } from './log-tail.ts';
 import { checkpointSummary, groupLocks, loadModel, readTaskRow, sessionWithMetrics } from './model-loader.ts';
 import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
@@ -28,6 +28,8 @@ export interface StateHostOptions extends OpenOptions {
 
 const DEFAULT_COALESCE_MS = 16;
 const INITIAL_VERIFY_DELAY_MS = 30_000;
+/** The longest contention window the dashboard offers (its 1 h choice). */
+const MAX_CONTENTION_WINDOW_MS = 60 * 60_000;
 /** Contention is recomputed at most this often, and only the most contended tasks are sent. */
 const CONTENTION_EVERY_MS = 2000;
 const CONTENTION_LIMIT = 200;
@@ -48,7 +50,7 @@ export class StateHost {
   private issues: IntegrityIssue[] = [];
   private activity: AuditEntry[] = [];
   private contention: ContentionStats[] = [];
-  private lockEvents: LockEvent[] = [];
+  private tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
   private legacyFile: string | null = null;
   private demo: Snapshot['demo'] = null;
   private auditTail!: LogTail<AuditEntry>;
@@ -151,7 +153,8 @@ export class StateHost {
     this.auditTail = new LogTail<AuditEntry>(this.store.layout.logsDir, 'audit', 256 * 1024);
     this.locksTail = new LogTail<LockEvent>(this.store.layout.logsDir, 'locks', 4 * 1024 * 1024);
     this.activity = this.auditTail.read().slice(-this.activityLimit);
-    this.lockEvents = this.locksTail.read();
+    this.tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
+    for (const e of this.locksTail.read()) this.tracker.add(e);
     this.contention = this.computeContention();
     this.contentionSent = JSON.stringify(this.contention);
     this.legacyFile = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
@@ -188,10 +191,12 @@ export class StateHost {
   }
 
   private computeContention(): ContentionStats[] {
-    const since = Date.now() - (this.options.contentionWindowMs ?? 15 * 60_000);
-    const firstKept = this.lockEvents.findIndex((e) => Date.parse(e.ts) >= since);
-    this.lockEvents = firstKept === -1 ? [] : this.lockEvents.slice(firstKept);
-    return contentionStats(this.lockEvents, since).slice(0, CONTENTION_LIMIT);
+    return this.tracker.stats(this.options.contentionWindowMs ?? 15 * 60_000, CONTENTION_LIMIT);
+  }
+
+  /** Contention over another window (the Locks view's 5 min / 15 min / 1 h). */
+  contentionFor(windowMs: number): ContentionStats[] {
+    return this.tracker.stats(Math.min(windowMs, MAX_CONTENTION_WINDOW_MS), CONTENTION_LIMIT);
   }
 
   private contentionDirty = false;
@@ -314,7 +319,7 @@ export class StateHost {
         patch.activity = entries.slice(-this.activityLimit);
       }
       const lockEvents = this.locksTail.read();
-      for (const e of lockEvents) this.lockEvents.push(e);
+      for (const e of lockEvents) this.tracker.add(e);
       if (lockEvents.length) this.contentionDirty = true;
     }
     if (this.pendingStatus) {
@@ -359,7 +364,7 @@ export class StateHost {
   private refreshSlowParts(): void {
     const patch: Patch = { seq: 0 };
     if (this.locks.size) patch.locks = this.reloadLocks([...this.locks.keys()]);
-    this.contentionDirty ||= this.lockEvents.length > 0; // the window slides even without new events
+    this.contentionDirty ||= this.contention.length > 0; // the window slides even without new events
     this.refreshContention(patch);
     const legacy = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
     if (legacy !== this.legacyFile) {

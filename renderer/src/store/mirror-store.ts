@@ -163,6 +163,6 @@ function pick(data: MirrorData): MirrorData {
     ready: data.ready, root: data.root, seq: data.seq, tasks: data.tasks, taskIds: data.taskIds, statusCounts: data.statusCounts, sessions: data.sessions,
     sessionIds: data.sessionIds, locks: data.locks, checkpoints: data.checkpoints, checkpointIds: data.checkpointIds,
     activity: data.activity, issues: data.issues, contention: data.contention, watch: data.watch, legacyFile: data.legacyFile,
-    demo: data.demo, changedAt: data.changedAt,
+    demo: data.demo, changedAt: data.changedAt, lastTaskChange: data.lastTaskChange,
   };
 }

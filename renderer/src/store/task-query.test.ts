@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { holder, row, session, snapshot } from '../testing/fixtures.ts';
-import { fromSnapshot } from './mirror-data.ts';
+import { applyPatch, fromSnapshot } from './mirror-data.ts';
 import { createTaskQuerySelector, queryTasks, type TaskQuery } from './task-query.ts';
 
 const base: TaskQuery = { q: '', status: '', session: null, sort: 'id', dir: 'asc' };
@@ -73,5 +73,24 @@ describe('createTaskQuerySelector', () => {
     const next = select(bumped);
     expect(next).not.toBe(first);
     expect(next[0]).toBe('build-x');
+  });
+});
+
+describe('incremental query updates', () => {
+  it('keeps the same result array when changed rows neither enter, leave nor move, and recomputes when they do', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(`t${i + 1}`, { status: i % 2 ? 'running' : 'done', version: 1 }));
+    let data = fromSnapshot(snapshot({ tasks: rows, seq: 1 }));
+    const select = createTaskQuerySelector({ q: '', status: 'running', session: null, sort: 'id', dir: 'asc' });
+    const first = select(data);
+    expect(first).toHaveLength(25);
+    // A running task gets a new version: same membership, same order.
+    data = applyPatch(data, { seq: 2, tasks: { upsert: [row('t2', { status: 'running', version: 2 })], remove: [] } }, Date.now());
+    expect(select(data)).toBe(first);
+    // A done task starts running: it enters the result.
+    data = applyPatch(data, { seq: 3, tasks: { upsert: [row('t1', { status: 'running', version: 2 })], remove: [] } }, Date.now());
+    const second = select(data);
+    expect(second).not.toBe(first);
+    expect(second[0]).toBe('t1');
+    expect(second).toEqual(queryTasks(data, { q: '', status: 'running', session: null, sort: 'id', dir: 'asc' }));
   });
 });

@@ -15,7 +15,7 @@ export interface TaskQuery {
   dir: SortDir;
 }
 
-type QueryInputs = Pick<MirrorData, 'tasks' | 'taskIds' | 'locks' | 'sessions'>;
+type QueryInputs = Pick<MirrorData, 'tasks' | 'taskIds' | 'locks' | 'sessions'> & Partial<Pick<MirrorData, 'lastTaskChange'>>;
 
 function matches(row: TaskRow, needle: string): boolean {
   return (
@@ -42,6 +42,14 @@ function sortKeyOf(row: TaskRow, key: SortKey, locks: ReadonlyMap<string, readon
   }
 }
 
+/** Whether a row passes the query's filters (search, status, session). */
+function passes(row: TaskRow | undefined, query: TaskQuery, needle: string, members: Set<string> | null): boolean {
+  if (!row) return false;
+  if (query.status && (row.status ?? '') !== query.status) return false;
+  if (members && !members.has(row.task_id) && row.session_id !== query.session) return false;
+  return !needle || matches(row, needle);
+}
+
 export function queryTasks(data: QueryInputs, query: TaskQuery, now = Date.now()): string[] {
   const needle = query.q.trim().toLowerCase();
   const members = sessionMembers(data.sessions, query.session);
@@ -49,11 +57,7 @@ export function queryTasks(data: QueryInputs, query: TaskQuery, now = Date.now()
   // taskIds is already in natural id order: filtering keeps it.
   for (const id of data.taskIds) {
     const row = data.tasks.get(id);
-    if (!row) continue;
-    if (query.status && (row.status ?? '') !== query.status) continue;
-    if (members && !members.has(id) && row.session_id !== query.session) continue;
-    if (needle && !matches(row, needle)) continue;
-    rows.push(row);
+    if (passes(row, query, needle, members)) rows.push(row!);
   }
   const sign = query.dir === 'asc' ? 1 : -1;
   if (query.sort === 'id') return (sign === 1 ? rows : rows.reverse()).map((r) => r.task_id);
@@ -67,22 +71,44 @@ export function queryTasks(data: QueryInputs, query: TaskQuery, now = Date.now()
   return decorated.map((d) => d.id);
 }
 
+/**
+ * Whether the last patch (from `before` to `data`) leaves a query's result
+ * as it was: no id added or removed, no changed row entering or leaving the
+ * filter, and no changed row's sort key moving. Checked from the changed
+ * rows only, so a patch costs O(changed), not O(tasks).
+ */
+function resultUnchanged(data: QueryInputs, before: QueryInputs, query: TaskQuery): boolean {
+  const change = data.lastTaskChange;
+  if (!change || change.from !== before.tasks || data.taskIds !== before.taskIds) return false;
+  const needle = query.q.trim().toLowerCase();
+  const members = sessionMembers(data.sessions, query.session);
+  const now = Date.now();
+  for (const [id, old] of change.previous) {
+    const row = data.tasks.get(id);
+    const was = passes(old, query, needle, members);
+    if (was !== passes(row, query, needle, members)) return false;
+    if (was && query.sort !== 'id' && sortKeyOf(old!, query.sort, data.locks, now) !== sortKeyOf(row!, query.sort, data.locks, now)) return false;
+  }
+  return true;
+}
+
 /** Single-entry memo: recomputes only when the inputs or the query change. */
 export function createTaskQuerySelector(query: TaskQuery): (data: QueryInputs) => string[] {
-  let last: { tasks: unknown; taskIds: unknown; locks: unknown; sessions: unknown; result: string[] } | null = null;
+  let last: { inputs: QueryInputs; result: string[] } | null = null;
   const usesLocks = query.sort === 'lock';
   const usesSessions = query.session !== null;
   return (data) => {
-    if (
-      last && last.tasks === data.tasks && last.taskIds === data.taskIds &&
-      (!usesLocks || last.locks === data.locks) && (!usesSessions || last.sessions === data.sessions)
-    ) {
+    const prev = last?.inputs;
+    const sameContext = prev !== undefined && (!usesLocks || prev.locks === data.locks) && (!usesSessions || prev.sessions === data.sessions);
+    if (last && sameContext && prev!.tasks === data.tasks && prev!.taskIds === data.taskIds) return last.result;
+    if (last && sameContext && resultUnchanged(data, prev!, query)) {
+      last = { inputs: data, result: last.result };
       return last.result;
     }
     const result = queryTasks(data, query);
     // Same ids in the same order: hand back the old array so nothing re-renders.
     const stable = last && sameIds(last.result, result) ? last.result : result;
-    last = { tasks: data.tasks, taskIds: data.taskIds, locks: data.locks, sessions: data.sessions, result: stable };
+    last = { inputs: data, result: stable };
     return stable;
   };
 }

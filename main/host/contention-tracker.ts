@@ -1,0 +1,96 @@
+// Per-task lock contention over a sliding window, kept incrementally: lock
+// events are folded into one-minute buckets with a wait-time histogram, so
+// a query costs O(tasks × minutes), not a sort of every event in the window
+// (at 200 commits/s a 15-minute window holds 180,000 events).
+//
+// Percentiles are read from the histogram: each is the upper edge of the
+// bin that holds it (capped by the largest wait seen), i.e. exact to the
+// bin edges below. `lockstep contention` computes exact figures from the log.
+import type { ContentionStats, LockEvent } from '../../shared/model.ts';
+
+export const WAIT_BIN_EDGES_MS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, Infinity];
+const MINUTE = 60_000;
+
+interface Bucket {
+  acquisitions: number;
+  waited: number;
+  timeouts: number;
+  maxWait: number;
+  bins: number[];
+}
+
+function binOf(waitMs: number): number {
+  return WAIT_BIN_EDGES_MS.findIndex((edge) => waitMs <= edge);
+}
+
+export class ContentionTracker {
+  /** minute → task → bucket */
+  private readonly minutes = new Map<number, Map<string, Bucket>>();
+  private readonly horizonMs: number;
+
+  /** `horizonMs`: the longest window ever asked for; older minutes are dropped. */
+  constructor(horizonMs: number) {
+    this.horizonMs = horizonMs;
+  }
+
+  add(event: LockEvent): void {
+    if (event.task_id.startsWith('session:')) return;
+    const t = Date.parse(event.ts);
+    if (Number.isNaN(t)) return;
+    const minute = Math.floor(t / MINUTE);
+    let tasks = this.minutes.get(minute);
+    if (!tasks) this.minutes.set(minute, (tasks = new Map()));
+    let b = tasks.get(event.task_id);
+    if (!b) tasks.set(event.task_id, (b = { acquisitions: 0, waited: 0, timeouts: 0, maxWait: 0, bins: new Array<number>(WAIT_BIN_EDGES_MS.length).fill(0) }));
+    if (event.outcome === 'timeout') b.timeouts++;
+    else b.acquisitions++;
+    if (event.wait_ms > 0) b.waited++;
+    b.maxWait = Math.max(b.maxWait, event.wait_ms);
+    b.bins[binOf(event.wait_ms)]!++;
+  }
+
+  /** Most contended first: time-outs, then p95 wait, then acquisitions. */
+  stats(windowMs: number, limit: number, now = Date.now()): ContentionStats[] {
+    const firstMinute = Math.floor((now - windowMs) / MINUTE);
+    for (const minute of this.minutes.keys()) if (minute < Math.floor((now - this.horizonMs) / MINUTE)) this.minutes.delete(minute);
+    const totals = new Map<string, Bucket>();
+    for (const [minute, tasks] of this.minutes) {
+      if (minute < firstMinute) continue;
+      for (const [taskId, b] of tasks) {
+        let sum = totals.get(taskId);
+        if (!sum) totals.set(taskId, (sum = { acquisitions: 0, waited: 0, timeouts: 0, maxWait: 0, bins: new Array<number>(WAIT_BIN_EDGES_MS.length).fill(0) }));
+        sum.acquisitions += b.acquisitions;
+        sum.waited += b.waited;
+        sum.timeouts += b.timeouts;
+        sum.maxWait = Math.max(sum.maxWait, b.maxWait);
+        b.bins.forEach((n, i) => (sum.bins[i]! += n));
+      }
+    }
+    const out: ContentionStats[] = [];
+    for (const [taskId, b] of totals) {
+      out.push({
+        task_id: taskId,
+        acquisitions: b.acquisitions,
+        waited: b.waited,
+        timeouts: b.timeouts,
+        wait_p50_ms: percentileFromBins(b, 50),
+        wait_p95_ms: percentileFromBins(b, 95),
+        wait_max_ms: b.maxWait,
+      });
+    }
+    out.sort((a, b) => b.timeouts - a.timeouts || b.wait_p95_ms - a.wait_p95_ms || b.acquisitions - a.acquisitions || (a.task_id < b.task_id ? -1 : 1));
+    return out.slice(0, limit);
+  }
+}
+
+function percentileFromBins(b: Bucket, p: number): number {
+  const total = b.bins.reduce((x, y) => x + y, 0);
+  if (total === 0) return 0;
+  const rank = Math.ceil((p / 100) * total);
+  let seen = 0;
+  for (let i = 0; i < b.bins.length; i++) {
+    seen += b.bins[i]!;
+    if (seen >= rank) return Math.min(WAIT_BIN_EDGES_MS[i]!, b.maxWait);
+  }
+  return b.maxWait;
+}
