@@ -121,6 +121,9 @@ async function main(): Promise<void> {
   // 1. Cold start: from launching serve to the table rendered with the right count.
   const t0 = Date.now();
   const served = await startServe(root);
+  // Whatever happens below, the server and the writers must not outlive the benchmark.
+  const cleanup = () => served.child.kill('SIGTERM');
+  process.once('exit', cleanup);
   await page.goto(`${served.url}#/tasks`);
   await page.locator(`[role="table"][aria-rowcount="${expectedTasks + 1}"], [data-total-rows="${expectedTasks}"]`).first().waitFor({ timeout: 60_000 });
   await page.locator('[data-task-id]').first().waitFor();
@@ -173,8 +176,10 @@ async function main(): Promise<void> {
 
   // 2. Change-to-screen latency, under a background load of LOAD_PER_SECOND random updates.
   const load = spawnUpdater('load', root, '0', String(LOAD_PER_SECOND));
+  process.once('exit', () => load.kill('SIGTERM'));
   await new Promise((r) => setTimeout(r, 1000));
   const probe = spawnUpdater('probe', root, String(UPDATES), '40', String(PROBE_TASKS));
+  process.once('exit', () => probe.kill('SIGTERM'));
   const commits: { key: string; t: number }[] = [];
   createInterface({ input: probe.stdout! }).on('line', (line) => {
     const [id, version, t] = line.split(' ');

@@ -147,12 +147,18 @@ export class StateStore {
     });
   }
 
-  /** Versions newest first, the current one included. Unreadable history files are skipped. */
+  /**
+   * Versions newest first: the current one and up to max_history earlier
+   * ones. Unreadable history files are skipped.
+   */
   getTaskHistory(id: string): Promise<TaskState[]> {
     return this.guard(() => {
       assertTaskId(id);
       const out: TaskState[] = [];
-      for (const v of historyVersions(this.ctx.layout, id)) {
+      const versions = historyVersions(this.ctx.layout, id);
+      const oldestKept = (versions[0] ?? 0) - this.config.max_history;
+      for (const v of versions) {
+        if (v < oldestKept) break; // falling out of the window: being pruned
         const check = readTaskFile(this.ctx.layout.historyFile(id, v), id, v);
         if (check?.ok) out.push(check.state);
       }

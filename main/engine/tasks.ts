@@ -5,7 +5,7 @@
 //   3. rename it over state.json.
 // A crash before 2 leaves the old state; after 2, readers roll forward to
 // N+1 (task-files.ts), so the state never moves backwards.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlink } from 'node:fs';
 import type { FieldChanges, JsonObject, TaskState } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
 import { diffFields } from '../../shared/diff.ts';
@@ -146,6 +146,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
     if (!options.lock) ctx.locks.release(held);
   }
   const { previous, next } = result;
+  pruneHistory(ctx, taskId, next.version);
   const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
   audit(ctx, spec.changeType, spec.describe(previous, next, changes), {
     task_id: taskId,
@@ -238,26 +239,25 @@ function commitUnderLock(
     unlinkQuiet(tmp);
     throw err;
   }
-  pruneHistory(ctx, taskId, next.version);
   return { previous, next };
 }
 
 /**
- * Keep the current version plus max_history earlier ones: each commit
- * removes the one version that just fell out; a periodic full sweep also
- * removes any left behind (a crash, or max_history lowered).
+ * Keep the current version plus max_history earlier ones. Each commit
+ * removes the one version that just fell out, after the lock is released
+ * and without waiting for it: freeing a file's blocks is the slowest step of
+ * a commit on some filesystems, and nothing depends on it. Every 25th
+ * version a full sweep also removes any left behind (a process that exited
+ * first, a crash, max_history lowered). Readers never list versions beyond
+ * the window (see getTaskHistory), so a file still being deleted is not seen.
  */
-export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion: number, fullSweep = currentVersion % 25 === 0): number {
+export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion: number): void {
   const oldestKept = currentVersion - ctx.config.max_history;
-  let removed = 0;
-  if (fullSweep) {
-    for (const v of historyVersions(ctx.layout, taskId)) {
-      if (v < oldestKept && unlinkQuiet(ctx.layout.historyFile(taskId, v))) removed++;
-    }
-  } else if (oldestKept - 1 >= 1 && unlinkQuiet(ctx.layout.historyFile(taskId, oldestKept - 1))) {
-    removed++;
+  if (currentVersion % 25 === 0) {
+    for (const v of historyVersions(ctx.layout, taskId)) if (v < oldestKept) unlinkQuiet(ctx.layout.historyFile(taskId, v));
+  } else if (oldestKept - 1 >= 1) {
+    unlink(ctx.layout.historyFile(taskId, oldestKept - 1), () => {});
   }
-  return removed;
 }
 
 export function updateTask(ctx: EngineContext, taskId: string, updates: unknown, options: CommitOptions): Promise<TaskState> {
