@@ -46,11 +46,16 @@ export interface TaskRow {
   size: number;
 }
 
+/** The most versions one getTask response carries: the timeline stays light for huge histories. */
+export const TASK_HISTORY_LIMIT = 200;
+
 export interface TaskDetail {
   task_id: string;
   state: TaskState | null;
-  /** Newest first, the current version included. */
+  /** Newest first, the current version included; at most TASK_HISTORY_LIMIT versions. */
   history: TaskState[];
+  /** Older retained versions not sent (a task configured to keep thousands). */
+  history_omitted: number;
   /** Set when the task could not be read: shown in place of the timeline. */
   error: SerializedError | null;
 }

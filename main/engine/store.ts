@@ -152,13 +152,18 @@ export class StateStore {
    * ones. Unreadable history files are skipped.
    */
   getTaskHistory(id: string): Promise<TaskState[]> {
+    return this.getTaskHistoryPage(id, Number.POSITIVE_INFINITY).then((page) => page.versions);
+  }
+
+  /** The newest `limit` versions (parsing only those), and how many older ones were left out. */
+  getTaskHistoryPage(id: string, limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
     return this.guard(() => {
       assertTaskId(id);
       const out: TaskState[] = [];
-      const versions = historyVersions(this.ctx.layout, id);
-      const oldestKept = (versions[0] ?? 0) - this.config.max_history;
-      for (const v of versions) {
-        if (v < oldestKept) break; // falling out of the window: being pruned
+      const all = historyVersions(this.ctx.layout, id);
+      const oldestKept = (all[0] ?? 0) - this.config.max_history;
+      const versions = all.filter((v) => v >= oldestKept); // older ones are being pruned
+      for (const v of versions.slice(0, limit)) {
         const check = readTaskFile(this.ctx.layout.historyFile(id, v), id, v);
         if (check?.ok) out.push(check.state);
       }
@@ -167,7 +172,7 @@ export class StateStore {
         out.push(current.state);
         out.sort((a, b) => b.version - a.version);
       }
-      return out;
+      return { versions: out, omitted: Math.max(0, versions.length - limit) };
     });
   }
 

@@ -3,7 +3,7 @@
 // contract's zod schema and always answers with a Result: handlers never
 // throw raw errors across the boundary.
 import { REQUEST_CHANNELS, type RequestMethod } from '../../shared/channels.ts';
-import { REQUEST_SCHEMAS, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
+import { REQUEST_SCHEMAS, TASK_HISTORY_LIMIT, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
 import type { SerializedError } from '../../shared/errors.ts';
 import { LockstepError } from '../engine/errors.ts';
 import type { DemoRunner } from './demo.ts';
@@ -25,10 +25,11 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
     },
     getTask: async ({ taskId }) => {
       try {
-        const [state, history] = [await store().getTaskState(taskId), await store().getTaskHistory(taskId)];
-        return { task_id: taskId, state, history, error: null };
+        const state = await store().getTaskState(taskId);
+        const { versions, omitted } = await store().getTaskHistoryPage(taskId, TASK_HISTORY_LIMIT);
+        return { task_id: taskId, state, history: versions, history_omitted: omitted, error: null };
       } catch (err) {
-        return { task_id: taskId, state: null, history: [], error: serializeError(err) };
+        return { task_id: taskId, state: null, history: [], history_omitted: 0, error: serializeError(err) };
       }
     },
     restoreTaskVersion: ({ taskId, version, expectedVersion }) =>

@@ -238,11 +238,16 @@ export class StateHost {
       case 'root':
         this.rootChanged = true;
         break;
+      case 'config':
+        this.configChanged = true;
+        break;
     }
     this.scheduleFlush();
   }
 
   private rootChanged = false;
+  /** config.json changed: the store is reopened so new settings (max_history…) apply. */
+  private configChanged = false;
 
   private scheduleFlush(): void {
     if (this.flushTimer) return;
@@ -254,6 +259,16 @@ export class StateHost {
 
   /** Read everything marked dirty once, and send it as one patch. */
   private async flush(): Promise<void> {
+    if (this.configChanged) {
+      this.configChanged = false;
+      try {
+        openStateStore({ root: this.root }).close(); // validates the new config.json
+      } catch {
+        return; // an invalid config.json keeps the settings in use; the CLI reports why
+      }
+      await this.switchRoot(this.root);
+      return;
+    }
     if (this.rootChanged) {
       this.rootChanged = false;
       this.clearDirty();

@@ -19,6 +19,7 @@ export type ChangeKind =
   | { kind: 'checkpoint'; checkpointId: string }
   | { kind: 'log' }
   | { kind: 'legacy' }
+  | { kind: 'config' }
   | { kind: 'root' };
 
 /** What a path inside the root means to the dashboard (null: nothing to show). */
@@ -29,6 +30,7 @@ export function classifyPath(root: string, path: string): ChangeKind | null {
   const parts = rel.split(sep);
   const name = parts[parts.length - 1]!;
   if (name.startsWith(TEMP_PREFIX)) return null;
+  if (rel === 'config.json') return { kind: 'config' };
   switch (parts[0]) {
     case 'tasks': {
       if (parts.length < 2) return { kind: 'root' };

@@ -110,7 +110,7 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
       {detail && detail.history.length > 0 ? (
         <>
           <h3 className="subhead">
-            Version timeline <span className="muted small">({detail.history.length} retained · tick two to compare)</span>
+            Version timeline <span className="muted small">({detail.history.length} retained{detail.history_omitted > 0 ? `, ${detail.history_omitted} older not shown` : ''} · tick two to compare)</span>
           </h3>
           <VersionTimeline
             history={detail.history}
