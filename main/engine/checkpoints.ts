@@ -45,7 +45,15 @@ export async function createCheckpoint(ctx: EngineContext, sessionId: string, re
   }
   const now = new Date();
   const base = checkpointBaseId(now);
-  for (let n = 1; ; n++) {
+  // Start after the highest suffix already taken this second: many checkpoints in one second
+  // would otherwise each retry every taken id, writing the whole file each time.
+  let first = 1;
+  for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
+    if (name === `checkpoint-${base}.json`) first = Math.max(first, 2);
+    const m = /^checkpoint-(.+)-(\d+)\.json$/.exec(name);
+    if (m && m[1] === base) first = Math.max(first, Number(m[2]) + 1);
+  }
+  for (let n = first; ; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
     const checkpoint: Checkpoint = {
       id,
