@@ -9,7 +9,7 @@ import { isGarbage, safeReaddir, staleReason } from './locks.ts';
 import { readJsonFile, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
 import { processLiveness, HOST } from './identity.ts';
 import { taskIdFromDirName } from './paths.ts';
-import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 
 /** Temp files of a live process are in use; others are left-overs of a crash. */
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
@@ -44,16 +44,7 @@ export async function verifyAll(ctx: EngineContext): Promise<IntegrityIssue[]> {
     const taskId = ids[i]!;
     const dir = ctx.layout.taskDir(taskId);
     const read = readTask(ctx.layout, taskId, true);
-    if (read.kind === 'damaged') {
-      const kind = read.reason.includes('missing') ? 'missing_state' : read.reason.includes('behind') || read.reason.includes('history holds') ? 'state_behind_history' : 'corrupt_state';
-      issues.push({
-        kind,
-        task_id: taskId,
-        path: ctx.layout.stateFile(taskId),
-        message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,
-        recoverable: read.best !== null,
-      });
-    }
+    if (read.kind === 'damaged') issues.push(damageIssue(ctx.layout, taskId, read));
     for (const v of historyVersions(ctx.layout, taskId)) {
       const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
       if (check && !check.ok) {

@@ -1,7 +1,7 @@
 // Reading task files: validation, roll-forward and finding the newest good
 // version. Nothing here writes.
 import { existsSync, readdirSync } from 'node:fs';
-import type { TaskState } from '../../shared/model.ts';
+import type { IntegrityIssue, TaskState } from '../../shared/model.ts';
 import { isPlainObject, readJsonFile } from './fsx.ts';
 import type { StateLayout } from './paths.ts';
 
@@ -102,4 +102,20 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
     }
   }
   return { kind: 'ok', state, rolledForward: state.version !== check.state.version, bytes: check.bytes };
+}
+
+/** The integrity issue a damaged read reveals (verify and the dashboard report the same thing). */
+export function damageIssue(layout: StateLayout, taskId: string, read: Extract<TaskRead, { kind: 'damaged' }>): IntegrityIssue {
+  const kind = read.reason.includes('missing')
+    ? 'missing_state'
+    : read.reason.includes('behind') || read.reason.includes('history holds')
+      ? 'state_behind_history'
+      : 'corrupt_state';
+  return {
+    kind,
+    task_id: taskId,
+    path: layout.stateFile(taskId),
+    message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,
+    recoverable: read.best !== null,
+  };
 }

@@ -4,7 +4,7 @@ import type { TaskRow } from '../../shared/contract.ts';
 import type { CheckpointSummary, IntegrityIssue, LockHolder, Session, TaskState } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
 import type { StateStore } from '../engine/store.ts';
-import { readTask } from '../engine/task-files.ts';
+import { damageIssue, readTask } from '../engine/task-files.ts';
 
 export function taskRowFrom(state: TaskState, size: number): TaskRow {
   const by = state.updated_by as { owner?: unknown } | undefined;
@@ -28,16 +28,7 @@ export function taskRowFrom(state: TaskState, size: number): TaskRow {
 export function readTaskRow(store: StateStore, taskId: string): { row: TaskRow | null; damage: IntegrityIssue | null } {
   const read = readTask(store.layout, taskId);
   const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
-  const damage: IntegrityIssue | null =
-    read.kind === 'damaged'
-      ? {
-          kind: read.reason.includes('missing') ? 'missing_state' : 'corrupt_state',
-          task_id: taskId,
-          path: store.layout.stateFile(taskId),
-          message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,
-          recoverable: read.best !== null,
-        }
-      : null;
+  const damage = read.kind === 'damaged' ? damageIssue(store.layout, taskId, read) : null;
   if (!state) return { row: null, damage };
   return { row: taskRowFrom(state, read.kind === 'ok' ? read.bytes : 0), damage };
 }
