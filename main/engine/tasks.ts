@@ -67,9 +67,11 @@ export function userContent(state: TaskState | JsonObject | null): JsonObject {
 /**
  * The current state for a writer that holds the lock: rolls forward,
  * recovers a damaged state.json from history, and repairs state.json.
+ * Always checked against the newest valid history: a state.json older than
+ * it (even older than all pruned history) must never be the base of a new version.
  */
-function currentUnderLock(ctx: EngineContext, taskId: string, thorough: boolean): TaskState | null {
-  const read = readTask(ctx.layout, taskId, thorough);
+function currentUnderLock(ctx: EngineContext, taskId: string): TaskState | null {
+  const read = readTask(ctx.layout, taskId, true);
   if (read.kind === 'ok') return read.state;
   if (read.kind === 'missing') return null;
   if (!read.best) {
@@ -181,9 +183,7 @@ function commitUnderLock(
       { task_id: taskId },
     );
   if (!ctx.locks.stillHeld(held)) throw lostLock();
-  // Always thorough: a state.json older than the newest valid history (even
-  // one older than all pruned history) must never be the base of a new version.
-  const previous = currentUnderLock(ctx, taskId, true);
+  const previous = currentUnderLock(ctx, taskId);
   const currentVersion = previous?.version ?? 0;
   if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
     throw new VersionConflictError(
@@ -201,8 +201,9 @@ function commitUnderLock(
     updated_by: { owner, pid: process.pid, host: HOST },
   };
   const json = JSON.stringify(next, null, 2);
-  if (Buffer.byteLength(json) > ctx.config.max_state_bytes) {
-    throw new InvalidInputError(`task ${taskId}: the new state would be ${Buffer.byteLength(json)} bytes; the limit is ${ctx.config.max_state_bytes}`);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > ctx.config.max_state_bytes) {
+    throw new InvalidInputError(`task ${taskId}: the new state would be ${bytes} bytes; the limit is ${ctx.config.max_state_bytes}`);
   }
   const stateFile = ctx.layout.stateFile(taskId);
   const historyFile = ctx.layout.historyFile(taskId, next.version);
