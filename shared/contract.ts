@@ -7,7 +7,7 @@ import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
 import type {
   AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockHolder,
-  RestorePreviewItem, RestoreResult, Session, TaskState,
+  RestorePreview, RestoreResult, Session, TaskState,
 } from './model.ts';
 import type { EventName, RequestMethod } from './channels.ts';
 
@@ -118,7 +118,7 @@ export interface Responses {
   breakLock: { removed: number };
   getContention: ContentionStats[];
   createCheckpoint: CheckpointSummary;
-  previewRestore: { checkpoint: CheckpointSummary; items: RestorePreviewItem[] };
+  previewRestore: RestorePreview;
   restoreCheckpoint: RestoreResult;
   getActivity: AuditEntry[];
   runVerify: IntegrityIssue[];

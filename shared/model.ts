@@ -46,6 +46,11 @@ export interface CheckpointSummary {
   created_at: string;
   reason: string;
   task_count: number;
+  /**
+   * Set on the checkpoint a restore takes automatically before it writes
+   * anything: the id of the checkpoint whose restore this one undoes.
+   */
+  undo_of?: string;
 }
 
 export interface Checkpoint extends CheckpointSummary {
@@ -172,10 +177,33 @@ export interface RestorePreviewItem {
   unchanged: boolean;
 }
 
+/** What restoring a checkpoint would change, task by task and in the session file. */
+export interface RestorePreview {
+  checkpoint: CheckpointSummary;
+  items: RestorePreviewItem[];
+  /** The session file's fields that would change (task_ids, status…); `unchanged` when it already matches. */
+  session: { changes: FieldChanges; unchanged: boolean };
+}
+
 export interface RestoreResult {
   checkpoint_id: string;
   session_id: string;
   restored: string[];
-  /** The subset of `restored` that got a new version (the rest already matched). */
+  /**
+   * What got written: the ids of the tasks in `restored` that got a new
+   * version (the rest already matched), and `session:<id>` when the session
+   * file was rewritten.
+   */
   changed: string[];
+  /**
+   * The checkpoint taken automatically before anything was written, of
+   * exactly what the restore changed: restoring it undoes this restore.
+   * Null when nothing needed to change.
+   */
+  undo_checkpoint_id: string | null;
+}
+
+/** How `RestoreResult.changed` names the session: task ids cannot contain `:`. */
+export function sessionChangeId(sessionId: string): string {
+  return `session:${sessionId}`;
 }

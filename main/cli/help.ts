@@ -25,7 +25,7 @@ Checkpoints
   checkpoint create <sid> [--reason TEXT]
   checkpoint list
   checkpoint show <cid>
-  checkpoint restore <cid> [--dry-run]
+  checkpoint restore <cid> [--dry-run]   prints the undo checkpoint: restoring it undoes the restore
 Inspection
   verify                                 integrity problems: {issues: [...]}
   log [--task ID] [--since ISO] [--limit N] [--follow]

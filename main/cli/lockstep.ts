@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError, NotFoundError } from '../engine/errors.ts';
 import { openStateStore, type StateStore } from '../engine/store.ts';
+import { sessionChangeId, type RestoreResult } from '../../shared/model.ts';
 import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
 import { HELP } from './help.ts';
 import { Output, table } from './output.ts';
@@ -269,13 +270,24 @@ async function checkpointCommand(store: StateStore, out: Output, flags: Flags, s
         return 0;
       }
       const result = await store.restoreCheckpoint(cid);
-      out.result({ checkpoint_id: result.checkpoint_id, restored: result.restored, changed: result.changed }, () =>
-        `restored checkpoint ${cid}: ${result.restored.length} task(s), ${result.changed.length} written as new versions`);
+      const { checkpoint_id, restored, changed, undo_checkpoint_id } = result;
+      out.result({ checkpoint_id, restored, changed, undo_checkpoint_id }, () => describeRestore(result));
       return 0;
     }
     default:
       return usage(`unknown checkpoint command ${JSON.stringify(sub ?? '')}`);
   }
+}
+
+/** The human form of a restore: what changed, and the command that undoes it. */
+function describeRestore(result: RestoreResult): string {
+  const sessionRewritten = result.changed.includes(sessionChangeId(result.session_id));
+  const tasksWritten = result.changed.length - (sessionRewritten ? 1 : 0);
+  const summary = `restored checkpoint ${result.checkpoint_id}: ${result.restored.length} task(s), ${tasksWritten} written as new versions` +
+    (sessionRewritten ? `, session ${result.session_id} rewritten` : '');
+  return result.undo_checkpoint_id === null
+    ? `${summary}; nothing needed to change`
+    : `${summary}\nundo checkpoint: ${result.undo_checkpoint_id} (to undo: lockstep checkpoint restore ${result.undo_checkpoint_id})`;
 }
 
 function packageVersion(): string {

@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { Checkpoint, CheckpointSummary, RestorePreviewItem, RestoreResult, Session, TaskState } from '../../shared/model.ts';
-import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
+import type {
+  Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
+} from '../../shared/model.ts';
+import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../shared/model.ts';
 import { diffFields, hasChanges } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
@@ -9,8 +11,8 @@ import { isPlainObject, publishExclusive, readJsonFile } from './fsx.ts';
 import type { HeldLock } from './locks.ts';
 import { safeReaddir } from './locks.ts';
 import { assertCheckpointId } from './paths.ts';
-import { getSession, replaceSession } from './sessions.ts';
-import { readTask } from './task-files.ts';
+import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
+import { readTask, type TaskRead } from './task-files.ts';
 import { restoreTaskContent, userContent } from './tasks.ts';
 
 function checkpointBaseId(date: Date): string {
@@ -25,24 +27,52 @@ function checkpointBaseId(date: Date): string {
 export async function createCheckpoint(ctx: EngineContext, sessionId: string, reason = 'manual', timeout?: number): Promise<Checkpoint> {
   if (typeof reason !== 'string' || reason.length > 500) throw new InvalidInputError('reason must be a string of at most 500 characters');
   const session = getSession(ctx, sessionId);
-  const deadline = Date.now() + (timeout ?? ctx.config.lock_timeout_ms);
-  const held: HeldLock[] = [];
+  const held = await lockTasks(ctx, session.task_ids, 'read', timeout);
   const tasks: Record<string, TaskState> = {};
   try {
-    for (const taskId of [...session.task_ids].sort()) {
-      held.push(await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'read', {
-        timeout: Math.max(0, deadline - Date.now()),
-        owner: ctx.config.owner || 'checkpoint',
-      }));
-    }
     for (const taskId of session.task_ids) {
-      const read = readTask(ctx.layout, taskId);
-      const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
+      const state = readCurrent(ctx, taskId);
       if (state) tasks[taskId] = state;
     }
   } finally {
     for (const lock of held) ctx.locks.release(lock);
   }
+  return publishCheckpoint(ctx, { session, tasks, reason });
+}
+
+/**
+ * Locks on tasks, taken in id order (so two processes locking overlapping
+ * sets never wait on each other in a circle), all within one timeout.
+ * On failure the locks already taken are released.
+ */
+async function lockTasks(ctx: EngineContext, taskIds: readonly string[], mode: 'read' | 'write', timeout?: number): Promise<HeldLock[]> {
+  const deadline = Date.now() + (timeout ?? ctx.config.lock_timeout_ms);
+  const held: HeldLock[] = [];
+  try {
+    for (const taskId of [...taskIds].sort()) {
+      held.push(await ctx.locks.acquire(taskLockTarget(ctx, taskId), mode, {
+        timeout: Math.max(0, deadline - Date.now()),
+        owner: ctx.config.owner || (mode === 'read' ? 'checkpoint' : 'restore'),
+      }));
+    }
+  } catch (err) {
+    for (const lock of held) ctx.locks.release(lock);
+    throw err;
+  }
+  return held;
+}
+
+/** A task's current content; a damaged task's newest valid version; null when absent. */
+function readCurrent(ctx: EngineContext, taskId: string): TaskState | null {
+  const read = readTask(ctx.layout, taskId);
+  return read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
+}
+
+/** Write a new checkpoint file under a fresh id: `checkpoint-<UTC date-time>[-N].json`. */
+function publishCheckpoint(
+  ctx: EngineContext,
+  { session, tasks, reason, undoOf }: { session: Session; tasks: Record<string, TaskState>; reason: string; undoOf?: string },
+): Checkpoint {
   const now = new Date();
   const base = checkpointBaseId(now);
   // Start after the highest suffix already taken this second: many checkpoints in one second
@@ -55,10 +85,12 @@ export async function createCheckpoint(ctx: EngineContext, sessionId: string, re
   }
   for (let n = first; ; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
+    // Summary fields first, `session` right after them: checkpointSummary reads only the head.
     const checkpoint: Checkpoint = {
       id,
       session_id: session.id,
       created_at: now.toISOString(),
+      ...(undoOf ? { undo_of: undoOf } : {}),
       reason,
       task_count: Object.keys(tasks).length,
       session,
@@ -92,19 +124,37 @@ export function getCheckpoint(ctx: EngineContext, id: string): Checkpoint {
  * A checkpoint's summary. Checkpoints are written with the summary fields
  * first, so the head of the file is enough (listing 500 checkpoints of 50
  * tasks reads a few KB each instead of parsing megabytes); a file that does
- * not look like that is parsed whole.
+ * not look like that, or whose summary does not fit in the head, is parsed whole.
  */
 export function checkpointSummary(ctx: EngineContext, id: string): CheckpointSummary {
   const head = readHead(ctx.layout.checkpointFile(id), 2048);
-  if (head !== null) {
+  // The `session` line follows the summary fields: seeing it means none of them was cut off.
+  if (head !== null && /^ {2}"session": \{/m.test(head)) {
     const field = (name: string) => new RegExp(`^  "${name}": ("(?:[^"\\\\]|\\\\.)*"|\\d+),?$`, 'm').exec(head)?.[1];
-    const [cid, session, created, reason, count] = ['id', 'session_id', 'created_at', 'reason', 'task_count'].map(field);
+    const [cid, session, created, reason, count, undoOf] = ['id', 'session_id', 'created_at', 'reason', 'task_count', 'undo_of'].map(field);
     if (cid && session && created && reason && count && JSON.parse(cid) === id) {
-      return { id, session_id: JSON.parse(session), created_at: JSON.parse(created), reason: JSON.parse(reason), task_count: Number(count) };
+      return {
+        id,
+        session_id: JSON.parse(session) as string,
+        created_at: JSON.parse(created) as string,
+        reason: JSON.parse(reason) as string,
+        task_count: Number(count),
+        ...(undoOf ? { undo_of: JSON.parse(undoOf) as string } : {}),
+      };
     }
   }
-  const c = getCheckpoint(ctx, id);
-  return { id: c.id, session_id: c.session_id, created_at: c.created_at, reason: c.reason, task_count: Object.keys(c.tasks).length };
+  return summaryOf(getCheckpoint(ctx, id));
+}
+
+function summaryOf(c: Checkpoint): CheckpointSummary {
+  return {
+    id: c.id,
+    session_id: c.session_id,
+    created_at: c.created_at,
+    reason: c.reason,
+    task_count: Object.keys(c.tasks).length,
+    ...(typeof c.undo_of === 'string' ? { undo_of: c.undo_of } : {}),
+  };
 }
 
 function readHead(path: string, bytes: number): string | null {
@@ -137,56 +187,149 @@ export function listCheckpoints(ctx: EngineContext): CheckpointSummary[] {
   return out.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
 }
 
-/** What a restore would change, task by task, without writing anything. */
-export function previewRestore(ctx: EngineContext, id: string): { checkpoint: CheckpointSummary; items: RestorePreviewItem[] } {
+/** What a restore would change, task by task and in the session file, without writing anything. */
+export function previewRestore(ctx: EngineContext, id: string): RestorePreview {
   const checkpoint = getCheckpoint(ctx, id);
   const items = Object.keys(checkpoint.tasks).sort().map((taskId): RestorePreviewItem => {
     const read = readTask(ctx.layout, taskId);
     const current = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
     const changes = diffFields(current, checkpoint.tasks[taskId]!, ENGINE_TASK_FIELDS);
-    return { task_id: taskId, current_version: current?.version ?? null, changes, unchanged: current !== null && !hasChanges(changes) };
+    return { task_id: taskId, current_version: current?.version ?? null, changes, unchanged: !needsRestore(read, checkpoint.tasks[taskId]!) };
   });
-  const { session: _s, tasks: _t, ...summary } = checkpoint;
-  return { checkpoint: { ...summary, task_count: items.length }, items };
+  const current = readSessionOrNull(ctx, checkpoint.session_id);
+  const sessionChanges = diffSession(current, checkpoint.session);
+  return {
+    checkpoint: { ...summaryOf(checkpoint), task_count: items.length },
+    items,
+    session: { changes: sessionChanges, unchanged: current !== null && !hasChanges(sessionChanges) },
+  };
+}
+
+/** A damaged task is always rewritten, even when its newest valid version matches. */
+function needsRestore(read: TaskRead, wanted: TaskState): boolean {
+  return read.kind !== 'ok' || hasChanges(diffFields(read.state, wanted, ENGINE_TASK_FIELDS));
+}
+
+/** Fields of a session file that every write changes, or that are derived: never a reason to rewrite it. */
+const SESSION_NOISE = ['id', 'updated_at', 'metrics'] as const;
+
+function diffSession(current: Session | null, wanted: Session): FieldChanges {
+  return diffFields(current as JsonObject | null, wanted as unknown as JsonObject, SESSION_NOISE);
+}
+
+/** The session file as stored; null when it is missing or unreadable (a restore rewrites it). */
+function readSessionOrNull(ctx: EngineContext, id: string): Session | null {
+  try {
+    return readSessionFile(ctx, id);
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof CorruptStateError) return null;
+    throw err;
+  }
 }
 
 /**
  * Restore the session file, then write each task's checkpointed content as a
- * new version (so the restore itself can be undone). Tasks that already
- * match are skipped, which makes running it again after a failure safe.
+ * new version. Tasks that already match are skipped, which makes running it
+ * again after a failure safe.
+ *
+ * Undo: before writing anything, the restore takes write locks on all the
+ * checkpoint's tasks (in id order) and saves what it is about to overwrite —
+ * the tasks that will change and the session file — as a checkpoint marked
+ * `undo_of: <id>`. Holding the locks until the last write means nobody can
+ * change a task between that snapshot and the restore, so restoring the undo
+ * checkpoint gives back exactly the state the restore replaced (and, being a
+ * restore itself, takes its own undo checkpoint: a redo).
  */
 export async function restoreCheckpoint(ctx: EngineContext, id: string, timeout?: number): Promise<RestoreResult> {
   const checkpoint = getCheckpoint(ctx, id);
+  const sessionId = checkpoint.session_id;
+  const wantedSession: Session = { ...checkpoint.session, id: sessionId };
+  const taskIds = Object.keys(checkpoint.tasks).sort();
+  const held = new Map((await lockTasks(ctx, taskIds, 'write', timeout)).map((lock) => [lock.target.resourceId, lock]));
+  const owner = ctx.config.owner || 'restore';
   const restored: string[] = [];
   const changed: string[] = [];
-  const taskIds = Object.keys(checkpoint.tasks).sort();
+  let undo: Checkpoint | null = null;
+  let writing: string | null = null; // what was being written when a write failed
   try {
-    await replaceSession(ctx, { ...(checkpoint.session as Session), id: checkpoint.session_id }, `restored session ${checkpoint.session_id} from checkpoint ${id}`, timeout);
+    const before = new Map(taskIds.map((taskId) => [taskId, readTask(ctx.layout, taskId)]));
+    const toWrite = new Set(taskIds.filter((taskId) => needsRestore(before.get(taskId)!, checkpoint.tasks[taskId]!)));
+    const currentSession = readSessionOrNull(ctx, sessionId);
+    const sessionDiffers = currentSession === null || hasChanges(diffSession(currentSession, wantedSession));
+    if (toWrite.size > 0 || sessionDiffers) {
+      undo = publishCheckpoint(ctx, {
+        // A session file that is missing or unreadable cannot be brought back: the undo keeps the restored one.
+        session: currentSession ? withMetrics(ctx, currentSession) : wantedSession,
+        tasks: undoContent(before, toWrite),
+        reason: `before restore of ${id}`,
+        undoOf: id,
+      });
+    }
+    const keepLeases = leaseKeeper(ctx, [...held.values()]);
+    if (sessionDiffers) {
+      writing = `session ${sessionId}`;
+      await replaceSession(ctx, wantedSession, `restored session ${sessionId} from checkpoint ${id}`, timeout);
+      changed.push(sessionChangeId(sessionId));
+    }
     for (const taskId of taskIds) {
-      const wanted = checkpoint.tasks[taskId]!;
-      const read = readTask(ctx.layout, taskId);
-      const current = read.kind === 'ok' ? read.state : null;
-      if (!current || hasChanges(diffFields(current, wanted, ENGINE_TASK_FIELDS))) {
-        await restoreTaskContent(ctx, taskId, userContent(wanted), `checkpoint ${id}`, { timeout, owner: ctx.config.owner || 'restore' });
+      keepLeases();
+      if (toWrite.has(taskId)) {
+        writing = `task ${taskId}`;
+        await restoreTaskContent(ctx, taskId, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, { lock: held.get(taskId)!, owner });
         changed.push(taskId);
       }
       restored.push(taskId);
       ctx.events.emit('state.checkpoint_restore_progress', { checkpoint_id: id, task_id: taskId, done: restored.length, total: taskIds.length });
     }
   } catch (err) {
-    const failed = taskIds[restored.length];
+    if (writing === null) throw err; // nothing was written: the error as it is
     const cause = err instanceof Error ? err.message : String(err);
+    const undoHint = undo && changed.length > 0 ? ` To undo what was written, restore checkpoint ${undo.id}.` : '';
     throw new PartialRestoreError(
-      `restore of checkpoint ${id} stopped${failed ? ` at task ${failed}` : ''}: ${cause}. Restored so far: ${restored.join(', ') || 'none'}. Running the restore again is safe.`,
+      `restore of checkpoint ${id} stopped at ${writing}: ${cause}. Restored so far: ${restored.join(', ') || 'none'}. Running the restore again is safe.${undoHint}`,
       restored,
-      { checkpoint_id: id, failed_task: failed ?? null, cause_code: err instanceof LockstepError ? err.code : 'INTERNAL' },
+      {
+        checkpoint_id: id,
+        failed_task: writing.startsWith('task ') ? writing.slice(5) : null,
+        changed,
+        undo_checkpoint_id: undo?.id ?? null,
+        cause_code: err instanceof LockstepError ? err.code : 'INTERNAL',
+      },
     );
+  } finally {
+    for (const lock of held.values()) ctx.locks.release(lock);
   }
-  const result: RestoreResult = { checkpoint_id: id, session_id: checkpoint.session_id, restored, changed };
-  audit(ctx, 'checkpoint_restored', `restored checkpoint ${id}: ${changed.length} of ${restored.length} tasks changed`, {
+  const result: RestoreResult = { checkpoint_id: id, session_id: sessionId, restored, changed, undo_checkpoint_id: undo?.id ?? null };
+  const counts = `${changed.filter((c) => c !== sessionChangeId(sessionId)).length} of ${restored.length} tasks changed${changed.includes(sessionChangeId(sessionId)) ? ', session rewritten' : ''}`;
+  audit(ctx, 'checkpoint_restored', `restored checkpoint ${id}: ${counts}${undo ? `; undo with checkpoint ${undo.id}` : ''}`, {
     checkpoint_id: id,
-    session_id: checkpoint.session_id,
+    session_id: sessionId,
   });
   ctx.events.emit('state.checkpoint_restored', result);
   return result;
+}
+
+/** What the undo checkpoint keeps: the current content of each task about to be overwritten (a task being recreated has none). */
+function undoContent(before: Map<string, TaskRead>, toWrite: Set<string>): Record<string, TaskState> {
+  const tasks: Record<string, TaskState> = {};
+  for (const taskId of toWrite) {
+    const read = before.get(taskId)!;
+    const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
+    if (state) tasks[taskId] = state;
+  }
+  return tasks;
+}
+
+/**
+ * Keeps the leases of locks held through a long restore (thousands of tasks)
+ * from expiring: call the returned function between writes.
+ */
+function leaseKeeper(ctx: EngineContext, locks: HeldLock[]): () => void {
+  let last = Date.now();
+  return () => {
+    if (Date.now() - last < ctx.config.lease_ms / 3) return;
+    // A lock lost despite this makes its commit fail with a conflict: nothing is overwritten.
+    for (const lock of locks) ctx.locks.refresh(lock);
+    last = Date.now();
+  };
 }

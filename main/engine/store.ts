@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type {
   AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject,
-  LockHolder, LockMode, LockRecord, RestorePreviewItem, RestoreResult, Session, TaskState,
+  LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskState,
 } from '../../shared/model.ts';
 import { AppendLog, readLog } from './audit-log.ts';
 import * as checkpoints from './checkpoints.ts';
@@ -330,7 +330,7 @@ export class StateStore {
   getCheckpoint(id: string): Promise<Checkpoint> {
     return this.guard(() => checkpoints.getCheckpoint(this.ctx, id));
   }
-  previewRestore(id: string): Promise<{ checkpoint: CheckpointSummary; items: RestorePreviewItem[] }> {
+  previewRestore(id: string): Promise<RestorePreview> {
     return this.guard(() => checkpoints.previewRestore(this.ctx, id));
   }
   restoreCheckpoint(id: string): Promise<RestoreResult> {

@@ -73,7 +73,7 @@ describe('--json output contract', () => {
     expect(single(dry.stdout)).toMatchObject({ items: [{ task_id: 'a', unchanged: false, changes: { modified: ['progress'] } }, { task_id: 'b', unchanged: true }] });
     const restore = await runCli(root, ['--json', 'checkpoint', 'restore', checkpointId]);
     expect(restore.code).toBe(0);
-    expect(single(restore.stdout)).toEqual({ checkpoint_id: checkpointId, restored: ['a', 'b'], changed: ['a'] });
+    expect(single(restore.stdout)).toMatchObject({ checkpoint_id: checkpointId, restored: ['a', 'b'], changed: ['a'], undo_checkpoint_id: expect.any(String) });
     expect(single((await runCli(root, ['--json', 'task', 'get', 'a'])).stdout)).toMatchObject({ version: 4, progress: 50 });
   });
 

@@ -116,7 +116,7 @@ describe('checkpoints', () => {
     expect(await store.getTaskState('alpha')).toEqual(beforeRestore.alpha);
 
     const result = await store.restoreCheckpoint(cp.id);
-    expect(result).toMatchObject({ checkpoint_id: cp.id, session_id: session.id, restored: ['alpha', 'beta', 'gamma'], changed: ['alpha', 'beta'] });
+    expect(result).toMatchObject({ checkpoint_id: cp.id, session_id: session.id, restored: ['alpha', 'beta', 'gamma'], changed: [`session:${session.id}`, 'alpha', 'beta'] });
     const alpha = (await store.getTaskState('alpha'))!;
     const beta = (await store.getTaskState('beta'))!;
     // New versions (the restore can itself be undone), holding the old content.

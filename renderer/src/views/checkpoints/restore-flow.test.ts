@@ -9,6 +9,7 @@ const preview: Responses['previewRestore'] = {
     { task_id: 'b', current_version: 2, changes: { added: [], modified: [], removed: [] }, unchanged: true },
     { task_id: 'c', current_version: null, changes: { added: ['status'], modified: [], removed: [] }, unchanged: false },
   ],
+  session: { changes: { added: [], modified: [], removed: [] }, unchanged: true },
 };
 
 describe('checkpoint restore flow', () => {
