@@ -1,5 +1,6 @@
 import { InvalidInputError } from './errors.ts';
-import { isPlainObject, readJsonFile } from './fsx.ts';
+import { isPlainObject } from './fsx.ts';
+import { readRegularFile } from './safe-files.ts';
 
 export interface StoreConfig {
   /** Earlier versions kept per task, beyond the current one. */
@@ -35,16 +36,65 @@ export const DEFAULT_CONFIG: StoreConfig = {
   owner: '',
 };
 
-const NUMERIC_KEYS = [
-  'max_history',
-  'lock_timeout_ms',
-  'lease_ms',
-  'backoff_max_ms',
-  'max_state_bytes',
-  'cleanup_interval_ms',
-  'verify_interval_ms',
-  'checkpoint_interval_ms',
-] as const;
+const SECOND = 1000;
+const DAY = 24 * 60 * 60 * SECOND;
+
+/**
+ * The accepted range of each numeric key. Values outside them are typos or
+ * units mistakes (seconds for ms, bytes for KiB), and some break the engine
+ * in ways far from the cause: a lease of 1e16 ms is not a valid date, so no
+ * lock could ever be taken.
+ */
+interface NumberRange {
+  min: number;
+  max: number;
+  integer?: boolean;
+  /** 0 is also accepted (a monitor job switched off). */
+  zeroDisables?: boolean;
+  unit?: string;
+}
+
+const RANGES: Record<Exclude<keyof StoreConfig, 'fsync' | 'owner'>, NumberRange> = {
+  max_history: { min: 0, max: 1_000_000, integer: true },
+  lock_timeout_ms: { min: 0, max: DAY, unit: 'ms' },
+  lease_ms: { min: 50, max: DAY, unit: 'ms' },
+  backoff_max_ms: { min: 1, max: 10 * SECOND, unit: 'ms' },
+  max_state_bytes: { min: 1024, max: 1024 ** 3, integer: true, unit: 'bytes' },
+  cleanup_interval_ms: { min: 100, max: DAY, zeroDisables: true, unit: 'ms' },
+  verify_interval_ms: { min: 100, max: DAY, zeroDisables: true, unit: 'ms' },
+  checkpoint_interval_ms: { min: 100, max: DAY, zeroDisables: true, unit: 'ms' },
+};
+
+const OWNER_MAX_CHARS = 200;
+// C0 and C1 control characters: an owner label is printed in tables and log lines.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function checkNumber(source: string, key: string, value: unknown, range: NumberRange): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!range.integer || Number.isInteger(value)) &&
+    ((value >= range.min && value <= range.max) || (range.zeroDisables === true && value === 0));
+  if (ok) return value;
+  const kind = range.integer ? 'an integer' : 'a number';
+  const span = `between ${range.min} and ${range.max}${range.unit ? ` (${range.unit})` : ''}`;
+  throw new InvalidInputError(
+    `${source}: ${key} must be ${kind} ${range.zeroDisables ? `0 (off) or ${span}` : span}, got ${JSON.stringify(value) ?? String(value)}`,
+    { key, value: typeof value === 'number' ? value : String(value), min: range.min, max: range.max },
+  );
+}
+
+function checkOwner(source: string, value: unknown): string {
+  if (typeof value !== 'string') throw new InvalidInputError(`${source}: owner must be a string, got ${JSON.stringify(value)}`, { key: 'owner' });
+  if (value.length > OWNER_MAX_CHARS) {
+    throw new InvalidInputError(`${source}: owner must be at most ${OWNER_MAX_CHARS} characters, got ${value.length}`, { key: 'owner' });
+  }
+  if (CONTROL_CHARS.test(value)) {
+    throw new InvalidInputError(`${source}: owner must not contain a control character, got ${JSON.stringify(value)}`, { key: 'owner' });
+  }
+  return value;
+}
 
 /** Validates a partial config; unknown keys are refused so typos do not go unnoticed. */
 export function parseConfig(input: unknown, source: string): Partial<StoreConfig> {
@@ -52,35 +102,44 @@ export function parseConfig(input: unknown, source: string): Partial<StoreConfig
   if (!isPlainObject(input)) throw new InvalidInputError(`${source}: config must be a JSON object`);
   const out: Partial<StoreConfig> = {};
   for (const [key, value] of Object.entries(input)) {
-    if ((NUMERIC_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new InvalidInputError(`${source}: ${key} must be a non-negative number, got ${JSON.stringify(value)}`);
-      }
-      (out as Record<string, number>)[key] = value;
+    if (Object.hasOwn(RANGES, key)) {
+      const range = RANGES[key as keyof typeof RANGES];
+      out[key as keyof typeof RANGES] = checkNumber(source, key, value, range);
     } else if (key === 'fsync') {
-      if (typeof value !== 'boolean') throw new InvalidInputError(`${source}: fsync must be true or false`);
+      if (typeof value !== 'boolean') throw new InvalidInputError(`${source}: fsync must be true or false, got ${JSON.stringify(value)}`, { key });
       out.fsync = value;
     } else if (key === 'owner') {
-      if (typeof value !== 'string') throw new InvalidInputError(`${source}: owner must be a string`);
-      out.owner = value;
+      out.owner = checkOwner(source, value);
     } else {
-      throw new InvalidInputError(`${source}: unknown config key "${key}"`);
+      throw new InvalidInputError(`${source}: unknown config key "${key}"`, { key });
     }
-  }
-  if (out.lease_ms !== undefined && out.lease_ms < 50) throw new InvalidInputError(`${source}: lease_ms must be at least 50`);
-  if (out.max_history !== undefined && !Number.isInteger(out.max_history)) {
-    throw new InvalidInputError(`${source}: max_history must be an integer`);
   }
   return out;
 }
 
-/** config.json (if present) overlaid by explicit options. */
+/**
+ * config.json (if present) overlaid by explicit options. config.json must be
+ * a regular file: a symlink is refused, not followed (see safe-files.ts).
+ */
 export function loadConfig(configFile: string, overrides: Partial<StoreConfig>): StoreConfig {
-  const file = readJsonFile(configFile);
-  if (file.kind === 'corrupt') throw new InvalidInputError(`${configFile}: ${file.reason}`);
-  const fromFile = file.kind === 'ok' ? parseConfig(file.value, configFile) : {};
+  const text = readRegularFile(configFile);
+  let fromFile: Partial<StoreConfig> = {};
+  if (text !== null) {
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) throw new InvalidInputError(`${configFile}: ${parsed.reason}`, { path: configFile });
+    fromFile = parseConfig(parsed.value, configFile);
+  }
   const fromOptions = parseConfig(stripUndefined(overrides), 'options');
   return { ...DEFAULT_CONFIG, ...fromFile, ...fromOptions };
+}
+
+function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (text.trim() === '') return { ok: false, reason: 'empty file' };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, reason: `malformed JSON (${(err as Error).message})` };
+  }
 }
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {

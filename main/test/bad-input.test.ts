@@ -100,22 +100,22 @@ describe('invalid payloads', () => {
   });
 
   it('a payload over max_state_bytes is refused (library, argument and stdin)', async () => {
-    const { dir, root } = await setup({ max_state_bytes: 300 });
+    const { dir, root } = await setup({ max_state_bytes: 1024 });
     const before = listTree(dir);
-    const big = { text: 'y'.repeat(400) };
+    const big = { text: 'y'.repeat(1100) };
     const store = openStateStore({ root });
     const err = await store.updateTaskState('existing', big).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/max_state_bytes|limit/);
     const arg = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify(big)]);
     expect(arg.code).toBe(2);
-    expect(errorLine(arg.stderr).message).toContain('300');
+    expect(errorLine(arg.stderr).message).toContain('1024');
     const stdin = await runCli(root, ['--json', 'task', 'update', 'fresh', '-'], { input: JSON.stringify(big) });
     expect(stdin.code).toBe(2);
     expect(listTree(dir)).toEqual(before);
 
     // A payload under the limit whose resulting state (with engine fields) is over it is refused too.
-    const edge = await store.updateTaskState('existing', { text: 'z'.repeat(250) }).then(() => null, (e: unknown) => e);
+    const edge = await store.updateTaskState('existing', { text: 'z'.repeat(950) }).then(() => null, (e: unknown) => e);
     expect(edge).toBeInstanceOf(InvalidInputError);
     expect(await store.getTaskState('existing')).toMatchObject({ version: 1, title: 'keep me' });
     expect(await store.getTaskHistory('existing')).toHaveLength(1);
