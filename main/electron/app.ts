@@ -2,16 +2,17 @@
 // and the state host wired to IPC. Everything else lives in main/host and
 // main/engine, shared with `lockstep serve`.
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as Electron from 'electron';
 import { defaultRoot } from '../engine/paths.ts';
 import { createHandlers } from '../host/api.ts';
-import { CSP } from '../host/csp.ts';
 import { DemoRunner } from '../host/demo.ts';
 import { StateHost } from '../host/state-host.ts';
+import { APP_SCHEME, rendererSource } from './app-origin.ts';
+import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.ts';
 import { registerIpc, pushEvent, trustedSenderCheck } from './ipc.ts';
 import { buildMenuTemplate, type ThemeSource } from './menu.ts';
 import { addRecent, loadRecent } from './recent.ts';
+import { utilityProcessStarter } from './utility-process.ts';
 import { lockDownContents, secureWindowOptions } from './window.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
 
@@ -29,8 +30,11 @@ export function rootFromArgv(argv: string[], env: NodeJS.ProcessEnv): string {
 }
 
 export async function startApp(electron: typeof Electron, paths: AppPaths, argv = process.argv, env = process.env): Promise<void> {
-  const { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, screen, session, shell } = electron;
+  const { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, protocol, screen, session, shell, utilityProcess } = electron;
   app.setName('Lockstep');
+  // Privileges only take effect when registered before 'ready' (this runs
+  // while main.js is first evaluated, before its first await).
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -41,20 +45,21 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   const stateFile = join(userData, 'window-state.json');
   const recentFile = join(userData, 'recent.json');
   const preloadPath = join(paths.mainDir, '../preload/index.cjs');
-  const devUrl = env.ELECTRON_RENDERER_URL;
-  const rendererIndex = join(paths.mainDir, '../renderer/index.html');
-  const appUrlPrefix = devUrl ?? pathToFileURL(join(paths.mainDir, '../renderer')).href;
+  const renderer = rendererSource(env, app.isPackaged);
+  if (renderer.ignored) process.stderr.write(`Lockstep: ${renderer.ignored}; loading the built UI\n`);
 
-  // A CSP header for every response (the dev server; file:// relies on the meta tag),
-  // and no permission (camera, notifications…) is ever granted.
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(join(paths.mainDir, '../renderer'), renderer.csp));
+  // The lockstep:// handler sends the CSP itself; this adds it to the dev server's pages.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [renderer.csp] } });
   });
+  // No permission (camera, notifications, clipboard…) is ever granted, nor reported as granted.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  app.on('web-contents-created', (_event, contents) => lockDownContents(contents, appUrlPrefix, (url) => void shell.openExternal(url)));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents, renderer.baseUrl, (url) => void shell.openExternal(url)));
 
   const host = new StateHost({ root: rootFromArgv(argv, env), monitor: true });
-  const demo = new DemoRunner(host, join(paths.mainDir, '../cli/lockstep.js'));
+  const demo = new DemoRunner(host, join(paths.mainDir, '../cli/lockstep.js'), [], utilityProcessStarter(utilityProcess, 'Lockstep demo agent'));
   const ready = host.start();
   let recent = addRecent(recentFile, loadRecent(recentFile), host.root);
   let theme: ThemeSource = 'system';
@@ -75,7 +80,7 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   win.once('ready-to-show', () => win.show());
 
   const ours = new Set([win.webContents.id]);
-  const unregister = registerIpc(ipcMain, createHandlers(host, demo), trustedSenderCheck((wc) => ours.has(wc.id), appUrlPrefix));
+  const unregister = registerIpc(ipcMain, createHandlers(host, demo), trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl));
   const unsubscribe = host.subscribe((event, payload) => pushEvent(win.webContents, event, payload));
 
   const switchRoot = async (root: string) => {
@@ -120,7 +125,6 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   });
 
   await ready;
-  if (devUrl) await win.loadURL(devUrl);
-  else await win.loadFile(rendererIndex);
+  await win.loadURL(renderer.entryUrl);
 }
 

@@ -5,14 +5,15 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS, type EventName, type RequestMethod } from '../../shared/channels.ts';
 import type { Result } from '../../shared/contract.ts';
 import { dispatch, type Handlers } from '../host/api.ts';
+import { isAppUrl } from './app-origin.ts';
 
 /** True when the call comes from one of our windows, showing our renderer. */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-export function trustedSenderCheck(isOurWebContents: (wc: WebContents) => boolean, rendererUrlPrefix: string): SenderCheck {
+export function trustedSenderCheck(isOurWebContents: (wc: WebContents) => boolean, appBaseUrl: string): SenderCheck {
   return (event) => {
     const url = event.senderFrame?.url ?? '';
-    return isOurWebContents(event.sender) && url.startsWith(rendererUrlPrefix);
+    return isOurWebContents(event.sender) && isAppUrl(url, appBaseUrl);
   };
 }
 

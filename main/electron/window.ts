@@ -1,6 +1,7 @@
 // The dashboard window, locked down: context isolation, sandbox, no Node in
 // the renderer, no navigation away from the app, no new windows.
 import type { BrowserWindow, BrowserWindowConstructorOptions, WebContents } from 'electron';
+import { isAppUrl } from './app-origin.ts';
 
 export function secureWindowOptions(preloadPath: string, bounds: BrowserWindowConstructorOptions): BrowserWindowConstructorOptions {
   return {
@@ -25,13 +26,13 @@ export function secureWindowOptions(preloadPath: string, bounds: BrowserWindowCo
   };
 }
 
-/** Deny navigation away from the app and every new window; http(s) links open in the browser. */
-export function lockDownContents(contents: WebContents, appUrlPrefix: string, openExternal: (url: string) => void): void {
+/** Deny navigation away from the app (`appBaseUrl`, see app-origin.ts) and every new window; http(s) links open in the browser. */
+export function lockDownContents(contents: WebContents, appBaseUrl: string, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(appUrlPrefix)) event.preventDefault();
+    if (!isAppUrl(url, appBaseUrl)) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (!url.startsWith(appUrlPrefix)) event.preventDefault();
+    if (!isAppUrl(url, appBaseUrl)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {

@@ -1,56 +1,81 @@
-// "Start demo": runs `lockstep simulate` into a temporary root and points the
-// dashboard at it, so a new user sees it come alive at once. The simulation
-// is real: agent processes write through the engine like any other client.
-import { spawn, type ChildProcess } from 'node:child_process';
+// "Start demo": runs simulated agents into a temporary root and points the
+// dashboard at it, so a new user sees it come alive at once. The agents are
+// real: separate processes (the ones `lockstep simulate` starts) writing
+// through the engine like any other client. The host starts them itself,
+// because inside the desktop app a Node process can only be a utility
+// process: the packaged app's RunAsNode fuse is off, so Electron's binary
+// cannot be re-run as node (which is what `simulate` would do).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStateStore } from '../engine/store.ts';
 import type { StateHost } from './state-host.ts';
 
+/** A Node process running one module, whichever way the host starts it. */
+export interface NodeProcess {
+  kill(): void;
+  readonly exited: Promise<void>;
+}
+
+/** Starts `modulePath` with `args` (its process.argv.slice(2)) in a new Node process. */
+export type StartNodeProcess = (modulePath: string, args: string[]) => NodeProcess;
+
+/** Under `lockstep serve`: a child process of this Node binary. */
+export function nodeChildProcess(execArgv: string[] = []): StartNodeProcess {
+  return (modulePath, args) => {
+    const child = spawn(process.execPath, [...execArgv, modulePath, ...args], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    return { kill: () => child.kill('SIGTERM'), exited };
+  };
+}
+
 export class DemoRunner {
-  private child: ChildProcess | null = null;
+  private agents: NodeProcess[] = [];
   /** The temporary folder of the current demo, deleted when the demo stops. */
   private dir: string | null = null;
   private readonly host: StateHost;
   private readonly cliPath: string;
-  private readonly execArgv: string[];
+  private readonly startProcess: StartNodeProcess;
 
   /** `cliPath`: the lockstep CLI entry (source .ts or the bundled .js). */
-  constructor(host: StateHost, cliPath: string, execArgv: string[] = []) {
+  constructor(host: StateHost, cliPath: string, execArgv: string[] = [], startProcess: StartNodeProcess = nodeChildProcess(execArgv)) {
     this.host = host;
     this.cliPath = cliPath;
-    this.execArgv = execArgv;
+    this.startProcess = startProcess;
   }
 
   async start({ agents = 4, tasks = 24 }: { agents?: number; tasks?: number }): Promise<{ root: string }> {
     await this.stop();
     this.dir = mkdtempSync(join(tmpdir(), 'lockstep-demo-'));
     const root = join(this.dir, '.worktrees', '.state');
-    // Node's binary even inside Electron: ELECTRON_RUN_AS_NODE makes it behave as node.
-    const child = spawn(process.execPath, [...this.execArgv, this.cliPath, '--root', root, 'simulate', '--agents', String(agents), '--tasks', String(tasks), '--seconds', '600', '--pace-ms', '250'], {
-      stdio: 'ignore',
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    });
-    this.child = child;
-    child.on('exit', () => {
-      if (this.child === child) {
-        this.child = null;
-        this.host.setDemo({ root, running: false });
-      }
+    const store = openStateStore({ root });
+    await store.init();
+    store.close();
+    const started = Array.from({ length: agents }, (_, i) =>
+      this.startProcess(this.cliPath, ['--root', root, '__agent', '--agent', String(i + 1), '--tasks', String(tasks), '--seconds', '600', '--pace-ms', '250']),
+    );
+    this.agents = started;
+    void Promise.all(started.map((agent) => agent.exited)).then(() => {
+      if (this.agents !== started) return;
+      this.agents = [];
+      this.host.setDemo({ root, running: false });
     });
     await this.host.switchRoot(root);
     this.host.setDemo({ root, running: true });
     return { root };
   }
 
-  /** Stop the simulation and delete its temporary folder (the dashboard has moved on from it by then). */
+  /** Stop the agents and delete the temporary folder (the dashboard has moved on from it by then). */
   async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (child && child.exitCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    const agents = this.agents;
+    this.agents = [];
+    if (agents.length) {
+      for (const agent of agents) agent.kill();
+      await Promise.race([Promise.all(agents.map((agent) => agent.exited)), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     }
     if (this.dir) {
       rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });

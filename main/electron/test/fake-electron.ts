@@ -20,17 +20,42 @@ export class FakeWebContents extends EventEmitter {
   reload(): void {}
 }
 
-export function createFakeElectron(userData: string) {
+/** A utility process that never runs: it records how it was started and exits when killed. */
+export class FakeUtilityProcess extends EventEmitter {
+  killed = false;
+  readonly modulePath: string;
+  readonly args: string[];
+  readonly options: Record<string, unknown>;
+  constructor(modulePath: string, args: string[], options: Record<string, unknown>) {
+    super();
+    this.modulePath = modulePath;
+    this.args = args;
+    this.options = options;
+  }
+  kill(): boolean {
+    if (this.killed) return false;
+    this.killed = true;
+    setImmediate(() => this.emit('exit', 0));
+    return true;
+  }
+}
+
+export function createFakeElectron(userData: string, { isPackaged = false } = {}) {
   const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
   const windows: FakeWindow[] = [];
+  /** The order of calls that Electron constrains (e.g. privileged schemes before 'ready'). */
+  const calls: string[] = [];
   const app = Object.assign(new EventEmitter(), {
-    isPackaged: false,
+    isPackaged,
     name: '',
     setName(name: string) {
       this.name = name;
     },
     requestSingleInstanceLock: () => true,
-    whenReady: () => Promise.resolve(),
+    whenReady: () => {
+      calls.push('ready');
+      return Promise.resolve();
+    },
     getPath: () => userData,
     quit() {},
     exit() {},
@@ -69,7 +94,13 @@ export function createFakeElectron(userData: string) {
   const session = {
     headerHooks: [] as ((details: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void)[],
     permissionHandler: null as null | ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void),
+    permissionCheckHandler: null as null | ((wc: unknown, permission: string, origin: string, details: unknown) => boolean),
   };
+  const protocol = {
+    privileged: [] as { scheme: string; privileges: Record<string, boolean> }[],
+    handlers: new Map<string, (request: Request) => Promise<Response>>(),
+  };
+  const utilityProcesses: FakeUtilityProcess[] = [];
   const electron = {
     app,
     BrowserWindow: FakeWindow,
@@ -86,14 +117,32 @@ export function createFakeElectron(userData: string) {
     },
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showErrorBox() {} },
     nativeTheme: { themeSource: 'system' },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: (typeof protocol.privileged)[number][]) => {
+        calls.push('registerSchemesAsPrivileged');
+        protocol.privileged.push(...schemes);
+      },
+      handle: (scheme: string, fn: (request: Request) => Promise<Response>) => {
+        if (protocol.handlers.has(scheme)) throw new Error(`second handler for ${scheme}:`);
+        protocol.handlers.set(scheme, fn);
+      },
+    },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     session: {
       defaultSession: {
         webRequest: { onHeadersReceived: (fn: (typeof session.headerHooks)[number]) => session.headerHooks.push(fn) },
         setPermissionRequestHandler: (fn: NonNullable<typeof session.permissionHandler>) => (session.permissionHandler = fn),
+        setPermissionCheckHandler: (fn: NonNullable<typeof session.permissionCheckHandler>) => (session.permissionCheckHandler = fn),
       },
     },
     shell: { openExternal: async () => {}, openPath: async () => '' },
+    utilityProcess: {
+      fork: (modulePath: string, args: string[] = [], options: Record<string, unknown> = {}) => {
+        const child = new FakeUtilityProcess(modulePath, args, options);
+        utilityProcesses.push(child);
+        return child;
+      },
+    },
   };
-  return { electron, handlers, windows, menus, session, app };
+  return { electron, handlers, windows, menus, session, protocol, utilityProcesses, calls, app };
 }
