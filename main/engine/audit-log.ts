@@ -1,10 +1,13 @@
 // Append-only JSONL logs shared by every process: one line per change in
 // audit-<date>.jsonl, one line per lock acquisition or time-out in
-// locks-<date>.jsonl. Each line goes out in a single O_APPEND write, so lines
-// from concurrent processes do not interleave.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+// locks-<date>.jsonl. Each line goes out in one O_APPEND write, so lines
+// from concurrent processes do not interleave; should the filesystem take
+// only part of it, the rest follows at once (a torn line is tolerated on
+// reading). The files are opened without following a symlink.
+import { closeSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEntry, LockEvent } from '../../shared/model.ts';
+import { openForAppend, readRegularFile, writeFully } from './safe-files.ts';
 
 type LogKind = 'audit' | 'locks';
 
@@ -26,14 +29,15 @@ export class AppendLog {
 
   private append(kind: LogKind, isoTime: string, record: object): void {
     const name = `${kind}-${isoTime.slice(0, 10)}.jsonl`;
+    const path = join(this.dir, name);
     let fd = this.fds.get(name);
     if (fd === undefined) {
       if (this.fds.size > 4) this.close(); // a new day: drop the old descriptors
       mkdirSync(this.dir, { recursive: true });
-      fd = openSync(join(this.dir, name), 'a', 0o644);
+      fd = openForAppend(path);
       this.fds.set(name, fd);
     }
-    writeSync(fd, `${JSON.stringify(record)}\n`);
+    writeFully(fd, Buffer.from(`${JSON.stringify(record)}\n`), path);
   }
 
   close(): void {
@@ -88,13 +92,13 @@ export function readLog<T>(dir: string, kind: LogKind, sinceIso?: string): T[] {
   const files = logFiles(dir, kind).filter((f) => !sinceIso || f.slice(-16, -6) >= sinceIso.slice(0, 10));
   const out: T[] = [];
   for (const file of files) {
-    let text: string;
+    let text: string | null;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readRegularFile(file); // a symlink planted in logs/ is not read either
     } catch {
       continue;
     }
-    out.push(...parseJsonLines<T>(text));
+    if (text !== null) out.push(...parseJsonLines<T>(text));
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type {
   LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskState,
 } from '../../shared/model.ts';
 import { AppendLog, readLog } from './audit-log.ts';
+import { assertNoCaseTwin } from './case-twins.ts';
 import * as checkpoints from './checkpoints.ts';
 import { loadConfig, type StoreConfig } from './config.ts';
 import { audit, taskLockTarget, type EngineContext } from './context.ts';
@@ -67,16 +68,16 @@ export class StateStore {
       onAcquired: (held, waitMs) => {
         try {
           log.appendLockEvent(lockEventLine(held, waitMs));
-        } catch {
-          /* contention stats are best-effort */
+        } catch (err) {
+          events.emit('state.log_error', { message: (err as Error).message }); // reported; never fails the lock
         }
         events.emit('state.lock_acquired', { task_id: held.target.resourceId, mode: held.record.mode, wait_ms: waitMs, owner: held.record.owner });
       },
       onTimeout: (target, mode, waitMs, blocker) => {
         try {
           log.appendLockEvent({ ts: new Date().toISOString(), task_id: target.resourceId, mode, pid: process.pid, owner: this.config.owner, wait_ms: waitMs, outcome: 'timeout' });
-        } catch {
-          /* best-effort */
+        } catch (err) {
+          events.emit('state.log_error', { message: (err as Error).message });
         }
         audit(this.ctx, 'lock_timeout', `gave up on the ${mode} lock after ${waitMs} ms${blocker ? ` (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})` : ''}`, { task_id: target.resourceId });
         events.emit('state.lock_timeout', { task_id: target.resourceId, mode, wait_ms: waitMs });
@@ -140,6 +141,7 @@ export class StateStore {
   updateTaskState(id: string, updates: unknown, options: UpdateOptions = {}): Promise<TaskState> {
     return this.guard(async () => {
       assertTaskId(id);
+      assertNoCaseTwin(this.ctx.layout, id);
       if (options.session !== undefined) sessions.readSessionFile(this.ctx, options.session); // NotFound before writing
       const state = await tasks.updateTask(this.ctx, id, updates, options);
       if (options.session !== undefined) await sessions.linkTaskToSession(this.ctx, options.session, id, options.timeout);
@@ -199,7 +201,10 @@ export class StateStore {
 
   /** Write an earlier version back as a new version. */
   restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
-    return this.guard(() => tasks.restoreTaskVersion(this.ctx, id, version, options));
+    return this.guard(() => {
+      assertNoCaseTwin(this.ctx.layout, assertTaskId(id));
+      return tasks.restoreTaskVersion(this.ctx, id, version, options);
+    });
   }
 
   verifyAllStates(): Promise<IntegrityIssue[]> {
@@ -217,6 +222,7 @@ export class StateStore {
     return this.guard(async () => {
       if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
       const target = taskLockTarget(this.ctx, assertTaskId(id));
+      assertNoCaseTwin(this.ctx.layout, id);
       mkdirSync(this.ctx.layout.taskDir(id), { recursive: true });
       const held = await this.ctx.locks.acquire(target, mode, options);
       if (options.heartbeat) {
