@@ -1,7 +1,7 @@
 // Reading task files: validation, roll-forward and finding the newest good
 // version. Nothing here writes.
 import { existsSync, readdirSync } from 'node:fs';
-import type { IntegrityIssue, TaskState } from '../../shared/model.ts';
+import type { IntegrityIssue, IntegrityIssueKind, TaskState } from '../../shared/model.ts';
 import { isPlainObject, readJsonFile } from './fsx.ts';
 import type { StateLayout } from './paths.ts';
 
@@ -73,21 +73,30 @@ export function rollForward(layout: StateLayout, taskId: string, state: TaskStat
   }
 }
 
+/** Why state.json cannot be used as it is; also the kind of integrity issue reported for it. */
+export type DamageCause = Extract<IntegrityIssueKind, 'missing_state' | 'corrupt_state' | 'state_behind_history'>;
+
 export type TaskRead =
   /** `rolledForward`: state.json itself is behind history (a commit finishing now, or one cut short by a crash). */
   | { kind: 'ok'; state: TaskState; rolledForward: boolean; /** Size of state.json (UTF-16 units ≈ bytes for ASCII JSON). */ bytes: number }
   | { kind: 'missing' }
-  /** state.json is unusable or behind; `best` is what recovery would restore (null: nothing valid). */
-  | { kind: 'damaged'; reason: string; best: TaskState | null };
+  /**
+   * state.json is unusable or behind. `cause` says which (typed: never guessed
+   * from `reason`, the text shown to people); `best` is what recovery would
+   * restore (null: nothing valid).
+   */
+  | { kind: 'damaged'; cause: DamageCause; reason: string; best: TaskState | null };
 
 /** The current state of a task, without writing anything. */
 export function readTask(layout: StateLayout, taskId: string, thorough = false): TaskRead {
   const check = readTaskFile(layout.stateFile(taskId), taskId);
   if (check === null) {
     const best = newestValidHistory(layout, taskId);
-    return best ? { kind: 'damaged', reason: 'state.json is missing', best } : { kind: 'missing' };
+    return best ? { kind: 'damaged', cause: 'missing_state', reason: 'state.json is missing', best } : { kind: 'missing' };
   }
-  if (!check.ok) return { kind: 'damaged', reason: `state.json: ${check.reason}`, best: newestValidHistory(layout, taskId) };
+  if (!check.ok) {
+    return { kind: 'damaged', cause: 'corrupt_state', reason: `state.json: ${check.reason}`, best: newestValidHistory(layout, taskId) };
+  }
   const state = rollForward(layout, taskId, check.state);
   // Only files named above the current version can hold a newer one: most
   // reads list history/ and parse nothing more.
@@ -96,6 +105,7 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
     if (newest && newest.version > state.version) {
       return {
         kind: 'damaged',
+        cause: 'state_behind_history',
         reason: `state.json is at version ${state.version} but history holds version ${newest.version}`,
         best: newest,
       };
@@ -106,13 +116,8 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
 
 /** The integrity issue a damaged read reveals (verify and the dashboard report the same thing). */
 export function damageIssue(layout: StateLayout, taskId: string, read: Extract<TaskRead, { kind: 'damaged' }>): IntegrityIssue {
-  const kind = read.reason.includes('missing')
-    ? 'missing_state'
-    : read.reason.includes('behind') || read.reason.includes('history holds')
-      ? 'state_behind_history'
-      : 'corrupt_state';
   return {
-    kind,
+    kind: read.cause,
     task_id: taskId,
     path: layout.stateFile(taskId),
     message: `${read.reason}${read.best ? `; version ${read.best.version} can be recovered from history` : '; no valid version in history'}`,

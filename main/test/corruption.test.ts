@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptStateError, openStateStore, type StateStore, type TaskState } from '../engine/index.ts';
+import { CorruptStateError, openStateStore, type IntegrityIssue, type StateStore, type TaskState } from '../engine/index.ts';
 import { killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnCli } from './helpers.ts';
 
 afterEach(async () => {
@@ -171,7 +171,9 @@ describe('recovery of a damaged state.json', () => {
   it('skips several invalid history files (wrong version inside, wrong task) down to a valid one', async () => {
     const f = await fixture();
     replaceFile(f.stateFile, '');
-    replaceFile(f.history(5), readFileSync(f.history(3), 'utf8')); // holds version 3, named v5
+    // Named v5 but holds version 4 with the newest content: read without checking
+    // its version against its name, it would win and bring back step 5.
+    replaceFile(f.history(5), JSON.stringify({ ...f.versions[4], version: 4 }));
     replaceFile(f.history(4), JSON.stringify({ ...f.versions[3], task_id: 'someone-else' }));
     await expectRecovered(f, 3, 6);
   });
@@ -212,5 +214,42 @@ describe('recovery of a damaged state.json', () => {
     expect(readDisk(f.stateFile)).toMatchObject({ version: 5 });
     const again = await runCli(f.root, ['--json', 'task', 'recover', TASK]);
     expect(again.json).toMatchObject({ recovered: false, state: { version: 5 } });
+  });
+});
+
+describe('verify names the kind of damage from what was found, not from message text', () => {
+  const cases: [string, IntegrityIssue['kind'], (f: Fixture) => void][] = [
+    ['state.json without "version"', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], version: undefined }))],
+    ['state.json without "updated_at"', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], updated_at: undefined }))],
+    ['state.json of another task', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], task_id: 'other' }))],
+    // JSON.parse quotes the text in its message: a guess from the text would take these for other kinds.
+    ['state.json holding the word "missing"', 'corrupt_state', (f) => replaceFile(f.stateFile, 'missing')],
+    ['state.json holding the word "behind"', 'corrupt_state', (f) => replaceFile(f.stateFile, 'behind')],
+    ['no state.json', 'missing_state', (f) => rmSync(f.stateFile)],
+    // (With v2 still there, a read would just roll forward: the chain must be broken.)
+    ['state.json put back to v1, v2 gone', 'state_behind_history', (f) => {
+      replaceFile(f.stateFile, readFileSync(f.history(1), 'utf8'));
+      rmSync(f.history(2));
+    }],
+  ];
+  for (const [name, kind, damage] of cases) {
+    it(`${name}: ${kind}`, async () => {
+      const f = await fixture(3);
+      damage(f);
+      const store = openStateStore({ root: f.root });
+      const issues = await store.verifyAllStates();
+      store.close();
+      expect(issues).toEqual([expect.objectContaining({ kind, task_id: TASK, path: f.stateFile, recoverable: true })]);
+      expect(issues[0]!.message).toMatch(/version 3 can be recovered from history$/);
+    });
+  }
+
+  it('the CLI reports a state.json without "version" as corrupt_state', async () => {
+    const f = await fixture(3);
+    replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], version: undefined }));
+    const cli = await runCli(f.root, ['--json', 'verify']);
+    expect(cli.code).toBe(0);
+    expect(cli.json).toEqual({ issues: [expect.objectContaining({ kind: 'corrupt_state', task_id: TASK, recoverable: true })] });
+    expect((cli.json as { issues: IntegrityIssue[] }).issues[0]!.message).toContain('"version"');
   });
 });
