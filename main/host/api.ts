@@ -62,24 +62,33 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
   };
 }
 
-/** Validate and run one request. Unknown methods and invalid payloads are refused, not thrown. */
+/**
+ * Validate and run one request. Unknown methods, invalid payloads and
+ * failures (a payload too deep for the validator included) are answered with
+ * a Result; the promise never rejects.
+ */
 export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<Result<unknown>> {
-  if (typeof method !== 'string' || !Object.hasOwn(REQUEST_CHANNELS, method)) {
-    return { ok: false, error: { code: 'INVALID_INPUT', message: `unknown method ${JSON.stringify(method)}` } };
-  }
-  const m = method as RequestMethod;
-  const parsed = REQUEST_SCHEMAS[m].safeParse(payload ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      error: { code: 'INVALID_INPUT', message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}` },
-    };
-  }
   try {
+    if (typeof method !== 'string' || !Object.hasOwn(REQUEST_CHANNELS, method)) {
+      return { ok: false, error: { code: 'INVALID_INPUT', message: `unknown method ${describe(method)}` } };
+    }
+    const m = method as RequestMethod;
+    const parsed = REQUEST_SCHEMAS[m].safeParse(payload ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}` },
+      };
+    }
     const handler = handlers[m] as (request: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
   }
+}
+
+/** A method name for an error message: a client may send anything, even an array nested too deep to stringify. */
+function describe(method: unknown): string {
+  return typeof method === 'string' ? JSON.stringify(method.slice(0, 100)) : `of type ${Array.isArray(method) ? 'array' : method === null ? 'null' : typeof method}`;
 }

@@ -9,7 +9,8 @@ import { InvalidInputError } from '../engine/errors.ts';
 import { defaultRoot } from '../engine/paths.ts';
 import { createHandlers } from './api.ts';
 import { DemoRunner } from './demo.ts';
-import { startServer } from './serve.ts';
+import { startServer, type RunningServer } from './serve.ts';
+import { externalAddresses, hostWithPort, isLoopbackAddress, isWildcardAddress } from './serve-access.ts';
 import { StateHost } from './state-host.ts';
 
 /** out/renderer, found from either the source tree or the bundle in out/cli. */
@@ -26,17 +27,24 @@ export function findRendererDir(): string {
 
 export async function serveCommand(root: string | undefined, flags: Flags): Promise<number> {
   const port = flags.int('port', { min: 0, max: 65535 }) ?? 0;
-  const bindHost = flags.string('host') ?? '127.0.0.1';
+  const hostFlag = flags.string('host') ?? '127.0.0.1';
   flags.assertAllUsed();
-  if (!/^[\w.:[\]-]+$/.test(bindHost)) throw new InvalidInputError(`invalid --host ${JSON.stringify(bindHost)}`);
+  if (!/^[\w.:[\]-]+$/.test(hostFlag)) throw new InvalidInputError(`invalid --host ${JSON.stringify(hostFlag)}`);
+  const bindHost = hostFlag.replace(/^\[(.*)\]$/, '$1'); // [::1] as in a URL
   const host = new StateHost({ root: root ? resolve(root) : defaultRoot(), monitor: true });
   const demo = new DemoRunner(host, process.argv[1]!, process.execArgv);
   const started = host.start();
-  const server = await startServer({ host, handlers: createHandlers(host, demo), rendererDir: findRendererDir(), port, bindHost });
-  process.stdout.write(`${server.url}\n`);
-  if (bindHost !== '127.0.0.1' && bindHost !== 'localhost' && bindHost !== '::1') {
-    process.stderr.write(`lockstep serve: listening on ${bindHost}, not loopback only: anyone who can reach it and has the token can change state\n`);
+  let server: RunningServer;
+  try {
+    server = await startServer({ host, handlers: createHandlers(host, demo), rendererDir: findRendererDir(), port, bindHost });
+  } catch (err) {
+    await started.catch(() => {});
+    await host.close();
+    // EADDRINUSE, EADDRNOTAVAIL (an address of another machine), ENOTFOUND: the flags are wrong.
+    throw new InvalidInputError(`cannot listen on ${hostWithPort(bindHost, port)}: ${(err as Error).message}`);
   }
+  process.stdout.write(`${server.url}\n`);
+  if (!isLoopbackAddress(server.address)) process.stderr.write(remoteWarning(server));
   await started;
   process.stderr.write(`lockstep serve: ${host.snapshot().tasks.length} tasks from ${host.root}\n`);
   await new Promise<void>((r) => {
@@ -47,4 +55,22 @@ export async function serveCommand(root: string | undefined, flags: Flags): Prom
   await demo.stop();
   await host.close();
   return 0;
+}
+
+/**
+ * --host with an address other machines can reach: the dashboard works
+ * there (the token is still required), but plain HTTP carries the token and
+ * every state in clear text, so say so and point to the SSH tunnel.
+ */
+export function remoteWarning(server: RunningServer): string {
+  const where = isWildcardAddress(server.address)
+    ? `every interface (${externalAddresses()
+        .map((a) => `http://${hostWithPort(a, server.port)}/?token=${server.token}`)
+        .join(', ') || 'no external address right now'})`
+    : hostWithPort(server.address, server.port);
+  return (
+    `lockstep serve: warning: listening on ${where}: other machines can reach the dashboard; they still need the token.\n` +
+    `lockstep serve: warning: the traffic is not encrypted: anyone who can watch this network can read the token, then read and change task state. ` +
+    `Prefer the default (loopback) and an SSH tunnel: ssh -L ${server.port}:127.0.0.1:${server.port} <this machine> lockstep serve --port ${server.port}\n`
+  );
 }
