@@ -52,9 +52,10 @@ test('restoring a checkpoint previews each task, restores them all and says so',
   await expect(item('ck-c').locator('.fieldlist')).toHaveText('−blocker');
 
   await dialog.getByRole('button', { name: 'Confirm restore' }).click();
-  await expect(dialog.getByRole('status')).toContainText('Restored 3 tasks; 3 got a new version.');
+  await expect(dialog.getByRole('status')).toContainText(`Restored checkpoint ${cid}: 3 tasks changed.`);
   const changed = dialog.getByRole('list', { name: 'Changed tasks' });
   await expect(changed.getByRole('link')).toHaveText(['ck-a', 'ck-b', 'ck-c']);
+  await expect(dialog.getByRole('button', { name: 'Undo restore' })).toBeVisible();
   await dialog.locator('footer').getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
 

@@ -7,9 +7,14 @@ import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { viewHref } from '../../lib/route.ts';
 import { CreateCheckpointDialog } from './CreateCheckpointDialog.tsx';
 import { RestoreCheckpointDialog } from './RestoreCheckpointDialog.tsx';
+import { restoreMeaning, undoPointReason } from './restore-flow.ts';
+import { Chip } from '../../components/StatusChip.tsx';
 
 const CheckpointRow = memo(function CheckpointRow({ id, onRestore, fresh }: { id: string; onRestore: (id: string) => void; fresh: boolean }) {
   const c = useMirror((s) => s.checkpoints.get(id));
+  // An undo checkpoint (taken automatically before a restore) undoes that restore, or redoes it.
+  const kind = useMirror((s) => restoreMeaning(s.checkpoints, id).kind);
+  const reason = useMirror((s) => (c ? undoPointReason(s.checkpoints, c) : ''));
   if (!c) return null;
   return (
     <tr className={fresh ? 'row-fresh' : undefined} data-checkpoint-id={id}>
@@ -26,13 +31,20 @@ const CheckpointRow = memo(function CheckpointRow({ id, onRestore, fresh }: { id
           · <RelativeTime iso={c.created_at} />
         </span>
       </td>
-      <td className="ellipsis cell-reason" title={c.reason}>
-        {c.reason || <span className="muted">—</span>}
+      <td className="ellipsis cell-reason" title={c.undo_of ? `Saved automatically ${reason}; restoring it takes the tasks back to that moment` : c.reason}>
+        {c.undo_of ? (
+          <>
+            <Chip tone="accent" title="Taken automatically before a restore">
+              undo point
+            </Chip>{' '}
+          </>
+        ) : null}
+        {reason || <span className="muted">—</span>}
       </td>
       <td className="num cell-end">{c.task_count}</td>
       <td className="cell-actions">
         <button type="button" className="btn btn-small" onClick={() => onRestore(c.id)}>
-          Restore
+          {kind === 'undo' ? 'Undo restore…' : kind === 'redo' ? 'Redo restore…' : 'Restore…'}
         </button>
       </td>
     </tr>

@@ -1,8 +1,9 @@
 // One-click restore, without fear: preview exactly what each task would
-// change → confirm → live progress → a summary that says how to undo.
+// change → confirm → live progress → a summary with a one-click Undo (the
+// engine saved what the restore overwrote as an undo checkpoint first).
 import { useEffect, useState } from 'react';
 import { useApi, useServices } from '../../app/services.ts';
-import { toApiError } from '../../bridge/api.ts';
+import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { FieldList } from '../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -10,8 +11,12 @@ import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { Chip } from '../../components/StatusChip.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { plural } from '../../lib/format.ts';
-import { onProgress, previewCounts, startRunning, type RestoreFlow } from './restore-flow.ts';
+import {
+  onProgress, previewCounts, restoreMeaning, splitChanged, startRunning, undoLabel, undoMeaning,
+  type RestoreFlow, type RestoreMeaning,
+} from './restore-flow.ts';
 import type { Responses } from '../../../../shared/contract.ts';
+import type { RestoreResult } from '../../../../shared/model.ts';
 
 function PreviewList({ preview }: { preview: Responses['previewRestore'] }) {
   const items = [...preview.items].sort((a, b) => Number(a.unchanged) - Number(b.unchanged) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }));
@@ -43,44 +48,114 @@ function PreviewList({ preview }: { preview: Responses['previewRestore'] }) {
   );
 }
 
+/** "Restore checkpoint A", "Undo restore of checkpoint A", "Redo restore of checkpoint A". */
+function titleOf(meaning: RestoreMeaning, checkpointId: string): string {
+  if (meaning.kind === 'restore') return `Restore checkpoint ${checkpointId}`;
+  return `${meaning.kind === 'undo' ? 'Undo' : 'Redo'} restore of checkpoint ${meaning.origin}`;
+}
+
+function DoneSummary({ result, meaning, onOpenTask, onUndo }: { result: RestoreResult; meaning: RestoreMeaning; onOpenTask: () => void; onUndo: (undoId: string) => void }) {
+  const { tasks, session } = splitChanged(result);
+  const matched = result.restored.length - tasks.length;
+  const headline =
+    meaning.kind === 'restore'
+      ? `Restored checkpoint ${result.checkpoint_id}: ${plural(tasks.length, 'task')} changed`
+      : meaning.kind === 'undo'
+        ? `Undid the restore of checkpoint ${meaning.origin}: ${plural(tasks.length, 'task')} back to how they were before it`
+        : `Redid the restore of checkpoint ${meaning.origin}: ${plural(tasks.length, 'task')} changed again`;
+  return (
+    <div className="restore-done" role="status">
+      <p className="restore-done-title">
+        <span className="ok-mark" aria-hidden="true">
+          ✓
+        </span>{' '}
+        {headline}
+        {matched > 0 ? `, ${matched} already matched` : ''}.
+      </p>
+      {session ? (
+        <p className="small">
+          The session file of <span className="mono">{result.session_id}</span> (its task list and status) was written back too.
+        </p>
+      ) : null}
+      {tasks.length > 0 ? (
+        <ul className="link-list" aria-label="Changed tasks">
+          {tasks.map((id) => (
+            <li key={id}>
+              <TaskLink taskId={id} onOpen={onOpenTask} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {result.undo_checkpoint_id ? (
+        <div className="undo-box">
+          <span className="small">
+            What it replaced was saved first, as checkpoint <span className="mono">{result.undo_checkpoint_id}</span>.
+          </span>
+          <button type="button" className="btn btn-small" onClick={() => onUndo(result.undo_checkpoint_id!)}>
+            {undoLabel(meaning)}
+          </button>
+        </div>
+      ) : (
+        <p className="muted small">Nothing needed to change, so there is nothing to undo.</p>
+      )}
+    </div>
+  );
+}
+
+/** The undo checkpoint of a restore that stopped part-way: restoring it undoes what was written. */
+function partialUndoId(error: ApiError): string | null {
+  const id = error.code === 'PARTIAL_RESTORE' ? error.details?.undo_checkpoint_id : null;
+  const changed = error.details?.changed;
+  return typeof id === 'string' && Array.isArray(changed) && changed.length > 0 ? id : null;
+}
+
 export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointId: string; onClose: () => void }) {
   const api = useApi();
-  const { bridge } = useServices();
-  const [flow, setFlow] = useState<RestoreFlow>({ step: 'loading' });
+  const { bridge, mirror } = useServices();
+  const [flow, setFlow] = useState<RestoreFlow>({ step: 'loading', checkpointId });
+  // Known from the mirror when the dialog opens; followed through undo and redo from there,
+  // because a just-written undo checkpoint may not have reached the mirror yet.
+  const [meaning, setMeaning] = useState(() => restoreMeaning(mirror.getState().checkpoints, checkpointId));
 
   useEffect(() => {
     let live = true;
     api.previewRestore({ checkpointId }).then(
-      (preview) => live && setFlow({ step: 'preview', preview }),
-      (err: unknown) => live && setFlow({ step: 'failed', error: toApiError(err), during: 'preview', preview: null }),
+      (preview) => live && setFlow({ step: 'preview', checkpointId, preview }),
+      (err: unknown) => live && setFlow({ step: 'failed', checkpointId, error: toApiError(err), during: 'preview', preview: null }),
     );
     // Subscribe before any restore starts, so no progress event is missed.
-    const off = bridge.on('restoreProgress', (event) => setFlow((f) => onProgress(f, checkpointId, event)));
+    const off = bridge.on('restoreProgress', (event) => setFlow((f) => onProgress(f, event)));
     return () => {
       live = false;
       off();
     };
   }, [api, bridge, checkpointId]);
 
-  const confirm = async () => {
-    setFlow(startRunning);
+  const run = async (target: string) => {
+    setFlow((f) => startRunning(f, target));
     try {
-      const result = await api.restoreCheckpoint({ checkpointId });
-      setFlow({ step: 'done', result });
+      const result = await api.restoreCheckpoint({ checkpointId: target });
+      setFlow({ step: 'done', checkpointId: target, result });
     } catch (err) {
-      setFlow((f) => ({ step: 'failed', error: toApiError(err), during: 'restore', preview: f.step === 'running' || f.step === 'preview' ? f.preview : null }));
+      setFlow((f) => ({ step: 'failed', checkpointId: target, error: toApiError(err), during: 'restore', preview: f.step === 'running' || f.step === 'preview' ? f.preview : null }));
     }
   };
 
+  const undo = (undoId: string) => {
+    setMeaning(undoMeaning(meaning));
+    void run(undoId);
+  };
+
   const counts = flow.step === 'preview' ? previewCounts(flow.preview) : null;
+  const confirmLabel = meaning.kind === 'restore' ? 'Confirm restore' : meaning.kind === 'undo' ? 'Undo restore' : 'Redo restore';
   const actions =
     flow.step === 'preview' ? (
       <>
         <button type="button" className="btn" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="btn btn-primary" onClick={confirm} data-autofocus>
-          Confirm restore
+        <button type="button" className="btn btn-primary" onClick={() => void run(flow.checkpointId)} data-autofocus>
+          {confirmLabel}
         </button>
       </>
     ) : (
@@ -88,9 +163,10 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
         {flow.step === 'running' ? 'Close (restore continues)' : 'Close'}
       </button>
     );
+  const failedUndo = flow.step === 'failed' && flow.during === 'restore' ? partialUndoId(flow.error) : null;
 
   return (
-    <Dialog title={`Restore checkpoint ${checkpointId}`} onClose={onClose} actions={actions} className="dialog-wide">
+    <Dialog title={titleOf(meaning, flow.checkpointId)} onClose={onClose} actions={actions} className="dialog-wide">
       {flow.step === 'loading' ? <p className="muted">Computing what would change…</p> : null}
       {flow.step === 'preview' && counts ? (
         <>
@@ -99,14 +175,22 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
             <span className="mono">{flow.preview.checkpoint.session_id}</span>, checkpoint taken {new Date(flow.preview.checkpoint.created_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
             {flow.preview.checkpoint.reason ? ` (“${flow.preview.checkpoint.reason}”)` : ''}.
           </p>
-          <p className="muted small">Each changed task gets a new version with the checkpoint&apos;s content; nothing is deleted, so this can be undone from each task&apos;s timeline.</p>
+          {!flow.preview.session.unchanged ? (
+            <p className="small" data-testid="session-change">
+              The session file is written back too: <FieldList changes={flow.preview.session.changes} />
+            </p>
+          ) : null}
+          <p className="muted small">
+            Before anything is written, what will change is saved as a checkpoint, so the whole restore can be undone in one click.
+          </p>
           <PreviewList preview={flow.preview} />
         </>
       ) : null}
       {flow.step === 'running' ? (
         <div className="restore-progress">
           <p>
-            Restoring… <span className="num">{flow.done}</span> / <span className="num">{flow.total}</span>
+            {meaning.kind === 'restore' ? 'Restoring…' : meaning.kind === 'undo' ? 'Undoing…' : 'Redoing…'} <span className="num">{flow.done}</span> /{' '}
+            <span className="num">{flow.total || '…'}</span>
             {flow.current ? (
               <span className="muted">
                 {' '}
@@ -117,37 +201,22 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
           <ProgressBar done={flow.done} total={flow.total} label="Restore progress" />
         </div>
       ) : null}
-      {flow.step === 'done' ? (
-        <div className="restore-done" role="status">
-          <p className="restore-done-title">
-            <span className="ok-mark" aria-hidden="true">
-              ✓
-            </span>{' '}
-            Restored {plural(flow.result.restored.length, 'task')}; {flow.result.changed.length} got a new version
-            {flow.result.restored.length > flow.result.changed.length ? `, ${flow.result.restored.length - flow.result.changed.length} already matched` : ''}.
-          </p>
-          <p className="muted">
-            This can be undone: every changed task kept its previous version in history. Open a task&apos;s timeline and use “Restore this version” on the version before the restore.
-          </p>
-          {flow.result.changed.length > 0 ? (
-            <ul className="link-list" aria-label="Changed tasks">
-              {flow.result.changed.map((id) => (
-                <li key={id}>
-                  <TaskLink taskId={id} />
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      {flow.step === 'done' ? <DoneSummary result={flow.result} meaning={meaning} onOpenTask={onClose} onUndo={undo} /> : null}
       {flow.step === 'failed' ? (
         <>
           <ErrorMessage
             error={flow.error}
             title={flow.during === 'preview' ? 'Could not preview this restore' : flow.error.code === 'PARTIAL_RESTORE' ? 'The restore stopped part-way' : 'Restore failed'}
           />
-          {flow.during === 'restore' ? (
-            <p className="muted small">Tasks restored before the failure have new versions; each can be rolled back from its timeline.</p>
+          {failedUndo ? (
+            <div className="undo-box">
+              <span className="small">
+                What was written before it stopped can be undone (saved as checkpoint <span className="mono">{failedUndo}</span>).
+              </span>
+              <button type="button" className="btn btn-small" onClick={() => undo(failedUndo)}>
+                Undo what was written
+              </button>
+            </div>
           ) : null}
         </>
       ) : null}
