@@ -29,6 +29,3 @@ export function contentSecurityPolicy(connectOrigins: readonly string[] = []): s
 export function serveCsp(port: number): string {
   return contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 }
-
-/** @deprecated the port-less policy `lockstep serve` sent before serveCsp(port); kept until its call site moves. */
-export const CSP = contentSecurityPolicy(['ws://127.0.0.1:*', 'ws://localhost:*']);

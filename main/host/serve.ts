@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { WS_MAX_MESSAGE_BYTES, WS_PATH } from '../../shared/ws-protocol.ts';
 import type { Handlers } from './api.ts';
-import { CSP } from './csp.ts';
+import { serveCsp } from './csp.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { AccessPolicy, hostWithPort, isWildcardAddress, newToken, sameToken } from './serve-access.ts';
 import { serveClient } from './serve-socket.ts';
@@ -65,6 +65,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const refusals = new RefusalLog(options.log ?? ((line) => process.stderr.write(line)));
   // Known once listening (the port may be random); no request arrives before.
   let access: AccessPolicy | null = null;
+  let csp = '';
 
   const refuseRequest = (req: IncomingMessage, res: ServerResponse, refused: Refused, detail?: string) => {
     refusals.note({ ...refused, method: req.method ?? '-', target: req.url ?? '', detail });
@@ -77,7 +78,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuseRequest(req, res, { status: 405, reason: 'method not allowed' });
     const decoded = decodePath(req.url ?? '/');
     if ('refused' in decoded) return refuseRequest(req, res, decoded.refused);
-    await serveStatic(rendererDir, CSP, decoded.path, req, res, (refused) => refuseRequest(req, res, refused));
+    await serveStatic(rendererDir, csp, decoded.path, req, res, (refused) => refuseRequest(req, res, refused));
   };
 
   const server = createServer(
@@ -155,6 +156,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = typeof bound === 'object' && bound ? bound.port : options.port;
   const address = typeof bound === 'object' && bound ? bound.address : options.bindHost;
   access = new AccessPolicy(options.bindHost, address, port);
+  csp = serveCsp(port); // the page may open WebSockets to this port only
   const hostForUrl = isWildcardAddress(address) ? '127.0.0.1' : options.bindHost;
   return {
     url: `http://${hostWithPort(hostForUrl, port)}/?token=${token}`,
