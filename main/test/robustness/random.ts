@@ -1,0 +1,54 @@
+// A small seeded generator (mulberry32), so a run's choices follow from its
+// seed. Timing still differs between runs: a seed replays the plan, not the
+// interleaving.
+
+export class Random {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform in [min, max). */
+  between(min: number, max: number): number {
+    return min + this.next() * (max - min);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** One key of `weights`, with probability proportional to its weight. */
+  weighted<K extends string>(weights: Record<K, number>): K {
+    const entries = Object.entries(weights) as [K, number][];
+    let r = this.next() * entries.reduce((sum, [, w]) => sum + w, 0);
+    for (const [key, w] of entries) {
+      r -= w;
+      if (r < 0) return key;
+    }
+    return entries[entries.length - 1]![0];
+  }
+
+  word(length = 6): string {
+    let s = '';
+    for (let i = 0; i < length; i++) s += 'abcdefghijklmnopqrstuvwxyz'[Math.floor(this.next() * 26)];
+    return s;
+  }
+}
+
+/** A seed for a sub-stream (one per worker), derived from the run's seed and a name. */
+export function deriveSeed(seed: number, name: string): number {
+  let h = seed >>> 0 ^ 0x9e3779b9;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -1,0 +1,46 @@
+// The robustness run in the test suite: 30 s of random operations by 8
+// worker processes under SIGSTOP-past-the-lease and kill -9 faults, then the
+// checker over everything recorded. TORTURE_SEED replays a run's choices;
+// TORTURE_KEEP=1 keeps its folder for `torture.ts --check DIR`.
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatReport, type CheckReport } from './checker.ts';
+import { makeTempDir, removeTempDirs, REPO } from '../helpers.ts';
+
+const SECONDS = 30;
+
+afterEach(() => removeTempDirs());
+
+function runDriver(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO, 'main', 'test', 'robustness', 'torture.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('robustness run', () => {
+  it(`${SECONDS} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`, async () => {
+    const reportFile = join(makeTempDir('lockstep-torture-report-'), 'report.json');
+    const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
+    const { code, output } = await runDriver(['--seconds', String(SECONDS), '--seed', seed, '--report', reportFile]);
+    expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CheckReport & { run_dir: string; seed: number };
+    if (!process.env.TORTURE_KEEP) rmSync(report.run_dir, { recursive: true, force: true });
+
+    // The faults really happened: pauses past the lease and kills, while work went on.
+    expect(report.faults.stops_past_lease, output).toBeGreaterThanOrEqual(5);
+    expect(report.faults.kills, output).toBeGreaterThanOrEqual(3);
+    for (const kind of ['plain', 'optimistic', 'locked', 'link', 'checkpoint'] as const) {
+      expect(report.ops[kind]?.ok ?? 0, `acknowledged ${kind} operations`).toBeGreaterThan(0);
+    }
+    expect(report.observations).toBeGreaterThan(0);
+
+    expect(report.violations, `seed ${report.seed}:\n${formatReport(report)}`).toEqual([]);
+    expect(code).toBe(0);
+  }, (SECONDS + 120) * 1000);
+});

@@ -1,0 +1,314 @@
+// The robustness run, in the style of etcd's: worker processes hammer a few
+// tasks with every kind of operation while this driver freezes them past
+// their lock lease (SIGSTOP … SIGCONT) and kills them (kill -9); then the
+// checker proves from the recorded history that nothing acknowledged was
+// lost, nothing was applied twice, readers never went backwards, no two
+// processes held a write lock at once, and every checkpoint is a real state.
+//
+//   node main/test/robustness/torture.ts --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
+//   node main/test/robustness/torture.ts --check RUN_DIR      (judge a kept run again)
+//
+// Exit status: 0 no violation, 1 violations found, 2 bad usage or a broken run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStateStore } from '../../engine/index.ts';
+import { checkRun, formatReport, type CheckReport } from './checker.ts';
+import type { FaultEvent, InvokeEvent, ReturnEvent } from './events.ts';
+import { Journal } from './journal.ts';
+import { deriveSeed, Random } from './random.ts';
+import { loadRun, runPaths, writeJson, type FinalState, type RunMeta } from './run-files.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const USAGE = `usage: node main/test/robustness/torture.ts --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
+       node main/test/robustness/torture.ts --check RUN_DIR`;
+
+/** Short lease so pauses of a few seconds outlast it; a long lock time-out so waiting is never the failure. */
+const LEASE_MS = 1000;
+const CONFIG = { lease_ms: LEASE_MS, lock_timeout_ms: 15_000, max_history: 1_000_000, fsync: true };
+const TASKS = ['t1', 't2', 't3'];
+/** Time a worker gets to finish its operation after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 20_000;
+
+interface Options {
+  seconds: number;
+  seed: number;
+  workers: number;
+  keep: boolean;
+  report?: string;
+  check?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const opts: Options = { seconds: 30, seed: Math.floor(Math.random() * 2 ** 31), workers: 8, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${flag} needs a value`);
+      return v;
+    };
+    const count = (min: number) => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
+      return n;
+    };
+    if (flag === '--seconds') opts.seconds = count(1);
+    else if (flag === '--seed') opts.seed = count(0);
+    else if (flag === '--workers') opts.workers = count(2);
+    else if (flag === '--keep') opts.keep = true;
+    else if (flag === '--report') opts.report = value();
+    else if (flag === '--check') opts.check = value();
+    else fail(`unknown option ${JSON.stringify(flag)}`);
+  }
+  return opts;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Worker {
+  id: string;
+  child: ChildProcess;
+  stopped: boolean;
+  exited: Promise<void>;
+  alive: boolean;
+}
+
+/** Starts, freezes, kills and replaces the worker processes, journaling each fault. */
+class Fleet {
+  readonly workers: Worker[] = [];
+  private readonly faults: Journal;
+  private readonly contTimers = new Map<Worker, NodeJS.Timeout>();
+  private next = 0;
+  private readonly spawnArgs: (id: string) => string[];
+  private readonly logs: string;
+
+  constructor(faults: Journal, logs: string, spawnArgs: (id: string) => string[]) {
+    this.faults = faults;
+    this.logs = logs;
+    this.spawnArgs = spawnArgs;
+  }
+
+  private log(event: FaultEvent): void {
+    this.faults.append(event);
+  }
+
+  spawn(): Worker {
+    const id = `w${++this.next}`;
+    const out = openSync(join(this.logs, `worker-${id}.out`), 'a');
+    const child = spawn(process.execPath, [join(HERE, 'worker.ts'), ...this.spawnArgs(id)], { stdio: ['ignore', out, out] });
+    closeSync(out);
+    const worker: Worker = { id, child, stopped: false, alive: true, exited: Promise.resolve() };
+    worker.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        worker.alive = false;
+        this.log({ type: 'exit', worker: id, pid: child.pid!, t: Date.now(), code, signal });
+        resolve();
+      });
+    });
+    this.log({ type: 'spawn', worker: id, pid: child.pid!, t: Date.now() });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  running(): Worker[] {
+    return this.workers.filter((w) => w.alive && !w.stopped);
+  }
+
+  live(): Worker[] {
+    return this.workers.filter((w) => w.alive);
+  }
+
+  /** SIGSTOP now, SIGCONT after `ms`. The pause is journaled wide: from before the stop to after the continue. */
+  freeze(worker: Worker, ms: number): void {
+    worker.stopped = true;
+    this.log({ type: 'stop', worker: worker.id, pid: worker.child.pid!, t: Date.now() });
+    worker.child.kill('SIGSTOP');
+    this.contTimers.set(worker, setTimeout(() => this.thaw(worker), ms));
+  }
+
+  thaw(worker: Worker): void {
+    clearTimeout(this.contTimers.get(worker));
+    this.contTimers.delete(worker);
+    if (!worker.stopped) return;
+    worker.child.kill('SIGCONT');
+    worker.stopped = false;
+    this.log({ type: 'cont', worker: worker.id, pid: worker.child.pid!, t: Date.now() });
+  }
+
+  kill(worker: Worker, reason: 'fault' | 'shutdown'): void {
+    this.log({ type: 'kill', worker: worker.id, pid: worker.child.pid!, t: Date.now(), reason });
+    worker.child.kill('SIGKILL');
+    if (worker.stopped) this.thaw(worker); // a SIGKILLed process dies stopped or not; this just closes the pause record
+  }
+
+  /** SIGCONT everyone, ask each to finish (SIGTERM), kill the ones that do not within the grace period. */
+  async stopAll(): Promise<void> {
+    for (const w of [...this.contTimers.keys()]) this.thaw(w);
+    const live = this.live();
+    for (const w of live) w.child.kill('SIGTERM');
+    const deadline = Date.now() + STOP_GRACE_MS;
+    for (const w of live) {
+      await Promise.race([w.exited, sleep(Math.max(0, deadline - Date.now()))]);
+      if (w.alive) this.kill(w, 'shutdown');
+    }
+    await Promise.all(live.map((w) => w.exited));
+  }
+
+  /** Last resort if the driver itself dies: never leave stopped or orphaned workers behind. */
+  killAllNow(): void {
+    for (const w of this.live()) {
+      w.child.kill('SIGCONT');
+      w.child.kill('SIGKILL');
+    }
+  }
+}
+
+/** Creates the state root, its config, the session and the tasks; journals the task creations as ops. */
+async function setUp(runDir: string, meta: Omit<RunMeta, 'session_id'>): Promise<RunMeta> {
+  const paths = runPaths(runDir);
+  for (const dir of [paths.root, paths.logs, paths.occ]) mkdirSync(dir, { recursive: true });
+  writeJson(join(paths.root, 'config.json'), CONFIG);
+  const store = openStateStore({ root: paths.root, owner: 'driver' });
+  await store.init();
+  const session = await store.createSession({ purpose: 'robustness run' });
+  const journal = new Journal(join(paths.logs, 'driver.jsonl'));
+  // Only the first task starts in the session: links of the others (and restores that drop them) are part of the load.
+  for (const [i, task] of meta.task_ids.entries()) {
+    const op = `init.${task}`;
+    const linked = i === 0 ? session.id : undefined;
+    journal.append({ type: 'invoke', op, worker: 'driver', pid: process.pid, kind: 'init', task, t: Date.now(), input: linked ? { session: linked } : {} } satisfies InvokeEvent);
+    const state = await store.updateTaskState(task, { counter: 0, ops: [], last_op: op }, linked ? { session: linked } : {});
+    journal.append({ type: 'return', op, t: Date.now(), outcome: 'ok', version: state.version } satisfies ReturnEvent);
+  }
+  journal.close();
+  store.close();
+  const full: RunMeta = { ...meta, session_id: session.id };
+  writeJson(paths.meta, full);
+  return full;
+}
+
+/** What the state looks like once every worker has stopped: getTaskState first (it may finish a cut-short commit), then state.json as it is. */
+async function readFinal(root: string, meta: RunMeta): Promise<FinalState> {
+  const store = openStateStore({ root, owner: 'driver' });
+  const versions: FinalState['versions'] = {};
+  for (const task of meta.task_ids) {
+    const api = (await store.getTaskState(task))?.version ?? null;
+    let raw: number | null = null;
+    try {
+      raw = (JSON.parse(readFileSync(join(root, 'tasks', `task-${task}`, 'state.json'), 'utf8')) as { version: number }).version;
+    } catch {
+      /* reported by the checker as a mismatch */
+    }
+    versions[task] = { api, raw };
+  }
+  let sessionTaskIds: string[] | null = null;
+  try {
+    sessionTaskIds = (JSON.parse(readFileSync(join(root, 'sessions', `${meta.session_id}.json`), 'utf8')) as { task_ids: string[] }).task_ids;
+  } catch {
+    /* reported by the checker */
+  }
+  store.close();
+  return { versions, session_task_ids: sessionTaskIds };
+}
+
+/** Each process opens its journal once it has loaded the engine. */
+async function waitForFiles(files: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!files.every((f) => existsSync(f))) {
+    if (Date.now() > deadline) throw new Error(`processes did not start within ${timeoutMs} ms: ${files.filter((f) => !existsSync(f)).join(', ')}`);
+    await sleep(50);
+  }
+}
+
+function judge(runDir: string, reportFile?: string): CheckReport {
+  const report = checkRun(loadRun(runDir));
+  writeJson(runPaths(runDir).report, report);
+  if (reportFile) writeJson(reportFile, { ...report, run_dir: runDir, seed: (JSON.parse(readFileSync(runPaths(runDir).meta, 'utf8')) as RunMeta).seed });
+  process.stdout.write(`${formatReport(report)}\n`);
+  return report;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts.check) return judge(opts.check, opts.report).violations.length > 0 ? 1 : 0;
+
+  const runDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-'));
+  const paths = runPaths(runDir);
+  const meta = await setUp(runDir, { seed: opts.seed, lease_ms: LEASE_MS, task_ids: TASKS, seconds: opts.seconds, workers: opts.workers });
+  process.stdout.write(`robustness run: seed ${opts.seed}, ${opts.workers} workers, ${opts.seconds} s, lease ${LEASE_MS} ms, folder ${runDir}\n`);
+
+  const rng = new Random(opts.seed);
+  const faults = new Journal(paths.faults, false);
+  const fleet = new Fleet(faults, paths.logs, (id) => [
+    '--root', paths.root, '--run', runDir, '--worker', id, '--session', meta.session_id,
+    '--tasks', meta.task_ids.join(','), '--seed', String(deriveSeed(opts.seed, id)), '--lease', String(LEASE_MS),
+  ]);
+  process.on('exit', () => fleet.killAllNow());
+  const observerOut = openSync(join(paths.logs, 'observer.out'), 'a');
+  const observer = spawn(process.execPath, [join(HERE, 'observer.ts'), '--root', paths.root, '--run', runDir, '--session', meta.session_id, '--tasks', meta.task_ids.join(',')], { stdio: ['ignore', observerOut, observerOut] });
+  closeSync(observerOut);
+  const observerExit = new Promise((resolve) => observer.once('exit', resolve));
+  process.on('exit', () => observer.kill('SIGKILL'));
+  const first = Array.from({ length: opts.workers }, () => fleet.spawn());
+  // The clock starts once every process is up: on a loaded machine starting Node takes a while.
+  await waitForFiles([join(paths.logs, 'observer.jsonl'), ...first.map((w) => join(paths.logs, `worker-${w.id}.jsonl`))], 60_000);
+
+  // Faults at random intervals into random running workers; at least half keep running.
+  let deadline = Date.now() + opts.seconds * 1000;
+  process.once('SIGINT', () => {
+    process.stdout.write('interrupted: stopping the workers and checking what was recorded\n');
+    deadline = 0;
+  });
+  let stops = 0;
+  let kills = 0;
+  let lastProgress = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(Math.min(rng.between(250, 900), Math.max(0, deadline - Date.now())));
+    if (Date.now() >= deadline) break;
+    const running = fleet.running();
+    if (running.length <= opts.workers / 2) continue;
+    const victim = rng.pick(running);
+    if (rng.next() < 0.3) {
+      fleet.kill(victim, 'fault');
+      fleet.spawn();
+      kills++;
+    } else {
+      fleet.freeze(victim, rng.between(1.2, 3) * LEASE_MS);
+      stops++;
+    }
+    if (Date.now() - lastProgress >= 10_000) {
+      lastProgress = Date.now();
+      process.stdout.write(`  ${Math.round((deadline - Date.now()) / 1000)} s left: ${stops} SIGSTOP, ${kills} kill -9 so far\n`);
+    }
+  }
+
+  await fleet.stopAll();
+  observer.kill('SIGTERM');
+  await Promise.race([observerExit, sleep(10_000)]);
+  observer.kill('SIGKILL');
+  faults.close();
+  writeJson(paths.final, await readFinal(paths.root, meta));
+
+  const report = judge(runDir, opts.report);
+  const failed = report.violations.length > 0;
+  if (opts.keep || failed) process.stdout.write(`run kept in ${runDir} (check it again with --check ${runDir})\nseed ${opts.seed}\n`);
+  else rmSync(runDir, { recursive: true, force: true });
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`robustness run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(2);
+  },
+);
