@@ -67,10 +67,10 @@ export class RefusalLog {
   flush(): void {
     if (this.windowTimer) clearTimeout(this.windowTimer);
     this.windowTimer = null;
-    const seconds = Math.round(this.windowMs / 1000);
+    const window = this.windowMs >= 1000 ? `${Math.round(this.windowMs / 1000)} s` : `${this.windowMs} ms`;
     for (const [kind, count] of this.kinds) {
       if (count.suppressed > 0) {
-        this.write(`lockstep serve: ${this.now().toISOString()} ${kind}: ${count.suppressed} more in the last ${seconds} s, not shown\n`);
+        this.write(`lockstep serve: ${this.now().toISOString()} ${kind}: ${count.suppressed} more in the last ${window}, not shown\n`);
       }
     }
     this.kinds = new Map();
