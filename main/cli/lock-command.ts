@@ -1,4 +1,5 @@
 import type { LockMode } from '../../shared/model.ts';
+import { LockTimeoutError } from '../engine/errors.ts';
 import type { StateStore } from '../engine/store.ts';
 import type { Output } from './output.ts';
 
@@ -6,6 +7,8 @@ import type { Output } from './output.ts';
  * `lock acquire`: print the record as one JSON line as soon as the lock is
  * held, keep it (refreshing the lease) for --hold ms or until SIGINT/SIGTERM,
  * then release it. People and tests use this to create contention on purpose.
+ * If the lock is lost while held (this process was stopped past its lease and
+ * another took it over), it says so on stderr and exits 4 at once.
  */
 export async function holdLock(
   store: StateStore,
@@ -17,17 +20,25 @@ export async function holdLock(
   const lock = await store.acquireLock(id, mode, { timeout: options.timeout, owner: options.owner ?? `cli:${process.pid}`, heartbeat: true });
   const { token: _token, start: _start, ...record } = lock.record;
   out.line({ ...record, path: lock.file });
-  await new Promise<void>((resolve) => {
-    const done = () => {
+  const lost = await new Promise<boolean>((resolve) => {
+    const done = (wasLost: boolean) => {
       clearTimeout(timer);
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
+      stopWatching();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(wasLost);
     };
-    const timer = options.hold !== undefined ? setTimeout(done, options.hold) : setInterval(() => {}, 1 << 30);
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
+    const stop = () => done(false);
+    const stopWatching = store.on('state.lock_lost', (e) => {
+      if (e.token === lock.record.token) done(true);
+    });
+    const timer = options.hold !== undefined ? setTimeout(stop, options.hold) : setInterval(() => {}, 1 << 30);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
-  await store.releaseLock(lock);
+  const stillOurs = await store.releaseLock(lock);
+  if (lost || !stillOurs) {
+    return out.error(new LockTimeoutError(`lost the ${mode} lock on ${id}: its lease ran out while this process was stopped, and another process took it over`, { task_id: id, mode }));
+  }
   return 0;
 }

@@ -17,11 +17,12 @@ export interface EngineContext {
 }
 
 export function taskLockTarget(ctx: EngineContext, taskId: string): LockTarget {
-  return { resourceId: taskId, lockFile: join(ctx.layout.taskDir(taskId), 'state.lock') };
+  return { resourceId: taskId, lockFile: join(ctx.layout.taskDir(taskId), 'state.lock'), fences: ctx.layout.stateFile(taskId) };
 }
 
 export function sessionLockTarget(ctx: EngineContext, sessionId: string): LockTarget {
-  return { resourceId: `session:${sessionId}`, lockFile: `${ctx.layout.sessionFile(sessionId).slice(0, -5)}.lock` };
+  const sessionFile = ctx.layout.sessionFile(sessionId);
+  return { resourceId: `session:${sessionId}`, lockFile: `${sessionFile.slice(0, -5)}.lock`, fences: sessionFile };
 }
 
 /** Append one audit line. Logging never fails a change that already happened. */

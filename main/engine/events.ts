@@ -14,6 +14,8 @@ export interface EngineEvents {
   'state.lock_released': { task_id: string; mode: LockMode };
   'state.lock_timeout': { task_id: string; mode: LockMode; wait_ms: number };
   'state.lock_broken': { task_id: string; reason: string };
+  /** A held lock was found taken over (its lease ran out while the holder was stopped); its heartbeat stopped. */
+  'state.lock_lost': { task_id: string; mode: LockMode; token: string };
   'state.migrated': { sessions: number; tasks: number; from: string };
   'state.log_error': { message: string };
   'state.monitor_error': { job: string; message: string };

@@ -5,12 +5,11 @@ import {
   closeSync,
   copyFileSync,
   constants,
-  fstatSync,
-  ftruncateSync,
   fsyncSync,
   linkSync,
   openSync,
   readFileSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -37,13 +36,17 @@ export function tempFileOwnerPid(name: string): number | null {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-export function writeTemp(target: string, data: string | Buffer, durable: boolean): string {
-  const tmp = tempPathFor(target);
+/** Write `data` to a new temp file beside `target` (`tmp`: a name from tempPathFor or heldTempPathFor). */
+export function writeTemp(target: string, data: string | Buffer, durable: boolean, tmp = tempPathFor(target)): string {
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    while (off < buf.length) {
+      const n = writeSync(fd, buf, off, buf.length - off);
+      if (n <= 0) throw Object.assign(new Error(`short write to ${tmp}`), { code: 'EIO', path: tmp });
+      off += n;
+    }
     if (durable) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -66,82 +69,44 @@ export function writeFileAtomic(target: string, data: string | Buffer, durable =
 }
 
 /**
- * Spare record files, one per directory, reused for every lock a store
- * publishes there. A lock record is published by linking the spare to the
- * lock name, and released by unlinking that name: the inode survives in the
- * spare, so creating and deleting a file per lock is avoided (each costs
- * ~0.1 ms or more on ext4, far more when freeing blocks on a filesystem
- * mounted with `discard`). Bounded, least recently used first out; removed
- * when the store closes or the process exits (left-overs of a crash are
- * ordinary temp files for gc).
+ * A temp file for a write made under a write lock (a commit of state.json, a
+ * session rewrite). These are what a new holder fences: see fenceHeldTemps.
  */
-export class SpareRecords {
-  private static live = new Set<SpareRecords>();
-  private static exitHookInstalled = false;
-  private readonly files = new Map<string, string>();
-  private readonly tag = `${processTag}-${randomBytes(2).toString('hex')}`;
-
-  constructor() {
-    SpareRecords.live.add(this);
-    if (!SpareRecords.exitHookInstalled) {
-      SpareRecords.exitHookInstalled = true;
-      process.once('exit', () => SpareRecords.live.forEach((s) => s.drop()));
-    }
-  }
-
-  private spareFor(dir: string): string {
-    let spare = this.files.get(dir);
-    if (spare) {
-      this.files.delete(dir); // re-inserted below as the most recently used
-    } else {
-      spare = join(dir, `${TEMP_PREFIX}${this.tag}-lockrec`);
-      if (this.files.size >= MAX_SPARES) {
-        const [oldDir, oldSpare] = this.files.entries().next().value as [string, string];
-        this.files.delete(oldDir);
-        unlinkQuiet(oldSpare);
-      }
-    }
-    this.files.set(dir, spare);
-    return spare;
-  }
-
-  /**
-   * Publish a small record at `target` only if nothing is there (false when
-   * it exists). The caller releases it by unlinking `target`. A spare still
-   * linked as a lock this store holds in the same folder is never rewritten.
-   */
-  publish(target: string, data: string): boolean {
-    const spare = this.spareFor(dirname(target));
-    const buf = Buffer.from(data);
-    const fd = openSync(spare, constants.O_WRONLY | constants.O_CREAT, 0o644);
-    let busy: boolean;
-    try {
-      busy = fstatSync(fd).nlink > 1;
-      if (!busy) {
-        writeSync(fd, buf, 0, buf.length, 0);
-        ftruncateSync(fd, buf.length);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    if (busy) return publishExclusive(target, data);
-    try {
-      linkExclusive(spare, target);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-  }
-
-  drop(): void {
-    for (const file of this.files.values()) unlinkQuiet(file);
-    this.files.clear();
-    SpareRecords.live.delete(this);
-  }
+export function heldTempPathFor(target: string): string {
+  tempCounter += 1;
+  return join(dirname(target), `${TEMP_PREFIX}${processTag}-${tempCounter}-held-${basename(target)}`);
 }
 
-const MAX_SPARES = 16;
+const HELD_TEMP_RE = /^\.tmp-\d+-[0-9a-f]{6}-\d+-held-(.+)$/;
+
+/**
+ * The fence. A holder paused past its lease may still be about to publish a
+ * write it prepared in a held temp file (link it into history, rename it over
+ * the state). The next holder removes every held temp of `target` present
+ * when it took the lock, before it reads anything: the paused writer's link
+ * or rename then fails with ENOENT. A temp created after that belongs to a
+ * holder whose ticket was already gone, and its own ownership check (made
+ * after creating the temp) refuses it. `names`: the folder's entries, read
+ * after the previous holder's ticket was gone.
+ */
+export function fenceHeldTemps(dir: string, names: readonly string[], target: string): number {
+  const base = basename(target);
+  let fenced = 0;
+  for (const name of names) {
+    const m = HELD_TEMP_RE.exec(name);
+    if (m && m[1] === base && unlinkQuiet(join(dir, name))) fenced++;
+  }
+  return fenced;
+}
+
+export function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
 
 /** Hard links are missing on some filesystems (FAT, some network and FUSE mounts). */
 function linkUnsupported(err: NodeJS.ErrnoException): boolean {

@@ -3,9 +3,10 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContentionStats, IntegrityIssue, LockEvent, LockHolder, LockRecord } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
-import { taskLockTarget } from './context.ts';
+import { audit, sessionLockTarget, taskLockTarget } from './context.ts';
+import { isSessionId } from '../../shared/ids.ts';
 import { readLog } from './audit-log.ts';
-import { isGarbage, safeReaddir, staleReason } from './locks.ts';
+import { cleanupLock, inspectLock, liveness, lockIssues, safeReaddir, waiterOf } from './locks.ts';
 import { readJsonFile, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
 import { processLiveness, HOST } from './identity.ts';
 import { taskIdFromDirName } from './paths.ts';
@@ -51,13 +52,7 @@ export async function verifyAll(ctx: EngineContext): Promise<IntegrityIssue[]> {
         issues.push({ kind: 'corrupt_history', task_id: taskId, path: ctx.layout.historyFile(taskId, v), message: check.reason, recoverable: false });
       }
     }
-    const lock = ctx.locks.inspect(taskLockTarget(ctx, taskId)).writer;
-    if (lock && isGarbage(lock)) {
-      issues.push({ kind: 'garbage_lock', task_id: taskId, path: join(dir, 'state.lock'), message: 'lock file is not a valid lock record', recoverable: true });
-    } else if (lock) {
-      const reason = staleReason(lock.record);
-      if (reason) issues.push({ kind: 'stale_lock', task_id: taskId, path: join(dir, 'state.lock'), message: reason, recoverable: true });
-    }
+    issues.push(...lockIssues(taskLockTarget(ctx, taskId), taskId));
     for (const name of safeReaddir(dir)) {
       if (isLeftoverTemp(dir, name)) {
         issues.push({ kind: 'leftover_temp', task_id: taskId, path: join(dir, name), message: 'temp file left by a crashed writer', recoverable: true });
@@ -85,13 +80,11 @@ export function cleanupLocks(ctx: EngineContext): { removed: number; temp_files:
   let tempFiles = 0;
   const dirs: string[] = [ctx.layout.sessionsDir, ctx.layout.checkpointsDir];
   for (const taskId of listTaskIds(ctx)) {
-    removed += ctx.locks.cleanup(taskLockTarget(ctx, taskId));
+    removed += cleanupLock(taskLockTarget(ctx, taskId), (record, why) => onBroken(ctx, taskId, record, why));
     dirs.push(ctx.layout.taskDir(taskId));
   }
-  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
-    if (name.endsWith('.lock')) {
-      removed += ctx.locks.cleanup({ resourceId: `session:${name.slice(0, -5)}`, lockFile: join(ctx.layout.sessionsDir, name) });
-    }
+  for (const sessionId of sessionLockIds(ctx)) {
+    removed += cleanupLock(sessionLockTarget(ctx, sessionId), (record, why) => onBroken(ctx, `session:${sessionId}`, record, why));
   }
   for (const dir of dirs) {
     for (const name of safeReaddir(dir)) {
@@ -101,30 +94,33 @@ export function cleanupLocks(ctx: EngineContext): { removed: number; temp_files:
   return { removed, temp_files: tempFiles };
 }
 
-function holderFrom(record: LockRecord, pending: boolean): Omit<LockHolder, 'waiters'> {
-  return {
-    ...record,
-    alive: processLiveness(record.pid, record.host, record.start),
-    expired: Date.parse(record.expires_at) <= Date.now(),
-    pending,
-  };
+/** Sessions with lock files (tickets `<id>.lock.<seq>-…`, or an older version's `<id>.lock`). */
+function sessionLockIds(ctx: EngineContext): string[] {
+  const ids = new Set<string>();
+  for (const name of safeReaddir(ctx.layout.sessionsDir)) {
+    const m = /^(.+)\.lock(?:\..*)?$/.exec(name);
+    if (m && isSessionId(m[1])) ids.add(m[1]!);
+  }
+  return [...ids];
 }
 
-/** Every holder of every task lock (one entry per reader), with waiters. */
+function onBroken(ctx: EngineContext, resourceId: string, record: LockRecord | null, why: string): void {
+  audit(ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: resourceId });
+  ctx.events.emit('state.lock_broken', { task_id: resourceId, reason: why });
+}
+
+/** Every holder of every task lock (one entry per reader), each with the task's waiters. */
 export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockHolder[] {
   const out: LockHolder[] = [];
   for (const taskId of taskIds) {
-    const { writer, readers, waiters } = ctx.locks.inspect(taskLockTarget(ctx, taskId));
-    const holders: Omit<LockHolder, 'waiters'>[] = readers.map((r) => holderFrom({ ...r, task_id: taskId }, false));
-    if (writer && !isGarbage(writer)) holders.push(holderFrom({ ...writer.record, task_id: taskId }, readers.length > 0));
-    if (writer && isGarbage(writer)) {
-      holders.push({
-        task_id: taskId, mode: 'write', token: '', pid: 0, host: '', start: null, owner: '(unreadable lock file)',
-        acquired_at: '', expires_at: '', alive: 'dead', expired: true, pending: false,
-      });
-    }
-    const clean = waiters.map(({ start: _start, ...w }) => ({ ...w, task_id: taskId }));
-    for (const h of holders) out.push({ ...h, waiters: clean });
+    const view = inspectLock(taskLockTarget(ctx, taskId));
+    const holders = view.entries.filter((e) => e.role === 'holder').map((e) => e.record);
+    for (const o of view.odd) if (o.record) holders.push({ ...o.record, task_id: taskId });
+    const waiters = view.entries.filter((e) => e.role === 'waiter').map((e) => {
+      const { start: _start, ...w } = waiterOf(e.record);
+      return w;
+    });
+    for (const h of holders) out.push({ ...h, ...liveness(h), pending: false, waiters });
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { loadConfig, type StoreConfig } from './config.ts';
 import { audit, taskLockTarget, type EngineContext } from './context.ts';
 import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
-import { lockEventLine, LockManager, type HeldLock } from './locks.ts';
+import { cleanupLock, inspectLock, lockEventLine, LockManager, type HeldLock } from './locks.ts';
 import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
@@ -142,10 +142,19 @@ export class StateStore {
     return this.guard(async () => {
       assertTaskId(id);
       assertNoCaseTwin(this.ctx.layout, id);
-      if (options.session !== undefined) sessions.readSessionFile(this.ctx, options.session); // NotFound before writing
-      const state = await tasks.updateTask(this.ctx, id, updates, options);
-      if (options.session !== undefined) await sessions.linkTaskToSession(this.ctx, options.session, id, options.timeout);
-      return state;
+      if (options.session !== undefined) {
+        // The session lists the task before the task names the session, so a
+        // failure reports the truth: if linking fails (a lock time-out), nothing
+        // was committed; if the commit then fails, the session lists a task that
+        // does not name it yet, and a retry completes it. A stale expected
+        // version fails first, touching nothing.
+        sessions.readSessionFile(this.ctx, options.session); // NotFound before writing
+        tasks.checkPayload(this.ctx, updates);
+        const stale = options.expectedVersion === undefined ? null : tasks.staleVersionError(this.ctx, id, options.expectedVersion);
+        if (stale) throw stale;
+        await sessions.linkTaskToSession(this.ctx, options.session, id, options.timeout);
+      }
+      return tasks.updateTask(this.ctx, id, updates, options);
     });
   }
 
@@ -223,14 +232,19 @@ export class StateStore {
       if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
       const target = taskLockTarget(this.ctx, assertTaskId(id));
       assertNoCaseTwin(this.ctx.layout, id);
-      mkdirSync(this.ctx.layout.taskDir(id), { recursive: true });
       const held = await this.ctx.locks.acquire(target, mode, options);
       if (options.heartbeat) {
         const timer = setInterval(() => {
+          let kept: boolean;
           try {
-            if (!this.ctx.locks.refresh(held)) clearInterval(timer);
+            kept = this.ctx.locks.refresh(held);
           } catch {
+            kept = false;
+          }
+          if (!kept) {
             clearInterval(timer);
+            this.heartbeats.delete(held);
+            this.events.emit('state.lock_lost', { task_id: held.target.resourceId, mode: held.record.mode, token: held.record.token });
           }
         }, Math.max(10, Math.floor(this.config.lease_ms / 3)));
         timer.unref();
@@ -240,12 +254,14 @@ export class StateStore {
     });
   }
 
-  releaseLock(lock: Lock): Promise<void> {
+  /** Leave a lock. Resolves to false if it had already been taken over (its lease ran out while this process was stopped). */
+  releaseLock(lock: Lock): Promise<boolean> {
     return this.guard(() => {
       clearInterval(this.heartbeats.get(lock));
       this.heartbeats.delete(lock);
-      this.ctx.locks.release(lock);
+      const wasHeld = this.ctx.locks.release(lock);
       this.events.emit('state.lock_released', { task_id: lock.target.resourceId, mode: lock.record.mode });
+      return wasHeld;
     });
   }
 
@@ -276,12 +292,12 @@ export class StateStore {
   breakLock(id: string): Promise<{ removed: number }> {
     return this.guard(() => {
       const target = taskLockTarget(this.ctx, assertTaskId(id));
-      const before = maintenance.listLocks(this.ctx, [id]);
-      const live = before.filter((h) => h.alive !== 'dead' && !h.expired);
+      const live = inspectLock(target).entries.filter((e) => e.role === 'holder' && e.stale === null);
       if (live.length > 0) {
-        throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${live[0]!.pid}, ${live[0]!.owner || 'unnamed'}); refusing to break it`);
+        const r = live[0]!.record;
+        throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${r.pid}, ${r.owner || 'unnamed'}); refusing to break it`);
       }
-      return { removed: this.ctx.locks.cleanup(target) };
+      return { removed: cleanupLock(target, (record, why) => this.ctx.locks.listener.onBroken(target, record, why)) };
     });
   }
 

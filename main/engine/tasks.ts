@@ -1,20 +1,29 @@
 // Committing task versions. One commit costs one fsync:
-//   1. write the new version to a temp file and fsync it;
-//   2. link it to history/v<N+1>.json: an exclusive create, so EEXIST means
-//      another writer already committed N+1 (the version fence);
-//   3. rename it over state.json.
-// A crash before 2 leaves the old state; after 2, readers roll forward to
+//   1. write the new version to a held temp file and fsync it;
+//   2. check that our lock ticket is still there;
+//   3. link the temp to history/v<N+1>.json: an exclusive create, so EEXIST
+//      means another writer already committed N+1 (the version fence);
+//   4. rename it over state.json.
+// A crash before 3 leaves the old state; after 3, readers roll forward to
 // N+1 (task-files.ts), so the state never moves backwards.
-import { mkdirSync, unlink } from 'node:fs';
+//
+// A writer stopped past its lease (a VM stall, SIGSTOP) cannot publish late:
+// the next holder deletes every held temp before it reads (the fence, see
+// fsx.fenceHeldTemps), so a late link or rename fails with ENOENT; and a temp
+// created after that fence fails step 2, because the fence only runs once
+// the stopped writer's ticket is gone. This holds however long the pause and
+// whatever history was pruned meanwhile: a pruned v<N+1> cannot be linked again.
+import { existsSync, mkdirSync, unlink } from 'node:fs';
 import type { FieldChanges, JsonObject, TaskState } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
 import { diffFields } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError, asStateError } from './errors.ts';
-import { linkExclusive, renameWithRetry, unlinkQuiet, writeFileAtomic, writeTemp, isPlainObject } from './fsx.ts';
+import { heldTempPathFor, linkExclusive, renameWithRetry, unlinkQuiet, writeTemp, isPlainObject } from './fsx.ts';
 import { HOST } from './identity.ts';
-import type { HeldLock } from './locks.ts';
+import { assertRealFolder, type HeldLock } from './locks.ts';
+import { pausePoint } from './pause-points.ts';
 import { assertTaskId } from './paths.ts';
 import { historyVersions, readTask, readTaskFile } from './task-files.ts';
 
@@ -70,14 +79,14 @@ export function userContent(state: TaskState | JsonObject | null): JsonObject {
  * Always checked against the newest valid history: a state.json older than
  * it (even older than all pruned history) must never be the base of a new version.
  */
-function currentUnderLock(ctx: EngineContext, taskId: string): TaskState | null {
+function currentUnderLock(ctx: EngineContext, taskId: string, held: HeldLock): TaskState | null {
   const read = readTask(ctx.layout, taskId, true);
   if (read.kind === 'ok') return read.state;
   if (read.kind === 'missing') return null;
   if (!read.best) {
     throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
   }
-  return repairStateFile(ctx, taskId, read.best, read.reason);
+  return repairStateFile(ctx, taskId, read.best, read.reason, held);
 }
 
 /**
@@ -87,23 +96,16 @@ function currentUnderLock(ctx: EngineContext, taskId: string): TaskState | null 
  * the newest surviving content is written as a new version above all of
  * them, and the damaged files are moved aside (kept for inspection).
  */
-function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, reason: string): TaskState {
+function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, reason: string, held: HeldLock): TaskState {
   const lost = historyVersions(ctx.layout, taskId).filter((v) => v > best.version);
   let restored = best;
   if (lost.length === 0) {
-    writeFileAtomic(ctx.layout.stateFile(taskId), JSON.stringify(best, null, 2), ctx.config.fsync);
+    publishUnderLock(ctx, held, taskId, JSON.stringify(best, null, 2), null);
   } else {
     const stamp = Date.now();
     for (const v of lost) renameWithRetry(ctx.layout.historyFile(taskId, v), `${ctx.layout.historyFile(taskId, v)}.corrupt-${stamp}`);
     restored = { ...best, version: Math.max(...lost) + 1, updated_at: new Date().toISOString() };
-    const tmp = writeTemp(ctx.layout.stateFile(taskId), JSON.stringify(restored, null, 2), ctx.config.fsync);
-    try {
-      linkExclusive(tmp, ctx.layout.historyFile(taskId, restored.version));
-      renameWithRetry(tmp, ctx.layout.stateFile(taskId));
-    } catch (err) {
-      unlinkQuiet(tmp);
-      throw err;
-    }
+    publishUnderLock(ctx, held, taskId, JSON.stringify(restored, null, 2), restored.version);
   }
   const what = restored === best ? `version ${best.version}` : `the content of version ${best.version} as version ${restored.version} (versions ${lost.join(', ')} were damaged and moved aside)`;
   audit(ctx, 'task_recovered', `recovered ${what} from history: ${reason}`, {
@@ -121,7 +123,7 @@ function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, re
  * the lock and again each time a queued writer wakes, so optimistic retry
  * loops leave the queue as soon as they are stale instead of crowding it.
  */
-function staleVersionError(ctx: EngineContext, taskId: string, expected: number): VersionConflictError | null {
+export function staleVersionError(ctx: EngineContext, taskId: string, expected: number): VersionConflictError | null {
   const read = readTask(ctx.layout, taskId);
   const current = read.kind === 'ok' ? read.state.version : read.kind === 'damaged' ? (read.best?.version ?? null) : 0;
   if (current === null || current <= expected) return null;
@@ -143,6 +145,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   try {
     result = commitUnderLock(ctx, taskId, spec, options, owner, held, false);
   } catch (err) {
+    if (err instanceof FencedError) throw lostLockError(taskId, expected);
     throw asStateError(err);
   } finally {
     if (!options.lock) ctx.locks.release(held);
@@ -166,6 +169,61 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   return next;
 }
 
+function lostLockError(taskId: string, expected: number | undefined): VersionConflictError {
+  return new VersionConflictError(
+    `task ${taskId}: the lock lease ran out while this process was stopped and another writer took it over; nothing was written`,
+    expected ?? null,
+    null,
+    { task_id: taskId },
+  );
+}
+
+/** Thrown where a fenced temp is found gone: the next holder removed it, so nothing of ours was published. */
+class FencedError extends Error {}
+
+/**
+ * Steps 1–4 of a commit (see the top of this file) for content already
+ * decided. `version`: link into history as that version first; null only
+ * puts state.json back in line with history (a repair). Returns normally
+ * once the version is committed, even if a new holder fenced our temp right
+ * after the link: the version is in history, and every later holder rolls
+ * forward over it before writing.
+ */
+function publishUnderLock(ctx: EngineContext, held: HeldLock, taskId: string, json: string, version: number | null): void {
+  const stateFile = ctx.layout.stateFile(taskId);
+  assertRealFolder(ctx.layout.taskDir(taskId));
+  const tmp = writeTemp(stateFile, json, ctx.config.fsync, heldTempPathFor(stateFile));
+  try {
+    // Checked after the temp exists: a fence that missed the temp ran before it, when our ticket was already gone.
+    if (!ctx.locks.stillHeld(held)) throw new FencedError();
+    pausePoint('commit.after-lock-check');
+    if (version !== null) linkFenced(ctx, taskId, tmp, version);
+    pausePoint('commit.after-link');
+    try {
+      renameWithRetry(tmp, stateFile);
+    } catch (err) {
+      if (version === null || (err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(tmp)) throw err;
+      // Fenced after our link: committed all the same (see above).
+    }
+  } catch (err) {
+    unlinkQuiet(tmp);
+    throw err;
+  }
+}
+
+function linkFenced(ctx: EngineContext, taskId: string, tmp: string, version: number): void {
+  const historyFile = ctx.layout.historyFile(taskId, version);
+  try {
+    linkExclusive(tmp, historyFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (!existsSync(tmp)) throw new FencedError();
+    assertRealFolder(ctx.layout.historyDir(taskId));
+    mkdirSync(ctx.layout.historyDir(taskId), { recursive: true });
+    linkExclusive(tmp, historyFile);
+  }
+}
+
 function commitUnderLock(
   ctx: EngineContext,
   taskId: string,
@@ -175,15 +233,9 @@ function commitUnderLock(
   held: HeldLock,
   afterRecovery: boolean,
 ): { previous: TaskState | null; next: TaskState } {
-  const lostLock = () =>
-    new VersionConflictError(
-      `task ${taskId}: the lock lease expired and another writer took it over; nothing was written`,
-      options.expectedVersion ?? null,
-      null,
-      { task_id: taskId },
-    );
-  if (!ctx.locks.stillHeld(held)) throw lostLock();
-  const previous = currentUnderLock(ctx, taskId);
+  if (!ctx.locks.stillHeld(held)) throw lostLockError(taskId, options.expectedVersion);
+  const previous = currentUnderLock(ctx, taskId, held);
+  pausePoint('commit.after-read');
   const currentVersion = previous?.version ?? 0;
   if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
     throw new VersionConflictError(
@@ -205,40 +257,23 @@ function commitUnderLock(
   if (bytes > ctx.config.max_state_bytes) {
     throw new InvalidInputError(`task ${taskId}: the new state would be ${bytes} bytes; the limit is ${ctx.config.max_state_bytes}`);
   }
-  const stateFile = ctx.layout.stateFile(taskId);
-  const historyFile = ctx.layout.historyFile(taskId, next.version);
-  const tmp = writeTemp(stateFile, json, ctx.config.fsync);
   try {
-    try {
-      linkExclusive(tmp, historyFile);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        mkdirSync(ctx.layout.historyDir(taskId), { recursive: true });
-        linkExclusive(tmp, historyFile);
-      } else if (code === 'EEXIST' && ctx.locks.stillHeld(held) && readTaskFile(historyFile, taskId, next.version)?.ok === false) {
-        // history/v<N+1> exists but is not a valid version N+1 (a damaged file
-        // that recovery skipped): nobody committed N+1. Move it aside, or
-        // every later update of this task would fail on it.
-        renameWithRetry(historyFile, `${historyFile}.corrupt-${Date.now()}`);
-        linkExclusive(tmp, historyFile);
-      } else if (code === 'EEXIST') {
-        // Still our lock: state.json is behind its own history. Recover, then retry once.
-        if (ctx.locks.stillHeld(held) && !afterRecovery) {
-          unlinkQuiet(tmp);
-          return commitUnderLock(ctx, taskId, spec, options, owner, held, true);
-        }
-        throw ctx.locks.stillHeld(held)
-          ? new VersionConflictError(`task ${taskId}: version ${next.version} already exists`, options.expectedVersion ?? null, next.version)
-          : lostLock();
-      } else {
-        throw err;
-      }
-    }
-    renameWithRetry(tmp, stateFile);
+    publishUnderLock(ctx, held, taskId, json, next.version);
   } catch (err) {
-    unlinkQuiet(tmp);
-    throw err;
+    if (err instanceof FencedError) throw lostLockError(taskId, options.expectedVersion);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const historyFile = ctx.layout.historyFile(taskId, next.version);
+    if (!ctx.locks.stillHeld(held)) throw lostLockError(taskId, options.expectedVersion);
+    if (readTaskFile(historyFile, taskId, next.version)?.ok === false) {
+      // history/v<N+1> exists but is not a valid version N+1 (a damaged file
+      // that recovery skipped): nobody committed N+1. Move it aside, or
+      // every later update of this task would fail on it.
+      renameWithRetry(historyFile, `${historyFile}.corrupt-${Date.now()}`);
+      return commitUnderLock(ctx, taskId, spec, options, owner, held, afterRecovery);
+    }
+    // Still our lock: state.json is behind its own history. Recover, then retry once.
+    if (!afterRecovery) return commitUnderLock(ctx, taskId, spec, options, owner, held, true);
+    throw new VersionConflictError(`task ${taskId}: version ${next.version} already exists`, options.expectedVersion ?? null, next.version);
   }
   return { previous, next };
 }
@@ -302,6 +337,8 @@ export async function restoreTaskVersion(ctx: EngineContext, taskId: string, ver
 /** Bring state.json back to the newest valid version. Returns it, or throws CorruptStateError. */
 export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: number): Promise<{ state: TaskState; recovered: boolean }> {
   assertTaskId(taskId);
+  // Looked up before locking: a lock would create the task's folder, and a not-found request writes nothing.
+  if (!existsSync(ctx.layout.taskDir(taskId))) throw new NotFoundError(`task ${taskId} does not exist`);
   const held = await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout, owner: ctx.config.owner || 'recover' });
   try {
     const read = readTask(ctx.layout, taskId, true);
@@ -309,13 +346,14 @@ export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: 
     if (read.kind === 'ok') {
       const onDisk = readTaskFile(ctx.layout.stateFile(taskId), taskId);
       if (onDisk?.ok && onDisk.state.version === read.state.version) return { state: read.state, recovered: false };
-      return { state: repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`), recovered: true };
+      return { state: repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`, held), recovered: true };
     }
     if (!read.best) {
       throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });
     }
-    return { state: repairStateFile(ctx, taskId, read.best, read.reason), recovered: true };
+    return { state: repairStateFile(ctx, taskId, read.best, read.reason, held), recovered: true };
   } catch (err) {
+    if (err instanceof FencedError) throw lostLockError(taskId, undefined);
     throw asStateError(err);
   } finally {
     ctx.locks.release(held);

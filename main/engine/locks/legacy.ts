@@ -1,0 +1,101 @@
+// Lock files of earlier Lockstep versions, and anything odd at their names.
+//
+// Earlier versions published the writer's record at <base> itself (and
+// readers at <base>.r-<token>). This version never creates those names, so a
+// live record there can only come from an older process still running during
+// an upgrade: it is honoured until it goes stale, and only gc removes it.
+// Anything else at <base> (a symlink, a directory, a FIFO, garbage) blocks
+// nobody; verify reports it and gc clears it.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LockMode, LockRecord } from '../../../shared/model.ts';
+import { isPlainObject } from '../fsx.ts';
+import { processLiveness } from '../identity.ts';
+
+export interface LegacyEntry {
+  name: string;
+  mode: LockMode;
+  /** A valid record of an older version's holder, or null for anything else. */
+  record: LockRecord | null;
+  /** What the entry is, when it is not a valid record: "a dangling symlink", "a directory"… */
+  odd: string | null;
+}
+
+export function isLegacyName(base: string, name: string): boolean {
+  return name === base || name.startsWith(`${base}.r-`) || name.startsWith(`${base}.w-`) || name === `${base}.reclaim`;
+}
+
+function describe(path: string): string | null {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return null;
+  }
+  if (st.isSymbolicLink()) return openable(path) ? 'a symlink' : 'a dangling symlink';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (!st.isFile()) return 'not a regular file';
+  return null;
+}
+
+function openable(path: string): boolean {
+  try {
+    closeSync(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readRecord(path: string): LockRecord | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 4096) return null;
+    const buf = Buffer.alloc(Math.max(1, st.size));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const value: unknown = JSON.parse(buf.subarray(0, n).toString('utf8'));
+    if (!isPlainObject(value)) return null;
+    const r = value as Partial<LockRecord>;
+    if (typeof r.token !== 'string' || (r.mode !== 'read' && r.mode !== 'write') || typeof r.pid !== 'number') return null;
+    if (typeof r.host !== 'string' || typeof r.expires_at !== 'string' || Number.isNaN(Date.parse(r.expires_at))) return null;
+    return {
+      task_id: String(r.task_id ?? ''),
+      mode: r.mode,
+      token: r.token,
+      pid: r.pid,
+      host: r.host,
+      start: typeof r.start === 'string' ? r.start : null,
+      owner: typeof r.owner === 'string' ? r.owner : '',
+      acquired_at: typeof r.acquired_at === 'string' ? r.acquired_at : '',
+      expires_at: r.expires_at,
+    };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readLegacy(dir: string, base: string, name: string): LegacyEntry {
+  const path = join(dir, name);
+  const mode: LockMode = name.startsWith(`${base}.r-`) ? 'read' : 'write';
+  const odd = describe(path);
+  if (odd) return { name, mode, record: null, odd };
+  const record = name === base || name.startsWith(`${base}.r-`) ? readRecord(path) : null;
+  return { name, mode, record, odd: record ? null : 'not a valid lock record' };
+}
+
+/** Why a legacy record no longer holds anything (null: an older process still holds it). */
+export function legacyStaleReason(record: LockRecord, now = Date.now()): string | null {
+  if (Date.parse(record.expires_at) <= now) return `lease expired at ${record.expires_at}`;
+  if (processLiveness(record.pid, record.host, record.start) === 'dead') return `holder pid ${record.pid} on ${record.host} is dead`;
+  return null;
+}

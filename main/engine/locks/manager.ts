@@ -1,0 +1,257 @@
+// Shared and exclusive leases on a resource (a task, or a session file).
+//
+// Every participant owns one ticket file (ticket.ts) in the lock's folder;
+// the queue order (queue.ts) decides who holds. Acquire, refresh, reclaim
+// and release each touch only one file whose name nobody else ever uses:
+//   acquire   create our ticket, re-scan (withdraw if overtaken), wait until
+//             nothing that blocks us sorts before us, then prove the ticket
+//             is still there and, for a writer, fence the previous holders'
+//             pending writes (fsx.fenceHeldTemps);
+//   refresh   touch our ticket's mtime (fails, never recreates, if it is gone);
+//   reclaim   unlink a stale ticket by its own name, then re-scan before
+//             deciding anything;
+//   release   unlink our ticket.
+// A holder paused past its lease loses its ticket to a reclaimer. It may
+// still believe it holds; the fence and the ownership check every write
+// makes after preparing it (tasks.ts, sessions.ts) are what refuse its late
+// write. The README's "How it stays correct" walks through each step.
+import { lstatSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { LockMode, LockRecord } from '../../../shared/model.ts';
+import type { StoreConfig } from '../config.ts';
+import { InvalidInputError, LockTimeoutError } from '../errors.ts';
+import { fenceHeldTemps, unlinkQuiet } from '../fsx.ts';
+import { pausePoint } from '../pause-points.ts';
+import { legacyStaleReason, readLegacy } from './legacy.ts';
+import { blockersOf, nextSeq, overtaken, scanQueue, type QueueScan } from './queue.ts';
+import {
+  createTicket, markHeld, newTicketName, observeTicket, parseTicketName, staleTicketReason, ticketExists, toRecord, touchTicket,
+  type CreatedTicket, type TicketName,
+} from './ticket.ts';
+import { FolderWaker } from './waker.ts';
+
+export interface LockTarget {
+  /** The id shown to users: a task id, or `session:<id>`. */
+  resourceId: string;
+  /** The lock's base path: tickets are `<lockFile>.<seq>-…` beside it. */
+  lockFile: string;
+  /** The file written under this lock: a new write holder fences its held temps. */
+  fences?: string;
+}
+
+export interface HeldLock {
+  readonly target: LockTarget;
+  /** This holder's ticket. */
+  readonly file: string;
+  record: LockRecord;
+}
+
+export interface AcquireOptions {
+  timeout?: number;
+  owner?: string;
+  /**
+   * Checked whenever a waiter wakes: an error returned here ends the wait
+   * (e.g. a version conflict that waiting longer cannot fix).
+   */
+  abortIf?: () => Error | null;
+}
+
+export interface LockListener {
+  onAcquired(held: HeldLock, waitMs: number): void;
+  onTimeout(target: LockTarget, mode: LockMode, waitMs: number, blocker: LockRecord | null): void;
+  onBroken(target: LockTarget, record: LockRecord | null, why: string): void;
+}
+
+interface Joined {
+  ticket: CreatedTicket;
+  id: TicketName;
+  scan: QueueScan;
+}
+
+export class LockManager {
+  private readonly config: StoreConfig;
+  readonly listener: LockListener;
+
+  constructor(config: StoreConfig, listener: LockListener) {
+    this.config = config;
+    this.listener = listener;
+  }
+
+  /**
+   * First come, first served: the queue is ordered by ticket. A waiter sleeps
+   * until the folder's tickets change (fs.watch), with a short timer as a
+   * safety net, and keeps its own ticket's lease alive while it waits, so
+   * nobody takes its place for as long as it is running.
+   */
+  async acquire(target: LockTarget, mode: LockMode, options: AcquireOptions = {}): Promise<HeldLock> {
+    const timeout = options.timeout ?? this.config.lock_timeout_ms;
+    const owner = options.owner ?? this.config.owner;
+    const started = Date.now();
+    const deadline = started + timeout;
+    const dir = dirname(target.lockFile);
+    const base = basename(target.lockFile);
+    const touchEvery = Math.max(10, Math.floor(this.config.lease_ms / 3));
+    let joined: Joined | null = this.join(target, mode, owner);
+    let lastTouch = Date.now();
+    let waited = false;
+    let waker: FolderWaker | null = null;
+    let blocker: LockRecord | null;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) {
+          const abort = options.abortIf?.();
+          if (abort) throw abort;
+          joined.scan = scanQueue(dir, base);
+          if (!joined.scan.tickets.some((t) => t.name === joined!.id.name)) {
+            // Our ticket was reclaimed: we were stopped past our lease. Queue again, at the back.
+            joined = this.join(target, mode, owner);
+            lastTouch = Date.now();
+          }
+        }
+        const ahead = this.firstLiveBlocker(target, joined);
+        if (ahead === 'reclaimed') continue; // re-scan before deciding anything
+        if (ahead === null) {
+          pausePoint('lock.before-return');
+          // The proof that the lock is ours: our ticket is still there (markHeld also starts a fresh lease).
+          const ours = waited ? markHeld(joined.ticket) : ticketExists(joined.ticket.file);
+          if (!ours) {
+            joined = this.join(target, mode, owner);
+            lastTouch = Date.now();
+            continue;
+          }
+          if (mode === 'write' && target.fences) fenceHeldTemps(dir, joined.scan.names, target.fences);
+          const held: HeldLock = { target, file: joined.ticket.file, record: toRecord(joined.ticket.content, Date.now()) };
+          joined = null;
+          this.listener.onAcquired(held, Date.now() - started);
+          return held;
+        }
+        blocker = ahead;
+        if (Date.now() >= deadline) break;
+        waited = true;
+        if (Date.now() - lastTouch >= touchEvery) {
+          if (!touchTicket(joined.ticket.file)) continue; // gone: the next round queues again
+          lastTouch = Date.now();
+        }
+        waker ??= new FolderWaker(dir, (name) => name.startsWith(base));
+        await waker.wait(Math.min(this.backoff(attempt, deadline), Math.max(1, lastTouch + touchEvery - Date.now())));
+      }
+    } finally {
+      waker?.close();
+      if (joined) unlinkQuiet(joined.ticket.file); // timed out, aborted or failed: leave the queue
+    }
+    const waitedMs = Date.now() - started;
+    this.listener.onTimeout(target, mode, waitedMs, blocker);
+    const who = blocker ? ` held by ${blocker.owner || 'unnamed'} (pid ${blocker.pid} on ${blocker.host}, ${blocker.mode})` : '';
+    throw new LockTimeoutError(`timed out after ${waitedMs} ms waiting for the ${mode} lock on ${target.resourceId}${who}`, {
+      task_id: target.resourceId,
+      mode,
+      waited_ms: waitedMs,
+      holder: blocker,
+    });
+  }
+
+  /**
+   * Take a ticket numbered after every present one, then scan again: if some
+   * ticket now sorts after ours, our number may be older than a ticket
+   * created before ours, so we withdraw and take a new one (see queue.ts).
+   */
+  private join(target: LockTarget, mode: LockMode, owner: string): Joined {
+    const dir = dirname(target.lockFile);
+    const base = basename(target.lockFile);
+    assertRealFolder(dir);
+    for (;;) {
+      const name = newTicketName(base, nextSeq(scanQueue(dir, base)), mode);
+      const ticket = withParentDir(dir, () => createTicket(dir, name, target.resourceId, mode, owner, this.config.lease_ms));
+      pausePoint('lock.after-join');
+      const scan = scanQueue(dir, base);
+      const id = parseTicketName(base, name)!;
+      if (!overtaken(scan, id)) return { ticket, id, scan };
+      unlinkQuiet(ticket.file);
+    }
+  }
+
+  /**
+   * The first ticket (or older-version lock) that keeps us waiting, if its
+   * owner still owns it. A stale one is reclaimed by unlinking its own file,
+   * and the caller must re-scan: only a scan made after the reclaim may
+   * decide, so that the fence sees every temp the stale owner left.
+   */
+  private firstLiveBlocker(target: LockTarget, joined: Joined): LockRecord | 'reclaimed' | null {
+    const dir = dirname(target.lockFile);
+    const base = basename(target.lockFile);
+    for (const name of joined.scan.legacy) {
+      const entry = readLegacy(dir, base, name);
+      if (entry.record && legacyStaleReason(entry.record) === null && (joined.id.mode === 'write' || entry.record.mode === 'write')) {
+        return entry.record;
+      }
+    }
+    const first = blockersOf(joined.scan, joined.id)[0];
+    if (!first) return null;
+    const file = join(dir, first.name);
+    const seen = observeTicket(file);
+    if (seen === null) return 'reclaimed'; // released meanwhile
+    const reason = staleTicketReason(first, seen, joined.ticket.slackMs);
+    if (reason === null) {
+      return seen.content ? toRecord(seen.content, seen.mtimeMs, joined.ticket.slackMs) : null;
+    }
+    pausePoint('lock.reclaim.before-unlink');
+    if (unlinkQuiet(file)) this.listener.onBroken(target, seen.content ? toRecord(seen.content, seen.mtimeMs) : null, reason);
+    return 'reclaimed';
+  }
+
+  /** Jittered exponential back-off, capped, never sleeping past the deadline. */
+  private backoff(attempt: number, deadline: number): number {
+    const cap = Math.max(1, Math.min(this.config.backoff_max_ms, 2 ** attempt));
+    const ms = cap / 2 + Math.random() * (cap / 2);
+    return Math.max(0, Math.min(ms, deadline - Date.now()));
+  }
+
+  /** Leave the lock. False if it had already been taken away (our lease ran out while we were stopped). */
+  release(held: HeldLock): boolean {
+    return unlinkQuiet(held.file);
+  }
+
+  /** Whether this holder still owns its lock: its ticket is still there. */
+  stillHeld(held: HeldLock): boolean {
+    return ticketExists(held.file);
+  }
+
+  /** Extend the lease. False if the lock was lost (taken over after the lease ran out); nothing is recreated. */
+  refresh(held: HeldLock): boolean {
+    pausePoint('refresh.before-touch');
+    if (!touchTicket(held.file)) return false;
+    held.record = { ...held.record, expires_at: new Date(Date.now() + this.config.lease_ms).toISOString() };
+    return true;
+  }
+
+  /** Nothing to release: tickets are created per acquisition. Kept for the store's close(). */
+  close(): void {}
+}
+
+/**
+ * A lock folder that is a symlink would lead tickets, and the writes they
+ * guard, out of the root (in a folder shared by several users, onto another
+ * user's files). Refused.
+ */
+export function assertRealFolder(dir: string): void {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // created below, as a real folder
+    throw err;
+  }
+  if (st.isSymbolicLink()) throw new InvalidInputError(`${dir} is a symlink; Lockstep does not write through symlinks`, { path: dir });
+  if (!st.isDirectory()) throw new InvalidInputError(`${dir} is not a folder`, { path: dir });
+}
+
+/** Run a file creation, creating the folder on ENOENT (a task's first lock). */
+function withParentDir<T>(dir: string, create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dir, { recursive: true });
+    return create();
+  }
+}

@@ -1,0 +1,268 @@
+// The lock and version fences hold when a process pauses at the worst
+// moment (issue: "Engine correctness: the lock and version fences must hold
+// under pauses"). Every window is reached deterministically: the process
+// under test stops itself at a named pause point (LOCKSTEP_TEST_PAUSE, see
+// main/engine/pause-points.ts), the test races it, then sends SIGCONT.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStateStore, type StateStore } from '../engine/index.ts';
+import { killChildren, makeTempDir, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
+
+afterEach(async () => {
+  await killChildren();
+  removeTempDirs();
+});
+
+const LEASE = 600;
+
+async function rootWith(config: Record<string, unknown> = {}): Promise<{ root: string; store: StateStore }> {
+  const root = makeTempDir();
+  const store = openStateStore({ root, owner: 'test' });
+  await store.init();
+  store.close();
+  writeFileSync(join(root, 'config.json'), JSON.stringify({ lease_ms: LEASE, ...config }));
+  return { root, store: openStateStore({ root, owner: 'test' }) };
+}
+
+/** Resolves once `proc` has stopped itself at pause point `name`. */
+async function pausedAt(proc: Proc, name: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.stderr.includes(`lockstep-pause ${name} `)) {
+    if (Date.now() > deadline) throw new Error(`pid ${proc.pid} never reached ${name}; stderr=${proc.stderr}`);
+    await sleep(10);
+  }
+  await sleep(20); // the SIGSTOP follows the line at once
+}
+
+async function waitUntil(test: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(20);
+  }
+}
+
+function tickets(root: string, taskId: string): string[] {
+  return readdirSync(join(root, 'tasks', `task-${taskId}`)).filter((n) => n.startsWith('state.lock.'));
+}
+
+function stateOnDisk(root: string, taskId: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(root, 'tasks', `task-${taskId}`, 'state.json'), 'utf8')) as Record<string, unknown>;
+}
+
+describe('a writer waiting past its lease (defect 1)', () => {
+  it('keeps its place: two writers queued behind a reader never hold the write lock together', async () => {
+    const { root, store } = await rootWith();
+    await store.updateTaskState('a', { n: 0 });
+    const reader = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'read', '--json']); // holds until SIGTERM
+    await reader.waitForLine();
+    const w1 = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'write', '--timeout', '20000', '--hold', '1500', '--json']);
+    await sleep(LEASE * 2); // W1 has now waited longer than its lease
+    const w2 = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'write', '--timeout', '20000', '--hold', '1500', '--json']);
+    // Both are queued: W1 before W2, and the listing says so.
+    await waitUntil(async () => (await store.listLocks()).some((h) => h.task_id === 'a' && h.waiters.length === 2));
+    const queued = (await store.listLocks()).filter((h) => h.task_id === 'a');
+    expect(queued.map((h) => h.pid)).toEqual([reader.pid]);
+    expect(queued[0]!.waiters.map((w) => w.pid)).toEqual([w1.pid, w2.pid]);
+    reader.signal('SIGTERM');
+
+    await w1.waitForLine(undefined, 10_000);
+    const w1Got = Date.now();
+    const holders = (await store.listLocks()).filter((h) => h.task_id === 'a');
+    expect(holders.map((h) => h.pid)).toEqual([w1.pid]);
+    expect(holders[0]!.waiters.map((w) => w.pid)).toEqual([w2.pid]);
+    await w2.waitForLine(undefined, 10_000);
+    const w2Got = Date.now();
+    const w1Exit = await w1.waitExit();
+    expect(w1Exit.code).toBe(0); // W1's heartbeat kept its lock the whole time: no "lost the lock"
+    // W2 got the lock only once W1 had held it for its full 1.5 s.
+    expect(w2Got - w1Got).toBeGreaterThanOrEqual(1400);
+    expect((await w2.waitExit()).code).toBe(0);
+    expect((await reader.waitExit()).code).toBe(0);
+    store.close();
+  }, 60_000);
+});
+
+describe('a writer stopped between its lock check and its commit (defect 2)', () => {
+  it('is refused after more than max_history other commits, and the state never moves back', async () => {
+    const { root, store } = await rootWith({ max_history: 2 });
+    await store.updateTaskState('a', { by: 'setup' });
+    const late = spawnCli(root, ['task', 'update', 'a', '{"by":"late"}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-lock-check' });
+    await pausedAt(late, 'commit.after-lock-check');
+    await sleep(LEASE + 100);
+    for (let i = 1; i <= 5; i++) await store.updateTaskState('a', { by: `test-${i}` }, { timeout: 5000 });
+    expect(stateOnDisk(root, 'a')).toMatchObject({ version: 6, by: 'test-5' });
+    late.signal('SIGCONT');
+    const exit = await late.waitExit();
+    expect(exit.code, late.stderr).toBe(3);
+    expect(late.stderr).toMatch(/lease ran out .* nothing was written/);
+    // Nothing moved back: state.json, the engine's read and history all say version 6, by test-5.
+    expect(stateOnDisk(root, 'a')).toMatchObject({ version: 6, by: 'test-5' });
+    expect(await store.getTaskState('a')).toMatchObject({ version: 6, by: 'test-5' });
+    expect(existsSync(join(root, 'tasks', 'task-a', 'history', 'v2.json'))).toBe(false); // pruned, not resurrected
+    const commits = readAuditLines(root).filter((e) => e.task_id === 'a' && e.change_type === 'task_updated');
+    expect(commits.map((e) => e.new_version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await store.listTasks()).find((t) => t.task_id === 'a')).toMatchObject({ version: 6, by: 'test-5' });
+    store.close();
+  }, 60_000);
+
+  it('whose link went through before it stopped keeps its version: the next writer builds on it', async () => {
+    const { root, store } = await rootWith();
+    await store.updateTaskState('a', { n: 1 });
+    const slow = spawnCli(root, ['task', 'update', 'a', '{"n":2,"by":"slow"}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-link' });
+    await pausedAt(slow, 'commit.after-link');
+    await sleep(LEASE + 100);
+    const next = await store.updateTaskState('a', { n: 3 }, { timeout: 5000 });
+    expect(next).toMatchObject({ version: 3, n: 3, by: 'slow' }); // rolled forward over the stopped writer's version 2
+    slow.signal('SIGCONT');
+    const exit = await slow.waitExit();
+    expect(exit.code, slow.stderr).toBe(0);
+    expect(JSON.parse(slow.lines.join(''))).toMatchObject({ version: 2, n: 2 });
+    // Its late rename was fenced: state.json did not go back to version 2.
+    expect(stateOnDisk(root, 'a')).toMatchObject({ version: 3, n: 3 });
+    store.close();
+  }, 60_000);
+});
+
+describe('a holder stopped past its lease (defect 3)', () => {
+  it('cannot refresh its way back: its heartbeat fails loudly, and the new holder keeps the lock', async () => {
+    const { root, store } = await rootWith();
+    await store.updateTaskState('a', { n: 0 });
+    const old = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '8000', '--json'], { LOCKSTEP_TEST_PAUSE: 'refresh.before-touch' });
+    await pausedAt(old, 'refresh.before-touch');
+    await sleep(LEASE + 100);
+    const lock = await store.acquireLock('a', 'write', { timeout: 5000, heartbeat: true });
+    const mine = tickets(root, 'a');
+    expect(mine).toEqual([lock.file.split('/').pop()]);
+    old.signal('SIGCONT');
+    const exit = await old.waitExit();
+    expect(exit.code).toBe(4);
+    expect(old.stderr).toMatch(/lost the write lock on a/);
+    expect(tickets(root, 'a')).toEqual(mine); // untouched by the old holder's refresh and release
+    expect(await store.refreshLock(lock)).toBe(true);
+    await store.updateTaskState('a', { n: 1 }, { lock });
+    expect(await store.releaseLock(lock)).toBe(true);
+    store.close();
+  }, 60_000);
+
+  it('cannot commit under the lock it lost, and its release leaves the new holder alone', async () => {
+    const { root, store } = await rootWith();
+    await store.updateTaskState('a', { n: 0 });
+    const late = spawnCli(root, ['task', 'update', 'a', '{"n":99}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-read' });
+    await pausedAt(late, 'commit.after-read');
+    await sleep(LEASE + 100);
+    const lock = await store.acquireLock('a', 'write', { timeout: 5000, heartbeat: true });
+    late.signal('SIGCONT');
+    expect((await late.waitExit()).code).toBe(3);
+    expect(tickets(root, 'a')).toEqual([lock.file.split('/').pop()]);
+    const next = await store.updateTaskState('a', { n: 1 }, { lock });
+    expect(next).toMatchObject({ version: 2, n: 1 });
+    expect(await store.releaseLock(lock)).toBe(true);
+    store.close();
+  }, 60_000);
+});
+
+describe('a reclaimer stopped between judging a lock stale and removing it (defect 4)', () => {
+  it('never removes the lock of the writer that came in meanwhile', async () => {
+    const { root, store } = await rootWith();
+    await store.updateTaskState('a', { n: 0 });
+    const stale = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '1000', '--json']);
+    await stale.waitForLine();
+    stale.signal('SIGSTOP');
+    const reclaimer = spawnCli(root, ['lock', 'acquire', 'a', '--timeout', '20000', '--hold', '100', '--json'], { LOCKSTEP_TEST_PAUSE: 'lock.reclaim.before-unlink' });
+    await pausedAt(reclaimer, 'lock.reclaim.before-unlink');
+    // The stale holder comes back and leaves; a new writer takes the lock (it reclaims the stopped reclaimer's ticket).
+    stale.signal('SIGCONT');
+    await stale.waitExit();
+    await sleep(LEASE + 100);
+    const lock = await store.acquireLock('a', 'write', { timeout: 5000, heartbeat: true });
+    reclaimer.signal('SIGCONT');
+    await sleep(800);
+    expect(reclaimer.lines, `${reclaimer.stderr} tickets=${tickets(root, 'a')} mine=${lock.file}`).toEqual([]); // still waiting: the new writer holds the lock
+    expect(tickets(root, 'a')).toContain(lock.file.split('/').pop());
+    const holders = (await store.listLocks()).filter((h) => h.task_id === 'a');
+    expect(holders.map((h) => h.pid)).toEqual([process.pid]);
+    expect(await store.releaseLock(lock)).toBe(true);
+    await reclaimer.waitForLine(undefined, 5000); // and it gets the lock once the writer leaves
+    expect((await reclaimer.waitExit()).code).toBe(0);
+    store.close();
+  }, 60_000);
+});
+
+describe('session writes (defects 5 and 6)', () => {
+  it('a session updater stopped past its lease cannot write back its old copy', async () => {
+    const { root, store } = await rootWith();
+    const session = await store.createSession({});
+    const late = spawnCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id, '--json'], { LOCKSTEP_TEST_PAUSE: 'session.after-lock-check' });
+    await pausedAt(late, 'session.after-lock-check');
+    await sleep(LEASE + 100);
+    await store.updateTaskState('t2', { n: 1 }, { session: session.id, timeout: 5000 });
+    late.signal('SIGCONT');
+    const exit = await late.waitExit();
+    expect(exit.code, late.stderr).toBe(3);
+    expect(store.readSessionFile(session.id).task_ids).toEqual(['t2']);
+    // The refused link committed nothing: no task names the session without being listed in it.
+    expect(await store.getTaskState('t1')).toBeNull();
+    // A retry completes it.
+    expect((await runCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id])).code).toBe(0);
+    expect(store.readSessionFile(session.id).task_ids.sort()).toEqual(['t1', 't2']);
+    store.close();
+  }, 60_000);
+
+  it('task update --session that times out on the session lock commits nothing (exit 4), and a retry with the same expected version works', async () => {
+    const { root, store } = await rootWith({ lease_ms: 10_000 });
+    const session = await store.createSession({});
+    await store.updateTaskState('t', { n: 0 });
+    const holder = spawnCli(root, ['task', 'update', 'other', '{}', '--session', session.id], { LOCKSTEP_TEST_PAUSE: 'session.after-lock-check' });
+    await pausedAt(holder, 'session.after-lock-check');
+    const blocked = await runCli(root, ['task', 'update', 't', '{"n":1}', '--session', session.id, '--expect-version', '1', '--timeout', '300']);
+    expect(blocked.code, blocked.stderr).toBe(4);
+    expect(await store.getTaskState('t')).toMatchObject({ version: 1, n: 0 });
+    holder.signal('SIGCONT');
+    expect((await holder.waitExit()).code).toBe(0);
+    const retry = await runCli(root, ['task', 'update', 't', '{"n":1}', '--session', session.id, '--expect-version', '1']);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(await store.getTaskState('t')).toMatchObject({ version: 2, n: 1, session_id: session.id });
+    store.close();
+  }, 60_000);
+});
+
+describe('queueing (mutations the old suite let pass)', () => {
+  it('a stale --expect-version is refused at once while another process holds the lock (exit 3, no waiting)', async () => {
+    const { root, store } = await rootWith({ lease_ms: 10_000 });
+    await store.updateTaskState('a', { n: 0 });
+    await store.updateTaskState('a', { n: 1 });
+    const holder = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '20000', '--json']);
+    await holder.waitForLine();
+    const r = await runCli(root, ['task', 'update', 'a', '{"n":2}', '--expect-version', '1', '--timeout', '8000']);
+    expect(r.code).toBe(3);
+    expect(r.ms).toBeLessThan(4000); // not the 8 s lock timeout
+    holder.signal('SIGTERM');
+    await holder.waitExit();
+    store.close();
+  }, 30_000);
+
+  it('waiters are served in the order they arrived', async () => {
+    const { root, store } = await rootWith({ lease_ms: 10_000 });
+    await store.updateTaskState('a', { n: 0 });
+    const holder = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '60000', '--json']);
+    await holder.waitForLine();
+    const waiters: Proc[] = [];
+    for (let i = 0; i < 4; i++) {
+      const w = spawnCli(root, ['lock', 'acquire', 'a', '--mode', i === 2 ? 'read' : 'write', '--timeout', '30000', '--hold', '200', '--json']);
+      // Wait until it is queued before starting the next one.
+      await waitUntil(async () => (await store.listLocks()).some((h) => h.task_id === 'a' && h.waiters.some((x) => x.pid === w.pid)));
+      waiters.push(w);
+    }
+    holder.signal('SIGTERM');
+    const order: number[] = [];
+    await Promise.all(waiters.map(async (w) => {
+      await w.waitForLine(undefined, 20_000);
+      order.push(w.pid);
+    }));
+    expect(order).toEqual(waiters.map((w) => w.pid));
+    await Promise.all(waiters.map((w) => w.waitExit()));
+    store.close();
+  }, 60_000);
+});
