@@ -1,11 +1,12 @@
 // Requirement 7: bad ids, bad payloads, size limits, garbage lock files and
 // filesystem errors are refused cleanly, and nothing is written for them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
 import type { IntegrityIssue, LockHolder } from '../../shared/model.ts';
-import { findFiles, listTree, makeTempDir, removeTempDirs, runCli, runCliAll } from './helpers.ts';
+import { BIN, findFiles, listTree, makeTempDir, removeTempDirs, runCli, runCliAll } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -202,7 +203,7 @@ describe('garbage lock files', () => {
 
 describe('filesystem errors name the path', () => {
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) console.log('running as root: chmod 000 does not stop root, so the permission test is skipped; the directory-in-place-of-a-file test covers the same error path');
+  if (isRoot) console.log('running as root: chmod 000 does not stop root, so the permission test runs the CLI as uid 65534 instead');
 
   it.skipIf(isRoot)('an unreadable task directory gives StateIOError / exit 6 naming it', async () => {
     const { root } = await setup();
@@ -221,6 +222,40 @@ describe('filesystem errors name the path', () => {
     } finally {
       chmodSync(taskDir, 0o755);
     }
+  });
+
+  // Root ignores file permissions, and CI runs as root: there, the CLI is run as
+  // an unprivileged user instead, on a root it may read but not write.
+  it.skipIf(!isRoot)('run as an unprivileged user, a root it cannot write gives exit 6 naming the path, and reads still work', async () => {
+    const { dir, root } = await setup();
+    chmodSync(dir, 0o755); // mkdtemp makes it 0700; the tree inside is 0755 folders, 0644 files
+    const before = listTree(dir);
+    const cli = await cliForAnyUser();
+    const run = (...args: string[]) =>
+      spawnSync(cli.node, [cli.script, '--root', root, '--json', ...args], {
+        uid: NOBODY,
+        gid: NOBODY,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, HOME: cli.dir },
+      });
+
+    const update = run('task', 'update', 'existing', '{"a":1}', '--timeout', '500');
+    expect(update.status, update.stderr).toBe(6);
+    expect(update.stdout).toBe('');
+    const err = errorLine(update.stderr);
+    expect(err.code).toBe('IO_ERROR');
+    expect(err.message).toMatch(/^permission denied: /);
+    expect(err.message).toContain(join(root, 'tasks', 'task-existing'));
+
+    const create = run('task', 'update', 'fresh', '{"a":1}', '--timeout', '500');
+    expect(create.status, create.stderr).toBe(6);
+    expect(errorLine(create.stderr).message).toContain(join(root, 'tasks'));
+
+    const get = run('task', 'get', 'existing');
+    expect(get.status, get.stderr).toBe(0);
+    expect(JSON.parse(get.stdout)).toMatchObject({ task_id: 'existing', version: 1, title: 'keep me' });
+    expect(listTree(dir)).toEqual(before);
   });
 
   it('a directory where state.json should be gives StateIOError / exit 6 naming the path', async () => {
@@ -250,3 +285,39 @@ describe('filesystem errors name the path', () => {
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ version: 1 });
   });
 });
+
+const NOBODY = 65534;
+
+/**
+ * The CLI bundled into one file, next to a link to this node binary, in a
+ * folder any user can enter: the checkout and node may sit under a home
+ * folder that other users cannot (/root).
+ */
+async function cliForAnyUser(): Promise<{ dir: string; node: string; script: string }> {
+  const dir = makeTempDir('lockstep-cli-');
+  chmodSync(dir, 0o755);
+  const node = join(dir, 'node');
+  try {
+    linkSync(process.execPath, node);
+    if ((statSync(node).mode & 0o005) !== 0o005) throw new Error('not executable by others');
+  } catch {
+    if (existsSync(node)) unlinkSync(node);
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  const script = join(dir, 'lockstep.mjs');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [BIN],
+    outfile: script,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'error',
+    // Bundled CommonJS dependencies call require().
+    banner: { js: "import { createRequire as lockstepRequire } from 'node:module'; const require = lockstepRequire(import.meta.url);" },
+  });
+  chmodSync(script, 0o644);
+  return { dir, node, script };
+}
