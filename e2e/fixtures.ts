@@ -94,6 +94,8 @@ export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>(
     if (mode === 'electron') {
       const app = await _electron.launch({ executablePath: process.env.ELECTRON_PATH, args: [resolve('out/main/main.js'), '--root', root] });
       page = await app.firstWindow();
+      // The built UI comes from the app's own scheme (main/electron/app-protocol.ts), never file://.
+      await page.waitForURL((url) => url.href.startsWith('lockstep://app/'));
       close = () => app.close();
     } else {
       const served = await startServe(root);
