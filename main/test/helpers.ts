@@ -1,9 +1,11 @@
 // Shared helpers for the engine and CLI tests: temp roots, real child
 // processes (workers and the CLI), line-oriented waiting, tree listings.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname, tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { HOST_TAG } from '../engine/locks/ticket.ts';
 import { fileURLToPath } from 'node:url';
 import type { AuditEntry } from '../../shared/model.ts';
 
@@ -287,4 +289,36 @@ export async function runCliAll(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, lane));
   return results;
+}
+
+// ---- lock tickets -----------------------------------------------------------
+
+/**
+ * Put a lock ticket on disk the way another process would have left it (see
+ * main/engine/locks/ticket.ts): `pid` is its owner, `ageMs` how long ago its
+ * lease was last refreshed, `raw` replaces the content (garbage tickets).
+ */
+export function plantTicket(
+  lockBase: string,
+  options: { seq?: number; mode?: 'read' | 'write'; pid: number; owner?: string; leaseMs?: number; ageMs?: number; raw?: string },
+): string {
+  const mode = options.mode ?? 'write';
+  const name = `${basename(lockBase)}.${String(options.seq ?? 1).padStart(12, '0')}-${mode === 'write' ? 'w' : 'r'}-${HOST_TAG}-${options.pid}-${randomBytes(4).toString('hex')}`;
+  const file = join(dirname(lockBase), name);
+  const at = new Date(Date.now() - (options.ageMs ?? 0));
+  writeFileSync(file, options.raw ?? JSON.stringify({
+    task_id: '', mode, token: name, pid: options.pid, host: hostname(), start: null, owner: options.owner ?? 'planted',
+    since: at.toISOString(), acquired_at: at.toISOString(), lease_ms: options.leaseMs ?? 10_000,
+  }));
+  utimesSync(file, at, at);
+  return file;
+}
+
+/** Lock tickets present for `lockBase` (e.g. <task dir>/state.lock). */
+export function ticketsOf(lockBase: string): string[] {
+  try {
+    return readdirSync(dirname(lockBase)).filter((n) => n.startsWith(`${basename(lockBase)}.`) && /\.\d{12}-[rw]-/.test(n));
+  } catch {
+    return [];
+  }
 }

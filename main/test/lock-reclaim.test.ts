@@ -2,12 +2,11 @@
 // writers in, and a holder frozen past its lease cannot clobber the state
 // written by the process that took over.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockHolder } from '../../shared/model.ts';
-import { deadPid, killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, sleep, spawnCli, spawnWorker } from './helpers.ts';
+import { deadPid, killChildren, makeTempDir, plantTicket, readAuditLines, removeTempDirs, runCli, sleep, spawnCli, spawnWorker, ticketsOf } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -40,22 +39,12 @@ describe('stale lock reclaim race', () => {
 
     const results: RaceResult[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      // A stale write lock left on disk: alternately a dead holder and a live holder whose lease expired.
-      const now = Date.now();
+      // A stale holder's ticket at the head of the queue: alternately a dead holder and a live one whose lease ran out.
       const dead = round % 2 === 0;
-      const record = {
-        task_id: 'contended',
-        mode: 'write',
-        token: `stale-${round}`,
-        pid: dead ? await deadPid() : process.pid,
-        host: hostname(),
-        start: null,
-        owner: dead ? 'dead-holder' : 'expired-holder',
-        acquired_at: new Date(now - 60_000).toISOString(),
-        expires_at: new Date(dead ? now + 60_000 : now - 1000).toISOString(),
-      };
-      expect(existsSync(lockFile)).toBe(false);
-      writeFileSync(lockFile, JSON.stringify(record));
+      expect(ticketsOf(lockFile)).toEqual([]);
+      plantTicket(lockFile, dead
+        ? { pid: await deadPid(), owner: 'dead-holder', leaseMs: 60_000 }
+        : { pid: process.pid, owner: 'expired-holder', leaseMs: 1000, ageMs: 60_000 });
       for (const r of racers) r.send(`go ${round}`);
       const roundResults = await Promise.all(racers.map((r) => r.waitForJson<RaceResult>((v) => v.round === round, 30_000)));
       results.push(...roundResults);
@@ -70,7 +59,7 @@ describe('stale lock reclaim race', () => {
     // Each stale lock was broken exactly once: no reclaimer ever removed a live holder's fresh lock.
     const broken = readAuditLines(root).filter((e) => e.change_type === 'lock_broken' && e.task_id === 'contended');
     expect(broken).toHaveLength(ROUNDS);
-    expect(existsSync(lockFile)).toBe(false);
+    expect(ticketsOf(lockFile)).toEqual([]);
     store.close();
   }, 120_000);
 });
@@ -151,7 +140,7 @@ describe('a holder paused past its lease', () => {
 
     third.signal('SIGTERM');
     expect((await third.waitExit()).code).toBe(0);
-    expect(existsSync(join(root, 'tasks', 'task-paused', 'state.lock'))).toBe(false);
+    expect(ticketsOf(join(root, 'tasks', 'task-paused', 'state.lock'))).toEqual([]);
     const after = await store.updateTaskState('paused', { by: 'test' }, { timeout: 1000 });
     expect(after.version).toBe(4);
     store.close();

@@ -1,11 +1,11 @@
 // Requirement 6 (locking): time-outs, version conflicts, shared readers and
 // writer priority, all across real processes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockTimeoutError, openStateStore, VersionConflictError } from '../engine/index.ts';
 import type { LockHolder } from '../../shared/model.ts';
-import { killChildren, makeTempDir, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli, spawnWorker } from './helpers.ts';
+import { killChildren, makeTempDir, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli, spawnWorker, ticketsOf } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -64,7 +64,7 @@ describe('lock time-out', () => {
 
     holder.proc.signal('SIGTERM');
     expect((await holder.proc.waitExit()).code).toBe(0);
-    expect(existsSync(join(root, 'tasks', 'task-busy', 'state.lock'))).toBe(false);
+    expect(ticketsOf(join(root, 'tasks', 'task-busy', 'state.lock'))).toEqual([]);
     expect((await store.updateTaskState('busy', { n: 4 }, { timeout: 300 })).version).toBe(2);
     store.close();
   });

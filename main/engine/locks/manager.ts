@@ -62,6 +62,9 @@ export interface LockListener {
   onBroken(target: LockTarget, record: LockRecord | null, why: string): void;
 }
 
+/** A blocker whose ticket cannot be read right now. */
+const UNREADABLE = Symbol('unreadable ticket');
+
 interface Joined {
   ticket: CreatedTicket;
   id: TicketName;
@@ -125,7 +128,7 @@ export class LockManager {
           this.listener.onAcquired(held, Date.now() - started);
           return held;
         }
-        blocker = ahead;
+        blocker = ahead === UNREADABLE ? null : ahead;
         if (Date.now() >= deadline) break;
         waited = true;
         if (Date.now() - lastTouch >= touchEvery) {
@@ -176,7 +179,7 @@ export class LockManager {
    * and the caller must re-scan: only a scan made after the reclaim may
    * decide, so that the fence sees every temp the stale owner left.
    */
-  private firstLiveBlocker(target: LockTarget, joined: Joined): LockRecord | 'reclaimed' | null {
+  private firstLiveBlocker(target: LockTarget, joined: Joined): LockRecord | typeof UNREADABLE | 'reclaimed' | null {
     const dir = dirname(target.lockFile);
     const base = basename(target.lockFile);
     for (const name of joined.scan.legacy) {
@@ -192,7 +195,8 @@ export class LockManager {
     if (seen === null) return 'reclaimed'; // released meanwhile
     const reason = staleTicketReason(first, seen, joined.ticket.slackMs);
     if (reason === null) {
-      return seen.content ? toRecord(seen.content, seen.mtimeMs, joined.ticket.slackMs) : null;
+      // Unreadable but not stale (its owner is between creating and writing it): it blocks all the same.
+      return seen.content ? toRecord(seen.content, seen.mtimeMs, joined.ticket.slackMs) : UNREADABLE;
     }
     pausePoint('lock.reclaim.before-unlink');
     if (unlinkQuiet(file)) this.listener.onBroken(target, seen.content ? toRecord(seen.content, seen.mtimeMs) : null, reason);
