@@ -54,8 +54,9 @@ export function assertNoCaseTwin(layout: StateLayout, id: string): void {
   if (existsSync(layout.taskDir(id))) {
     if (!foldsCase(layout.tasksDir)) return; // this exact folder exists
     // On a case-folding filesystem the folder found may be the twin: ask for its real name.
+    // (A symlinked folder resolves to another name altogether: not a case twin.)
     const actual = basename(realpathSync.native(layout.taskDir(id)));
-    if (actual !== name) throw twinError(id, actual);
+    if (actual !== name && actual.toLowerCase() === name.toLowerCase()) throw twinError(id, actual);
     return;
   }
   let names: string[];
