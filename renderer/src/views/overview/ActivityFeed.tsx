@@ -7,6 +7,8 @@ import { EmptyState } from '../../components/EmptyState.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { plural } from '../../lib/format.ts';
+import { ownerLabel } from '../../lib/writer.ts';
+import { WriterName } from '../../components/WriterName.tsx';
 
 const SHOWN = 80;
 
@@ -32,7 +34,7 @@ const FeedItem = memo(function FeedItem({ entry }: { entry: AuditEntry }) {
       </span>
       <span className={`chip chip-tone-${TONE[entry.change_type] ?? 'neutral'} feed-type`}>{entry.change_type.replace(/_/g, ' ')}</span>
       <span className="feed-owner ellipsis" title={`pid ${entry.process_id}@${entry.host}`}>
-        {entry.owner}
+        <WriterName label={ownerLabel(entry.owner)} />
       </span>
       <span className="feed-desc ellipsis" title={entry.description}>
         {entry.task_id ? <TaskLink taskId={entry.task_id} /> : null}

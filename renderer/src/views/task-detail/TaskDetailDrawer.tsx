@@ -9,6 +9,9 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
 import { bytes } from '../../lib/format.ts';
+import { writerOf } from '../../lib/diff-view.ts';
+import { ownerLabel, writerLabel } from '../../lib/writer.ts';
+import { WriterName } from '../../components/WriterName.tsx';
 import { useLoad } from '../../lib/use-load.ts';
 import { LockCell } from '../tasks/LockCell.tsx';
 import { CompareVersions } from './CompareVersions.tsx';
@@ -61,7 +64,10 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
           </div>
           <div>
             <dt>Last writer</dt>
-            <dd>{row.owner ?? '—'}</dd>
+            <dd>
+              {/* The loaded version's own writer when it is the current one; the row's owner until then. */}
+              <WriterName label={latest?.version === row.version ? writerLabel(writerOf(latest)) : ownerLabel(row.owner)} />
+            </dd>
           </div>
           <div>
             <dt>Session</dt>

@@ -8,6 +8,8 @@ import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { buildTimeline, changeSummary, type TimelineEntry } from '../../lib/diff-view.ts';
 import { diffFields } from '../../../../shared/diff.ts';
 import { NOISE_FIELDS } from '../../lib/diff-view.ts';
+import { writerLabel } from '../../lib/writer.ts';
+import { WriterName } from '../../components/WriterName.tsx';
 
 const PAGE = 50;
 
@@ -45,18 +47,14 @@ const VersionEntry = memo(function VersionEntry({ entry, picked, onTogglePick, o
           <RelativeTime iso={state.updated_at} /> · <RelativeTime iso={state.updated_at} clock />
         </span>
         <span className="tl-writer small">
+          <WriterName label={writerLabel(writer)} className="tl-owner" />
           {writer ? (
-            <>
-              <span className="tl-owner">{writer.owner || 'unnamed writer'}</span>
-              <span className="muted mono">
-                {' '}
-                pid {writer.pid}
-                {writer.host ? `@${writer.host}` : ''}
-              </span>
-            </>
-          ) : (
-            <span className="muted">writer unknown</span>
-          )}
+            <span className="muted mono">
+              {' '}
+              pid {writer.pid}
+              {writer.host ? `@${writer.host}` : ''}
+            </span>
+          ) : null}
         </span>
         {summary ? <span className="tl-summary mono small">{summary}</span> : null}
         <span className="toolbar-spacer" />

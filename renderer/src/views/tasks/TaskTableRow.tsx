@@ -8,6 +8,8 @@ import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
 import { CHANGE_MARK_MS } from '../../store/mirror-data.ts';
 import { LockCell } from './LockCell.tsx';
+import { WriterName } from '../../components/WriterName.tsx';
+import { ownerLabel } from '../../lib/writer.ts';
 import { ROW_HEIGHT } from './columns.ts';
 
 export interface TaskTableRowProps {
@@ -57,7 +59,7 @@ export const TaskTableRow = memo(function TaskTableRow({ taskId, rowIndex, start
         <RelativeTime iso={row.updated_at} />
       </div>
       <div role="cell" className="tcell ellipsis">
-        {row.owner ?? <span className="muted">—</span>}
+        <WriterName label={ownerLabel(row.owner)} />
       </div>
       <div role="cell" className="tcell mono small ellipsis">
         {row.session_id ?? <span className="muted">—</span>}
