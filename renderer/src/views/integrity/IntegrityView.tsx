@@ -6,6 +6,7 @@ import { useApi, useMirror, useServices } from '../../app/services.ts';
 import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { MiddleEllipsis } from '../../components/MiddleEllipsis.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { Chip } from '../../components/StatusChip.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
@@ -130,8 +131,8 @@ export function IntegrityView() {
                     </td>
                     <td>{issue.task_id ? <TaskLink taskId={issue.task_id} /> : <span className="muted">—</span>}</td>
                     <td>{issue.message}</td>
-                    <td className="mono small muted ellipsis cell-path" title={issue.path}>
-                      {issue.path}
+                    <td className="mono small muted cell-path">
+                      <MiddleEllipsis text={issue.path} tailChars={36} />
                     </td>
                     <td className="cell-actions">
                       <Fix issue={issue} onDone={setNotice} />
