@@ -5,15 +5,21 @@ import { useApi, useMirror } from '../../app/services.ts';
 import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
-const COMMANDS = [
-  { cmd: 'lockstep init', why: 'create the state layout in this root' },
+const INIT = { cmd: 'lockstep init', why: 'create the state layout in this root' };
+const NEXT_STEPS = [
   { cmd: `lockstep task update <id> '{"status":"in_progress"}'`, why: 'write a task; every write becomes a version' },
   { cmd: 'lockstep simulate --agents 4 --tasks 12 --seconds 60', why: 'watch real agent processes contend for tasks' },
 ];
 
+/** The steps to start from here: `init` comes first only while the root does not exist yet. */
+export function firstSteps(rootPresent: boolean): { cmd: string; why: string }[] {
+  return rootPresent ? NEXT_STEPS : [INIT, ...NEXT_STEPS];
+}
+
 export function EmptyRoot() {
   const api = useApi();
   const root = useMirror((s) => s.root);
+  const rootPresent = useMirror((s) => s.watch.rootPresent);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const start = async () => {
@@ -33,10 +39,11 @@ export function EmptyRoot() {
         No tasks or sessions yet
       </h2>
       <p className="muted">
-        Watching <span className="mono">{root || 'the state root'}</span>. Everything agents write there shows up here live. To get started:
+        Watching <span className="mono">{root || 'the state root'}</span>
+        {rootPresent ? '' : ', which does not exist yet'}. Everything agents write there shows up here live. To get started:
       </p>
       <ol className="commands">
-        {COMMANDS.map(({ cmd, why }) => (
+        {firstSteps(rootPresent).map(({ cmd, why }) => (
           <li key={cmd}>
             <code className="cmd">{cmd}</code>
             <span className="muted small">{why}</span>
