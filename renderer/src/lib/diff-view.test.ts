@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { state } from '../testing/fixtures.ts';
-import { buildTimeline, changeSummary, diffRows, writerOf } from './diff-view.ts';
+import { buildTimeline, changeSummary, diffRows, sessionLinkChange, writerOf } from './diff-view.ts';
 
 describe('diff rendering helpers', () => {
   it('lists modified (old → new), added and removed fields, ignoring engine noise', () => {
@@ -44,5 +44,19 @@ describe('diff rendering helpers', () => {
     const tl = buildTimeline([state(1, { s: 'a' })]);
     expect(tl[0]?.baseKind).toBe('created');
     expect(tl[0]?.rows.map((r) => [r.kind, r.field])).toEqual([['added', 's']]);
+  });
+});
+
+describe('session link on a version restore', () => {
+  it('is reported when the restored version drops or changes the current session link', () => {
+    const linked = state(5, { status: 'done', session_id: '2026-01-01-001' });
+    expect(sessionLinkChange(linked, state(1, { status: 'pending' }))).toEqual({ from: '2026-01-01-001', to: null });
+    expect(sessionLinkChange(linked, state(2, { session_id: '2026-01-01-002' }))).toEqual({ from: '2026-01-01-001', to: '2026-01-01-002' });
+  });
+
+  it('is not reported when the link stays, or there was none to lose', () => {
+    expect(sessionLinkChange(state(5, { session_id: 's' }), state(3, { session_id: 's' }))).toBeNull();
+    expect(sessionLinkChange(state(5, {}), state(3, { session_id: 's' }))).toBeNull();
+    expect(sessionLinkChange(state(5, {}), state(3, {}))).toBeNull();
   });
 });

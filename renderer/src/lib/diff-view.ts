@@ -40,6 +40,13 @@ export function changeSummary(changes: FieldChanges): string {
   return parts.length ? parts.join(' ') : 'no changes';
 }
 
+/** How restoring `target` over `current` changes the task's session link; null when it keeps it (or there is none). */
+export function sessionLinkChange(current: TaskState, target: TaskState): { from: string; to: string | null } | null {
+  const from = typeof current.session_id === 'string' ? current.session_id : null;
+  const to = typeof target.session_id === 'string' ? target.session_id : null;
+  return from !== null && from !== to ? { from, to } : null;
+}
+
 export function writerOf(state: TaskState): Writer | null {
   const w = state.updated_by;
   if (!w || typeof w !== 'object' || Array.isArray(w)) return null;

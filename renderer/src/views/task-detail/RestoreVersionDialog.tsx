@@ -8,7 +8,7 @@ import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { DiffTable } from '../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { diffRows } from '../../lib/diff-view.ts';
+import { diffRows, sessionLinkChange } from '../../lib/diff-view.ts';
 
 export interface RestoreVersionDialogProps {
   /** The version the diff is shown against; sent as expectedVersion. */
@@ -19,6 +19,34 @@ export interface RestoreVersionDialogProps {
   onRebase: (base: TaskState) => void;
   onClose: () => void;
   onRestored: (state: TaskState) => void;
+}
+
+/**
+ * A version restore writes the old content back whole, session_id included:
+ * restoring a version from before the task joined its session drops the link
+ * (the session still lists the task, but the task no longer names it). A
+ * "− session_id" line in the diff is easy to miss, so it is said up front,
+ * with the command that links it again.
+ */
+function SessionLinkNotice({ current, target }: { current: TaskState; target: TaskState }) {
+  const change = sessionLinkChange(current, target);
+  if (!change) return null;
+  return (
+    <div className="banner banner-warn" role="note" aria-label="Session link">
+      <span>
+        {change.to === null ? (
+          <>
+            v{target.version} is not linked to a session: restoring it <strong>removes this task&apos;s link to session <span className="mono">{change.from}</span></strong>.
+          </>
+        ) : (
+          <>
+            v{target.version} names session <span className="mono">{change.to}</span>: restoring it <strong>moves this task&apos;s link from session <span className="mono">{change.from}</span></strong>.
+          </>
+        )}{' '}
+        To link it again afterwards: <code className="cmd">{`lockstep task update ${current.task_id} '{}' --session ${change.from}`}</code>
+      </span>
+    </div>
+  );
 }
 
 export function RestoreVersionDialog({ current, target, newer, onRebase, onClose, onRestored }: RestoreVersionDialogProps) {
@@ -58,6 +86,7 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
         This writes <strong>v{current.version + 1}</strong> with the content of <strong>v{target.version}</strong>. The current v{current.version} stays in the
         history, so <strong>this can be undone</strong> by restoring it again.
       </p>
+      <SessionLinkNotice current={current} target={target} />
       <h3 className="subhead">What changes (v{current.version} → v{target.version})</h3>
       <DiffTable rows={rows} label={`Changes from v${current.version} to v${target.version}`} empty="The content is identical; only a new version number is written." />
       {error ? (
