@@ -1,12 +1,12 @@
 // Requirement 7: bad ids, bad payloads, size limits, garbage lock files and
 // filesystem errors are refused cleanly, and nothing is written for them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
-import type { IntegrityIssue, LockHolder } from '../../shared/model.ts';
-import { BIN, findFiles, listTree, makeTempDir, removeTempDirs, runCli, runCliAll } from './helpers.ts';
+import type { IntegrityIssue } from '../../shared/model.ts';
+import { BIN, findFiles, listTree, makeTempDir, plantTicket, removeTempDirs, runCli, runCliAll } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -157,35 +157,99 @@ describe('invalid payloads', () => {
 });
 
 describe('garbage lock files', () => {
-  it('an old lock file full of garbage is reclaimed and breaks neither locks, verify nor updates', async () => {
+  it('a garbage ticket is reclaimed, and garbage at the old lock names blocks nothing; verify reports both, gc clears them', async () => {
     const { root } = await setup();
     const taskDir = join(root, 'tasks', 'task-existing');
     const lockFile = join(taskDir, 'state.lock');
     const readerFile = join(taskDir, 'state.lock.r-garbage');
     writeFileSync(lockFile, Buffer.from([0x00, 0xff, 0x7b, 0x22, 0x70, 0x69, 0x64, 0x0a, 0x13]));
     writeFileSync(readerFile, '{"pid": "not a record"');
-    const past = new Date(Date.now() - 5000);
-    utimesSync(lockFile, past, past);
-    utimesSync(readerFile, past, past);
+    // A ticket whose owner is alive but whose content is garbage, untouched for 5 s (past the 3 s grace).
+    const ticket = plantTicket(lockFile, { pid: process.pid, raw: '{"pid": 1, "mode": ', ageMs: 5000 });
 
     const locks = await runCli(root, ['--json', 'locks']);
     expect(locks.code).toBe(0);
-    expect(locks.json).toEqual([expect.objectContaining({ task_id: 'existing', mode: 'write', expired: true })]);
-    expect((locks.json as LockHolder[])[0]!.alive).not.toBe('alive');
+    expect(locks.json).toEqual([expect.objectContaining({ task_id: 'existing', mode: 'write', owner: '(unreadable ticket)', expired: true })]);
 
     const verify = await runCli(root, ['--json', 'verify']);
     expect(verify.code).toBe(0);
     const issues = (verify.json as { issues: IntegrityIssue[] }).issues;
-    expect(issues).toContainEqual(expect.objectContaining({ kind: 'garbage_lock', task_id: 'existing', recoverable: true }));
+    expect(issues.map((i) => [i.kind, i.path.split('/').pop()]).sort()).toEqual([
+      ['garbage_lock', 'state.lock'],
+      ['garbage_lock', 'state.lock.r-garbage'],
+      ['stale_lock', ticket.split('/').pop()],
+    ]);
+    expect(issues.every((i) => i.task_id === 'existing' && i.recoverable)).toBe(true);
 
     const update = await runCli(root, ['--json', 'task', 'update', 'existing', '{"after":"garbage"}', '--timeout', '3000']);
     expect(update.stderr).toBe('');
     expect(update.code).toBe(0); // within its 3 s time-out: the garbage did not hold it up
     expect(update.json).toMatchObject({ version: 2, after: 'garbage' });
+    expect(existsSync(ticket)).toBe(false);
+
+    const gc = await runCli(root, ['--json', 'gc']);
+    expect(gc.json).toMatchObject({ removed: 2 });
     expect(existsSync(lockFile)).toBe(false);
     expect(existsSync(readerFile)).toBe(false);
     expect((await runCli(root, ['--json', 'verify'])).json).toEqual({ issues: [] });
     expect((await runCli(root, ['--json', 'locks'])).json).toEqual([]);
+  });
+
+  it('a symlink, a folder or a FIFO at state.lock blocks nobody, never hangs anything, and is reported and cleared', async () => {
+    const { root } = await setup();
+    const taskDir = join(root, 'tasks', 'task-existing');
+    const lockFile = join(taskDir, 'state.lock');
+    const victim = join(root, 'victim.txt');
+    writeFileSync(victim, 'untouched');
+    const cases: [string, () => void, string][] = [
+      ['a dangling symlink', () => symlinkSync(join(root, 'nowhere'), lockFile), 'dangling symlink'],
+      ['a symlink to another file', () => symlinkSync(victim, lockFile), 'a symlink'],
+      ['an empty folder', () => mkdirSync(lockFile), 'a directory'],
+      ['a FIFO', () => execFileSync('mkfifo', [lockFile]), 'a FIFO'],
+    ];
+    let version = 1;
+    for (const [what, plant, described] of cases) {
+      plant();
+      const update = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify({ what }), '--timeout', '2000'], { timeoutMs: 10_000 });
+      expect(update.code, `${what}: ${update.stderr}`).toBe(0);
+      expect(update.json).toMatchObject({ version: ++version, what });
+      const verify = await runCli(root, ['--json', 'verify'], { timeoutMs: 10_000 });
+      expect((verify.json as { issues: IntegrityIssue[] }).issues, what).toEqual([
+        expect.objectContaining({ kind: 'garbage_lock', task_id: 'existing', path: lockFile, recoverable: true, message: expect.stringContaining(described) }),
+      ]);
+      const gc = await runCli(root, ['--json', 'gc'], { timeoutMs: 10_000 });
+      expect(gc.json, what).toMatchObject({ removed: 1 });
+      expect(() => lstatSync(lockFile), what).toThrow();
+      expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    }
+    // A folder with content is someone's data: reported as not recoverable by gc, left in place, and still blocks nobody.
+    mkdirSync(lockFile);
+    writeFileSync(join(lockFile, 'notes.txt'), 'keep me');
+    expect((await runCli(root, ['--json', 'task', 'update', 'existing', '{"n":1}', '--timeout', '2000'])).code).toBe(0);
+    expect(((await runCli(root, ['--json', 'verify'])).json as { issues: IntegrityIssue[] }).issues).toEqual([
+      expect.objectContaining({ kind: 'garbage_lock', path: lockFile, recoverable: false }),
+    ]);
+    expect((await runCli(root, ['--json', 'gc'])).json).toMatchObject({ removed: 0 });
+    expect(readFileSync(join(lockFile, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('a symlinked task folder is refused: nothing is written outside the root', async () => {
+    const { root } = await setup();
+    const outside = makeTempDir('lockstep-outside-');
+    symlinkSync(outside, join(root, 'tasks', 'task-escape'));
+    const r = await runCli(root, ['--json', 'task', 'update', 'escape', '{"x":1}']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/task-escape is a symlink; Lockstep does not write through symlinks/);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('recovering a task that does not exist writes nothing (ids like "constructor" included)', async () => {
+    const { root } = await setup();
+    for (const id of ['constructor', 'missing']) {
+      const r = await runCli(root, ['--json', 'task', 'recover', id]);
+      expect(r.code).toBe(1);
+      expect(existsSync(join(root, 'tasks', `task-${id}`))).toBe(false);
+    }
   });
 
   it('gc removes an old garbage lock file on a task nobody touches', async () => {

@@ -63,7 +63,8 @@ describe('--json output contract', () => {
     expect(checkpoints).toEqual([expect.objectContaining({ id: checkpointId, session_id: session.id, reason: 'cli', task_count: 2 })]);
     expect(single((await runCli(root, ['--json', 'locks'])).stdout)).toEqual([]);
     const log = single((await runCli(root, ['--json', 'log'])).stdout) as AuditEntry[];
-    expect(log.map((e) => e.change_type)).toEqual(['session_created', 'task_updated', 'session_updated', 'task_updated', 'session_updated', 'task_updated', 'session_updated', 'checkpoint_created']);
+    // `task update --session` links the session first, then commits the task.
+    expect(log.map((e) => e.change_type)).toEqual(['session_created', 'session_updated', 'task_updated', 'session_updated', 'task_updated', 'task_updated', 'session_updated', 'checkpoint_created']);
     const taskLog = single((await runCli(root, ['--json', 'log', '--task', 'a', '--limit', '1'])).stdout) as AuditEntry[];
     expect(taskLog).toEqual([expect.objectContaining({ task_id: 'a', change_type: 'task_updated', old_version: 1, new_version: 2 })]);
 
@@ -102,7 +103,7 @@ describe('--json output contract', () => {
     const verify = await runCli(root, ['--json', 'verify']);
     expect(verify.code).toBe(0);
     const issues = (single(verify.stdout) as { issues: IntegrityIssue[] }).issues;
-    expect(issues.map((i) => [i.kind, i.task_id, i.recoverable]).sort()).toEqual([['corrupt_state', 't2', true], ['stale_lock', 't1', true]]);
+    expect(issues.map((i) => [i.kind, i.task_id, i.recoverable]).sort()).toEqual([['corrupt_state', 't2', true], ['garbage_lock', 't1', true], ['stale_lock', 't1', true]]);
 
     const locks = single((await runCli(root, ['--json', 'locks'])).stdout) as { alive: string; owner: string }[];
     expect(locks).toEqual([expect.objectContaining({ task_id: 't1', owner: 'ghost', alive: 'dead' })]);

@@ -89,7 +89,9 @@ export function readLegacy(dir: string, base: string, name: string): LegacyEntry
   const mode: LockMode = name.startsWith(`${base}.r-`) ? 'read' : 'write';
   const odd = describe(path);
   if (odd) return { name, mode, record: null, odd };
-  const record = name === base || name.startsWith(`${base}.r-`) ? readRecord(path) : null;
+  if (name === `${base}.reclaim`) return { name, mode, record: null, odd: 'a reclaim marker of an earlier Lockstep version' };
+  if (name.startsWith(`${base}.w-`)) return { name, mode, record: null, odd: 'a waiter file of an earlier Lockstep version' };
+  const record = readRecord(path);
   return { name, mode, record, odd: record ? null : 'not a valid lock record' };
 }
 
