@@ -103,7 +103,7 @@ function serialize(message: WsMessage): string | Error {
   try {
     return JSON.stringify(message);
   } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) return new Error('the value is nested too deeply to serialize');
+    if (err instanceof RangeError && /call stack/i.test(err.message)) return new Error('it holds JSON nested too deeply (thousands of levels) to serialize');
     return new Error(`the value cannot be serialized (${err instanceof Error ? err.message : String(err)})`);
   }
 }
