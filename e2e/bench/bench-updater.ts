@@ -10,12 +10,15 @@ const perSecond = Number(rateArg);
 const tasks = Number(tasksArg);
 const interval = 1000 / perSecond;
 
+/** Wall-clock time with sub-millisecond resolution, comparable across processes (Date.now() has whole ms). */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 if (mode === 'probe') {
   for (let i = 0; i < count; i++) {
     const started = Date.now();
     const id = `probe-${(i % tasks) + 1}`;
     const state = await store.updateTaskState(id, { status: 'in_progress', progress: i % 100, probe: i });
-    process.stdout.write(`${id} ${state.version} ${Date.now()}\n`);
+    process.stdout.write(`${id} ${state.version} ${preciseNow().toFixed(3)}\n`);
     await new Promise((r) => setTimeout(r, Math.max(0, interval - (Date.now() - started))));
   }
 } else {

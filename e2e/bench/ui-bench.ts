@@ -29,6 +29,17 @@ const LOAD_PER_SECOND = Number(flag('load', '200'));
 const PROBE_TASKS = 20;
 const asJson = args.includes('--json');
 
+/**
+ * Wall-clock time with sub-millisecond resolution, on the same clock as the
+ * probe's commit times and the page's performance.timeOrigin + now():
+ * Date.now() counts whole milliseconds, so a raw file event (well under 1 ms)
+ * measured with it was 0 and the ratio to it meaningless.
+ */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
+/** Latencies are reported to 0.1 ms: finer than that is clock noise across processes. */
+const tenth = (ms: number) => Math.round(ms * 10) / 10;
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
     ws.on('framereceived', ({ payload }) => {
       const text = String(payload);
       if (!text.includes('"probe-')) return;
-      const t = Date.now();
+      const t = preciseNow();
       try {
         const msg = JSON.parse(text) as { event?: string; payload?: { tasks?: { upsert?: { task_id: string; version: number }[] } } };
         for (const row of msg.payload?.tasks?.upsert ?? []) {
@@ -162,7 +173,7 @@ async function main(): Promise<void> {
   const rawVersions = new Map<string, number>();
   rawWatcher.on('all', (_event, path) => {
     if (!path.endsWith('state.json')) return;
-    const t = Date.now();
+    const t = preciseNow();
     try {
       const state = JSON.parse(readFileSync(path, 'utf8')) as { task_id: string; version: number };
       const key = `${state.task_id}@${state.version}`;
@@ -205,6 +216,7 @@ async function main(): Promise<void> {
   const rawLatency: number[] = [];
   const wireLatency: number[] = [];
   let missing = 0;
+  let rawEarly = 0;
   for (const c of commits) {
     const onScreen = firstOnScreen.get(c.key);
     if (onScreen === undefined) missing++;
@@ -213,6 +225,9 @@ async function main(): Promise<void> {
     if (wire !== undefined) wireLatency.push(Math.max(0, wire - c.t));
     const raw = rawSeen.get(c.key);
     if (raw !== undefined) rawLatency.push(Math.max(0, raw - c.t));
+    // The file changes before the update call returns (the audit line and events come after the
+    // rename): a watcher can be that quick. Counted, so a raw p50 of 0 is explained, not hidden.
+    if (raw !== undefined && raw < c.t) rawEarly++;
   }
   screenLatency.sort((a, b) => a - b);
   rawLatency.sort((a, b) => a - b);
@@ -229,26 +244,27 @@ async function main(): Promise<void> {
   served.child.kill('SIGTERM');
   await browser.close();
 
-  const p = (xs: number[], q: number) => percentile(xs, q);
+  const p = (xs: number[], q: number) => tenth(percentile(xs, q));
   const results = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     fixture: { tasks: expectedTasks, history: HISTORY, sessions: SESSIONS, checkpoints: CHECKPOINTS, directories: dirs.all, files: dirs.files },
     cold_start_ms: coldStartMs,
-    latency: { updates: commits.length, seen: screenLatency.length, missing, p50_ms: p(screenLatency, 50), p95_ms: p(screenLatency, 95), max_ms: screenLatency.at(-1) ?? NaN },
-    raw_chokidar: { p50_ms: p(rawLatency, 50), p95_ms: p(rawLatency, 95) },
+    latency: { updates: commits.length, seen: screenLatency.length, missing, p50_ms: p(screenLatency, 50), p95_ms: p(screenLatency, 95), max_ms: tenth(screenLatency.at(-1) ?? NaN) },
+    raw_chokidar: { p50_ms: p(rawLatency, 50), p95_ms: p(rawLatency, 95), seen_before_the_update_returned: rawEarly },
     patch_at_page: { p50_ms: p(wireLatency, 50), p95_ms: p(wireLatency, 95) },
     background_load: { per_second_target: LOAD_PER_SECOND, writes: loadWrites },
     memory: { host_rss_mb: Math.round(hostRss), page_heap_mb: Math.round(heap.usedSize / 1024 / 1024) },
     watches: { inotify: watches, directories: dirs.all, history_directories_unwatched: dirs.history },
     long_tasks_over_100ms: longTasks.filter((d) => d > 100).length,
   };
-  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : 'n/a');
+  const ratio = (a: number, b: number) => (b >= 0.1 ? `${(a / b).toFixed(1)}×` : 'n/a (raw under 0.1 ms)');
   const rows: [string, string, string, boolean][] = [
     ['1 cold start', `${coldStartMs} ms`, '≤ 2000 ms', coldStartMs <= 2000],
     ['2 change-to-screen p50', `${results.latency.p50_ms} ms`, '≤ 50 ms', results.latency.p50_ms <= 50],
     ['2 change-to-screen p95', `${results.latency.p95_ms} ms`, '≤ 150 ms', results.latency.p95_ms <= 150],
     ['2 updates shown', `${screenLatency.length}/${commits.length}`, 'all', missing === 0],
-    ['3 ratio to raw chokidar', `p50 ${ratio(results.latency.p50_ms, results.raw_chokidar.p50_ms)}× (${results.raw_chokidar.p50_ms} ms raw), p95 ${ratio(results.latency.p95_ms, results.raw_chokidar.p95_ms)}× (${results.raw_chokidar.p95_ms} ms raw)`, 'print', true],
+    ['3 ratio to raw chokidar', `p50 ${ratio(results.latency.p50_ms, results.raw_chokidar.p50_ms)} (${results.raw_chokidar.p50_ms} ms raw), p95 ${ratio(results.latency.p95_ms, results.raw_chokidar.p95_ms)} (${results.raw_chokidar.p95_ms} ms raw)`, 'print', true],
+    ['  (raw seen before return)', `${rawEarly} of ${rawLatency.length}`, 'print', true],
     ...(wireLatency.length ? [['  (patch reaches the page)', `p50 ${results.patch_at_page.p50_ms} ms, p95 ${results.patch_at_page.p95_ms} ms`, 'print', true] as [string, string, string, boolean]] : []),
     ['4 host RSS', `${results.memory.host_rss_mb} MB`, '≤ 400 MB', results.memory.host_rss_mb <= 400],
     ['4 page JS heap', `${results.memory.page_heap_mb} MB`, '≤ 200 MB', results.memory.page_heap_mb <= 200],
