@@ -94,17 +94,19 @@ export function renderTarget(target: string): string {
   return (safeText(path, MAX_TARGET_CHARS) || '-') + (query === -1 ? '' : '?…');
 }
 
-/** Printable ASCII only (everything else as \xHH or \u{…}), at most `max` characters of input. */
+/** Printable ASCII only (everything else as \xHH or \u{…}), at most about `max` characters out. */
 export function safeText(text: string, max: number, keepSpaces = false): string {
   let out = '';
-  let taken = 0;
   for (const char of text) {
-    if (taken === max) return `${out}…(${text.length} chars)`;
     const code = char.codePointAt(0)!;
-    if ((code > 0x20 || (keepSpaces && code === 0x20)) && code < 0x7f && char !== '\\') out += char;
-    else if (code <= 0xff) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += `\\u{${code.toString(16)}}`;
-    taken++;
+    const piece =
+      (code > 0x20 || (keepSpaces && code === 0x20)) && code < 0x7f && char !== '\\'
+        ? char
+        : code <= 0xff
+          ? `\\x${code.toString(16).padStart(2, '0')}`
+          : `\\u{${code.toString(16)}}`;
+    if (out.length + piece.length > max) return `${out}…(${text.length} chars)`;
+    out += piece;
   }
   return out;
 }

@@ -30,6 +30,8 @@ describe('RefusalLog', () => {
     const long = renderTarget(`/${'a'.repeat(10_000)}`);
     expect(long.length).toBeLessThan(150);
     expect(long).toMatch(/…\(10001 chars\)$/);
+    // Escapes count too: a path of bytes that each print as \xHH stays as short.
+    expect(renderTarget(`/${'\u00ff'.repeat(1000)}`).length).toBeLessThan(150);
     const { lines, log } = capture();
     log.note({ status: 501, reason: 'unknown method', method: `X${'Y'.repeat(500)}\n`, target: '/?token=abc' });
     expect(lines[0]).not.toContain('abc');
