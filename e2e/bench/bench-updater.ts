@@ -2,6 +2,7 @@
 // probe tasks at a steady pace and prints `version commitTime` per update.
 // Mode "load": writes a steady background load to random fixture tasks.
 import { openStateStore } from '../../main/engine/index.ts';
+import { preciseNow } from './figures.ts';
 
 const [mode = 'probe', root = '', countArg = '240', rateArg = '40', tasksArg = '20'] = process.argv.slice(2);
 const store = openStateStore({ root, owner: mode === 'probe' ? 'latency-probe' : 'background-load' });
@@ -9,9 +10,6 @@ const count = Number(countArg);
 const perSecond = Number(rateArg);
 const tasks = Number(tasksArg);
 const interval = 1000 / perSecond;
-
-/** Wall-clock time with sub-millisecond resolution, comparable across processes (Date.now() has whole ms). */
-const preciseNow = () => performance.timeOrigin + performance.now();
 
 if (mode === 'probe') {
   for (let i = 0; i < count; i++) {

@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { openStateStore } from '../../main/engine/index.ts';
 import { percentile } from '../../main/engine/maintenance.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CLI, startServe } from '../fixtures.ts';
+import { preciseNow, ratio, tenth } from './figures.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -28,17 +29,6 @@ const UPDATES = Number(flag('updates', '240'));
 const LOAD_PER_SECOND = Number(flag('load', '200'));
 const PROBE_TASKS = 20;
 const asJson = args.includes('--json');
-
-/**
- * Wall-clock time with sub-millisecond resolution, on the same clock as the
- * probe's commit times and the page's performance.timeOrigin + now():
- * Date.now() counts whole milliseconds, so a raw file event (well under 1 ms)
- * measured with it was 0 and the ratio to it meaningless.
- */
-const preciseNow = () => performance.timeOrigin + performance.now();
-
-/** Latencies are reported to 0.1 ms: finer than that is clock noise across processes. */
-const tenth = (ms: number) => Math.round(ms * 10) / 10;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -257,7 +247,6 @@ async function main(): Promise<void> {
     watches: { inotify: watches, directories: dirs.all, history_directories_unwatched: dirs.history },
     long_tasks_over_100ms: longTasks.filter((d) => d > 100).length,
   };
-  const ratio = (a: number, b: number) => (b >= 0.1 ? `${(a / b).toFixed(1)}×` : 'n/a (raw under 0.1 ms)');
   const rows: [string, string, string, boolean][] = [
     ['1 cold start', `${coldStartMs} ms`, '≤ 2000 ms', coldStartMs <= 2000],
     ['2 change-to-screen p50', `${results.latency.p50_ms} ms`, '≤ 50 ms', results.latency.p50_ms <= 50],
