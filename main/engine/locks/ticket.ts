@@ -90,7 +90,7 @@ export function createTicket(dir: string, name: string, resourceId: string, mode
   };
   const file = join(dir, name);
   const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-  let slackMs = 0;
+  let slackMs: number;
   try {
     const buf = Buffer.from(JSON.stringify(content));
     let off = 0;
@@ -99,18 +99,31 @@ export function createTicket(dir: string, name: string, resourceId: string, mode
       if (n <= 0) throw new Error(`short write to ${file}`);
       off += n;
     }
-    // A time with a half-second part: a filesystem that stores it rounded has coarse timestamps.
-    const probe = Math.floor(now.getTime() / 1000) + 0.5;
-    futimesSync(fd, probe, probe);
-    if (Math.abs(fstatSync(fd).mtimeMs - probe * 1000) >= 1) slackMs = COARSE_MTIME_SLACK_MS;
-    const t = now.getTime() / 1000;
-    futimesSync(fd, t, t);
+    slackMs = mtimeSlackFor(fd);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
   closeSync(fd);
   return { file, name, content, slackMs };
+}
+
+/** Per filesystem (device): the slack its timestamps need. Probed once, on our first ticket there. */
+const slackByDevice = new Map<number, number>();
+
+function mtimeSlackFor(fd: number): number {
+  const dev = fstatSync(fd).dev;
+  let slack = slackByDevice.get(dev);
+  if (slack === undefined) {
+    // A time with a half-second part: a filesystem that stores it rounded keeps coarse timestamps.
+    const probe = Math.floor(Date.now() / 1000) + 0.5;
+    futimesSync(fd, probe, probe);
+    slack = Math.abs(fstatSync(fd).mtimeMs - probe * 1000) >= 1 ? COARSE_MTIME_SLACK_MS : 0;
+    const t = Date.now() / 1000;
+    futimesSync(fd, t, t);
+    slackByDevice.set(dev, slack);
+  }
+  return slack;
 }
 
 /** Keep the lease alive. False if the ticket is gone (reclaimed while we were paused). Never recreates it. */
