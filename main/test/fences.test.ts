@@ -4,10 +4,10 @@
 // under test stops itself at a named pause point (LOCKSTEP_TEST_PAUSE, see
 // main/engine/pause-points.ts), the test races it, then sends SIGCONT.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type StateStore } from '../engine/index.ts';
-import { killChildren, makeTempDir, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
+import { killChildren, makeTempDir, plantTicket, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -265,4 +265,19 @@ describe('queueing (mutations the old suite let pass)', () => {
     await Promise.all(waiters.map((w) => w.waitExit()));
     store.close();
   }, 60_000);
+});
+
+describe('coarse timestamps (FAT keeps mtimes in 2 s steps)', () => {
+  it('an unreadable ticket 1.5 s old still blocks: it may be a ticket being written whose mtime was rounded down', async () => {
+    const { root, store } = await rootWith({ lease_ms: 10_000 });
+    await store.updateTaskState('a', { n: 0 });
+    const lockBase = join(root, 'tasks', 'task-a', 'state.lock');
+    const planted = plantTicket(lockBase, { pid: process.pid, raw: '', ageMs: 1500 });
+    await expect(store.updateTaskState('a', { n: 1 }, { timeout: 400 })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    expect(existsSync(planted)).toBe(true);
+    utimesSync(planted, new Date(Date.now() - 3500), new Date(Date.now() - 3500));
+    expect(await store.updateTaskState('a', { n: 1 }, { timeout: 2000 })).toMatchObject({ version: 2 });
+    expect(existsSync(planted)).toBe(false);
+    store.close();
+  }, 30_000);
 });
