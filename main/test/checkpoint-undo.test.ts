@@ -112,7 +112,7 @@ describe('undoing a checkpoint restore', () => {
     store.close();
 
     // A store with a lower size limit can write alpha back but not zeta's 4 KB blob.
-    const strict = openStateStore({ root, max_state_bytes: 1000 });
+    const strict = openStateStore({ root, max_state_bytes: 2048 });
     const err = await strict.restoreCheckpoint(checkpoint.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartialRestoreError);
     const details = (err as PartialRestoreError).details as { undo_checkpoint_id: string; failed_task: string; changed: string[] };
