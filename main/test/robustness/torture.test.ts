@@ -3,19 +3,22 @@
 // checker over everything recorded. TORTURE_SEED replays a run's choices;
 // TORTURE_KEEP=1 keeps its folder for `torture.ts --check DIR`.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatReport, type CheckReport } from './checker.ts';
-import { makeTempDir, removeTempDirs, REPO } from '../helpers.ts';
 
 const SECONDS = 30;
+const DRIVER = fileURLToPath(new URL('./torture.ts', import.meta.url));
 
-afterEach(() => removeTempDirs());
+let reportDir = '';
+afterEach(() => rmSync(reportDir, { recursive: true, force: true }));
 
 function runDriver(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'main', 'test', 'robustness', 'torture.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -25,7 +28,8 @@ function runDriver(args: string[]): Promise<{ code: number | null; output: strin
 
 describe('robustness run', () => {
   it(`${SECONDS} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`, async () => {
-    const reportFile = join(makeTempDir('lockstep-torture-report-'), 'report.json');
+    reportDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-report-'));
+    const reportFile = join(reportDir, 'report.json');
     const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
     const { code, output } = await runDriver(['--seconds', String(SECONDS), '--seed', seed, '--report', reportFile]);
     expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);

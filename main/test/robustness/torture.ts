@@ -272,7 +272,7 @@ async function main(): Promise<number> {
   let kills = 0;
   let lastProgress = Date.now();
   while (Date.now() < deadline) {
-    await sleep(Math.min(rng.between(250, 900), Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(rng.between(200, 700), Math.max(0, deadline - Date.now())));
     if (Date.now() >= deadline) break;
     const running = fleet.running();
     if (running.length <= opts.workers / 2) continue;

@@ -36,7 +36,7 @@ const journal = new Journal(join(runDir, 'logs', `worker-${workerId}.jsonl`));
  * tasks. Read holds are rare too: each keeps a task's writers waiting for longer
  * than a lease (like `lockstep lock acquire --mode read --hold`).
  */
-const MIX = { plain: 18, optimistic: 24, locked: 30, link: 12, checkpoint: 14, restore: 2, read_hold: 2 } as const;
+const MIX = { plain: 18, optimistic: 24, locked: 30, link: 12, checkpoint: 14, restore: 2, read_hold: 6 } as const;
 
 let seq = 0;
 let stopping = false;
