@@ -31,6 +31,9 @@ export async function serveCommand(root: string | undefined, flags: Flags): Prom
   flags.assertAllUsed();
   if (!/^[\w.:[\]-]+$/.test(hostFlag)) throw new InvalidInputError(`invalid --host ${JSON.stringify(hostFlag)}`);
   const bindHost = hostFlag.replace(/^\[(.*)\]$/, '$1'); // [::1] as in a URL
+  // Refusal lines are best-effort: a stderr whose reader went away (EPIPE)
+  // must not end the server.
+  process.stderr.on('error', () => {});
   const host = new StateHost({ root: root ? resolve(root) : defaultRoot(), monitor: true });
   const demo = new DemoRunner(host, process.argv[1]!, process.execArgv);
   const started = host.start();

@@ -47,6 +47,18 @@ describe('lockstep serve --host', () => {
     expect(serve.stderr).not.toContain('warning');
   });
 
+  it('keeps serving when whoever read its stderr has gone (refusal lines then fail with EPIPE)', async () => {
+    const serve = spawnCli(makeTempDir(), ['serve', '--port', '0']);
+    const url = new URL(await serve.waitForLine((l) => l.startsWith('http://')));
+    const port = Number(url.port);
+    serve.child.stderr!.destroy();
+    await sleep(200);
+    for (let i = 0; i < 20; i++) expect(await status('127.0.0.1', port, '/%', `127.0.0.1:${port}`)).toBe(400);
+    await sleep(300);
+    expect(await status('127.0.0.1', port, '/', `127.0.0.1:${port}`)).toBe(200);
+    expect(serve.child.exitCode).toBeNull();
+  });
+
   it('an address this machine does not have: a clear error, exit 2, and no process left behind', async () => {
     // 203.0.113.0/24 is TEST-NET-3: never assigned to a real interface.
     const r = await runCli(makeTempDir(), ['serve', '--host', '203.0.113.7', '--port', '0'], { timeoutMs: 20_000 });
