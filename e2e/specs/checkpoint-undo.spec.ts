@@ -43,6 +43,7 @@ test('Undo restore in the summary brings back every task and the session; the un
   await expect(dialog).toHaveAccessibleName(`Undo restore of checkpoint ${cid}`);
   await expect(dialog.getByRole('status')).toContainText(`Undid the restore of checkpoint ${cid}: 2 tasks back to how they were before it.`);
   await expect(dialog.getByRole('button', { name: 'Redo restore' })).toBeVisible();
+  await dashboard.screenshot('restore-summary-after-undo');
   expect(cliOk<TaskJson>(dashboard, 'task', 'get', 'un-a')).toMatchObject({ status: 'failed', note: 'agent work after the checkpoint' });
   expect(cliOk<TaskJson>(dashboard, 'task', 'get', 'un-b')).toMatchObject({ status: 'completed', result: 'shipped' });
   expect(cliOk<{ task_ids: string[] }>(dashboard, 'session', 'get', sid).task_ids).toEqual(['un-a', 'un-b', 'un-c']);

@@ -92,6 +92,7 @@ test('the empty-root page asks for `lockstep init` only while the root does not 
   await expect(start).toContainText('which does not exist yet');
   await expect(steps).toHaveCount(3);
   await expect(steps.first()).toContainText('lockstep init');
+  await dashboard.screenshot('empty-root-missing');
 
   cliOk(dashboard, 'init');
   await expect(steps).toHaveCount(2);
@@ -113,6 +114,7 @@ test('restoring a version from before the task joined its session says it drops 
   const note = confirm.getByRole('note', { name: 'Session link' });
   await expect(note).toContainText(`restoring it removes this task's link to session ${sid}`);
   await expect(note).toContainText(`lockstep task update drifter '{}' --session ${sid}`);
+  await dashboard.screenshot('restore-version-session-link');
 
   // Restoring v2 (which has the link) says nothing about it.
   await confirm.getByRole('button', { name: 'Cancel' }).click();
