@@ -9,6 +9,7 @@
 // CONNECT, WebSocket) catches its own errors, answers with a 4xx status or a
 // WebSocket close code, and logs the refusal once on stderr (refusal-log.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -94,8 +95,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // A reset or already closed connection has nobody left to answer.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) return void socket.destroy();
     const refused = PARSER_REFUSALS[err.code ?? ''] ?? { status: 400, reason: `malformed request (${err.code ?? 'no code'})` };
-    const [method, target] = requestLine(err.rawPacket);
-    refusals.note({ ...refused, method, target });
+    // A connection that never sent a byte is not a request: browsers open
+    // spare sockets and leave them idle. It is closed, but not logged.
+    const received = (socket as Socket).bytesRead;
+    if (received > 0) {
+      const [method, target] = requestLine(err.rawPacket);
+      // A time-out has no packet to show: say how far the client got.
+      refusals.note({ ...refused, method, target, detail: err.rawPacket ? undefined : `${received} bytes received` });
+    }
     endWithStatus(socket, refused.status, refused.reason);
   });
 

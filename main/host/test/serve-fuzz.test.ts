@@ -252,6 +252,10 @@ function slowClient(): Promise<RawReply> {
 describe('lockstep serve under hostile input', () => {
   it('survives at least 300 hostile requests, frames and connections, and a 10,000-deep state.json', async () => {
     // Slow clients run during everything else; they must be cut off, and must not starve anyone.
+    // Idle connections (never a byte) first: they are closed too, but they are not requests, so not logged.
+    const idle = Array.from({ length: 5 }, () => rawExchange(port, () => {}, 20_000));
+    count('idle connection', idle.length);
+    await sleep(100);
     const slow = Array.from({ length: 10 }, () => slowClient());
     count('slowloris', slow.length);
 
@@ -338,6 +342,10 @@ describe('lockstep serve under hostile input', () => {
       expect(reply.closedByServer).toBe(true);
       expect(reply.ms).toBeLessThan(16_000);
     }
+    for (const reply of await Promise.all(idle)) {
+      expect(reply.closedByServer, context('idle connection')).toBe(true);
+      expect(reply.ms).toBeLessThan(16_000);
+    }
     await expectAlive('slow clients');
 
     const total = [...sent.values()].reduce((a, b) => a + b, 0);
@@ -414,5 +422,9 @@ describe('lockstep serve under hostile input', () => {
       expect(line.length).toBeLessThan(400);
     }
     expect(serve.stderr).not.toContain(token);
+    // Time-outs say how far the client got; idle connections (0 bytes) are not requests and not logged.
+    const timeouts = lines.filter((l) => l.includes('refused 408'));
+    expect(timeouts.length).toBeGreaterThanOrEqual(1);
+    for (const line of timeouts) expect(line).toMatch(/\(([1-9]\d*) bytes received\)$/);
   });
 });
