@@ -181,10 +181,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-/** Answer on a raw socket (no ServerResponse there), then close it. */
+/** Grace for a refused client to read its answer before the socket is destroyed. */
+const LINGER_MS = 1000;
+
+/**
+ * Answer on a raw socket (no ServerResponse there), then close it. Ending
+ * only half-closes it (Node's HTTP sockets allow half-open): a client that
+ * never closes its side would pin the file descriptor, so it is destroyed
+ * shortly after the answer is out.
+ */
 function endWithStatus(socket: Duplex, status: number, reason: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = `${reason}\n`;
+  socket.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );

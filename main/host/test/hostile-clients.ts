@@ -4,6 +4,7 @@
 // slow and half-open connections, and a seeded random source so a failing
 // run can be repeated.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 /** mulberry32: a small seeded PRNG; the same seed gives the same hostile inputs. */
@@ -81,6 +82,34 @@ export function rawExchange(port: number, drive: (socket: Socket) => void, timeo
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
   });
+}
+
+/**
+ * Send `request`, wait for the answer, and keep our side open (never end):
+ * a client that would pin the server's socket if the server only half-closed.
+ */
+export function holdOpen(port: number, request: string): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    socket.on('connect', () => socket.write(request));
+    socket.once('data', () => resolve(socket));
+  });
+}
+
+/** How many sockets process `pid` holds open (Linux: /proc), or null elsewhere. */
+export function socketsHeldBy(pid: number): number | null {
+  const dir = `/proc/${pid}/fd`;
+  if (!existsSync(dir)) return null;
+  let n = 0;
+  for (const fd of readdirSync(dir)) {
+    try {
+      if (readlinkSync(`${dir}/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      /* closed while we looked */
+    }
+  }
+  return n;
 }
 
 /** Send `request` (a whole request, or any bytes) and read the answer. */

@@ -18,11 +18,13 @@ import {
   deepArray,
   deepObject,
   Dice,
+  holdOpen,
   httpRequest,
   inPool,
   rawExchange,
   rawRequest,
   rawWebSocket,
+  socketsHeldBy,
   upgradeHeaders,
   wsFrame,
   type RawReply,
@@ -317,6 +319,21 @@ describe('lockstep serve under hostile input', () => {
       8,
     );
     await expectAlive('half-open connections');
+
+    // Clients that read their refusal and never close their side must not pin the server's sockets.
+    const socketsBefore = socketsHeldBy(serve.pid);
+    const refusals = [
+      httpRequest(`X${dice.text(5, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}`, '/', headers()),
+      httpRequest('GET', dice.pick(UNPARSABLE), upgradeHeaders(port)),
+      httpRequest('GET', `/api?token=${seg()}`, upgradeHeaders(port)),
+      `CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n`,
+      httpRequest('GET', `/${dice.pick(MALFORMED_ESCAPES)}/x`, { Host: `127.0.0.1:${port}` }),
+    ];
+    const holders = await Promise.all(Array.from({ length: 25 }, (_, i) => holdOpen(port, refusals[i % refusals.length]!)));
+    count('held open after a refusal', holders.length);
+    await sleep(2500);
+    if (socketsBefore !== null) expect(socketsHeldBy(serve.pid), context('sockets still held for refused clients')).toBeLessThan(socketsBefore + 5);
+    for (const h of holders) h.destroy();
 
     // A state.json nested 10,000 levels deep, written by hand (in place, as an
     // editor would), then opened the way the UI opens a task.
