@@ -252,7 +252,13 @@ function commitUnderLock(
     updated_at: new Date().toISOString(),
     updated_by: { owner, pid: process.pid, host: HOST },
   };
-  const json = JSON.stringify(next, null, 2);
+  let json: string;
+  try {
+    json = JSON.stringify(next, null, 2);
+  } catch (err) {
+    // A state.json written by hand can nest deeper than JSON.stringify's stack allows.
+    throw new InvalidInputError(`task ${taskId}: the new state cannot be stored as JSON (${(err as Error).message}); fix or restore the current version first`, { task_id: taskId });
+  }
   const bytes = Buffer.byteLength(json);
   if (bytes > ctx.config.max_state_bytes) {
     throw new InvalidInputError(`task ${taskId}: the new state would be ${bytes} bytes; the limit is ${ctx.config.max_state_bytes}`);

@@ -385,3 +385,19 @@ async function cliForAnyUser(): Promise<{ dir: string; node: string; script: str
   chmodSync(script, 0o644);
   return { dir, node, script };
 }
+
+describe('a hand-written state nested too deeply to store', () => {
+  it('an update is refused with a clear error (exit 2) and the state is left as it was', async () => {
+    const { root } = await setup();
+    const stateFile = join(root, 'tasks', 'task-existing', 'state.json');
+    const before = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const raw = JSON.stringify({ ...before }).replace(/}$/, `,"deep":${deep}}`);
+    unlinkSync(stateFile); // not in place: history keeps its copy
+    writeFileSync(stateFile, raw);
+    const r = await runCli(root, ['--json', 'task', 'update', 'existing', '{"n":1}']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/cannot be stored as JSON/);
+    expect(readFileSync(stateFile, 'utf8')).toBe(raw);
+  });
+});
