@@ -43,29 +43,57 @@ function twinError(id: string, folder: string): InvalidInputError {
 }
 
 /**
+ * Listings of tasks/ (names folded to lower case → names), per folder. Listing
+ * 10,000 folders takes ~5 ms, too slow to repeat for every task a process
+ * creates, so a listing is reused for up to LISTING_MAX_AGE_MS, together with
+ * the ids this process let through since. A twin created by another process
+ * within that time can slip through on a case-sensitive filesystem, where it
+ * harms nothing but portability; on a case-insensitive one, the twin's folder
+ * is found as existing and the check on its real name is exact.
+ */
+const listings = new Map<string, { listedAt: number; names: Map<string, string> }>();
+const LISTING_MAX_AGE_MS = 1000;
+
+function knownNames(tasksDir: string): Map<string, string> | null {
+  const cached = listings.get(tasksDir);
+  if (cached && Date.now() - cached.listedAt <= LISTING_MAX_AGE_MS) return cached.names;
+  const listedAt = Date.now();
+  let entries: string[];
+  try {
+    entries = readdirSync(tasksDir);
+  } catch {
+    listings.delete(tasksDir);
+    return null; // no tasks/ yet
+  }
+  const names = new Map<string, string>();
+  for (const entry of entries) names.set(entry.toLowerCase(), entry);
+  listings.set(tasksDir, { listedAt, names });
+  return names;
+}
+
+/**
  * Throws InvalidInputError if `id` would share a folder with an existing task
  * whose id differs only in case. Call it wherever a task folder may be
- * created. Cheap: one stat for an existing task; one listing of tasks/ only
- * when a task is created.
+ * created. Cheap: one stat for an existing task; a listing of tasks/ (at most
+ * one a second) when a task is created.
  */
 export function assertNoCaseTwin(layout: StateLayout, id: string): void {
   if (!/[A-Za-z]/.test(id)) return; // digits and punctuation only: no other spelling exists
-  const name = basename(layout.taskDir(id));
-  if (existsSync(layout.taskDir(id))) {
+  const dir = layout.taskDir(id);
+  const name = basename(dir);
+  if (existsSync(dir)) {
     if (!foldsCase(layout.tasksDir)) return; // this exact folder exists
     // On a case-folding filesystem the folder found may be the twin: ask for its real name.
     // (A symlinked folder resolves to another name altogether: not a case twin.)
-    const actual = basename(realpathSync.native(layout.taskDir(id)));
+    const actual = basename(realpathSync.native(dir));
     if (actual !== name && actual.toLowerCase() === name.toLowerCase()) throw twinError(id, actual);
     return;
   }
-  let names: string[];
-  try {
-    names = readdirSync(layout.tasksDir);
-  } catch {
-    return; // no tasks/ yet
-  }
+  const names = knownNames(layout.tasksDir);
+  if (names === null) return;
   const folded = name.toLowerCase();
-  const twin = names.find((n) => n !== name && n.toLowerCase() === folded);
-  if (twin !== undefined) throw twinError(id, twin);
+  const twin = names.get(folded);
+  // The listing may be up to a second old: a twin counts only if it is still there.
+  if (twin !== undefined && twin !== name && existsSync(join(layout.tasksDir, twin))) throw twinError(id, twin);
+  names.set(folded, name); // about to be created: a twin requested next is refused
 }

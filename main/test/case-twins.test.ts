@@ -64,6 +64,18 @@ describe('task ids that differ only in letter case', () => {
     expect(listTree(dir)).toEqual(before);
   });
 
+  it('one process creating both spellings in a row is refused the second; a refused request leaves nothing to collide with', async () => {
+    const { root } = await rootWith([]);
+    const store = openStateStore({ root });
+    await store.updateTaskState('Alpha', { n: 1 });
+    expect((await refusal(store.updateTaskState('ALPHA', { n: 2 }))).message).toContain('existing task "Alpha"');
+    // 'Gamma' is refused for its payload, so no folder exists: 'gamma' is free.
+    await refusal(store.updateTaskState('Gamma', [1, 2] as unknown as object));
+    expect((await store.updateTaskState('gamma', { n: 1 })).version).toBe(1);
+    expect((await store.listTaskIds()).sort()).toEqual(['Alpha', 'gamma']);
+    store.close();
+  });
+
   it('a root that already holds both spellings (made before this check) keeps working for both', async () => {
     const { root } = await rootWith(['x']);
     mkdirSync(join(root, 'tasks', 'task-X'));
