@@ -6,9 +6,10 @@ import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
 import type {
-  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockHolder,
-  RestorePreview, RestoreResult, Session, TaskState,
+  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue,
+  RestorePreview, RestoreResult, TaskState,
 } from './model.ts';
+import type { SyncedPatch, SyncedSnapshot } from './sync.ts';
 import type { EventName, RequestMethod } from './channels.ts';
 
 const taskId = z.string().regex(TASK_ID_PATTERN, 'invalid task id');
@@ -33,18 +34,7 @@ export const REQUEST_SCHEMAS = {
 
 export type RequestOf<M extends RequestMethod> = z.infer<(typeof REQUEST_SCHEMAS)[M]>;
 
-/** One row of the tasks table: what lists need, without the whole state. */
-export interface TaskRow {
-  task_id: string;
-  version: number;
-  updated_at: string;
-  status: string | null;
-  session_id: string | null;
-  owner: string | null;
-  progress: number | null;
-  /** Bytes of state.json, so huge states can be shown lazily. */
-  size: number;
-}
+export type { TaskRow } from './sync.ts';
 
 /** The most versions one getTask response carries: the timeline stays light for huge histories. */
 export const TASK_HISTORY_LIMIT = 200;
@@ -70,14 +60,11 @@ export interface WatchStatus {
   rootPresent: boolean;
 }
 
-export interface Snapshot {
+/** Everything the dashboard shows; the collections are described in sync.ts. */
+export interface Snapshot extends SyncedSnapshot {
   root: string;
   /** A legacy .parallel-dev-state.json waits beside the root. */
   legacyFile: string | null;
-  tasks: TaskRow[];
-  sessions: Session[];
-  locks: LockHolder[];
-  checkpoints: CheckpointSummary[];
   issues: IntegrityIssue[];
   activity: AuditEntry[];
   contention: ContentionStats[];
@@ -88,13 +75,9 @@ export interface Snapshot {
   seq: number;
 }
 
-export interface Patch {
+/** What changed since the previous patch; each collection section replaces items by key. */
+export interface Patch extends SyncedPatch {
   seq: number;
-  tasks?: { upsert: TaskRow[]; remove: string[] };
-  sessions?: { upsert: Session[]; remove: string[] };
-  /** Holders of the listed tasks, replacing what the store had for them. */
-  locks?: { taskIds: string[]; holders: LockHolder[] };
-  checkpoints?: { upsert: CheckpointSummary[]; remove: string[] };
   activity?: AuditEntry[];
   issues?: IntegrityIssue[];
   contention?: ContentionStats[];

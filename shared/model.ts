@@ -76,12 +76,28 @@ export interface LockRecord {
 
 export type HolderLiveness = 'alive' | 'dead' | 'unknown';
 
-/** One holder of a lock, as listed by `locks` and the dashboard. */
-export interface LockHolder extends LockRecord {
+/** One holder of a lock, with what the lister found out about it. */
+export interface HolderInfo extends LockRecord {
   alive: HolderLiveness;
   expired: boolean;
   /** A writer that owns state.lock but still waits for readers to drain. */
   pending: boolean;
+}
+
+/** One holder as `lockstep locks` lists it: each carries its task's waiters. */
+export interface LockHolder extends HolderInfo {
+  waiters: LockWaiter[];
+}
+
+/**
+ * A task's lock in one piece, as the dashboard receives it. `readers` holds
+ * every holder besides `writer`: readers, and in the rare upgrade case an
+ * earlier version's write record left beside this version's writer.
+ */
+export interface TaskLocks {
+  task_id: string;
+  writer: HolderInfo | null;
+  readers: HolderInfo[];
   waiters: LockWaiter[];
 }
 

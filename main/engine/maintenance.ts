@@ -1,7 +1,7 @@
 // Integrity checks, garbage collection and lock listings across all tasks.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContentionStats, IntegrityIssue, LockEvent, LockHolder, LockRecord } from '../../shared/model.ts';
+import type { ContentionStats, HolderInfo, IntegrityIssue, LockEvent, LockHolder, LockRecord, TaskLocks } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget, taskLockTarget } from './context.ts';
 import { isSessionId } from '../../shared/ids.ts';
@@ -109,20 +109,31 @@ function onBroken(ctx: EngineContext, resourceId: string, record: LockRecord | n
   ctx.events.emit('state.lock_broken', { task_id: resourceId, reason: why });
 }
 
-/** Every holder of every task lock (one entry per reader), each with the task's waiters. */
-export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockHolder[] {
-  const out: LockHolder[] = [];
+/** Each task's lock in one piece: its holders and its waiters, for tasks with either. */
+export function lockSummaries(ctx: EngineContext, taskIds = listTaskIds(ctx)): TaskLocks[] {
+  const out: TaskLocks[] = [];
   for (const taskId of taskIds) {
     const view = inspectLock(taskLockTarget(ctx, taskId));
-    const holders = view.entries.filter((e) => e.role === 'holder').map((e) => e.record);
-    for (const o of view.odd) if (o.record) holders.push({ ...o.record, task_id: taskId });
+    const records = view.entries.filter((e) => e.role === 'holder').map((e) => e.record);
+    for (const o of view.odd) if (o.record) records.push({ ...o.record, task_id: taskId });
     const waiters = view.entries.filter((e) => e.role === 'waiter').map((e) => {
       const { start: _start, ...w } = waiterOf(e.record);
       return w;
     });
-    for (const h of holders) out.push({ ...h, ...liveness(h), pending: false, waiters });
+    if (records.length === 0 && waiters.length === 0) continue;
+    const holders: HolderInfo[] = records.map((r) => ({ ...r, ...liveness(r), pending: false }));
+    const writerAt = holders.findIndex((h) => h.mode === 'write');
+    const writer = writerAt >= 0 ? holders[writerAt]! : null;
+    out.push({ task_id: taskId, writer, readers: holders.filter((_, i) => i !== writerAt), waiters });
   }
   return out;
+}
+
+/** Every holder of every task lock (one entry per reader), each with the task's waiters: `lockstep locks`. */
+export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockHolder[] {
+  return lockSummaries(ctx, taskIds).flatMap(({ writer, readers, waiters }) =>
+    [...(writer ? [writer] : []), ...readers].map((h) => ({ ...h, waiters })),
+  );
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type {
   AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject,
-  LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskState,
+  LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
 } from '../../shared/model.ts';
 import { AppendLog, readLog } from './audit-log.ts';
 import { assertNoCaseTwin } from './case-twins.ts';
@@ -16,7 +16,7 @@ import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
 import * as sessions from './sessions.ts';
-import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 import * as tasks from './tasks.ts';
 import { Monitor } from './monitor.ts';
 
@@ -275,7 +275,24 @@ export class StateStore {
   }
 
   locksOf(taskIds: string[]): LockHolder[] {
-    return maintenance.listLocks(this.ctx, taskIds.filter((id) => { try { assertTaskId(id); return true; } catch { return false; } }));
+    return maintenance.listLocks(this.ctx, validTaskIds(taskIds));
+  }
+
+  /**
+   * A task as a watcher sees it, without writing: its best readable state
+   * (null: none), the bytes of state.json (0 when damaged), and the damage
+   * found while reading, so a dashboard can flag it at once.
+   */
+  inspectTask(taskId: string): { state: TaskState | null; bytes: number; damage: IntegrityIssue | null } {
+    const read = readTask(this.ctx.layout, assertTaskId(taskId));
+    if (read.kind === 'ok') return { state: read.state, bytes: read.bytes, damage: null };
+    if (read.kind === 'missing') return { state: null, bytes: 0, damage: null };
+    return { state: read.best, bytes: 0, damage: damageIssue(this.ctx.layout, taskId, read) };
+  }
+
+  /** One summary per task that has a holder or a waiter (ids that are not task ids are skipped). */
+  lockSummaries(taskIds: string[]): TaskLocks[] {
+    return maintenance.lockSummaries(this.ctx, validTaskIds(taskIds));
   }
 
   /** Remove expired locks and locks whose holder died. Returns how many lock files were removed. */
@@ -398,6 +415,17 @@ export class StateStore {
   get layout(): StateLayout {
     return this.ctx.layout;
   }
+}
+
+function validTaskIds(ids: string[]): string[] {
+  return ids.filter((id) => {
+    try {
+      assertTaskId(id);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function openStateStore(options: OpenOptions = {}): StateStore {

@@ -1,23 +1,17 @@
-// Reads the state folder into the shapes the dashboard shows. Pure reads:
-// nothing here writes to disk.
+// Reads the state folder, through the store, into the synced collections
+// (shared/sync.ts). Pure reads: nothing here writes to disk.
 import type { TaskRow } from '../../shared/contract.ts';
-import type { CheckpointSummary, IntegrityIssue, LockHolder, Session, TaskState } from '../../shared/model.ts';
+import type { CheckpointSummary, IntegrityIssue, Session, TaskLocks } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
+import { TASKS } from '../../shared/sync.ts';
 import type { StateStore } from '../engine/store.ts';
-import { damageIssue, readTask } from '../engine/task-files.ts';
 
-export function taskRowFrom(state: TaskState, size: number): TaskRow {
-  const by = state.updated_by as { owner?: unknown } | undefined;
-  return {
-    task_id: state.task_id,
-    version: state.version,
-    updated_at: state.updated_at,
-    status: typeof state.status === 'string' ? state.status : null,
-    session_id: typeof state.session_id === 'string' ? state.session_id : null,
-    owner: typeof by?.owner === 'string' && by.owner !== '' ? by.owner : null,
-    progress: typeof state.progress === 'number' ? state.progress : null,
-    size,
-  };
+/** The host's copy of every synced collection, by key. */
+export interface Model {
+  tasks: Map<string, TaskRow>;
+  sessions: Map<string, Session>;
+  locks: Map<string, TaskLocks>;
+  checkpoints: Map<string, CheckpointSummary>;
 }
 
 /**
@@ -26,60 +20,50 @@ export function taskRowFrom(state: TaskState, size: number): TaskRow {
  * the next verify.
  */
 export function readTaskRow(store: StateStore, taskId: string): { row: TaskRow | null; damage: IntegrityIssue | null } {
-  const read = readTask(store.layout, taskId);
-  const state = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
-  const damage = read.kind === 'damaged' ? damageIssue(store.layout, taskId, read) : null;
-  if (!state) return { row: null, damage };
-  return { row: taskRowFrom(state, read.kind === 'ok' ? read.bytes : 0), damage };
-}
-
-export function loadTaskRow(store: StateStore, taskId: string): TaskRow | null {
-  return readTaskRow(store, taskId).row;
+  const { state, bytes, damage } = store.inspectTask(taskId);
+  return { row: state ? TASKS.fromState(state, bytes) : null, damage };
 }
 
 export function sessionWithMetrics(session: Session, tasks: ReadonlyMap<string, TaskRow>): Session {
   return { ...session, metrics: computeSessionMetrics(session.task_ids, (id) => tasks.get(id)?.status) };
 }
 
-export function checkpointSummary(store: StateStore, id: string): CheckpointSummary | null {
+/** A session with its metrics, or null when it is gone or unreadable. */
+export function readSession(store: StateStore, id: string, tasks: ReadonlyMap<string, TaskRow>): Session | null {
   try {
-    const c = store.readCheckpointSummary(id);
-    return c;
+    return sessionWithMetrics(store.readSessionFile(id), tasks);
   } catch {
     return null;
   }
 }
 
-export interface LoadedModel {
-  tasks: Map<string, TaskRow>;
-  sessions: Map<string, Session>;
-  locks: Map<string, LockHolder[]>;
-  checkpoints: Map<string, CheckpointSummary>;
+export function readCheckpoint(store: StateStore, id: string): CheckpointSummary | null {
+  try {
+    return store.readCheckpointSummary(id);
+  } catch {
+    return null;
+  }
 }
 
-export async function loadModel(store: StateStore): Promise<LoadedModel> {
+/** The lock summary of each of some tasks (null: no holder and no waiter). */
+export function readLocks(store: StateStore, taskIds: string[]): [string, TaskLocks | null][] {
+  const found = new Map(store.lockSummaries(taskIds).map((l) => [l.task_id, l]));
+  return taskIds.map((id) => [id, found.get(id) ?? null]);
+}
+
+export async function loadModel(store: StateStore): Promise<Model> {
   const tasks = new Map<string, TaskRow>();
   const ids = await store.listTaskIds();
   for (const [i, id] of ids.entries()) {
     // Yield now and then: the host's HTTP server keeps serving the page meanwhile.
     if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
-    const row = loadTaskRow(store, id);
+    const row = readTaskRow(store, id).row;
     if (row) tasks.set(id, row);
   }
   const sessions = new Map<string, Session>();
   for (const s of await store.listSessionFiles()) sessions.set(s.id, sessionWithMetrics(s, tasks));
-  const locks = groupLocks(store.locksOf(ids));
+  const locks = new Map(store.lockSummaries(ids).map((l) => [l.task_id, l]));
   const checkpoints = new Map<string, CheckpointSummary>();
   for (const c of await store.listCheckpoints()) checkpoints.set(c.id, c);
   return { tasks, sessions, locks, checkpoints };
-}
-
-export function groupLocks(holders: LockHolder[]): Map<string, LockHolder[]> {
-  const out = new Map<string, LockHolder[]>();
-  for (const h of holders) {
-    const list = out.get(h.task_id);
-    if (list) list.push(h);
-    else out.set(h.task_id, [h]);
-  }
-  return out;
 }

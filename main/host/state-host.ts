@@ -4,12 +4,13 @@
 // windows, serve WebSocket clients). Subscribers mirror it; they never poll.
 import { existsSync } from 'node:fs';
 import type { EventName } from '../../shared/channels.ts';
-import type { Events, Patch, Snapshot, TaskRow, WatchStatus } from '../../shared/contract.ts';
-import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockEvent, LockHolder, Session } from '../../shared/model.ts';
+import type { Events, Patch, Snapshot, WatchStatus } from '../../shared/contract.ts';
+import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../../shared/model.ts';
+import { diffAll, SYNCED, update } from '../../shared/sync.ts';
 import { openStateStore, type OpenOptions, type StateStore } from '../engine/store.ts';
 import { ContentionTracker } from './contention-tracker.ts';
 import { LogTail } from './log-tail.ts';
-import { checkpointSummary, groupLocks, loadModel, readTaskRow, sessionWithMetrics } from './model-loader.ts';
+import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
 import { changedSince, dirChangedSince } from './reconcile.ts';
 
@@ -43,10 +44,7 @@ export class StateHost {
   private readonly listeners = new Set<HostListener>();
   private seq = 0;
 
-  private tasks = new Map<string, TaskRow>();
-  private sessions = new Map<string, Session>();
-  private locks = new Map<string, LockHolder[]>();
-  private checkpoints = new Map<string, CheckpointSummary>();
+  private model: Model = { tasks: new Map(), sessions: new Map(), locks: new Map(), checkpoints: new Map() };
   private issues: IntegrityIssue[] = [];
   private activity: AuditEntry[] = [];
   private contention: ContentionStats[] = [];
@@ -145,11 +143,7 @@ export class StateHost {
   }
 
   private async fullLoad(): Promise<void> {
-    const model = await loadModel(this.store);
-    this.tasks = model.tasks;
-    this.sessions = model.sessions;
-    this.locks = model.locks;
-    this.checkpoints = model.checkpoints;
+    this.model = await loadModel(this.store);
     this.auditTail = new LogTail<AuditEntry>(this.store.layout.logsDir, 'audit', 256 * 1024);
     this.locksTail = new LogTail<LockEvent>(this.store.layout.logsDir, 'locks', 4 * 1024 * 1024);
     this.activity = this.auditTail.read().slice(-this.activityLimit);
@@ -166,22 +160,8 @@ export class StateHost {
     this.watcher?.recheckRoot();
     const model = await loadModel(this.store);
     const patch: Patch = { seq: 0 };
-    const taskUpserts = [...model.tasks.values()].filter((row) => this.tasks.get(row.task_id)?.version !== row.version || this.tasks.get(row.task_id)?.updated_at !== row.updated_at);
-    const taskRemovals = [...this.tasks.keys()].filter((id) => !model.tasks.has(id));
-    if (taskUpserts.length || taskRemovals.length) patch.tasks = { upsert: taskUpserts, remove: taskRemovals };
-    const sessionUpserts = [...model.sessions.values()].filter((s) => JSON.stringify(this.sessions.get(s.id)) !== JSON.stringify(s));
-    const sessionRemovals = [...this.sessions.keys()].filter((id) => !model.sessions.has(id));
-    if (sessionUpserts.length || sessionRemovals.length) patch.sessions = { upsert: sessionUpserts, remove: sessionRemovals };
-    const lockIds = new Set([...this.locks.keys(), ...model.locks.keys()]);
-    const changedLocks = [...lockIds].filter((id) => JSON.stringify(this.locks.get(id)) !== JSON.stringify(model.locks.get(id)));
-    if (changedLocks.length) patch.locks = { taskIds: changedLocks, holders: changedLocks.flatMap((id) => model.locks.get(id) ?? []) };
-    const cpUpserts = [...model.checkpoints.values()].filter((c) => !this.checkpoints.has(c.id));
-    const cpRemovals = [...this.checkpoints.keys()].filter((id) => !model.checkpoints.has(id));
-    if (cpUpserts.length || cpRemovals.length) patch.checkpoints = { upsert: cpUpserts, remove: cpRemovals };
-    this.tasks = model.tasks;
-    this.sessions = model.sessions;
-    this.locks = model.locks;
-    this.checkpoints = model.checkpoints;
+    Object.assign(patch, diffAll(this.model, model));
+    this.model = model;
     this.dirtyLogs = true;
     this.emitPatch(patch);
   }
@@ -276,56 +256,31 @@ export class StateHost {
     }
     const patch: Patch = { seq: 0 };
     if (this.dirtyTasks.size) {
-      const upsert: TaskRow[] = [];
-      const remove: string[] = [];
       let issuesChanged = false;
-      for (const id of this.dirtyTasks) {
+      const reads = [...this.dirtyTasks].map((id) => {
         const { row, damage } = readTaskRow(this.store, id);
         issuesChanged = this.noteReadDamage(id, damage) || issuesChanged;
-        if (row) {
-          const old = this.tasks.get(id);
-          if (old?.version === row.version && old.updated_at === row.updated_at) continue;
-          this.tasks.set(id, row);
-          upsert.push(row);
-          if (row.session_id && this.sessions.has(row.session_id)) this.dirtySessionMetrics.add(row.session_id);
-          if (old?.session_id && old.session_id !== row.session_id) this.dirtySessionMetrics.add(old.session_id);
-        } else if (this.tasks.delete(id)) {
-          remove.push(id);
-        }
+        return [id, row] as const;
+      });
+      const before = new Map(reads.map(([id]) => [id, this.model.tasks.get(id)]));
+      patch.tasks = update(SYNCED.tasks, this.model.tasks, reads);
+      // A task's status feeds its session's metrics (the old session's too, when it moved).
+      for (const row of patch.tasks?.upsert ?? []) {
+        const old = before.get(row.task_id);
+        if (row.session_id && this.model.sessions.has(row.session_id)) this.dirtySessionMetrics.add(row.session_id);
+        if (old?.session_id && old.session_id !== row.session_id) this.dirtySessionMetrics.add(old.session_id);
       }
-      if (upsert.length || remove.length) patch.tasks = { upsert, remove };
       if (issuesChanged) patch.issues = this.issues;
     }
     if (this.dirtyLocks.size) patch.locks = this.reloadLocks([...this.dirtyLocks]);
     for (const id of this.dirtySessionMetrics) this.dirtySessions.add(id);
     if (this.dirtySessions.size) {
-      const upsert: Session[] = [];
-      const remove: string[] = [];
-      for (const id of this.dirtySessions) {
-        let session: Session | null;
-        try {
-          session = sessionWithMetrics(this.store.readSessionFile(id), this.tasks);
-        } catch {
-          session = null;
-        }
-        if (session) {
-          this.sessions.set(id, session);
-          upsert.push(session);
-        } else if (this.sessions.delete(id)) remove.push(id);
-      }
-      if (upsert.length || remove.length) patch.sessions = { upsert, remove };
+      const reads = [...this.dirtySessions].map((id) => [id, readSession(this.store, id, this.model.tasks)] as const);
+      patch.sessions = update(SYNCED.sessions, this.model.sessions, reads);
     }
     if (this.dirtyCheckpoints.size) {
-      const upsert: CheckpointSummary[] = [];
-      const remove: string[] = [];
-      for (const id of this.dirtyCheckpoints) {
-        const summary = checkpointSummary(this.store, id);
-        if (summary) {
-          this.checkpoints.set(id, summary);
-          upsert.push(summary);
-        } else if (this.checkpoints.delete(id)) remove.push(id);
-      }
-      if (upsert.length || remove.length) patch.checkpoints = { upsert, remove };
+      const reads = [...this.dirtyCheckpoints].map((id) => [id, readCheckpoint(this.store, id)] as const);
+      patch.checkpoints = update(SYNCED.checkpoints, this.model.checkpoints, reads);
     }
     if (this.dirtyLogs) {
       const entries = this.auditTail.read();
@@ -357,28 +312,22 @@ export class StateHost {
   }
 
   private emitPatch(patch: Patch): void {
-    const keys = Object.keys(patch).filter((k) => k !== 'seq');
-    if (keys.length === 0) return;
+    const sections = patch as unknown as Record<string, unknown>;
+    for (const key of Object.keys(sections)) if (sections[key] === undefined) delete sections[key];
+    if (Object.keys(sections).length === 1) return; // only seq: nothing changed
     patch.seq = ++this.seq;
     this.emit('patch', patch);
   }
 
-  /** Re-read the holders of some tasks into the model; returns the patch section. */
-  private reloadLocks(taskIds: string[]): NonNullable<Patch['locks']> {
-    const holders = this.store.locksOf(taskIds);
-    const grouped = groupLocks(holders);
-    for (const id of taskIds) {
-      const list = grouped.get(id);
-      if (list) this.locks.set(id, list);
-      else this.locks.delete(id);
-    }
-    return { taskIds, holders };
+  /** Re-read the locks of some tasks into the model; returns the patch section (undefined: unchanged). */
+  private reloadLocks(taskIds: string[]): Patch['locks'] {
+    return update(SYNCED.locks, this.model.locks, readLocks(this.store, taskIds));
   }
 
   /** Lock expiry, liveness and contention change with time alone: refresh them periodically. */
   private refreshSlowParts(): void {
     const patch: Patch = { seq: 0 };
-    if (this.locks.size) patch.locks = this.reloadLocks([...this.locks.keys()]);
+    if (this.model.locks.size) patch.locks = this.reloadLocks([...this.model.locks.keys()]);
     this.contentionDirty ||= this.contention.length > 0; // the window slides even without new events
     this.refreshContention(patch);
     const legacy = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
@@ -414,10 +363,10 @@ export class StateHost {
     return {
       root: this.root,
       legacyFile: this.legacyFile,
-      tasks: [...this.tasks.values()],
-      sessions: [...this.sessions.values()],
-      locks: [...this.locks.values()].flat(),
-      checkpoints: [...this.checkpoints.values()],
+      tasks: [...this.model.tasks.values()],
+      sessions: [...this.model.sessions.values()],
+      locks: [...this.model.locks.values()],
+      checkpoints: [...this.model.checkpoints.values()],
       issues: this.issues,
       activity: this.activity,
       contention: this.contention,
@@ -468,3 +417,4 @@ export class StateHost {
     this.listeners.clear();
   }
 }
+

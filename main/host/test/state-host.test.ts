@@ -70,6 +70,35 @@ describe('StateHost', () => {
     expect(host.snapshot().activity.some((a) => a.change_type === 'task_updated' && a.task_id === 'build')).toBe(true);
   });
 
+  it('sends one lock summary per task (writer, readers, waiters) as real processes hold and wait', async () => {
+    cli('task', 'update', 'contended', '{"n":1}');
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    const patches = collect(host);
+    const lockOf = () => host!.snapshot().locks.find((l) => l.task_id === 'contended');
+    const acquire = (owner: string, ...extra: string[]) =>
+      spawn(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'contended', '--owner', owner, ...extra], { stdio: 'ignore' });
+    const holder = acquire('holder-1', '--hold', '30000');
+    const waiter = acquire('waiter-1', '--timeout', '20000', '--hold', '30000');
+    try {
+      await until(() => lockOf()?.writer?.owner === 'holder-1' && lockOf()!.waiters.length === 1);
+      expect(lockOf()).toMatchObject({ readers: [], waiters: [{ owner: 'waiter-1', mode: 'write', pid: waiter.pid }] });
+      expect(host.snapshot().locks).toHaveLength(1);
+      // The patches carried the same summary: one item per task, not one per holder.
+      const sent = patches.flatMap((p) => p.locks?.upsert ?? []).filter((l) => l.task_id === 'contended');
+      expect(sent.at(-1)).toEqual(lockOf());
+      holder.kill('SIGTERM');
+      await until(() => lockOf()?.writer?.owner === 'waiter-1' && lockOf()!.waiters.length === 0);
+      waiter.kill('SIGTERM');
+      await until(() => lockOf() === undefined);
+      expect(patches.some((p) => p.locks?.remove.includes('contended'))).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+      waiter.kill('SIGKILL');
+    }
+  });
+
   it('coalesces a burst of 5,000 commits from 4 processes, and drops no final state', async () => {
     host = new StateHost({ root, coalesceMs: 30 });
     await host.start();

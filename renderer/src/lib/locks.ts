@@ -1,11 +1,10 @@
-// What a task's lock looks like at a glance, from its holders. The engine
-// lists one holder per reader plus the writer, each carrying the same
-// waiter list, so waiters are deduplicated here.
-import type { LockHolder, LockWaiter } from '../../../shared/model.ts';
+// What a task's lock looks like at a glance, from the one summary per task
+// the host sends (shared/model.ts TaskLocks).
+import type { HolderInfo, LockWaiter, TaskLocks } from '../../../shared/model.ts';
 
 export interface TaskLockSummary {
   /** The writer, if any (pending: still waiting for readers to drain). */
-  writer: LockHolder | null;
+  writer: HolderInfo | null;
   readers: number;
   waiters: LockWaiter[];
   /** Some holder is dead or past its expiry: it blocks others for nothing. */
@@ -15,31 +14,27 @@ export interface TaskLockSummary {
 export const NO_LOCK: TaskLockSummary = { writer: null, readers: 0, waiters: [], stale: false };
 
 /** Expired by the clock now, not only when main last looked. */
-export function isExpired(holder: LockHolder, now: number): boolean {
+export function isExpired(holder: HolderInfo, now: number): boolean {
   if (holder.expired) return true;
   const at = Date.parse(holder.expires_at);
   return Number.isFinite(at) && at <= now;
 }
 
-export function isStale(holder: LockHolder, now: number): boolean {
+export function isStale(holder: HolderInfo, now: number): boolean {
   return holder.alive === 'dead' || isExpired(holder, now);
 }
 
-export function summarizeLock(holders: readonly LockHolder[] | undefined, now: number): TaskLockSummary {
-  if (!holders || holders.length === 0) return NO_LOCK;
-  let writer: LockHolder | null = null;
-  let readers = 0;
-  let stale = false;
-  const waiters = new Map<string, LockWaiter>();
-  for (const h of holders) {
-    if (h.mode === 'write') writer = h;
-    else readers++;
-    if (isStale(h, now)) stale = true;
-    for (const w of h.waiters) waiters.set(`${w.host}:${w.pid}:${w.mode}:${w.since}`, w);
-  }
-  return { writer, readers, waiters: [...waiters.values()], stale };
+export function summarizeLock(locks: TaskLocks | undefined, now: number): TaskLockSummary {
+  if (!locks) return NO_LOCK;
+  const { writer, readers, waiters } = locks;
+  const stale = (writer !== null && isStale(writer, now)) || readers.some((h) => isStale(h, now));
+  return { writer, readers: readers.length, waiters, stale };
 }
 
+/** Every holder of a task's lock, the writer first. */
+export function holdersOf(locks: TaskLocks): HolderInfo[] {
+  return locks.writer ? [locks.writer, ...locks.readers] : locks.readers;
+}
 /** Sort weight: write held > writer pending > readers > none; waiters break ties. */
 export function lockWeight(summary: TaskLockSummary): number {
   const base = summary.writer ? (summary.writer.pending ? 3 : 4) : summary.readers > 0 ? 2 : 0;

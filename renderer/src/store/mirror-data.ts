@@ -3,7 +3,8 @@
 // replaced copy-on-write, and entries that did not change keep their object
 // identity, so a selector for one task only fires when that task changed.
 import type { Patch, Snapshot, TaskRow, WatchStatus } from '../../../shared/contract.ts';
-import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockHolder, Session } from '../../../shared/model.ts';
+import type { AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, Session, TaskLocks } from '../../../shared/model.ts';
+import { apply, countSynced, mapsOf, SYNCED } from '../../../shared/sync.ts';
 import { compareIds } from '../lib/compare.ts';
 
 /** Newest audit entries kept in memory; the feed shows far fewer. */
@@ -24,8 +25,8 @@ export interface MirrorData {
   sessions: ReadonlyMap<string, Session>;
   /** Active sessions first, then newest start first. */
   sessionIds: readonly string[];
-  /** Holders by task id; tasks without holders are absent. */
-  locks: ReadonlyMap<string, readonly LockHolder[]>;
+  /** Each task's lock, by task id; tasks nobody holds or awaits are absent. */
+  locks: ReadonlyMap<string, TaskLocks>;
   checkpoints: ReadonlyMap<string, CheckpointSummary>;
   /** Newest first. */
   checkpointIds: readonly string[];
@@ -107,20 +108,8 @@ function bump(counts: Map<string, number>, status: string, delta: number): void 
   else counts.delete(status);
 }
 
-function groupLocks(holders: readonly LockHolder[]): Map<string, LockHolder[]> {
-  const byTask = new Map<string, LockHolder[]>();
-  for (const h of holders) {
-    const list = byTask.get(h.task_id);
-    if (list) list.push(h);
-    else byTask.set(h.task_id, [h]);
-  }
-  return byTask;
-}
-
 export function fromSnapshot(snapshot: Snapshot): MirrorData {
-  const tasks = new Map(snapshot.tasks.map((t) => [t.task_id, t]));
-  const sessions = new Map(snapshot.sessions.map((s) => [s.id, s]));
-  const checkpoints = new Map(snapshot.checkpoints.map((c) => [c.id, c]));
+  const { tasks, sessions, locks, checkpoints } = mapsOf(snapshot);
   return {
     ready: true,
     root: snapshot.root,
@@ -130,7 +119,7 @@ export function fromSnapshot(snapshot: Snapshot): MirrorData {
     statusCounts: countStatuses(tasks.values()),
     sessions,
     sessionIds: sortSessionIds(sessions),
-    locks: groupLocks(snapshot.locks),
+    locks,
     checkpoints,
     checkpointIds: sortCheckpointIds(checkpoints),
     activity: newestFirst(snapshot.activity).slice(0, ACTIVITY_LIMIT),
@@ -162,53 +151,26 @@ export function updateSortedIds(ids: readonly string[], added: readonly string[]
   return next;
 }
 
-function rowChanged(a: TaskRow, b: TaskRow): boolean {
-  return (
-    a.version !== b.version || a.updated_at !== b.updated_at || a.status !== b.status || a.session_id !== b.session_id ||
-    a.owner !== b.owner || a.progress !== b.progress || a.size !== b.size
-  );
-}
-
 function applyTasks(data: MirrorData, change: NonNullable<Patch['tasks']>, now: number): Pick<MirrorData, 'tasks' | 'taskIds' | 'changedAt' | 'statusCounts' | 'lastTaskChange'> {
-  const tasks = new Map(data.tasks);
-  const previous = new Map<string, TaskRow | undefined>();
+  const { map: tasks, previous } = apply(SYNCED.tasks, data.tasks, change);
   const statusCounts = new Map(data.statusCounts);
   const changedAt = new Map<string, number>();
   for (const [id, at] of data.changedAt) if (now - at < CHANGE_MARK_MS) changedAt.set(id, at);
   const added: string[] = [];
   const removed = new Set<string>();
-  for (const row of change.upsert) {
-    const old = tasks.get(row.task_id);
-    if (old && !rowChanged(old, row)) continue; // keep identity: no re-render
-    if (!previous.has(row.task_id)) previous.set(row.task_id, old);
-    if (!old) added.push(row.task_id);
-    else bump(statusCounts, old.status ?? '', -1);
-    bump(statusCounts, row.status ?? '', 1);
-    tasks.set(row.task_id, row);
-    changedAt.set(row.task_id, now);
-  }
-  for (const id of change.remove) {
-    const old = tasks.get(id);
-    if (!previous.has(id)) previous.set(id, old);
-    if (old && tasks.delete(id)) {
-      removed.add(id);
-      bump(statusCounts, old.status ?? '', -1);
+  for (const [id, old] of previous) {
+    const row = tasks.get(id);
+    if (old) bump(statusCounts, old.status ?? '', -1);
+    if (row) {
+      bump(statusCounts, row.status ?? '', 1);
+      changedAt.set(id, now);
+      if (!old) added.push(id);
+    } else {
+      changedAt.delete(id);
+      if (old) removed.add(id);
     }
-    changedAt.delete(id);
   }
-  const dedupAdded = added.filter((id) => !removed.has(id));
-  return { tasks, taskIds: updateSortedIds(data.taskIds, dedupAdded, removed), changedAt, statusCounts, lastTaskChange: { from: data.tasks, previous } };
-}
-
-function applyLocks(data: MirrorData, change: NonNullable<Patch['locks']>): ReadonlyMap<string, readonly LockHolder[]> {
-  const locks = new Map(data.locks);
-  const grouped = groupLocks(change.holders);
-  for (const id of change.taskIds) {
-    const holders = grouped.get(id);
-    if (holders && holders.length > 0) locks.set(id, holders);
-    else locks.delete(id);
-  }
-  return locks;
+  return { tasks, taskIds: updateSortedIds(data.taskIds, added, removed), changedAt, statusCounts, lastTaskChange: { from: data.tasks, previous } };
 }
 
 /** The next mirror state after one patch (assumed to be the next in sequence). */
@@ -216,19 +178,13 @@ export function applyPatch(data: MirrorData, patch: Patch, now: number): MirrorD
   const next: MirrorData = { ...data, seq: patch.seq };
   if (patch.tasks) Object.assign(next, applyTasks(data, patch.tasks, now));
   if (patch.sessions) {
-    const sessions = new Map(data.sessions);
-    for (const s of patch.sessions.upsert) sessions.set(s.id, s);
-    for (const id of patch.sessions.remove) sessions.delete(id);
-    next.sessions = sessions;
-    next.sessionIds = sortSessionIds(sessions);
+    next.sessions = apply(SYNCED.sessions, data.sessions, patch.sessions).map;
+    if (next.sessions !== data.sessions) next.sessionIds = sortSessionIds(next.sessions);
   }
-  if (patch.locks) next.locks = applyLocks(data, patch.locks);
+  if (patch.locks) next.locks = apply(SYNCED.locks, data.locks, patch.locks).map;
   if (patch.checkpoints) {
-    const checkpoints = new Map(data.checkpoints);
-    for (const c of patch.checkpoints.upsert) checkpoints.set(c.id, c);
-    for (const id of patch.checkpoints.remove) checkpoints.delete(id);
-    next.checkpoints = checkpoints;
-    next.checkpointIds = sortCheckpointIds(checkpoints);
+    next.checkpoints = apply(SYNCED.checkpoints, data.checkpoints, patch.checkpoints).map;
+    if (next.checkpoints !== data.checkpoints) next.checkpointIds = sortCheckpointIds(next.checkpoints);
   }
   if (patch.activity && patch.activity.length > 0) {
     next.activity = [...newestFirst(patch.activity), ...data.activity].slice(0, ACTIVITY_LIMIT);
@@ -244,10 +200,7 @@ export function applyPatch(data: MirrorData, patch: Patch, now: number): MirrorD
 /** How many things a patch changes, for the "N new changes" badge while paused. */
 export function countChanges(patch: Patch): number {
   const n =
-    (patch.tasks ? patch.tasks.upsert.length + patch.tasks.remove.length : 0) +
-    (patch.sessions ? patch.sessions.upsert.length + patch.sessions.remove.length : 0) +
-    (patch.checkpoints ? patch.checkpoints.upsert.length + patch.checkpoints.remove.length : 0) +
-    (patch.locks ? patch.locks.taskIds.length : 0) +
+    countSynced(patch) +
     (patch.activity ? patch.activity.length : 0) +
     (patch.issues ? 1 : 0) +
     (patch.watch ? 1 : 0) +

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Snapshot } from '../../../shared/contract.ts';
-import { audit, holder, row, session, snapshot, taskPatch } from '../testing/fixtures.ts';
+import { audit, holder, locks, row, session, snapshot, taskPatch } from '../testing/fixtures.ts';
 import { ACTIVITY_LIMIT } from './mirror-data.ts';
 import { createMirrorStore, MAX_BUFFERED_PATCHES } from './mirror-store.ts';
 
@@ -25,7 +25,7 @@ describe('mirror store: reset and patches', () => {
         seq: 5,
         tasks: [row('sim-10'), row('sim-2'), row('sim-1')],
         sessions: [session('2026-01-01-001', { status: 'completed', started_at: '2026-01-01T09:00:00Z' }), session('2026-01-01-002', { started_at: '2026-01-01T08:00:00Z' })],
-        locks: [holder('sim-1'), holder('sim-1', { mode: 'read', token: 'r1' }), holder('sim-2')],
+        locks: [locks('sim-1', [holder('sim-1', { mode: 'read' }), holder('sim-1', { mode: 'read', token: 'r1' })]), locks('sim-2', [holder('sim-2')])],
       }),
     );
     const s = store.getState();
@@ -33,8 +33,8 @@ describe('mirror store: reset and patches', () => {
     expect(s.seq).toBe(5);
     expect(s.taskIds).toEqual(['sim-1', 'sim-2', 'sim-10']);
     expect(s.sessionIds).toEqual(['2026-01-01-002', '2026-01-01-001']);
-    expect(s.locks.get('sim-1')).toHaveLength(2);
-    expect(s.locks.get('sim-2')).toHaveLength(1);
+    expect(s.locks.get('sim-1')?.readers).toHaveLength(2);
+    expect(s.locks.get('sim-2')?.writer?.task_id).toBe('sim-2');
   });
 
   it('applies patches in order and keeps identity of untouched rows', () => {
@@ -77,15 +77,15 @@ describe('mirror store: reset and patches', () => {
     expect(store.getState().tasks.has('t-3')).toBe(false);
   });
 
-  it('replaces lock holders only for the tasks a patch names', () => {
+  it('replaces lock summaries only for the tasks a patch names', () => {
     const { store } = setup();
-    store.getState().reset(snapshot({ seq: 1, tasks: [row('a'), row('b')], locks: [holder('a'), holder('b')] }));
+    store.getState().reset(snapshot({ seq: 1, tasks: [row('a'), row('b')], locks: [locks('a', [holder('a')]), locks('b', [holder('b')])] }));
     const bLocks = store.getState().locks.get('b');
-    store.getState().receivePatch({ seq: 2, locks: { taskIds: ['a'], holders: [] } });
+    store.getState().receivePatch({ seq: 2, locks: { upsert: [], remove: ['a'] } });
     expect(store.getState().locks.has('a')).toBe(false);
     expect(store.getState().locks.get('b')).toBe(bLocks);
-    store.getState().receivePatch({ seq: 3, locks: { taskIds: ['a'], holders: [holder('a', { mode: 'read' }), holder('a', { mode: 'read', token: 'x' })] } });
-    expect(store.getState().locks.get('a')).toHaveLength(2);
+    store.getState().receivePatch({ seq: 3, locks: { upsert: [locks('a', [holder('a', { mode: 'read' }), holder('a', { mode: 'read', token: 'x' })])], remove: [] } });
+    expect(store.getState().locks.get('a')?.readers).toHaveLength(2);
   });
 
   it('keeps activity newest first and bounded', () => {

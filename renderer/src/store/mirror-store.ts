@@ -157,12 +157,11 @@ export function createMirrorStore(deps: MirrorDeps): MirrorStore {
   });
 }
 
-/** Only the data fields of a MirrorState (so actions are never overwritten). */
+const DATA_KEYS = Object.keys(EMPTY_MIRROR) as (keyof MirrorData)[];
+
+/** Only the data fields of a MirrorState (so actions are never overwritten): the keys of EMPTY_MIRROR. */
 function pick(data: MirrorData): MirrorData {
-  return {
-    ready: data.ready, root: data.root, seq: data.seq, tasks: data.tasks, taskIds: data.taskIds, statusCounts: data.statusCounts, sessions: data.sessions,
-    sessionIds: data.sessionIds, locks: data.locks, checkpoints: data.checkpoints, checkpointIds: data.checkpointIds,
-    activity: data.activity, issues: data.issues, contention: data.contention, watch: data.watch, legacyFile: data.legacyFile,
-    demo: data.demo, changedAt: data.changedAt, lastTaskChange: data.lastTaskChange,
-  };
+  const out: Partial<Record<keyof MirrorData, unknown>> = {};
+  for (const key of DATA_KEYS) out[key] = data[key];
+  return out as MirrorData;
 }

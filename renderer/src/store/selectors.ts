@@ -2,9 +2,9 @@
 // arrays or objects memoize on their inputs' identity, so zustand sees the
 // same value when nothing relevant changed and does not re-render.
 import type { TaskRow } from '../../../shared/contract.ts';
-import type { LockHolder } from '../../../shared/model.ts';
+import type { HolderInfo, LockWaiter, TaskLocks } from '../../../shared/model.ts';
 import { statusBucket, type StatusBucket } from '../../../shared/metrics.ts';
-import { isStale } from '../lib/locks.ts';
+import { holdersOf, isStale } from '../lib/locks.ts';
 import type { MirrorData } from './mirror-data.ts';
 
 export interface OverviewCounts {
@@ -44,10 +44,10 @@ const countLocks = memo1((locks: MirrorData['locks']) => {
   let waiters = 0;
   let stale = 0;
   const now = Date.now();
-  for (const list of locks.values()) {
+  for (const lock of locks.values()) {
+    const list = holdersOf(lock);
     holders += list.length;
-    // Every holder of a task carries the same waiter list.
-    waiters += list[0]?.waiters.length ?? 0;
+    waiters += lock.waiters.length;
     stale += list.filter((h) => isStale(h, now)).length;
   }
   return { holders, waiters, stale };
@@ -83,18 +83,24 @@ export const selectStatuses = memo1((statusCounts: MirrorData['statusCounts']): 
     .map(([status]) => status),
 );
 
+/** One row of the holders table: a holder, and the waiters of its task. */
+export interface HolderRowData {
+  holder: HolderInfo;
+  waiters: readonly LockWaiter[];
+}
+
 /** Every holder, flattened: tasks with stale holders first, then by task id order. */
-export const selectHolders = memo1((locks: MirrorData['locks']): LockHolder[] => {
-  const all = [...locks.values()].flat();
+export const selectHolders = memo1((locks: MirrorData['locks']): HolderRowData[] => {
+  const all = [...locks.values()].flatMap((lock) => holdersOf(lock).map((holder) => ({ holder, waiters: lock.waiters })));
   const now = Date.now();
-  return all.sort((a, b) => Number(isStale(b, now)) - Number(isStale(a, now)) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }) || a.mode.localeCompare(b.mode));
+  return all.sort(({ holder: a }, { holder: b }) => Number(isStale(b, now)) - Number(isStale(a, now)) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }) || a.mode.localeCompare(b.mode));
 });
 
 export function selectTask(id: string): (s: MirrorData) => TaskRow | undefined {
   return (s) => s.tasks.get(id);
 }
 
-export function selectTaskLocks(id: string): (s: MirrorData) => readonly LockHolder[] | undefined {
+export function selectTaskLocks(id: string): (s: MirrorData) => TaskLocks | undefined {
   return (s) => s.locks.get(id);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holder, row, session, snapshot } from '../testing/fixtures.ts';
+import { holder, locks, row, session, snapshot } from '../testing/fixtures.ts';
 import { applyPatch, fromSnapshot } from './mirror-data.ts';
 import { createTaskQuerySelector, queryTasks, type TaskQuery } from './task-query.ts';
 
@@ -14,7 +14,7 @@ const data = fromSnapshot(
       row('build-x', { status: null, version: 1, updated_at: '2026-01-01T00:00:02Z' }),
     ],
     sessions: [session('s-1', { task_ids: ['sim-1', 'sim-2'] })],
-    locks: [holder('sim-10', { mode: 'read' }), holder('sim-2'), holder('sim-2', { mode: 'read', token: 'r' })],
+    locks: [locks('sim-10', [holder('sim-10', { mode: 'read' })]), locks('sim-2', [holder('sim-2'), holder('sim-2', { mode: 'read', token: 'r' })])],
   }),
 );
 

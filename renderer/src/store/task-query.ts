@@ -2,7 +2,7 @@
 // Runs on every store change, so it is memoized on its inputs and avoids
 // per-comparison allocations; with 10,000 rows it stays in single-digit ms.
 import type { TaskRow } from '../../../shared/contract.ts';
-import type { LockHolder, Session } from '../../../shared/model.ts';
+import type { Session } from '../../../shared/model.ts';
 import { lockWeight, summarizeLock } from '../lib/locks.ts';
 import type { SortDir, SortKey } from '../lib/route.ts';
 import type { MirrorData } from './mirror-data.ts';
@@ -31,7 +31,7 @@ function sessionMembers(sessions: ReadonlyMap<string, Session>, id: string | nul
   return new Set(sessions.get(id)?.task_ids ?? []);
 }
 
-function sortKeyOf(row: TaskRow, key: SortKey, locks: ReadonlyMap<string, readonly LockHolder[]>, now: number): string | number {
+function sortKeyOf(row: TaskRow, key: SortKey, locks: MirrorData['locks'], now: number): string | number {
   switch (key) {
     case 'status': return row.status ?? '';
     case 'version': return row.version;

@@ -1,6 +1,6 @@
 // Builders for contract objects in unit tests (never used by the product).
 import type { Patch, Snapshot, TaskRow } from '../../../shared/contract.ts';
-import type { AuditEntry, LockHolder, Session, TaskState } from '../../../shared/model.ts';
+import type { AuditEntry, HolderInfo, LockWaiter, Session, TaskLocks, TaskState } from '../../../shared/model.ts';
 
 export function row(id: string, over: Partial<TaskRow> = {}): TaskRow {
   return { task_id: id, version: 1, updated_at: '2026-01-01T00:00:00.000Z', status: 'pending', session_id: null, owner: null, progress: null, size: 100, ...over };
@@ -13,11 +13,17 @@ export function session(id: string, over: Partial<Session> = {}): Session {
   };
 }
 
-export function holder(taskId: string, over: Partial<LockHolder> = {}): LockHolder {
+export function holder(taskId: string, over: Partial<HolderInfo> = {}): HolderInfo {
   return {
     task_id: taskId, mode: 'write', token: `t-${taskId}`, pid: 100, host: 'h', start: null, owner: 'agent-1',
-    acquired_at: '2026-01-01T00:00:00.000Z', expires_at: '2999-01-01T00:00:00.000Z', alive: 'alive', expired: false, pending: false, waiters: [], ...over,
+    acquired_at: '2026-01-01T00:00:00.000Z', expires_at: '2999-01-01T00:00:00.000Z', alive: 'alive', expired: false, pending: false, ...over,
   };
+}
+
+/** A task's lock summary from its holders (the first writer is `writer`) and waiters. */
+export function locks(taskId: string, holders: HolderInfo[], waiters: LockWaiter[] = []): TaskLocks {
+  const writer = holders.find((h) => h.mode === 'write') ?? null;
+  return { task_id: taskId, writer, readers: holders.filter((h) => h !== writer), waiters };
 }
 
 export function audit(ts: string, over: Partial<AuditEntry> = {}): AuditEntry {

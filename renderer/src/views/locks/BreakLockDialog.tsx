@@ -1,14 +1,14 @@
 // Breaking a lock removes its files so waiters can proceed. Safe for a dead
 // or expired holder; the dialog says who is affected before doing it.
 import { useState } from 'react';
-import type { LockHolder } from '../../../../shared/model.ts';
+import type { HolderInfo } from '../../../../shared/model.ts';
 import { useApi } from '../../app/services.ts';
 import { toApiError, type ApiError } from '../../bridge/api.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 /** Why a holder is considered stale, in words. */
-export function staleReason(holder: LockHolder): string {
+export function staleReason(holder: HolderInfo): string {
   return holder.alive === 'dead' ? `its holder (pid ${holder.pid} on ${holder.host || 'an unknown host'}) is dead` : 'it is past its expiry';
 }
 

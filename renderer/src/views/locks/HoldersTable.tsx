@@ -1,7 +1,7 @@
 // Every current lock holder, one row per reader/writer, with live
 // "held for" and "expires in", liveness and waiters.
 import { useState } from 'react';
-import type { LockHolder } from '../../../../shared/model.ts';
+import type { LockWaiter } from '../../../../shared/model.ts';
 import { useMirror } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { Chip } from '../../components/StatusChip.tsx';
@@ -9,16 +9,16 @@ import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
 import { compactDuration, duration, fullTime } from '../../lib/format.ts';
 import { isExpired, isStale } from '../../lib/locks.ts';
-import { selectHolders } from '../../store/selectors.ts';
+import { selectHolders, type HolderRowData } from '../../store/selectors.ts';
 import { BreakLockDialog, staleReason } from './BreakLockDialog.tsx';
 
 const ALIVE_TONE = { alive: 'ok', dead: 'danger', unknown: 'neutral' } as const;
 
-function Waiters({ holder, now }: { holder: LockHolder; now: number }) {
-  if (holder.waiters.length === 0) return <span className="muted">—</span>;
+function Waiters({ waiters, now }: { waiters: readonly LockWaiter[]; now: number }) {
+  if (waiters.length === 0) return <span className="muted">—</span>;
   return (
     <ul className="waiters">
-      {holder.waiters.map((w) => (
+      {waiters.map((w) => (
         <li key={`${w.host}:${w.pid}:${w.mode}:${w.since}`} title={`pid ${w.pid}@${w.host} since ${fullTime(w.since)}`}>
           <span className="strong">{w.owner}</span> <span className="muted">{w.mode}</span>{' '}
           <span className="num text-warn">{compactDuration(now - Date.parse(w.since))}</span>
@@ -28,7 +28,7 @@ function Waiters({ holder, now }: { holder: LockHolder; now: number }) {
   );
 }
 
-function HolderRow({ holder, onBreak }: { holder: LockHolder; onBreak: (h: LockHolder) => void }) {
+function HolderRow({ row: { holder, waiters }, onBreak }: { row: HolderRowData; onBreak: (row: HolderRowData) => void }) {
   const now = useNow();
   const acquired = Date.parse(holder.acquired_at);
   const expires = Date.parse(holder.expires_at);
@@ -61,13 +61,13 @@ function HolderRow({ holder, onBreak }: { holder: LockHolder; onBreak: (h: LockH
         {!Number.isFinite(expires) ? '—' : expired ? `expired ${compactDuration(now - expires)} ago` : `in ${duration(expires - now)}`}
       </td>
       <td>
-        <Waiters holder={holder} now={now} />
+        <Waiters waiters={waiters} now={now} />
       </td>
       <td className="cell-actions">
         {stale ? (
           <>
             <Chip tone="danger">{holder.alive === 'dead' ? 'dead holder' : 'expired'}</Chip>
-            <button type="button" className="btn btn-small btn-danger" onClick={() => onBreak(holder)}>
+            <button type="button" className="btn btn-small btn-danger" onClick={() => onBreak({ holder, waiters })}>
               Break lock
             </button>
           </>
@@ -79,7 +79,7 @@ function HolderRow({ holder, onBreak }: { holder: LockHolder; onBreak: (h: LockH
 
 export function HoldersTable() {
   const holders = useMirror((s) => selectHolders(s.locks));
-  const [breaking, setBreaking] = useState<LockHolder | null>(null);
+  const [breaking, setBreaking] = useState<HolderRowData | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   return (
     <section className="panel panel-flush" aria-labelledby="holders-title">
@@ -116,8 +116,8 @@ export function HoldersTable() {
               </tr>
             </thead>
             <tbody>
-              {holders.map((h) => (
-                <HolderRow key={`${h.task_id}:${h.mode}:${h.token}:${h.pid}`} holder={h} onBreak={setBreaking} />
+              {holders.map((r) => (
+                <HolderRow key={`${r.holder.task_id}:${r.holder.mode}:${r.holder.token}:${r.holder.pid}`} row={r} onBreak={setBreaking} />
               ))}
             </tbody>
           </table>
@@ -125,12 +125,12 @@ export function HoldersTable() {
       )}
       {breaking ? (
         <BreakLockDialog
-          taskId={breaking.task_id}
-          why={staleReason(breaking)}
+          taskId={breaking.holder.task_id}
+          why={staleReason(breaking.holder)}
           waiters={breaking.waiters.length}
           onClose={() => setBreaking(null)}
           onDone={(removed) => {
-            setNotice(`Broke the lock on ${breaking.task_id} (${removed} ${removed === 1 ? 'file' : 'files'} removed).`);
+            setNotice(`Broke the lock on ${breaking.holder.task_id} (${removed} ${removed === 1 ? 'file' : 'files'} removed).`);
             setBreaking(null);
           }}
         />

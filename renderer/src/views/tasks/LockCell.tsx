@@ -2,11 +2,11 @@
 import { useMirror } from '../../app/services.ts';
 import { useNow } from '../../lib/clock.ts';
 import { summarizeLock } from '../../lib/locks.ts';
-import type { LockHolder } from '../../../../shared/model.ts';
+import type { TaskLocks } from '../../../../shared/model.ts';
 
-function Summary({ holders }: { holders: readonly LockHolder[] }) {
+function Summary({ locks }: { locks: TaskLocks }) {
   const now = useNow();
-  const { writer, readers, waiters, stale } = summarizeLock(holders, now);
+  const { writer, readers, waiters, stale } = summarizeLock(locks, now);
   return (
     <span className="lockcell">
       {writer ? (
@@ -22,7 +22,7 @@ function Summary({ holders }: { holders: readonly LockHolder[] }) {
 }
 
 export function LockCell({ taskId }: { taskId: string }) {
-  const holders = useMirror((s) => s.locks.get(taskId));
-  if (!holders || holders.length === 0) return <span className="muted">—</span>;
-  return <Summary holders={holders} />;
+  const locks = useMirror((s) => s.locks.get(taskId));
+  if (!locks) return <span className="muted">—</span>;
+  return <Summary locks={locks} />;
 }
