@@ -33,10 +33,11 @@ const journal = new Journal(join(runDir, 'logs', `worker-${workerId}.jsonl`));
 
 /**
  * Relative frequency of each operation. Restores are rare: each rewinds the
- * tasks. Read holds are rare too: each keeps a task's writers waiting for longer
- * than a lease (like `lockstep lock acquire --mode read --hold`).
+ * tasks. Read holds (like `lockstep lock acquire --mode read --hold`) keep a
+ * task's writers queued for longer than a lease: the wait in which a writer's
+ * own lease must not run out.
  */
-const MIX = { plain: 18, optimistic: 24, locked: 30, link: 12, checkpoint: 14, restore: 2, read_hold: 6 } as const;
+const MIX = { plain: 18, optimistic: 24, locked: 30, link: 12, checkpoint: 14, restore: 2, read_hold: 10 } as const;
 
 let seq = 0;
 let stopping = false;
