@@ -270,7 +270,8 @@ class Checker {
     if (curOps && (op.kind === 'optimistic' || op.kind === 'locked')) {
       for (let v = at - 2; v >= 1; v--) {
         if (sameJson(opsArray(this.state(task, v)), curOps.slice(0, -1))) {
-          builtOn = ` (it was built on v${v}: the changes of v${v + 1}..v${at - 1} are lost)`;
+          const lost = Array.from({ length: at - 1 - v }, (_, i) => `v${v + 1 + i} (${String(this.state(task, v + 1 + i)?.last_op)})`);
+          builtOn = ` (it was built on v${v}: ${lost.length > 3 ? `${lost.slice(0, 3).join(', ')} and ${lost.length - 3} more` : lost.join(', ')} lost)`;
           break;
         }
       }
