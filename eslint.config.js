@@ -33,6 +33,30 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeBuiltins, '**/main/**', '**/preload/**'], message: 'The renderer talks to main only through the contract in shared/.' }] }],
     },
   },
+  // The Node half: the engine is a library; the host and the CLI use it only
+  // through main/engine/public.ts, and neither the host nor the engine knows Electron.
+  {
+    files: ['main/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/host/**', '**/cli/**', '**/electron/**'], message: 'main/engine imports neither the host, the CLI nor Electron.' }] }],
+    },
+  },
+  {
+    files: ['main/host/**/*.ts', 'main/cli/**/*.ts'],
+    ignores: ['main/host/test/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['electron', '**/electron/**'], message: 'The host and the CLI run without Electron.' },
+        { group: ['**/engine/**', '!**/engine/public.ts'], message: 'Use the engine through main/engine/public.ts only.' },
+      ] }],
+    },
+  },
+  {
+    files: ['main/host/test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/electron/**'], message: 'The host runs without Electron.' }] }],
+    },
+  },
   {
     files: ['preload/**/*.ts'],
     rules: {

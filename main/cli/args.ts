@@ -1,5 +1,5 @@
 // A small argv parser: positionals plus --flag value / --flag=value / boolean flags.
-import { InvalidInputError } from '../engine/errors.ts';
+import { InvalidInputError } from '../engine/public.ts';
 
 export interface ParsedArgs {
   positionals: string[];

@@ -1,6 +1,5 @@
 import type { LockMode } from '../../shared/model.ts';
-import { LockTimeoutError } from '../engine/errors.ts';
-import type { StateStore } from '../engine/store.ts';
+import { LockTimeoutError, type StateStore } from '../engine/public.ts';
 import type { Output } from './output.ts';
 
 /**

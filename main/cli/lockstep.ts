@@ -1,8 +1,7 @@
 // The `lockstep` command. Agents and hooks script against it: the output
 // shapes and exit codes are a stable contract (see README).
 import { readFileSync } from 'node:fs';
-import { InvalidInputError, NotFoundError } from '../engine/errors.ts';
-import { openStateStore, type StateStore } from '../engine/store.ts';
+import { InvalidInputError, NotFoundError, openStateStore, type StateStore } from '../engine/public.ts';
 import { sessionChangeId, type RestoreResult } from '../../shared/model.ts';
 import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
 import { HELP } from './help.ts';

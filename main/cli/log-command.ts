@@ -1,8 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { AuditEntry } from '../../shared/model.ts';
-import { logFiles, parseJsonLines } from '../engine/audit-log.ts';
-import { sleep } from '../engine/fsx.ts';
-import type { StateStore } from '../engine/store.ts';
+import { logFiles, parseJsonLines, sleep, type StateStore } from '../engine/public.ts';
 import type { Output } from './output.ts';
 import { table } from './output.ts';
 

@@ -1,7 +1,7 @@
 // How results and errors reach the terminal. With --json, stdout carries
 // exactly one JSON document; errors are always one line on stderr.
 import { EXIT_CODES, type ErrorCode } from '../../shared/errors.ts';
-import { LockstepError } from '../engine/errors.ts';
+import { LockstepError } from '../engine/public.ts';
 
 export class Output {
   readonly json: boolean;

@@ -4,9 +4,7 @@
 // checkpoints. Conflicts are retried after a fresh read, as real agents do.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { InvalidInputError, LockTimeoutError, VersionConflictError } from '../engine/errors.ts';
-import { sleep } from '../engine/fsx.ts';
-import { openStateStore } from '../engine/store.ts';
+import { InvalidInputError, LockTimeoutError, VersionConflictError, sleep, openStateStore } from '../engine/public.ts';
 import type { Flags } from './args.ts';
 import type { Output } from './output.ts';
 

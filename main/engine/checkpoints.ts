@@ -10,6 +10,7 @@ import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, Par
 import { isPlainObject, publishExclusive, readJsonFile } from './fsx.ts';
 import type { HeldLock } from './locks.ts';
 import { safeReaddir } from './locks.ts';
+import { checkpointIdFromFileName } from './layout.ts';
 import { assertCheckpointId } from './paths.ts';
 import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
 import { readTask, type TaskRead } from './task-files.ts';
@@ -79,8 +80,9 @@ function publishCheckpoint(
   // would otherwise each retry every taken id, writing the whole file each time.
   let first = 1;
   for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
-    if (name === `checkpoint-${base}.json`) first = Math.max(first, 2);
-    const m = /^checkpoint-(.+)-(\d+)\.json$/.exec(name);
+    const id = checkpointIdFromFileName(name);
+    if (id === base) first = Math.max(first, 2);
+    const m = id === null ? null : /^(.+)-(\d+)$/.exec(id);
     if (m && m[1] === base) first = Math.max(first, Number(m[2]) + 1);
   }
   for (let n = first; ; n++) {
@@ -176,10 +178,10 @@ function readHead(path: string, bytes: number): string | null {
 export function listCheckpoints(ctx: EngineContext): CheckpointSummary[] {
   const out: CheckpointSummary[] = [];
   for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
-    const m = /^checkpoint-(.+)\.json$/.exec(name);
-    if (!m) continue;
+    const id = checkpointIdFromFileName(name);
+    if (id === null) continue;
     try {
-      out.push(checkpointSummary(ctx, m[1]!));
+      out.push(checkpointSummary(ctx, id));
     } catch (err) {
       if (!(err instanceof LockstepError)) throw err; // corrupt ones are reported by verify
     }

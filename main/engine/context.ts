@@ -6,6 +6,7 @@ import type { EventHub } from './events.ts';
 import { HOST } from './identity.ts';
 import type { LockManager, LockTarget } from './locks.ts';
 import { join } from 'node:path';
+import { LOCK_FILE } from './layout.ts';
 import type { StateLayout } from './paths.ts';
 
 export interface EngineContext {
@@ -17,7 +18,7 @@ export interface EngineContext {
 }
 
 export function taskLockTarget(ctx: EngineContext, taskId: string): LockTarget {
-  return { resourceId: taskId, lockFile: join(ctx.layout.taskDir(taskId), 'state.lock'), fences: ctx.layout.stateFile(taskId) };
+  return { resourceId: taskId, lockFile: join(ctx.layout.taskDir(taskId), LOCK_FILE), fences: ctx.layout.stateFile(taskId) };
 }
 
 export function sessionLockTarget(ctx: EngineContext, sessionId: string): LockTarget {

@@ -14,11 +14,12 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { TEMP_PREFIX } from './layout.ts';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /** Temp files start with this prefix so watchers and listings can skip them. */
-export const TEMP_PREFIX = '.tmp-';
+export { TEMP_PREFIX } from './layout.ts';
 
 let tempCounter = 0;
 const processTag = `${process.pid}-${randomBytes(3).toString('hex')}`;

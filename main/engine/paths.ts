@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isCheckpointId, isSessionId, isTaskId } from '../../shared/ids.ts';
 import { InvalidInputError } from './errors.ts';
+import {
+  CONFIG_FILE, HISTORY_DIR, LEGACY_STATE_FILE, STATE_DIR_NAME, STATE_FILE, TASK_DIR_PREFIX, checkpointFileName, historyFileName,
+} from './layout.ts';
 
-export const STATE_DIR_NAME = join('.worktrees', '.state');
-export const LEGACY_STATE_FILE = '.parallel-dev-state.json';
+export { LEGACY_STATE_FILE, STATE_DIR_NAME, taskIdFromDirName } from './layout.ts';
 
 /**
  * The default root: LOCKSTEP_ROOT, else the nearest ancestor of cwd holding
@@ -58,33 +60,26 @@ export class StateLayout {
     this.sessionsDir = join(this.root, 'sessions');
     this.checkpointsDir = join(this.root, 'checkpoints');
     this.logsDir = join(this.root, 'logs');
-    this.configFile = join(this.root, 'config.json');
+    this.configFile = join(this.root, CONFIG_FILE);
     this.legacyFile = join(dirname(this.root), LEGACY_STATE_FILE);
   }
 
   taskDir(id: string): string {
-    return join(this.tasksDir, `task-${assertTaskId(id)}`);
+    return join(this.tasksDir, `${TASK_DIR_PREFIX}${assertTaskId(id)}`);
   }
   stateFile(id: string): string {
-    return join(this.taskDir(id), 'state.json');
+    return join(this.taskDir(id), STATE_FILE);
   }
   historyDir(id: string): string {
-    return join(this.taskDir(id), 'history');
+    return join(this.taskDir(id), HISTORY_DIR);
   }
   historyFile(id: string, version: number): string {
-    return join(this.historyDir(id), `v${version}.json`);
+    return join(this.historyDir(id), historyFileName(version));
   }
   sessionFile(id: string): string {
     return join(this.sessionsDir, `${assertSessionId(id)}.json`);
   }
   checkpointFile(id: string): string {
-    return join(this.checkpointsDir, `checkpoint-${assertCheckpointId(id)}.json`);
+    return join(this.checkpointsDir, checkpointFileName(assertCheckpointId(id)));
   }
-}
-
-/** `task-<id>` folder name → id, or null for anything else in tasks/. */
-export function taskIdFromDirName(name: string): string | null {
-  if (!name.startsWith('task-')) return null;
-  const id = name.slice(5);
-  return isTaskId(id) ? id : null;
 }

@@ -1,5 +1,5 @@
 // The public engine API: openStateStore() returns a StateStore.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import type {
   AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject,
   LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
@@ -276,6 +276,21 @@ export class StateStore {
 
   locksOf(taskIds: string[]): LockHolder[] {
     return maintenance.listLocks(this.ctx, validTaskIds(taskIds));
+  }
+
+  /**
+   * Tasks whose folder changed since `sinceMs` (created, a commit, a lock
+   * ticket): one stat per task folder, no file reads. A watcher started late
+   * uses it to catch up on what happened before its watches were in place.
+   */
+  tasksChangedSince(sinceMs: number): string[] {
+    return maintenance.listTaskIds(this.ctx).filter((id) => {
+      try {
+        return statSync(this.ctx.layout.taskDir(id)).mtimeMs >= sinceMs;
+      } catch {
+        return false;
+      }
+    });
   }
 
   /**

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { IntegrityIssue, IntegrityIssueKind, TaskState } from '../../shared/model.ts';
 import { isPlainObject, readJsonFile } from './fsx.ts';
+import { versionFromHistoryName } from './layout.ts';
 import type { StateLayout } from './paths.ts';
 
 export type TaskFileCheck = { ok: true; state: TaskState; bytes: number } | { ok: false; reason: string };
@@ -42,8 +43,8 @@ export function historyVersions(layout: StateLayout, taskId: string): number[] {
   }
   const versions: number[] = [];
   for (const name of names) {
-    const m = /^v(\d+)\.json$/.exec(name);
-    if (m) versions.push(Number(m[1]));
+    const version = versionFromHistoryName(name);
+    if (version !== null) versions.push(version);
   }
   return versions.sort((a, b) => b - a);
 }

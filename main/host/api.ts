@@ -5,7 +5,7 @@
 import { REQUEST_CHANNELS, type RequestMethod } from '../../shared/channels.ts';
 import { REQUEST_SCHEMAS, TASK_HISTORY_LIMIT, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
 import type { SerializedError } from '../../shared/errors.ts';
-import { LockstepError } from '../engine/errors.ts';
+import { LockstepError } from '../engine/public.ts';
 import type { DemoRunner } from './demo.ts';
 import type { StateHost } from './state-host.ts';
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStateStore } from '../engine/store.ts';
+import { openStateStore } from '../engine/public.ts';
 import type { StateHost } from './state-host.ts';
 
 /** A Node process running one module, whichever way the host starts it. */

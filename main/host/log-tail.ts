@@ -2,7 +2,7 @@
 // offset per file and returns only complete new lines. The first read of a
 // large file starts near its end, so a long history never slows start-up.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { logFiles, parseJsonLines } from '../engine/audit-log.ts';
+import { logFiles, parseJsonLines } from '../engine/public.ts';
 
 export class LogTail<T> {
   private readonly offsets = new Map<string, number>();

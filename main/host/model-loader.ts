@@ -4,7 +4,7 @@ import type { TaskRow } from '../../shared/contract.ts';
 import type { CheckpointSummary, IntegrityIssue, Session, TaskLocks } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
 import { TASKS } from '../../shared/sync.ts';
-import type { StateStore } from '../engine/store.ts';
+import type { StateStore } from '../engine/public.ts';
 
 /** The host's copy of every synced collection, by key. */
 export interface Model {

@@ -7,12 +7,12 @@ import type { EventName } from '../../shared/channels.ts';
 import type { Events, Patch, Snapshot, WatchStatus } from '../../shared/contract.ts';
 import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../../shared/model.ts';
 import { diffAll, SYNCED, update } from '../../shared/sync.ts';
-import { openStateStore, type OpenOptions, type StateStore } from '../engine/store.ts';
+import { openStateStore, type OpenOptions, type StateStore } from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
 import { LogTail } from './log-tail.ts';
 import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
-import { changedSince, dirChangedSince } from './reconcile.ts';
+import { dirChangedSince } from './reconcile.ts';
 
 export type HostListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -135,7 +135,7 @@ export class StateHost {
     verifySoon.unref();
     // Changes made after the load began but before a folder's watch was in
     // place were not seen: any folder modified since then is read again.
-    for (const id of changedSince(this.store, loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
+    for (const id of this.store.tasksChangedSince(loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
     if (dirChangedSince(this.store.layout.sessionsDir, loadStarted - 50) || dirChangedSince(this.store.layout.checkpointsDir, loadStarted - 50)) {
       this.rootChanged = true;
     }

@@ -6,56 +6,11 @@
 // When native watching fails (ENOSPC: the inotify watch limit is reached),
 // it falls back to polling by full rescans, and says so.
 import { existsSync } from 'node:fs';
-import { basename, relative, sep } from 'node:path';
-import { TreeWatcher } from './tree-watcher.ts';
+import { basename } from 'node:path';
 import type { WatchStatus } from '../../shared/contract.ts';
-import { TEMP_PREFIX } from '../engine/fsx.ts';
-import { taskIdFromDirName } from '../engine/paths.ts';
+import { classify, isUnwatchedName, TreeWatcher, type LayoutChange } from '../engine/public.ts';
 
-export type ChangeKind =
-  | { kind: 'task'; taskId: string }
-  | { kind: 'lock'; taskId: string }
-  | { kind: 'session'; sessionId: string }
-  | { kind: 'checkpoint'; checkpointId: string }
-  | { kind: 'log' }
-  | { kind: 'legacy' }
-  | { kind: 'config' }
-  | { kind: 'root' };
-
-/** What a path inside the root means to the dashboard (null: nothing to show). */
-export function classifyPath(root: string, path: string): ChangeKind | null {
-  const rel = relative(root, path);
-  if (rel === '') return { kind: 'root' };
-  if (rel.startsWith('..')) return basename(path) === '.parallel-dev-state.json' ? { kind: 'legacy' } : null;
-  const parts = rel.split(sep);
-  const name = parts[parts.length - 1]!;
-  if (name.startsWith(TEMP_PREFIX)) return null;
-  if (rel === 'config.json') return { kind: 'config' };
-  switch (parts[0]) {
-    case 'tasks': {
-      if (parts.length < 2) return { kind: 'root' };
-      const taskId = taskIdFromDirName(parts[1]!);
-      if (!taskId) return null;
-      if (parts.length === 2) return { kind: 'task', taskId };
-      if (parts.length !== 3) return null; // history/ is not watched
-      if (name === 'state.json') return { kind: 'task', taskId };
-      if (name.startsWith('state.lock') && !name.endsWith('.reclaim')) return { kind: 'lock', taskId };
-      return null;
-    }
-    case 'sessions':
-      if (parts.length === 1) return { kind: 'root' };
-      return parts.length === 2 && name.endsWith('.json') ? { kind: 'session', sessionId: name.slice(0, -5) } : null;
-    case 'checkpoints': {
-      if (parts.length === 1) return { kind: 'root' };
-      const m = /^checkpoint-(.+)\.json$/.exec(name);
-      return parts.length === 2 && m ? { kind: 'checkpoint', checkpointId: m[1]! } : null;
-    }
-    case 'logs':
-      return parts.length === 2 && name.endsWith('.jsonl') ? { kind: 'log' } : null;
-    default:
-      return null;
-  }
-}
+export type ChangeKind = LayoutChange;
 
 export interface WatcherCallbacks {
   onChange(change: ChangeKind): void;
@@ -114,8 +69,7 @@ export class StateWatcher {
   /** Resolves once the initial scan is done (or polling has started). */
   start(): Promise<void> {
     const ignored = (path: string) => {
-      const name = basename(path);
-      return name.startsWith(TEMP_PREFIX) || name === 'history' || name.endsWith('.reclaim');
+      return isUnwatchedName(basename(path));
     };
     // Watching the parent as well lets us see the root being created, deleted
     // or moved, and a legacy state file appearing beside it.
@@ -135,7 +89,7 @@ export class StateWatcher {
         } else if (!this.status.rootPresent && existsSync(this.root)) {
           this.setStatus({ ...this.status, rootPresent: true }); // seen through a change inside it
         }
-        const change = classifyPath(this.root, path);
+        const change = classify(this.root, path);
         if (change) this.callbacks.onChange(change);
       });
       watcher.on('error', (err) => {

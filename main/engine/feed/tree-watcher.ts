@@ -14,8 +14,9 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { TASK_DIR_PREFIX, TOP_LEVEL_DIRS } from '../layout.ts';
 
-const TOP_LEVEL = new Set(['tasks', 'sessions', 'checkpoints', 'logs']);
+const TOP_LEVEL = new Set<string>(TOP_LEVEL_DIRS);
 const ROOT_POLL_MS = 1000;
 
 export interface TreeWatcherEvents {
@@ -93,7 +94,7 @@ export class TreeWatcher extends EventEmitter<TreeWatcherEvents> {
     if (announce) this.emit('all', 'addDir', dir);
     if (dir !== this.tasksDir) return;
     for (const name of safeList(dir)) {
-      if (!name.startsWith('task-')) continue;
+      if (!name.startsWith(TASK_DIR_PREFIX)) continue;
       const taskDir = join(dir, name);
       if (this.watchDir(taskDir) && announce) this.emit('all', 'addDir', taskDir);
     }
@@ -129,7 +130,7 @@ export class TreeWatcher extends EventEmitter<TreeWatcherEvents> {
       }
       return;
     }
-    if (dir === this.tasksDir && name.startsWith('task-')) {
+    if (dir === this.tasksDir && name.startsWith(TASK_DIR_PREFIX)) {
       if (existsSync(path)) {
         this.watchDir(path);
         this.emit('all', 'addDir', path);
