@@ -4,5 +4,6 @@
 export * from './index.ts';
 export { logFiles, parseJsonLines } from './audit-log.ts';
 export { sleep } from './fsx.ts';
-export { classify, isUnwatchedName, TEMP_PREFIX, type LayoutChange } from './layout.ts';
-export { TreeWatcher } from './feed/tree-watcher.ts';
+export { TEMP_PREFIX, type LayoutChange } from './layout.ts';
+export type { ChangeFeed } from './store.ts';
+export type { StoreChange, WatchFactory, WatchSource, WatcherCallbacks } from './feed/state-watcher.ts';

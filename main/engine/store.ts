@@ -12,6 +12,7 @@ import { audit, taskLockTarget, type EngineContext } from './context.ts';
 import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
 import { cleanupLock, inspectLock, lockEventLine, LockManager, type HeldLock } from './locks.ts';
+import { StateWatcher, type WatcherCallbacks, type WatchFactory } from './feed/state-watcher.ts';
 import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
@@ -279,6 +280,24 @@ export class StateStore {
   }
 
   /**
+   * The change feed: typed changes (task, lock, session, checkpoint, log,
+   * config, root, integrity) as they happen, with the watch mode, falling
+   * back to polling rescans when native watching fails. Call `start()` on
+   * the result; `close()` ends it.
+   */
+  watch(callbacks: WatcherCallbacks, factory?: WatchFactory): ChangeFeed {
+    const watcher = new StateWatcher(this.root, callbacks, factory);
+    const offIntegrity = this.on('state.integrity_issues', ({ issues }) => callbacks.onChange({ kind: 'integrity', issues }));
+    const close = watcher.close.bind(watcher);
+    return Object.assign(watcher, {
+      close: async () => {
+        offIntegrity();
+        await close();
+      },
+    });
+  }
+
+  /**
    * Tasks whose folder changed since `sinceMs` (created, a commit, a lock
    * ticket): one stat per task folder, no file reads. A watcher started late
    * uses it to catch up on what happened before its watches were in place.
@@ -431,6 +450,9 @@ export class StateStore {
     return this.ctx.layout;
   }
 }
+
+/** A running change feed (see StateStore.watch). */
+export type ChangeFeed = Pick<StateWatcher, 'start' | 'close' | 'getStatus' | 'recheckRoot'>;
 
 function validTaskIds(ids: string[]): string[] {
   return ids.filter((id) => {

@@ -7,11 +7,10 @@ import type { EventName } from '../../shared/channels.ts';
 import type { Events, Patch, Snapshot, WatchStatus } from '../../shared/contract.ts';
 import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../../shared/model.ts';
 import { diffAll, SYNCED, update } from '../../shared/sync.ts';
-import { openStateStore, type OpenOptions, type StateStore } from '../engine/public.ts';
+import { openStateStore, type ChangeFeed, type OpenOptions, type StateStore, type StoreChange, type WatchFactory } from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
 import { LogTail } from './log-tail.ts';
 import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
-import { StateWatcher, type ChangeKind, type WatchFactory } from './watcher.ts';
 import { dirChangedSince } from './reconcile.ts';
 
 export type HostListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -40,7 +39,7 @@ const READ_DAMAGE_KINDS = new Set(['corrupt_state', 'missing_state', 'state_behi
 export class StateHost {
   store: StateStore;
   private readonly options: StateHostOptions;
-  private watcher: StateWatcher | null = null;
+  private watcher: ChangeFeed | null = null;
   private readonly listeners = new Set<HostListener>();
   private seq = 0;
 
@@ -72,10 +71,7 @@ export class StateHost {
 
   private openStore(root: string): StateStore {
     const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, ...storeOptions } = this.options;
-    const store = openStateStore({ ...storeOptions, root });
-    // Every verify (ours, the monitor's) refreshes the integrity list.
-    store.on('state.integrity_issues', ({ issues }) => this.setIssues(issues));
-    return store;
+    return openStateStore({ ...storeOptions, root });
   }
 
   get root(): string {
@@ -116,7 +112,7 @@ export class StateHost {
   }
 
   private async startWatching(loadStarted: number): Promise<void> {
-    const watcher = new StateWatcher(this.root, {
+    const watcher = this.store.watch({
       onChange: (change) => this.markDirty(change),
       onStatus: (status) => {
         this.pendingStatus = status;
@@ -196,7 +192,7 @@ export class StateHost {
 
   // ---- change tracking --------------------------------------------------------
 
-  private markDirty(change: ChangeKind): void {
+  private markDirty(change: StoreChange): void {
     switch (change.kind) {
       case 'task':
         this.dirtyTasks.add(change.taskId);
@@ -221,6 +217,9 @@ export class StateHost {
       case 'config':
         this.configChanged = true;
         break;
+      case 'integrity': // every verify (ours, the monitor's) refreshes the list
+        this.setIssues(change.issues);
+        return;
     }
     this.scheduleFlush();
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WatchSource } from '../watcher.ts';
+import type { WatchSource } from '../../engine/public.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/store.ts';
 import { StateHost } from '../state-host.ts';

@@ -1,4 +1,5 @@
-// Watches the state folder and reports which parts changed. Directories are
+// The file backend's change feed: watches the state folder and reports which
+// parts changed, as typed changes (layout.ts classify). Directories are
 // watched, never files one by one (tree-watcher.ts: one inotify watch per
 // folder). history/ folders are not watched at all (a new version always
 // also replaces state.json), nor are temp files.
@@ -7,16 +8,19 @@
 // it falls back to polling by full rescans, and says so.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { WatchStatus } from '../../shared/contract.ts';
-import { classify, isUnwatchedName, TreeWatcher, type LayoutChange } from '../engine/public.ts';
+import type { WatchStatus } from '../../../shared/contract.ts';
+import type { IntegrityIssue } from '../../../shared/model.ts';
+import { classify, isUnwatchedName, type LayoutChange } from '../layout.ts';
+import { TreeWatcher } from './tree-watcher.ts';
 
-export type ChangeKind = LayoutChange;
+/** One change the feed reports: a part of the layout changed, or a verify produced a new issue list. */
+export type StoreChange = LayoutChange | { kind: 'integrity'; issues: IntegrityIssue[] };
 
 export interface WatcherCallbacks {
-  onChange(change: ChangeKind): void;
+  onChange(change: StoreChange): void;
   /** The watch mode changed (fallback to polling, root vanished...). */
   onStatus(status: WatchStatus): void;
-  /** Polling mode: the host should rescan everything and diff. */
+  /** Polling mode: the subscriber should rescan everything and diff. */
   onRescan(): Promise<void>;
 }
 
