@@ -58,6 +58,8 @@ export interface WatchStatus {
   reason: string | null;
   /** The root exists and holds a state layout. */
   rootPresent: boolean;
+  /** The last refresh failed and is being retried: what the screen shows may be behind. */
+  error?: string | null;
 }
 
 /** Everything the dashboard shows; the collections are described in sync.ts. */

@@ -10,6 +10,7 @@ import { createHandlers } from './api.ts';
 import { DemoRunner } from './demo.ts';
 import { startServer, type RunningServer } from './serve.ts';
 import { externalAddresses, hostWithPort, isLoopbackAddress, isWildcardAddress } from './serve-access.ts';
+import { stderrLogger } from './logger.ts';
 import { StateHost } from './state-host.ts';
 
 /** out/renderer, found from either the source tree or the bundle in out/cli. */
@@ -33,14 +34,14 @@ export async function serveCommand(root: string | undefined, flags: Flags): Prom
   // Refusal lines are best-effort: a stderr whose reader went away (EPIPE)
   // must not end the server.
   process.stderr.on('error', () => {});
-  const host = new StateHost({ root: root ? resolve(root) : defaultRoot(), monitor: true });
+  const host = new StateHost({ root: root ? resolve(root) : defaultRoot(), monitor: true, logger: stderrLogger });
   const demo = new DemoRunner(host, process.argv[1]!, process.execArgv);
   const started = host.start();
   let server: RunningServer;
   try {
     server = await startServer({ host, handlers: createHandlers(host, demo), rendererDir: findRendererDir(), port, bindHost });
   } catch (err) {
-    await started.catch(() => {});
+    await started.catch((loadErr: unknown) => stderrLogger.error('lockstep serve: loading the state folder failed', loadErr));
     await host.close();
     // EADDRINUSE, EADDRNOTAVAIL (an address of another machine), ENOTFOUND: the flags are wrong.
     throw new InvalidInputError(`cannot listen on ${hostWithPort(bindHost, port)}: ${(err as Error).message}`);

@@ -10,6 +10,7 @@ import { diffAll, SYNCED, update } from '../../shared/sync.ts';
 import { openStateStore, type ChangeFeed, type OpenOptions, type StateStore, type StoreChange, type WatchFactory } from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
 import { LogTail } from './log-tail.ts';
+import { stderrLogger, type Logger } from './logger.ts';
 import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 import { dirChangedSince } from './reconcile.ts';
 
@@ -24,9 +25,14 @@ export interface StateHostOptions extends OpenOptions {
   /** Run the engine monitor (lock cleanup, verify, auto checkpoints). */
   monitor?: boolean;
   watchFactory?: WatchFactory;
+  /** Where failures are written (default: stderr). */
+  logger?: Logger;
 }
 
 const DEFAULT_COALESCE_MS = 16;
+/** After a failed refresh, the next try (a full rescan) waits this long. */
+const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 const INITIAL_VERIFY_DELAY_MS = 30_000;
 /** The longest contention window the dashboard offers (its 1 h choice). */
 const MAX_CONTENTION_WINDOW_MS = 60 * 60_000;
@@ -70,7 +76,7 @@ export class StateHost {
   }
 
   private openStore(root: string): StateStore {
-    const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, ...storeOptions } = this.options;
+    const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, logger: _l, ...storeOptions } = this.options;
     return openStateStore({ ...storeOptions, root });
   }
 
@@ -119,14 +125,17 @@ export class StateHost {
         if (status.rootPresent === false) this.markDirty({ kind: 'root' });
         this.scheduleFlush();
       },
-      onRescan: () => this.rescan(),
+      onRescan: () => this.rescan().then(
+        () => this.refreshSucceeded(),
+        (err: unknown) => this.refreshFailed('a polling rescan', err),
+      ),
     }, this.options.watchFactory);
     this.watcher = watcher;
     await watcher.start();
     this.pendingStatus = watcher.getStatus();
     // The first full verify waits until start-up is over: it reads every history file.
     const verifySoon = setTimeout(() => {
-      void this.store.verifyAllStates().catch(() => {});
+      this.store.verifyAllStates().catch((err: unknown) => this.log.error(`The first integrity check of ${this.root} failed`, err));
     }, INITIAL_VERIFY_DELAY_MS);
     verifySoon.unref();
     // Changes made after the load began but before a folder's watch was in
@@ -232,7 +241,10 @@ export class StateHost {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flush().catch(() => {});
+      this.flush().then(
+        () => this.refreshSucceeded(),
+        (err: unknown) => this.refreshFailed('reading the latest changes', err),
+      );
     }, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
   }
 
@@ -242,8 +254,10 @@ export class StateHost {
       this.configChanged = false;
       try {
         openStateStore({ root: this.root }).close(); // validates the new config.json
-      } catch {
-        return; // an invalid config.json keeps the settings in use; the CLI reports why
+      } catch (err) {
+        // An invalid config.json keeps the settings in use; the CLI reports why too.
+        this.log.warn(`Kept the settings in use: ${this.root}/config.json does not validate`, err);
+        return;
       }
       await this.switchRoot(this.root);
       return;
@@ -281,22 +295,34 @@ export class StateHost {
       const reads = [...this.dirtyCheckpoints].map((id) => [id, readCheckpoint(this.store, id)] as const);
       patch.checkpoints = update(SYNCED.checkpoints, this.model.checkpoints, reads);
     }
+    // The logs are read last and on their own: a log that cannot be read
+    // must not hold back the tasks, sessions and locks read above.
+    let logFailure: unknown = null;
     if (this.dirtyLogs) {
-      const entries = this.auditTail.read();
-      if (entries.length) {
-        this.activity = [...this.activity, ...entries].slice(-this.activityLimit);
-        patch.activity = entries.slice(-this.activityLimit);
+      try {
+        this.readLogs(patch);
+      } catch (err) {
+        logFailure = err;
       }
-      const lockEvents = this.locksTail.read();
-      for (const e of lockEvents) this.tracker.add(e);
-      if (lockEvents.length) this.contentionDirty = true;
     }
     if (this.pendingStatus) {
-      patch.watch = this.pendingStatus;
+      patch.watch = { ...this.pendingStatus, error: this.failing };
       this.pendingStatus = null;
     }
     this.clearDirty();
     this.emitPatch(patch);
+    if (logFailure) throw logFailure;
+  }
+
+  private readLogs(patch: Patch): void {
+    const entries = this.auditTail.read();
+    if (entries.length) {
+      this.activity = [...this.activity, ...entries].slice(-this.activityLimit);
+      patch.activity = entries.slice(-this.activityLimit);
+    }
+    const lockEvents = this.locksTail.read();
+    for (const e of lockEvents) this.tracker.add(e);
+    if (lockEvents.length) this.contentionDirty = true;
   }
 
   private dirtySessionMetrics = new Set<string>();
@@ -356,6 +382,49 @@ export class StateHost {
     this.emitPatch({ seq: 0, demo });
   }
 
+  private get log(): Logger {
+    return this.options.logger ?? stderrLogger;
+  }
+
+  private failing: string | null = null;
+
+  /**
+   * A refresh threw: the model may be behind the disk. Log it, tell the
+   * screen (the watch banner), and retry with a full rescan.
+   */
+  private refreshFailed(what: string, err: unknown): void {
+    const message = `${what} failed: ${err instanceof Error ? err.message : String(err)}; retrying`;
+    const firstOfStreak = this.failing === null;
+    if (this.failing !== message) {
+      this.failing = message;
+      this.log.error(`Dashboard of ${this.root}: ${what} failed; retrying`, err);
+      // A refresh cut short may have updated the model without sending it:
+      // subscribers start again from a snapshot (which carries the error).
+      if (firstOfStreak) this.emit('reset', this.snapshot());
+      else this.emitPatch({ seq: 0, watch: this.currentStatus() });
+    }
+    // Retry with a full rescan, then more and more rarely (a log that stays unreadable).
+    this.retryMs = firstOfStreak ? RETRY_MS : Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    setTimeout(() => {
+      this.rootChanged = true;
+      this.scheduleFlush();
+    }, this.retryMs).unref();
+  }
+
+  private retryMs = RETRY_MS;
+
+  private refreshSucceeded(): void {
+    if (this.failing === null) return;
+    this.failing = null;
+    this.log.info(`Dashboard of ${this.root}: refreshing works again`);
+    this.emitPatch({ seq: 0, watch: this.currentStatus() });
+  }
+
+  private currentStatus(): WatchStatus {
+    const status = this.watcher?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: existsSync(this.root) };
+    return { ...status, error: this.failing };
+  }
+
   // ---- subscribers --------------------------------------------------------------
 
   snapshot(): Snapshot {
@@ -369,7 +438,7 @@ export class StateHost {
       issues: this.issues,
       activity: this.activity,
       contention: this.contention,
-      watch: this.watcher?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: existsSync(this.root) },
+      watch: this.currentStatus(),
       demo: this.demo,
       seq: this.seq,
     };
@@ -384,8 +453,9 @@ export class StateHost {
     for (const listener of this.listeners) {
       try {
         listener(event, payload);
-      } catch {
-        /* one broken subscriber must not starve the others */
+      } catch (err) {
+        // One broken subscriber must not starve the others.
+        this.log.error(`A subscriber failed on '${event}'`, err);
       }
     }
   }

@@ -3,7 +3,7 @@
 // back to polling visibly.
 import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import type { WatchSource } from '../../engine/public.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/store.ts';
 import { StateHost } from '../state-host.ts';
+import { lineLogger } from '../logger.ts';
 
 const CLI = join(import.meta.dirname, '../../cli/bin.ts');
 
@@ -97,6 +98,31 @@ describe('StateHost', () => {
       holder.kill('SIGKILL');
       waiter.kill('SIGKILL');
     }
+  });
+
+  it('logs a refresh that fails, shows it on screen, still sends the tasks, and recovers', async () => {
+    const logged: string[] = [];
+    host = new StateHost({ root, logger: lineLogger((l) => logged.push(l)) });
+    await host.start();
+    await host.whenWatching();
+    const events: string[] = [];
+    host.subscribe((event) => events.push(event));
+    host.subscribe(() => {
+      throw new Error('a broken window');
+    });
+    // A folder where a log file should be: reading it fails with EISDIR.
+    const broken = join(root, 'logs', 'audit-9999-broken.jsonl');
+    mkdirSync(broken);
+    cli('task', 'update', 'still-shown', '{"status":"queued"}');
+    await until(() => host!.snapshot().watch.error != null);
+    expect(host.snapshot().watch.error).toMatch(/EISDIR/);
+    expect(host.snapshot().tasks.some((t) => t.task_id === 'still-shown')).toBe(true);
+    expect(events).toContain('reset'); // subscribers resynced from a snapshot that carries the error
+    expect(logged.join('')).toMatch(/ERROR Dashboard of .*failed; retrying\n {2}Error: EISDIR/);
+    expect(logged.join('')).toMatch(/ERROR A subscriber failed on '(patch|reset)'\n {2}Error: a broken window/);
+    rmSync(broken, { recursive: true });
+    await until(() => host!.snapshot().watch.error == null, 15_000);
+    expect(logged.join('')).toMatch(/INFO Dashboard of .*refreshing works again/);
   });
 
   it('coalesces a burst of 5,000 commits from 4 processes, and drops no final state', async () => {

@@ -10,6 +10,14 @@ export function WatchNotice() {
   const watch = useMirror((s) => s.watch);
   const ready = useMirror((s) => s.ready);
   if (!ready) return null;
+  if (watch.error) {
+    return (
+      <div className="banner banner-warn" role="alert">
+        <strong>The dashboard may be behind the state folder</strong>
+        <span>{watch.error}</span>
+      </div>
+    );
+  }
   if (!watch.rootPresent) {
     return (
       <div className="banner banner-warn" role="status">
