@@ -2,18 +2,10 @@
 // parent (fixture.ts, which also runs small fixtures in-process) and its
 // worker processes (fixture-worker.ts). Everything is written through the engine.
 import type { JsonObject, StateStore } from '../engine/index.ts';
+import { seededRandom } from '../../shared/seeded-random.ts';
 
-/** mulberry32: a small seeded PRNG, so a fixture is the same for the same seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A fixture is the same for the same seed. */
+export const rng = seededRandom;
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)]!;

@@ -9,8 +9,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LockMode, LockRecord } from '../../../shared/model.ts';
-import { isPlainObject } from '../fsx.ts';
 import { processLiveness } from '../identity.ts';
+import { parseHolderFields } from './ticket.ts';
 
 export interface LegacyEntry {
   name: string;
@@ -61,22 +61,12 @@ function readRecord(path: string): LockRecord | null {
     if (!st.isFile() || st.size > 4096) return null;
     const buf = Buffer.alloc(Math.max(1, st.size));
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const value: unknown = JSON.parse(buf.subarray(0, n).toString('utf8'));
-    if (!isPlainObject(value)) return null;
-    const r = value as Partial<LockRecord>;
-    if (typeof r.token !== 'string' || (r.mode !== 'read' && r.mode !== 'write') || typeof r.pid !== 'number') return null;
-    if (typeof r.host !== 'string' || typeof r.expires_at !== 'string' || Number.isNaN(Date.parse(r.expires_at))) return null;
-    return {
-      task_id: String(r.task_id ?? ''),
-      mode: r.mode,
-      token: r.token,
-      pid: r.pid,
-      host: r.host,
-      start: typeof r.start === 'string' ? r.start : null,
-      owner: typeof r.owner === 'string' ? r.owner : '',
-      acquired_at: typeof r.acquired_at === 'string' ? r.acquired_at : '',
-      expires_at: r.expires_at,
-    };
+    const fields = parseHolderFields(buf.subarray(0, n).toString('utf8'));
+    if (!fields) return null;
+    const { rest, ...holder } = fields;
+    const expires = rest.expires_at;
+    if (typeof expires !== 'string' || Number.isNaN(Date.parse(expires))) return null;
+    return { ...holder, acquired_at: typeof rest.acquired_at === 'string' ? rest.acquired_at : '', expires_at: expires };
   } catch {
     return null;
   } finally {

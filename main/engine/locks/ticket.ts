@@ -208,7 +208,8 @@ export function observeTicket(file: string): ObservedTicket | null {
   }
 }
 
-function parseContent(raw: string): TicketContent | null {
+/** The fields every lock record shares (tickets, and earlier versions' lock files), or null. */
+export function parseHolderFields(raw: string): (Omit<LockRecord, 'acquired_at' | 'expires_at'> & { rest: Record<string, unknown> }) | null {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -216,20 +217,33 @@ function parseContent(raw: string): TicketContent | null {
     return null;
   }
   if (!isPlainObject(value)) return null;
-  const r = value as Partial<TicketContent>;
-  if (typeof r.token !== 'string' || (r.mode !== 'read' && r.mode !== 'write')) return null;
-  if (typeof r.pid !== 'number' || typeof r.host !== 'string' || typeof r.lease_ms !== 'number' || !(r.lease_ms > 0)) return null;
+  const { task_id, mode, token, pid, host, start, owner } = value;
+  if (typeof token !== 'string' || (mode !== 'read' && mode !== 'write') || typeof pid !== 'number' || typeof host !== 'string') return null;
   return {
-    task_id: String(r.task_id ?? ''),
-    mode: r.mode,
-    token: r.token,
-    pid: r.pid,
-    host: r.host,
-    start: typeof r.start === 'string' ? r.start : null,
-    owner: typeof r.owner === 'string' ? r.owner : '',
-    since: typeof r.since === 'string' ? r.since : '',
-    acquired_at: typeof r.acquired_at === 'string' && !Number.isNaN(Date.parse(r.acquired_at)) ? r.acquired_at : String(r.since ?? ''),
-    lease_ms: r.lease_ms,
+    task_id: String(task_id ?? ''),
+    mode,
+    token,
+    pid,
+    host,
+    start: typeof start === 'string' ? start : null,
+    owner: typeof owner === 'string' ? owner : '',
+    rest: value,
+  };
+}
+
+function parseContent(raw: string): TicketContent | null {
+  const fields = parseHolderFields(raw);
+  if (!fields) return null;
+  const { rest, ...holder } = fields;
+  const leaseMs = rest.lease_ms;
+  if (typeof leaseMs !== 'number' || !(leaseMs > 0)) return null;
+  const since = typeof rest.since === 'string' ? rest.since : '';
+  const acquired = rest.acquired_at;
+  return {
+    ...holder,
+    since,
+    acquired_at: typeof acquired === 'string' && !Number.isNaN(Date.parse(acquired)) ? acquired : since,
+    lease_ms: leaseMs,
   };
 }
 

@@ -6,19 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { seededRandom } from '../../../shared/seeded-random.ts';
 
-/** mulberry32: a small seeded PRNG; the same seed gives the same hostile inputs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** A seeded random source: the same seed gives the same hostile inputs. */
 export class Dice {
   readonly next: () => number;
   constructor(seed: number) {
