@@ -15,6 +15,7 @@ import { addRecent, loadRecent } from './recent.ts';
 import { utilityProcessStarter } from './utility-process.ts';
 import { lockDownContents, secureWindowOptions } from './window.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
+import { rotatingFileLogger } from './log-file.ts';
 
 export interface AppPaths {
   /** out/main: the directory of the bundled main entry. */
@@ -58,7 +59,7 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, renderer.baseUrl, (url) => void shell.openExternal(url)));
 
-  const host = new StateHost({ root: rootFromArgv(argv, env), monitor: true });
+  const host = new StateHost({ root: rootFromArgv(argv, env), monitor: true, logger: rotatingFileLogger(app.getPath('logs')) });
   const demo = new DemoRunner(host, join(paths.mainDir, '../cli/lockstep.js'), [], utilityProcessStarter(utilityProcess, 'Lockstep demo agent'));
   const ready = host.start();
   let recent = addRecent(recentFile, loadRecent(recentFile), host.root);
