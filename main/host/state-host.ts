@@ -9,12 +9,14 @@ import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../
 import { diffAll, SYNCED, update } from '../../shared/sync.ts';
 import { openStateStore, type ChangeFeed, type OpenOptions, type StateStore, type StoreChange, type WatchFactory } from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
+import { ChangeTracker } from './change-tracker.ts';
 import { LogTail } from './log-tail.ts';
+import { Publisher, type HostListener } from './publisher.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 import { dirChangedSince } from './reconcile.ts';
 
-export type HostListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+export type { HostListener } from './publisher.ts';
 
 export interface StateHostOptions extends OpenOptions {
   root: string;
@@ -46,8 +48,7 @@ export class StateHost {
   store: StateStore;
   private readonly options: StateHostOptions;
   private watcher: ChangeFeed | null = null;
-  private readonly listeners = new Set<HostListener>();
-  private seq = 0;
+  private readonly publisher = new Publisher(() => this.log);
 
   private model: Model = { tasks: new Map(), sessions: new Map(), locks: new Map(), checkpoints: new Map() };
   private issues: IntegrityIssue[] = [];
@@ -59,11 +60,7 @@ export class StateHost {
   private auditTail!: LogTail<AuditEntry>;
   private locksTail!: LogTail<LockEvent>;
 
-  private dirtyTasks = new Set<string>();
-  private dirtyLocks = new Set<string>();
-  private dirtySessions = new Set<string>();
-  private dirtyCheckpoints = new Set<string>();
-  private dirtyLogs = false;
+  private readonly dirty = new ChangeTracker();
   private pendingStatus: WatchStatus | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
@@ -142,7 +139,7 @@ export class StateHost {
     // place were not seen: any folder modified since then is read again.
     for (const id of this.store.tasksChangedSince(loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
     if (dirChangedSince(this.store.layout.sessionsDir, loadStarted - 50) || dirChangedSince(this.store.layout.checkpointsDir, loadStarted - 50)) {
-      this.rootChanged = true;
+      this.dirty.root = true;
     }
     this.scheduleFlush();
   }
@@ -167,7 +164,7 @@ export class StateHost {
     const patch: Patch = { seq: 0 };
     Object.assign(patch, diffAll(this.model, model));
     this.model = model;
-    this.dirtyLogs = true;
+    this.dirty.logs = true;
     this.emitPatch(patch);
   }
 
@@ -202,40 +199,13 @@ export class StateHost {
   // ---- change tracking --------------------------------------------------------
 
   private markDirty(change: StoreChange): void {
-    switch (change.kind) {
-      case 'task':
-        this.dirtyTasks.add(change.taskId);
-        this.dirtyLocks.add(change.taskId);
-        break;
-      case 'lock':
-        this.dirtyLocks.add(change.taskId);
-        break;
-      case 'session':
-        this.dirtySessions.add(change.sessionId);
-        break;
-      case 'checkpoint':
-        this.dirtyCheckpoints.add(change.checkpointId);
-        break;
-      case 'log':
-        this.dirtyLogs = true;
-        break;
-      case 'legacy':
-      case 'root':
-        this.rootChanged = true;
-        break;
-      case 'config':
-        this.configChanged = true;
-        break;
-      case 'integrity': // every verify (ours, the monitor's) refreshes the list
-        this.setIssues(change.issues);
-        return;
+    if (change.kind === 'integrity') {
+      this.setIssues(change.issues); // every verify (ours, the monitor's) refreshes the list
+      return;
     }
+    this.dirty.mark(change);
     this.scheduleFlush();
   }
-
-  private rootChanged = false;
-  /** config.json changed: the store is reopened so new settings (max_history…) apply. */
-  private configChanged = false;
 
   private scheduleFlush(): void {
     if (this.flushTimer) return;
@@ -250,8 +220,8 @@ export class StateHost {
 
   /** Read everything marked dirty once, and send it as one patch. */
   private async flush(): Promise<void> {
-    if (this.configChanged) {
-      this.configChanged = false;
+    if (this.dirty.config) {
+      this.dirty.config = false;
       try {
         openStateStore({ root: this.root }).close(); // validates the new config.json
       } catch (err) {
@@ -262,15 +232,15 @@ export class StateHost {
       await this.switchRoot(this.root);
       return;
     }
-    if (this.rootChanged) {
-      this.rootChanged = false;
+    if (this.dirty.root) {
+      this.dirty.root = false;
       this.clearDirty();
       await this.rescan();
     }
     const patch: Patch = { seq: 0 };
-    if (this.dirtyTasks.size) {
+    if (this.dirty.tasks.size) {
       let issuesChanged = false;
-      const reads = [...this.dirtyTasks].map((id) => {
+      const reads = [...this.dirty.tasks].map((id) => {
         const { row, damage } = readTaskRow(this.store, id);
         issuesChanged = this.noteReadDamage(id, damage) || issuesChanged;
         return [id, row] as const;
@@ -285,20 +255,20 @@ export class StateHost {
       }
       if (issuesChanged) patch.issues = this.issues;
     }
-    if (this.dirtyLocks.size) patch.locks = this.reloadLocks([...this.dirtyLocks]);
-    for (const id of this.dirtySessionMetrics) this.dirtySessions.add(id);
-    if (this.dirtySessions.size) {
-      const reads = [...this.dirtySessions].map((id) => [id, readSession(this.store, id, this.model.tasks)] as const);
+    if (this.dirty.locks.size) patch.locks = this.reloadLocks([...this.dirty.locks]);
+    for (const id of this.dirtySessionMetrics) this.dirty.sessions.add(id);
+    if (this.dirty.sessions.size) {
+      const reads = [...this.dirty.sessions].map((id) => [id, readSession(this.store, id, this.model.tasks)] as const);
       patch.sessions = update(SYNCED.sessions, this.model.sessions, reads);
     }
-    if (this.dirtyCheckpoints.size) {
-      const reads = [...this.dirtyCheckpoints].map((id) => [id, readCheckpoint(this.store, id)] as const);
+    if (this.dirty.checkpoints.size) {
+      const reads = [...this.dirty.checkpoints].map((id) => [id, readCheckpoint(this.store, id)] as const);
       patch.checkpoints = update(SYNCED.checkpoints, this.model.checkpoints, reads);
     }
     // The logs are read last and on their own: a log that cannot be read
     // must not hold back the tasks, sessions and locks read above.
     let logFailure: unknown = null;
-    if (this.dirtyLogs) {
+    if (this.dirty.logs) {
       try {
         this.readLogs(patch);
       } catch (err) {
@@ -328,21 +298,14 @@ export class StateHost {
   private dirtySessionMetrics = new Set<string>();
 
   private clearDirty(): void {
-    this.dirtyTasks.clear();
-    this.dirtyLocks.clear();
-    this.dirtySessions.clear();
+    this.dirty.clearItems();
     this.dirtySessionMetrics.clear();
-    this.dirtyCheckpoints.clear();
-    this.dirtyLogs = false;
   }
 
   private emitPatch(patch: Patch): void {
-    const sections = patch as unknown as Record<string, unknown>;
-    for (const key of Object.keys(sections)) if (sections[key] === undefined) delete sections[key];
-    if (Object.keys(sections).length === 1) return; // only seq: nothing changed
-    patch.seq = ++this.seq;
-    this.emit('patch', patch);
+    this.publisher.patch(patch);
   }
+
 
   /** Re-read the locks of some tasks into the model; returns the patch section (undefined: unchanged). */
   private reloadLocks(taskIds: string[]): Patch['locks'] {
@@ -406,7 +369,7 @@ export class StateHost {
     // Retry with a full rescan, then more and more rarely (a log that stays unreadable).
     this.retryMs = firstOfStreak ? RETRY_MS : Math.min(this.retryMs * 2, MAX_RETRY_MS);
     setTimeout(() => {
-      this.rootChanged = true;
+      this.dirty.root = true;
       this.scheduleFlush();
     }, this.retryMs).unref();
   }
@@ -440,24 +403,16 @@ export class StateHost {
       contention: this.contention,
       watch: this.currentStatus(),
       demo: this.demo,
-      seq: this.seq,
+      seq: this.publisher.seq,
     };
   }
 
   subscribe(listener: HostListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.publisher.subscribe(listener);
   }
 
   emit<E extends EventName>(event: E, payload: Events[E]): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event, payload);
-      } catch (err) {
-        // One broken subscriber must not starve the others.
-        this.log.error(`A subscriber failed on '${event}'`, err);
-      }
-    }
+    this.publisher.emit(event, payload);
   }
 
   /** Point the dashboard at another state folder (Open State Folder…, the demo). */
@@ -483,7 +438,7 @@ export class StateHost {
     if (this.contentionTimer) clearInterval(this.contentionTimer);
     await this.stopWatching();
     this.store.close();
-    this.listeners.clear();
+    this.publisher.clear();
   }
 }
 
