@@ -2,7 +2,7 @@
 // a legacy file to migrate, a demo running.
 import { useState } from 'react';
 import { useApi, useMirror } from '../app/services.ts';
-import { toApiError, type ApiError } from '../bridge/api.ts';
+import { useAction } from '../lib/use-action.ts';
 import { plural } from '../lib/format.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
 
@@ -48,9 +48,11 @@ export function WatchNotice() {
 export function LegacyBanner() {
   const api = useApi();
   const legacyFile = useMirror((s) => s.legacyFile);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const { run: migrate, busy, error } = useAction(async () => {
+    const result = await api.migrateLegacy({});
+    setDone(result ? `Migrated ${plural(result.sessions, 'session')} and ${plural(result.tasks, 'task')} from ${result.from}.` : 'Nothing to migrate.');
+  }, 'idle');
   if (done) {
     return (
       <div className="banner banner-ok" role="status">
@@ -62,18 +64,6 @@ export function LegacyBanner() {
     );
   }
   if (!legacyFile) return null;
-  const migrate = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api.migrateLegacy({});
-      setDone(result ? `Migrated ${plural(result.sessions, 'session')} and ${plural(result.tasks, 'task')} from ${result.from}.` : 'Nothing to migrate.');
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <div className="banner banner-info" role="region" aria-label="Legacy state file">
       <strong>A legacy state file was found</strong>

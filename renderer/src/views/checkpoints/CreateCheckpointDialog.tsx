@@ -1,7 +1,7 @@
 // Create a checkpoint of one session's tasks, with an optional reason.
 import { useState } from 'react';
 import { useApi, useMirror } from '../../app/services.ts';
-import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import type { CheckpointSummary } from '../../../../shared/model.ts';
@@ -13,20 +13,13 @@ export function CreateCheckpointDialog({ initialSession, onClose, onCreated }: {
   const sessions = useMirror((s) => s.sessions);
   const [sessionId, setSessionId] = useState(initialSession ?? sessionIds[0] ?? '');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
 
+  const { run: create, busy, error } = useAction(async () => {
+    const created = await api.createCheckpoint({ sessionId, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    onCreated(created);
+  });
   const submit = async () => {
-    if (!sessionId) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await api.createCheckpoint({ sessionId, ...(reason.trim() ? { reason: reason.trim() } : {}) });
-      onCreated(created);
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
+    if (sessionId) await create();
   };
 
   return (

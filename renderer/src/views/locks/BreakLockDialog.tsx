@@ -1,9 +1,8 @@
 // Breaking a lock removes its files so waiters can proceed. Safe for a dead
 // or expired holder; the dialog says who is affected before doing it.
-import { useState } from 'react';
 import type { HolderInfo } from '../../../../shared/model.ts';
 import { useApi } from '../../app/services.ts';
-import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
@@ -14,19 +13,10 @@ export function staleReason(holder: HolderInfo): string {
 
 export function BreakLockDialog({ taskId, why, waiters, onClose, onDone }: { taskId: string; why: string; waiters: number; onClose: () => void; onDone: (removed: number) => void }) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { removed } = await api.breakLock({ taskId });
-      onDone(removed);
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
-  };
+  const { run: confirm, busy, error } = useAction(async () => {
+    const { removed } = await api.breakLock({ taskId });
+    onDone(removed);
+  });
   return (
     <Dialog
       title={`Break the lock on ${taskId}?`}

@@ -1,8 +1,7 @@
 // First run: nothing in the root yet. Show how to start, or start a demo
 // (the host switches to a temporary root and pushes a reset).
-import { useState } from 'react';
 import { useApi, useMirror } from '../../app/services.ts';
-import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 const INIT = { cmd: 'lockstep init', why: 'create the state layout in this root' };
@@ -20,19 +19,10 @@ export function EmptyRoot() {
   const api = useApi();
   const root = useMirror((s) => s.root);
   const rootPresent = useMirror((s) => s.watch.rootPresent);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.startDemo({});
-      // The host pushes a reset for the demo root; the store switches on its own.
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
-  };
+  // The host pushes a reset for the demo root; the store switches on its own.
+  const { run: start, busy, error } = useAction(async () => {
+    await api.startDemo({});
+  });
   return (
     <section className="panel onboarding" aria-labelledby="start-title">
       <h2 id="start-title" className="onboarding-title">

@@ -1,10 +1,9 @@
 // "Restore this version": shows exactly what changes (current → chosen),
 // then writes it back as a new version, guarded by expectedVersion so a
 // concurrent write is reported instead of silently overwritten.
-import { useState } from 'react';
 import type { TaskState } from '../../../../shared/model.ts';
 import { useApi } from '../../app/services.ts';
-import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { DiffTable } from '../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -51,21 +50,11 @@ function SessionLinkNotice({ current, target }: { current: TaskState; target: Ta
 
 export function RestoreVersionDialog({ current, target, newer, onRebase, onClose, onRestored }: RestoreVersionDialogProps) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
   const rows = diffRows(current, target, 200);
-
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const state = await api.restoreTaskVersion({ taskId: current.task_id, version: target.version, expectedVersion: current.version });
-      onRestored(state);
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
-  };
+  const { run: confirm, busy, error, clearError } = useAction(async () => {
+    const state = await api.restoreTaskVersion({ taskId: current.task_id, version: target.version, expectedVersion: current.version });
+    onRestored(state);
+  });
 
   return (
     <Dialog
@@ -104,7 +93,7 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
             type="button"
             className="btn btn-small"
             onClick={() => {
-              setError(null);
+              clearError();
               onRebase(newer);
             }}
           >
