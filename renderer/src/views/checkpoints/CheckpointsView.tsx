@@ -9,6 +9,16 @@ import { CreateCheckpointDialog } from './CreateCheckpointDialog.tsx';
 import { RestoreCheckpointDialog } from './RestoreCheckpointDialog.tsx';
 import { restoreMeaning, undoPointReason } from './restore-flow.ts';
 import { Chip } from '../../components/StatusChip.tsx';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Checkpoint' },
+  { header: 'Session' },
+  { header: 'Created' },
+  { header: 'Reason' },
+  { header: 'Tasks', className: 'cell-end' },
+  { header: 'Actions', srOnly: true },
+];
 
 const CheckpointRow = memo(function CheckpointRow({ id, onRestore, fresh }: { id: string; onRestore: (id: string) => void; fresh: boolean }) {
   const c = useMirror((s) => s.checkpoints.get(id));
@@ -78,29 +88,11 @@ export function CheckpointsView() {
         </EmptyState>
       ) : (
         <div className="panel panel-flush">
-          <div className="table-wrap">
-            <table className="table" aria-label="Checkpoints">
-              <thead>
-                <tr>
-                  <th scope="col">Checkpoint</th>
-                  <th scope="col">Session</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col" className="cell-end">
-                    Tasks
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {ids.map((id) => (
-                  <CheckpointRow key={id} id={id} onRestore={setRestoring} fresh={id === created} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label="Checkpoints" columns={COLUMNS}>
+            {ids.map((id) => (
+              <CheckpointRow key={id} id={id} onRestore={setRestoring} fresh={id === created} />
+            ))}
+          </DataTable>
         </div>
       )}
       {creating ? (

@@ -17,34 +17,30 @@ import {
 } from './restore-flow.ts';
 import type { Responses } from '../../../../shared/contract.ts';
 import type { RestoreResult } from '../../../../shared/model.ts';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Task' },
+  { header: 'Current' },
+  { header: 'Outcome' },
+  { header: 'Fields' },
+];
 
 function PreviewList({ preview }: { preview: Responses['previewRestore'] }) {
   const items = [...preview.items].sort((a, b) => Number(a.unchanged) - Number(b.unchanged) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }));
   return (
-    <div className="table-wrap preview-wrap">
-      <table className="table" aria-label="Restore preview">
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            <th scope="col">Current</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Fields</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr key={item.task_id} className={item.unchanged ? 'row-muted' : undefined} data-task-id={item.task_id}>
-              <td className="mono">{item.task_id}</td>
-              <td className="mono num">{item.current_version === null ? '—' : `v${item.current_version}`}</td>
-              <td>
-                {item.unchanged ? <Chip>unchanged</Chip> : item.current_version === null ? <Chip tone="accent">recreated</Chip> : <Chip tone="info">will change</Chip>}
-              </td>
-              <td>{item.unchanged ? <span className="muted small">already matches the checkpoint</span> : <FieldList changes={item.changes} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable label="Restore preview" columns={COLUMNS} wrapClassName="preview-wrap">
+      {items.map((item) => (
+        <tr key={item.task_id} className={item.unchanged ? 'row-muted' : undefined} data-task-id={item.task_id}>
+          <td className="mono">{item.task_id}</td>
+          <td className="mono num">{item.current_version === null ? '—' : `v${item.current_version}`}</td>
+          <td>
+            {item.unchanged ? <Chip>unchanged</Chip> : item.current_version === null ? <Chip tone="accent">recreated</Chip> : <Chip tone="info">will change</Chip>}
+          </td>
+          <td>{item.unchanged ? <span className="muted small">already matches the checkpoint</span> : <FieldList changes={item.changes} />}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -12,6 +12,15 @@ import { Chip } from '../../components/StatusChip.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { BreakLockDialog } from '../locks/BreakLockDialog.tsx';
 import { RecoverButton } from '../task-detail/RecoverButton.tsx';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Problem' },
+  { header: 'Task' },
+  { header: 'Details' },
+  { header: 'Path' },
+  { header: 'Fix' },
+];
 
 const KIND_LABEL: Record<IntegrityIssueKind, string> = {
   corrupt_state: 'corrupt state',
@@ -112,36 +121,23 @@ export function IntegrityView() {
         <EmptyState title="Everything is consistent">Every task&apos;s state matches its history; no stale locks or corrupt files were found.</EmptyState>
       ) : (
         <div className="panel panel-flush">
-          <div className="table-wrap">
-            <table className="table" aria-label="Integrity problems">
-              <thead>
-                <tr>
-                  <th scope="col">Problem</th>
-                  <th scope="col">Task</th>
-                  <th scope="col">Details</th>
-                  <th scope="col">Path</th>
-                  <th scope="col">Fix</th>
-                </tr>
-              </thead>
-              <tbody>
-                {issues.map((issue) => (
-                  <tr key={`${issue.kind}:${issue.path}`} data-task-id={issue.task_id}>
-                    <td>
-                      <Chip tone={issue.recoverable ? 'warn' : 'danger'}>{KIND_LABEL[issue.kind] ?? issue.kind}</Chip>
-                    </td>
-                    <td>{issue.task_id ? <TaskLink taskId={issue.task_id} /> : <span className="muted">—</span>}</td>
-                    <td>{issue.message}</td>
-                    <td className="mono small muted cell-path">
-                      <MiddleEllipsis text={issue.path} tailChars={36} />
-                    </td>
-                    <td className="cell-actions">
-                      <Fix issue={issue} onDone={setNotice} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label="Integrity problems" columns={COLUMNS}>
+            {issues.map((issue) => (
+              <tr key={`${issue.kind}:${issue.path}`} data-task-id={issue.task_id}>
+                <td>
+                  <Chip tone={issue.recoverable ? 'warn' : 'danger'}>{KIND_LABEL[issue.kind] ?? issue.kind}</Chip>
+                </td>
+                <td>{issue.task_id ? <TaskLink taskId={issue.task_id} /> : <span className="muted">—</span>}</td>
+                <td>{issue.message}</td>
+                <td className="mono small muted cell-path">
+                  <MiddleEllipsis text={issue.path} tailChars={36} />
+                </td>
+                <td className="cell-actions">
+                  <Fix issue={issue} onDone={setNotice} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </div>
       )}
     </section>

@@ -10,6 +10,18 @@ import { duration, percent } from '../../lib/format.ts';
 import { CONTENTION_WINDOWS, type ContentionWindow } from '../../lib/route.ts';
 import { useLoad } from '../../lib/use-load.ts';
 import { sortContention } from './contention.ts';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Task' },
+  { header: 'Acquisitions', className: 'cell-end' },
+  { header: 'Waited', className: 'cell-end' },
+  { header: 'Wait p50', className: 'cell-end' },
+  { header: 'Wait p95', className: 'cell-end' },
+  { header: 'Max', className: 'cell-end' },
+  { header: 'Time-outs', className: 'cell-end' },
+  { header: 'p95 wait, relative', className: 'cell-bar', srOnly: true },
+];
 
 const LABELS: Record<ContentionWindow, string> = { '5m': '5 min', '15m': '15 min', '1h': '1 h' };
 // Accessible names that are not substrings of each other ("5 min" is inside "15 min").
@@ -46,47 +58,29 @@ export function ContentionPanel() {
       {stats.length === 0 ? (
         <EmptyState title={`No lock activity in the last ${LABELS[win]}`} />
       ) : (
-        <div className="table-wrap">
-          <table className="table" aria-label="Lock contention">
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                <th scope="col" className="cell-end">Acquisitions</th>
-                <th scope="col" className="cell-end">Waited</th>
-                <th scope="col" className="cell-end">Wait p50</th>
-                <th scope="col" className="cell-end">Wait p95</th>
-                <th scope="col" className="cell-end">Max</th>
-                <th scope="col" className="cell-end">Time-outs</th>
-                <th scope="col" className="cell-bar">
-                  <span className="sr-only">p95 wait, relative</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.map((s) => (
-                <tr key={s.task_id}>
-                  <td>
-                    <TaskLink taskId={s.task_id} />
-                  </td>
-                  <td className="num cell-end">{s.acquisitions}</td>
-                  <td className="num cell-end">
-                    {s.waited}
-                    <span className="muted small"> ({Math.round(percent(s.waited, s.acquisitions))}%)</span>
-                  </td>
-                  <td className="num cell-end">{duration(s.wait_p50_ms)}</td>
-                  <td className="num cell-end">{duration(s.wait_p95_ms)}</td>
-                  <td className="num cell-end muted">{duration(s.wait_max_ms)}</td>
-                  <td className={`num cell-end${s.timeouts > 0 ? ' text-danger strong' : ' muted'}`}>{s.timeouts}</td>
-                  <td className="cell-bar">
-                    <span className="hbar" aria-hidden="true">
-                      <span className="hbar-fill" style={{ width: `${percent(s.wait_p95_ms, maxWait)}%` }} />
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Lock contention" columns={COLUMNS}>
+          {stats.map((s) => (
+            <tr key={s.task_id}>
+              <td>
+                <TaskLink taskId={s.task_id} />
+              </td>
+              <td className="num cell-end">{s.acquisitions}</td>
+              <td className="num cell-end">
+                {s.waited}
+                <span className="muted small"> ({Math.round(percent(s.waited, s.acquisitions))}%)</span>
+              </td>
+              <td className="num cell-end">{duration(s.wait_p50_ms)}</td>
+              <td className="num cell-end">{duration(s.wait_p95_ms)}</td>
+              <td className="num cell-end muted">{duration(s.wait_max_ms)}</td>
+              <td className={`num cell-end${s.timeouts > 0 ? ' text-danger strong' : ' muted'}`}>{s.timeouts}</td>
+              <td className="cell-bar">
+                <span className="hbar" aria-hidden="true">
+                  <span className="hbar-fill" style={{ width: `${percent(s.wait_p95_ms, maxWait)}%` }} />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

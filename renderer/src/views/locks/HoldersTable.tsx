@@ -11,6 +11,20 @@ import { compactDuration, duration, fullTime } from '../../lib/format.ts';
 import { isExpired, isStale } from '../../lib/locks.ts';
 import { selectHolders, type HolderRowData } from '../../store/selectors.ts';
 import { BreakLockDialog, staleReason } from './BreakLockDialog.tsx';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Task' },
+  { header: 'Mode' },
+  { header: 'Owner' },
+  { header: 'PID' },
+  { header: 'Host' },
+  { header: 'Alive' },
+  { header: 'Held for' },
+  { header: 'Expires' },
+  { header: 'Waiters' },
+  { header: 'Actions', srOnly: true },
+];
 
 const ALIVE_TONE = { alive: 'ok', dead: 'danger', unknown: 'neutral' } as const;
 
@@ -97,31 +111,11 @@ export function HoldersTable() {
       {holders.length === 0 ? (
         <EmptyState title="No locks held right now">Locks appear here while agents hold them; nobody is blocked.</EmptyState>
       ) : (
-        <div className="table-wrap table-capped">
-          <table className="table" aria-label="Lock holders">
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Owner</th>
-                <th scope="col">PID</th>
-                <th scope="col">Host</th>
-                <th scope="col">Alive</th>
-                <th scope="col">Held for</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Waiters</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {holders.map((r) => (
-                <HolderRow key={`${r.holder.task_id}:${r.holder.mode}:${r.holder.token}:${r.holder.pid}`} row={r} onBreak={setBreaking} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Lock holders" columns={COLUMNS} wrapClassName="table-capped">
+          {holders.map((r) => (
+            <HolderRow key={`${r.holder.task_id}:${r.holder.mode}:${r.holder.token}:${r.holder.pid}`} row={r} onBreak={setBreaking} />
+          ))}
+        </DataTable>
       )}
       {breaking ? (
         <BreakLockDialog

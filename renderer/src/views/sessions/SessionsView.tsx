@@ -10,6 +10,16 @@ import { StatusChip } from '../../components/StatusChip.tsx';
 import { formatHash } from '../../lib/route.ts';
 import { plural, previewValue } from '../../lib/format.ts';
 import { TaskTable, useTaskIds } from '../tasks/TaskTable.tsx';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Session' },
+  { header: 'Status' },
+  { header: 'Started' },
+  { header: 'Last update' },
+  { header: 'Progress' },
+  { header: 'Options' },
+];
 
 function optionsText(options: JsonObject): string {
   return Object.entries(options)
@@ -79,25 +89,11 @@ export function SessionsView() {
           Agents open a session when they start (<code>lockstep session create</code>); it tracks the tasks they touch.
         </EmptyState>
       ) : (
-        <div className={`table-wrap${selected ? ' table-wrap-capped' : ''}`}>
-          <table className="table" aria-label="Sessions">
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Last update</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Options</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ids.map((id) => (
-                <SessionRow key={id} id={id} selected={id === selected} href={formatHash({ ...route, session: id, sel: null, task: null })} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Sessions" columns={COLUMNS} wrapClassName={selected ? 'table-wrap-capped' : undefined}>
+          {ids.map((id) => (
+            <SessionRow key={id} id={id} selected={id === selected} href={formatHash({ ...route, session: id, sel: null, task: null })} />
+          ))}
+        </DataTable>
       )}
       {selected ? <SessionTasks sessionId={selected} /> : null}
     </section>
