@@ -69,6 +69,11 @@ export function writeFileAtomic(target: string, data: string | Buffer, durable =
   }
 }
 
+/** A unique temp file name for a file a process keeps for itself (a spare lock record). */
+export function spareTempName(kind: string): string {
+  return `${TEMP_PREFIX}${processTag}-${randomBytes(2).toString('hex')}-${kind}`;
+}
+
 /**
  * A temp file for a write made under a write lock (a commit of state.json, a
  * session rewrite). These are what a new holder fences: see fenceHeldTemps.

@@ -4,7 +4,7 @@
 // under test stops itself at a named pause point (LOCKSTEP_TEST_PAUSE, see
 // main/engine/pause-points.ts), the test races it, then sends SIGCONT.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type StateStore } from '../engine/index.ts';
 import { killChildren, makeTempDir, plantTicket, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
@@ -280,4 +280,31 @@ describe('coarse timestamps (FAT keeps mtimes in 2 s steps)', () => {
     expect(existsSync(planted)).toBe(false);
     store.close();
   }, 30_000);
+});
+
+describe('the spare ticket file (item 9: symlinks lead writes out of the root)', () => {
+  it('a symlink swapped in at the spare\'s name is never written through nor published as a ticket', async () => {
+    const { root, store } = await rootWith({ lease_ms: 10_000 });
+    await store.updateTaskState('a', { n: 0 });
+    const taskDir = join(root, 'tasks', 'task-a');
+    const spare = readdirSync(taskDir).find((n) => n.endsWith('-lockrec'));
+    expect(spare, 'the store keeps a spare record file for its tickets').toBeDefined();
+    const victim = join(root, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    rmSync(join(taskDir, spare!));
+    symlinkSync(victim, join(taskDir, spare!));
+    for (let i = 1; i <= 3; i++) {
+      const lock = await store.acquireLock('a', 'write', { timeout: 2000 });
+      expect(lstatSync(lock.file).isFile()).toBe(true);
+      expect((await store.listLocks()).map((h) => h.pid)).toEqual([process.pid]);
+      await store.updateTaskState('a', { n: i }, { lock });
+      await store.releaseLock(lock);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    // The tampered name was dropped and a new spare serves again.
+    expect(existsSync(join(taskDir, spare!))).toBe(false);
+    expect(readdirSync(taskDir).filter((n) => n.endsWith('-lockrec'))).toHaveLength(1);
+    store.close();
+    expect(readdirSync(taskDir).filter((n) => n.endsWith('-lockrec'))).toEqual([]);
+  });
 });

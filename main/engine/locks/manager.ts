@@ -28,6 +28,7 @@ import {
   createTicket, markHeld, newTicketName, observeTicket, parseTicketName, staleTicketReason, ticketExists, toRecord, touchTicket,
   type CreatedTicket, type TicketName,
 } from './ticket.ts';
+import { TicketSpares } from './spares.ts';
 import { FolderWaker } from './waker.ts';
 
 export interface LockTarget {
@@ -74,6 +75,7 @@ interface Joined {
 export class LockManager {
   private readonly config: StoreConfig;
   readonly listener: LockListener;
+  private readonly spares = new TicketSpares();
 
   constructor(config: StoreConfig, listener: LockListener) {
     this.config = config;
@@ -115,9 +117,9 @@ export class LockManager {
         if (ahead === 'reclaimed') continue; // re-scan before deciding anything
         if (ahead === null) {
           pausePoint('lock.before-return');
-          // The proof that the lock is ours: our ticket is still there (markHeld also starts a fresh lease).
-          const ours = waited ? markHeld(joined.ticket) : ticketExists(joined.ticket.file);
-          if (!ours) {
+          // The proof that the lock is ours: our ticket is still there — in the scan just made, or,
+          // after a wait, when markHeld rewrites it (which also starts a fresh lease).
+          if (waited && !markHeld(joined.ticket)) {
             joined = this.join(target, mode, owner);
             lastTouch = Date.now();
             continue;
@@ -164,7 +166,7 @@ export class LockManager {
     assertRealFolder(dir);
     for (;;) {
       const name = newTicketName(base, nextSeq(scanQueue(dir, base)), mode);
-      const ticket = withParentDir(dir, () => createTicket(dir, name, target.resourceId, mode, owner, this.config.lease_ms));
+      const ticket = withParentDir(dir, () => createTicket(dir, name, target.resourceId, mode, owner, this.config.lease_ms, this.spares));
       pausePoint('lock.after-join');
       const scan = scanQueue(dir, base);
       const id = parseTicketName(base, name)!;
@@ -228,8 +230,10 @@ export class LockManager {
     return true;
   }
 
-  /** Nothing to release: tickets are created per acquisition. Kept for the store's close(). */
-  close(): void {}
+  /** Remove this manager's spare ticket files (the store is closing). Held locks are not released. */
+  close(): void {
+    this.spares.drop();
+  }
 }
 
 /**

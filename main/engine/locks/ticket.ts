@@ -12,7 +12,8 @@ import { closeSync, constants, fstatSync, futimesSync, lstatSync, openSync, read
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { LockMode, LockRecord } from '../../../shared/model.ts';
-import { isPlainObject } from '../fsx.ts';
+import { isPlainObject, unlinkQuiet } from '../fsx.ts';
+import type { TicketSpares } from './spares.ts';
 import { HOST, processLiveness, SELF_START } from '../identity.ts';
 
 export const HOST_TAG = createHash('sha1').update(HOST).digest('hex').slice(0, 8);
@@ -73,7 +74,15 @@ export interface CreatedTicket {
  * and never through a symlink. Its mtime is set explicitly, which also tells
  * whether this filesystem keeps sub-second timestamps.
  */
-export function createTicket(dir: string, name: string, resourceId: string, mode: LockMode, owner: string, leaseMs: number): CreatedTicket {
+export function createTicket(
+  dir: string,
+  name: string,
+  resourceId: string,
+  mode: LockMode,
+  owner: string,
+  leaseMs: number,
+  spares?: TicketSpares,
+): CreatedTicket {
   const now = new Date();
   const iso = now.toISOString();
   const content: TicketContent = {
@@ -89,10 +98,13 @@ export function createTicket(dir: string, name: string, resourceId: string, mode
     lease_ms: leaseMs,
   };
   const file = join(dir, name);
+  const buf = Buffer.from(JSON.stringify(content));
+  // Published whole by linking a spare (spares.ts); a fresh exclusive file where no spare can serve.
+  const spareSlack = spares?.publish(dir, name, buf) ?? null;
+  if (spareSlack !== null) return { file, name, content, slackMs: spareSlack };
   const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   let slackMs: number;
   try {
-    const buf = Buffer.from(JSON.stringify(content));
     let off = 0;
     while (off < buf.length) {
       const n = writeSync(fd, buf, off, buf.length - off);
@@ -102,6 +114,7 @@ export function createTicket(dir: string, name: string, resourceId: string, mode
     slackMs = mtimeSlackFor(fd);
   } catch (err) {
     closeSync(fd);
+    unlinkQuiet(file);
     throw err;
   }
   closeSync(fd);
@@ -111,7 +124,7 @@ export function createTicket(dir: string, name: string, resourceId: string, mode
 /** Per filesystem (device): the slack its timestamps need. Probed once, on our first ticket there. */
 const slackByDevice = new Map<number, number>();
 
-function mtimeSlackFor(fd: number): number {
+export function mtimeSlackFor(fd: number): number {
   const dev = fstatSync(fd).dev;
   let slack = slackByDevice.get(dev);
   if (slack === undefined) {
