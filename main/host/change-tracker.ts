@@ -17,33 +17,16 @@ export class ChangeTracker {
 
   /** Remember a change; false for changes that are not about what gets re-read (integrity). */
   mark(change: StoreChange): boolean {
-    switch (change.kind) {
-      case 'task':
-        this.tasks.add(change.taskId);
-        this.locks.add(change.taskId);
-        return true;
-      case 'lock':
-        this.locks.add(change.taskId);
-        return true;
-      case 'session':
-        this.sessions.add(change.sessionId);
-        return true;
-      case 'checkpoint':
-        this.checkpoints.add(change.checkpointId);
-        return true;
-      case 'log':
-        this.logs = true;
-        return true;
-      case 'legacy':
-      case 'root':
-        this.root = true;
-        return true;
-      case 'config':
-        this.config = true;
-        return true;
-      case 'integrity':
-        return false;
-    }
+    const k = change.kind;
+    if (k === 'integrity') return false;
+    if (k === 'task') this.tasks.add(change.taskId);
+    if (k === 'task' || k === 'lock') this.locks.add(change.taskId);
+    else if (k === 'session') this.sessions.add(change.sessionId);
+    else if (k === 'checkpoint') this.checkpoints.add(change.checkpointId);
+    else if (k === 'log') this.logs = true;
+    else if (k === 'config') this.config = true;
+    else this.root = true; // the root itself, or a legacy file beside it
+    return true;
   }
 
   /** Forget the items (the root and config flags are cleared where they are handled). */

@@ -81,8 +81,10 @@ describe('StateHost', () => {
     const acquire = (owner: string, ...extra: string[]) =>
       spawn(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'contended', '--owner', owner, ...extra], { stdio: 'ignore' });
     const holder = acquire('holder-1', '--hold', '30000');
-    const waiter = acquire('waiter-1', '--timeout', '20000', '--hold', '30000');
+    let waiter: ReturnType<typeof acquire> | null = null;
     try {
+      await until(() => lockOf()?.writer?.owner === 'holder-1'); // the waiter queues behind it, not before
+      waiter = acquire('waiter-1', '--timeout', '20000', '--hold', '30000');
       await until(() => lockOf()?.writer?.owner === 'holder-1' && lockOf()!.waiters.length === 1);
       expect(lockOf()).toMatchObject({ readers: [], waiters: [{ owner: 'waiter-1', mode: 'write', pid: waiter.pid }] });
       expect(host.snapshot().locks).toHaveLength(1);
@@ -96,7 +98,7 @@ describe('StateHost', () => {
       expect(patches.some((p) => p.locks?.remove.includes('contended'))).toBe(true);
     } finally {
       holder.kill('SIGKILL');
-      waiter.kill('SIGKILL');
+      waiter?.kill('SIGKILL');
     }
   });
 
