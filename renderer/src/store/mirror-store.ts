@@ -5,7 +5,6 @@
 // while someone reads it; resume applies them in order.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Patch, Snapshot } from '../../../shared/contract.ts';
-import type { IntegrityIssue } from '../../../shared/model.ts';
 import { applyPatch, countChanges, EMPTY_MIRROR, fromSnapshot, type MirrorData } from './mirror-data.ts';
 
 /** Past this many buffered patches we drop them and resync on resume instead. */
@@ -32,8 +31,6 @@ export interface MirrorActions {
   receivePatch(patch: Patch): void;
   pause(): void;
   resume(): void;
-  /** Fresh results of an explicit `runVerify`. */
-  setIssues(issues: readonly IntegrityIssue[]): void;
 }
 
 export type MirrorState = MirrorData & { live: LiveState } & MirrorActions;
@@ -150,9 +147,6 @@ export function createMirrorStore(deps: MirrorDeps): MirrorStore {
         set({ ...pick(data), live: { ...live, paused: false, buffered: [], pendingChanges: 0 } });
       },
 
-      setIssues(issues) {
-        set({ issues });
-      },
     };
   });
 }

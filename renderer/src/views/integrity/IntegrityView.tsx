@@ -2,8 +2,8 @@
 // applies: task state can be recovered from its own history.
 import { useState } from 'react';
 import type { IntegrityIssue, IntegrityIssueKind } from '../../../../shared/model.ts';
-import { useApi, useMirror, useServices } from '../../app/services.ts';
-import { toApiError, type ApiError } from '../../bridge/api.ts';
+import { useApi, useMirror } from '../../app/services.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { MiddleEllipsis } from '../../components/MiddleEllipsis.tsx';
@@ -76,26 +76,14 @@ function Fix({ issue, onDone }: { issue: IntegrityIssue; onDone: (m: string) => 
 
 export function IntegrityView() {
   const api = useApi();
-  const { mirror } = useServices();
   const issues = useMirror((s) => s.issues);
-  const [verifying, setVerifying] = useState(false);
   const [verifiedAt, setVerifiedAt] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const verify = async () => {
-    setVerifying(true);
-    setError(null);
-    try {
-      const found = await api.runVerify({});
-      mirror.getState().setIssues(found);
-      setVerifiedAt(new Date().toISOString());
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setVerifying(false);
-    }
-  };
+  // The host pushes the new issue list to every window; the answer only dates it.
+  const { run: verify, busy: verifying, error } = useAction(async () => {
+    await api.runVerify({});
+    setVerifiedAt(new Date().toISOString());
+  }, 'idle');
 
   return (
     <section className="view" aria-label="Integrity">
