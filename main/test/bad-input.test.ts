@@ -401,3 +401,20 @@ describe('a hand-written state nested too deeply to store', () => {
     expect(readFileSync(stateFile, 'utf8')).toBe(raw);
   });
 });
+
+describe('odd files under a ticket\'s name', () => {
+  it('a folder or FIFO named like a lock ticket blocks nobody and is reported and cleared', async () => {
+    const { root } = await setup();
+    const lockFile = join(root, 'tasks', 'task-existing', 'state.lock');
+    const dirTicket = `${lockFile}.000000000001-w-00000000-1-aaaaaaaa`;
+    const fifoTicket = `${lockFile}.000000000002-w-00000000-1-bbbbbbbb`;
+    mkdirSync(dirTicket);
+    execFileSync('mkfifo', [fifoTicket]);
+    const update = await runCli(root, ['--json', 'task', 'update', 'existing', '{"n":1}', '--timeout', '2000'], { timeoutMs: 10_000 });
+    expect(update.code, update.stderr).toBe(0);
+    const issues = ((await runCli(root, ['--json', 'verify'])).json as { issues: IntegrityIssue[] }).issues;
+    expect(issues.map((i) => [i.kind, i.path]).sort()).toEqual([['garbage_lock', dirTicket], ['garbage_lock', fifoTicket]]);
+    expect((await runCli(root, ['--json', 'gc'])).json).toMatchObject({ removed: 2 });
+    expect(existsSync(dirTicket) || existsSync(fifoTicket)).toBe(false);
+  });
+});

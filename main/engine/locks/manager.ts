@@ -201,8 +201,13 @@ export class LockManager {
       return seen.content ? toRecord(seen.content, seen.mtimeMs, joined.ticket.slackMs) : UNREADABLE;
     }
     pausePoint('lock.reclaim.before-unlink');
-    if (unlinkQuiet(file)) this.listener.onBroken(target, seen.content ? toRecord(seen.content, seen.mtimeMs) : null, reason);
-    return 'reclaimed';
+    if (unlinkQuiet(file)) {
+      this.listener.onBroken(target, seen.content ? toRecord(seen.content, seen.mtimeMs) : null, reason);
+      return 'reclaimed';
+    }
+    // Not removable by us (another user's file in a shared folder): it keeps blocking, visibly.
+    if (observeTicket(file) === null) return 'reclaimed';
+    return seen.content ? toRecord(seen.content, seen.mtimeMs, joined.ticket.slackMs) : UNREADABLE;
   }
 
   /** Jittered exponential back-off, capped, never sleeping past the deadline. */

@@ -13,7 +13,7 @@
 //
 // Sequence numbers restart once the queue empties; nothing depends on them
 // growing forever.
-import { readdirSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import type { LockMode } from '../../../shared/model.ts';
 import { isLegacyName } from './legacy.ts';
 import { parseTicketName, type TicketName } from './ticket.ts';
@@ -32,23 +32,32 @@ export function compareTickets(a: TicketName, b: TicketName): number {
 }
 
 export function scanQueue(dir: string, base: string): QueueScan {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    names = [];
+    entries = [];
   }
+  const names: string[] = [];
   const tickets: TicketName[] = [];
   const legacy: string[] = [];
-  for (const name of names) {
+  for (const entry of entries) {
+    const name = entry.name;
+    names.push(name);
     if (!name.startsWith(base)) continue;
     const ticket = parseTicketName(base, name);
-    if (ticket) tickets.push(ticket);
-    else if (isLegacyName(base, name)) legacy.push(name);
+    // Only a file is a ticket: a folder, FIFO or symlink under a ticket's name is an odd file, reported
+    // and cleared like those at the old names. (A filesystem that does not say what an entry is, is trusted.)
+    if (ticket && !isOddEntry(entry)) tickets.push(ticket);
+    else if (ticket || isLegacyName(base, name)) legacy.push(name);
   }
   tickets.sort(compareTickets);
   return { names, tickets, legacy };
+}
+
+function isOddEntry(entry: Dirent): boolean {
+  return entry.isDirectory() || entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice();
 }
 
 export function nextSeq(scan: QueueScan): number {
