@@ -38,6 +38,13 @@ export async function main(argv: string[]): Promise<number> {
       return await runAgent(root, flags);
     }
     const store = openStateStore({ root });
+    // A change that happened but could not be logged (a symlinked or full audit log) is said, once per message.
+    const warned = new Set<string>();
+    store.on('state.log_error', ({ message }) => {
+      if (warned.has(message)) return;
+      warned.add(message);
+      process.stderr.write(`lockstep: warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    });
     try {
       return await dispatch(store, out, flags, command, sub, rest);
     } finally {

@@ -48,6 +48,8 @@ describe('log files that are symlinks', () => {
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json).toMatchObject({ version: 2, n: 2 });
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    // ...and tells its user that the change was not logged, on one stderr line.
+    expect(cli.stderr).toMatch(/^lockstep: warning: .*symbolic link.*\n$/);
   });
 
   it('the lock log is not appended through a symlink; the lock is still taken and the refusal is reported', async () => {
