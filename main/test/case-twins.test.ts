@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, openStateStore } from '../engine/index.ts';
-import { listTree, makeTempDir, removeTempDirs, runCli } from './helpers.ts';
+import { listTree, makeTempDir, removeTempDirs, runCli, singleCliError } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -54,10 +54,7 @@ describe('task ids that differ only in letter case', () => {
     for (const args of [['task', 'update', 'API-server.V2', '{"a":1}'], ['lock', 'acquire', 'api-server.v2', '--hold', '0']]) {
       const r = await runCli(root, ['--json', ...args]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stdout).toBe('');
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      const { error } = JSON.parse(lines[0]!) as { error: { code: string; message: string } };
+      const error = singleCliError(r);
       expect(error.code).toBe('INVALID_INPUT');
       expect(error.message).toContain(`"${args[2]}" differs only in letter case from the existing task "api-Server.v2"`);
     }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, openStateStore, type OpenOptions } from '../engine/index.ts';
-import { listTree, makeTempDir, removeTempDirs, runCli } from './helpers.ts';
+import { listTree, makeTempDir, removeTempDirs, runCli, singleCliError } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -88,10 +88,7 @@ describe('config.json bounds', () => {
     for (const args of [['task', 'update', 'existing', '{"a":1}'], ['task', 'update', 'fresh', '{"a":1}'], ['lock', 'acquire', 'existing', '--hold', '0'], ['session', 'create']]) {
       const r = await runCli(root, ['--json', ...args]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stdout).toBe('');
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      const { error } = JSON.parse(lines[0]!) as { error: { code: string; message: string } };
+      const error = singleCliError(r);
       expect(error.code).toBe('INVALID_INPUT');
       expect(error.message).toMatch(/lease_ms must be a number between 50 and 86400000 \(ms\), got 10000000000000000/);
     }

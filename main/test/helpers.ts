@@ -322,3 +322,11 @@ export function ticketsOf(lockBase: string): string[] {
     return [];
   }
 }
+
+/** The CLI refused with exactly one JSON error line on stderr and nothing on stdout; returns that error. */
+export function singleCliError(r: CliResult): { code: string; message: string } {
+  if (r.stdout !== '') throw new Error(`expected no stdout, got ${JSON.stringify(r.stdout)}`);
+  const lines = r.stderr.trim().split('\n');
+  if (lines.length !== 1) throw new Error(`expected one stderr line, got ${lines.length}: ${r.stderr}`);
+  return (JSON.parse(lines[0]!) as { error: { code: string; message: string } }).error;
+}

@@ -56,16 +56,19 @@ function parseEntry(path: string): HistoryEntry {
     : { ok: false, reason: 'is not a JSON object' };
 }
 
+/** Entries of a folder; none if it does not exist (yet). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 function loadHistory(root: string, task: string): Record<number, HistoryEntry> {
   const dir = join(root, 'tasks', `task-${task}`, 'history');
   const out: Record<number, HistoryEntry> = {};
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const m = /^v(\d+)\.json$/.exec(name);
     if (m) out[Number(m[1])] = parseEntry(join(dir, name));
   }
@@ -75,13 +78,7 @@ function loadHistory(root: string, task: string): Record<number, HistoryEntry> {
 function loadCheckpoints(root: string): RunData['checkpoints'] {
   const dir = join(root, 'checkpoints');
   const out: RunData['checkpoints'] = {};
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const m = /^checkpoint-(.+)\.json$/.exec(name);
     if (!m) continue;
     try {
