@@ -37,27 +37,33 @@ function isLeftoverTemp(dir: string, name: string): boolean {
   }
 }
 
+/** What verify finds in one task's folder: its state, its history, its lock files, crash left-overs. */
+export function verifyTask(ctx: EngineContext, taskId: string): IntegrityIssue[] {
+  const issues: IntegrityIssue[] = [];
+  const dir = ctx.layout.taskDir(taskId);
+  const read = readTask(ctx.layout, taskId, true);
+  if (read.kind === 'damaged') issues.push(damageIssue(ctx.layout, taskId, read));
+  for (const v of historyVersions(ctx.layout, taskId)) {
+    const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
+    if (check && !check.ok) {
+      issues.push({ kind: 'corrupt_history', task_id: taskId, path: ctx.layout.historyFile(taskId, v), message: check.reason, recoverable: false });
+    }
+  }
+  issues.push(...lockIssues(taskLockTarget(ctx, taskId), taskId));
+  for (const name of safeReaddir(dir)) {
+    if (isLeftoverTemp(dir, name)) {
+      issues.push({ kind: 'leftover_temp', task_id: taskId, path: join(dir, name), message: 'temp file left by a crashed writer', recoverable: true });
+    }
+  }
+  return issues;
+}
+
 export async function verifyAll(ctx: EngineContext): Promise<IntegrityIssue[]> {
   const issues: IntegrityIssue[] = [];
   const ids = listTaskIds(ctx);
   for (let i = 0; i < ids.length; i++) {
     if (i % 50 === 49) await yieldToLoop(); // keep a hosting event loop responsive (a few ms per slice)
-    const taskId = ids[i]!;
-    const dir = ctx.layout.taskDir(taskId);
-    const read = readTask(ctx.layout, taskId, true);
-    if (read.kind === 'damaged') issues.push(damageIssue(ctx.layout, taskId, read));
-    for (const v of historyVersions(ctx.layout, taskId)) {
-      const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
-      if (check && !check.ok) {
-        issues.push({ kind: 'corrupt_history', task_id: taskId, path: ctx.layout.historyFile(taskId, v), message: check.reason, recoverable: false });
-      }
-    }
-    issues.push(...lockIssues(taskLockTarget(ctx, taskId), taskId));
-    for (const name of safeReaddir(dir)) {
-      if (isLeftoverTemp(dir, name)) {
-        issues.push({ kind: 'leftover_temp', task_id: taskId, path: join(dir, name), message: 'temp file left by a crashed writer', recoverable: true });
-      }
-    }
+    issues.push(...verifyTask(ctx, ids[i]!));
   }
   for (const name of safeReaddir(ctx.layout.sessionsDir)) {
     if (!name.endsWith('.json') || name.startsWith('.')) continue;

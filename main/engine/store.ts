@@ -217,6 +217,11 @@ export class StateStore {
     });
   }
 
+  /** verify for one task only (after recovering it, say): its issues, nothing emitted. */
+  verifyTaskState(id: string): Promise<IntegrityIssue[]> {
+    return this.guard(() => maintenance.verifyTask(this.ctx, assertTaskId(id)));
+  }
+
   verifyAllStates(): Promise<IntegrityIssue[]> {
     return this.guard(async () => {
       const issues = await maintenance.verifyAll(this.ctx);

@@ -36,7 +36,8 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
       store().restoreTaskVersion(taskId, version, { expectedVersion, owner: 'dashboard' }),
     recoverTask: async ({ taskId }) => {
       const result = await store().recoverTaskState(taskId);
-      await store().verifyAllStates(); // refreshes the host's integrity list
+      // Only this task can have changed: verify it alone, not every task of the root.
+      host.replaceTaskIssues(taskId, await store().verifyTaskState(taskId));
       return result;
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),

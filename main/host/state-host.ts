@@ -335,6 +335,11 @@ export class StateHost {
     return true;
   }
 
+  /** Replace one task's issues (after it was recovered and verified alone), keeping every other task's. */
+  replaceTaskIssues(taskId: string, issues: IntegrityIssue[]): void {
+    this.setIssues([...this.issues.filter((i) => i.task_id !== taskId), ...issues]);
+  }
+
   setIssues(issues: IntegrityIssue[]): void {
     this.issues = issues;
     this.emitPatch({ seq: 0, issues });

@@ -3,7 +3,7 @@
 // back to polling visibly.
 import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import type { WatchSource } from '../../engine/public.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/store.ts';
 import { StateHost } from '../state-host.ts';
+import { createHandlers } from '../api.ts';
+import { DemoRunner } from '../demo.ts';
 import { lineLogger } from '../logger.ts';
 
 const CLI = join(import.meta.dirname, '../../cli/bin.ts');
@@ -232,5 +234,35 @@ describe('StateHost integrity', () => {
     expect(host.snapshot().tasks.find((t) => t.task_id === 'fragile')).toMatchObject({ version: 2, status: 'review' });
     cli('task', 'recover', 'fragile');
     await until(() => !host!.snapshot().issues.some((i) => i.task_id === 'fragile'));
+  });
+});
+
+describe('recovering a task from the dashboard', () => {
+  it('re-verifies that task alone: its issue goes, every other task\'s issues stay as they were found', async () => {
+    const store = openStateStore({ root });
+    for (const id of ['a', 'b', 'c']) {
+      await store.updateTaskState(id, { n: 1 });
+      await store.updateTaskState(id, { n: 2 });
+    }
+    // a and b are damaged (state.json unreadable, recoverable from history).
+    for (const id of ['a', 'b']) {
+      writeFileSync(join(root, 'tasks', `task-${id}`, 'state.json.new'), '{oops');
+      renameSync(join(root, 'tasks', `task-${id}`, 'state.json.new'), join(root, 'tasks', `task-${id}`, 'state.json'));
+    }
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    await host.store.verifyAllStates();
+    await until(() => host!.snapshot().issues.filter((i) => i.kind === 'corrupt_state').length === 2);
+    // Damage that only a full verify would find (history is not watched): it must not appear because of a recover.
+    writeFileSync(join(root, 'tasks', 'task-c', 'history', 'v1.json'), 'garbage');
+    const handlers = createHandlers(host, new DemoRunner(host, CLI));
+    const result = await handlers.recoverTask({ taskId: 'a' });
+    expect(result).toMatchObject({ recovered: true });
+    const issues = host.snapshot().issues;
+    expect(issues.filter((i) => i.task_id === 'a')).toEqual([]);
+    expect(issues.filter((i) => i.task_id === 'b').map((i) => i.kind)).toEqual(['corrupt_state']);
+    expect(issues.filter((i) => i.task_id === 'c')).toEqual([]);
+    store.close();
   });
 });
