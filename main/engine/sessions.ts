@@ -3,11 +3,10 @@ import { computeSessionMetrics } from '../../shared/metrics.ts';
 import { isTaskId } from '../../shared/ids.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget } from './context.ts';
-import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError } from './errors.ts';
-import { existsSync } from 'node:fs';
-import { heldTempPathFor, isPlainObject, publishExclusive, readJsonFile, renameWithRetry, safeReaddir, unlinkQuiet, writeTemp } from './fsx.ts';
+import { CorruptStateError, InvalidInputError, NotFoundError } from './errors.ts';
+import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
+import { isPlainObject, publishExclusive, readJsonFile, safeReaddir } from './fsx.ts';
 import type { HeldLock } from './locks.ts';
-import { pausePoint } from './pause-points.ts';
 import { assertSessionId } from './paths.ts';
 import { readTask } from './task-files.ts';
 import { checkPayload } from './tasks.ts';
@@ -54,35 +53,22 @@ export function withMetrics(ctx: EngineContext, session: Session): Session {
 
 /**
  * Rewrite a session file under its write lock, fenced like a task commit
- * (see tasks.ts): a held temp, then the ownership check, then the rename. A
- * writer stopped past its lease finds its temp fenced or its ticket gone,
- * and writes nothing, so it cannot put back an old copy of the session.
+ * (fenced-write.ts): a writer stopped past its lease finds its temp fenced or
+ * its ticket gone, and writes nothing, so it cannot put back an old copy.
  */
 function writeSession(ctx: EngineContext, session: Session, held: HeldLock): void {
-  const file = ctx.layout.sessionFile(session.id);
-  const tmp = writeTemp(file, JSON.stringify(session, null, 2), ctx.config.fsync, heldTempPathFor(file));
   try {
-    if (!ctx.locks.stillHeld(held)) throw lostSessionLock(session.id);
-    pausePoint('session.after-lock-check');
-    try {
-      renameWithRetry(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(tmp)) throw lostSessionLock(session.id);
-      throw err;
-    }
+    writeFenced({
+      target: ctx.layout.sessionFile(session.id),
+      data: JSON.stringify(session, null, 2),
+      durable: ctx.config.fsync,
+      stillHeld: () => ctx.locks.stillHeld(held),
+      pause: 'session.after-lock-check',
+    });
   } catch (err) {
-    unlinkQuiet(tmp);
+    if (err instanceof FencedError) throw lostLockError(`session ${session.id}`, null, { session_id: session.id });
     throw err;
   }
-}
-
-function lostSessionLock(id: string): VersionConflictError {
-  return new VersionConflictError(
-    `session ${id}: the lock lease ran out while this process was stopped and another writer took it over; nothing was written`,
-    null,
-    null,
-    { session_id: id },
-  );
 }
 
 export function createSession(ctx: EngineContext, options: unknown = {}): Session {

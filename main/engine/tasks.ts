@@ -20,7 +20,8 @@ import { diffFields } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError, asStateError } from './errors.ts';
-import { heldTempPathFor, linkExclusive, renameWithRetry, unlinkQuiet, writeTemp, isPlainObject } from './fsx.ts';
+import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
+import { linkExclusive, renameWithRetry, unlinkQuiet, isPlainObject } from './fsx.ts';
 import { HOST } from './identity.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
@@ -145,7 +146,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   try {
     result = commitUnderLock(ctx, taskId, spec, options, owner, held, false);
   } catch (err) {
-    if (err instanceof FencedError) throw lostLockError(taskId, expected);
+    if (err instanceof FencedError) throw lostLock(taskId, expected);
     throw asStateError(err);
   } finally {
     if (!options.lock) ctx.locks.release(held);
@@ -169,46 +170,25 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   return next;
 }
 
-function lostLockError(taskId: string, expected: number | undefined): VersionConflictError {
-  return new VersionConflictError(
-    `task ${taskId}: the lock lease ran out while this process was stopped and another writer took it over; nothing was written`,
-    expected ?? null,
-    null,
-    { task_id: taskId },
-  );
+function lostLock(taskId: string, expected: number | undefined): VersionConflictError {
+  return lostLockError(`task ${taskId}`, expected ?? null, { task_id: taskId });
 }
-
-/** Thrown where a fenced temp is found gone: the next holder removed it, so nothing of ours was published. */
-class FencedError extends Error {}
 
 /**
  * Steps 1–4 of a commit (see the top of this file) for content already
  * decided. `version`: link into history as that version first; null only
- * puts state.json back in line with history (a repair). Returns normally
- * once the version is committed, even if a new holder fenced our temp right
- * after the link: the version is in history, and every later holder rolls
- * forward over it before writing.
+ * puts state.json back in line with history (a repair).
  */
 function publishUnderLock(ctx: EngineContext, held: HeldLock, taskId: string, json: string, version: number | null): void {
-  const stateFile = ctx.layout.stateFile(taskId);
   assertRealFolder(ctx.layout.taskDir(taskId));
-  const tmp = writeTemp(stateFile, json, ctx.config.fsync, heldTempPathFor(stateFile));
-  try {
-    // Checked after the temp exists: a fence that missed the temp ran before it, when our ticket was already gone.
-    if (!ctx.locks.stillHeld(held)) throw new FencedError();
-    pausePoint('commit.after-lock-check');
-    if (version !== null) linkFenced(ctx, taskId, tmp, version);
-    pausePoint('commit.after-link');
-    try {
-      renameWithRetry(tmp, stateFile);
-    } catch (err) {
-      if (version === null || (err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(tmp)) throw err;
-      // Fenced after our link: committed all the same (see above).
-    }
-  } catch (err) {
-    unlinkQuiet(tmp);
-    throw err;
-  }
+  writeFenced({
+    target: ctx.layout.stateFile(taskId),
+    data: json,
+    durable: ctx.config.fsync,
+    stillHeld: () => ctx.locks.stillHeld(held),
+    pause: 'commit.after-lock-check',
+    link: version === null ? undefined : (tmp) => linkFenced(ctx, taskId, tmp, version),
+  });
 }
 
 function linkFenced(ctx: EngineContext, taskId: string, tmp: string, version: number): void {
@@ -233,7 +213,7 @@ function commitUnderLock(
   held: HeldLock,
   afterRecovery: boolean,
 ): { previous: TaskState | null; next: TaskState } {
-  if (!ctx.locks.stillHeld(held)) throw lostLockError(taskId, options.expectedVersion);
+  if (!ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
   const previous = currentUnderLock(ctx, taskId, held);
   pausePoint('commit.after-read');
   const currentVersion = previous?.version ?? 0;
@@ -266,10 +246,10 @@ function commitUnderLock(
   try {
     publishUnderLock(ctx, held, taskId, json, next.version);
   } catch (err) {
-    if (err instanceof FencedError) throw lostLockError(taskId, options.expectedVersion);
+    if (err instanceof FencedError) throw lostLock(taskId, options.expectedVersion);
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const historyFile = ctx.layout.historyFile(taskId, next.version);
-    if (!ctx.locks.stillHeld(held)) throw lostLockError(taskId, options.expectedVersion);
+    if (!ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
     if (readTaskFile(historyFile, taskId, next.version)?.ok === false) {
       // history/v<N+1> exists but is not a valid version N+1 (a damaged file
       // that recovery skipped): nobody committed N+1. Move it aside, or
@@ -359,7 +339,7 @@ export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: 
     }
     return { state: repairStateFile(ctx, taskId, read.best, read.reason, held), recovered: true };
   } catch (err) {
-    if (err instanceof FencedError) throw lostLockError(taskId, undefined);
+    if (err instanceof FencedError) throw lostLock(taskId, undefined);
     throw asStateError(err);
   } finally {
     ctx.locks.release(held);
