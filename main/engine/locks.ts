@@ -8,7 +8,6 @@
 //   locks/listing.ts  holders and waiters for people; verify and gc
 export { LockManager, assertRealFolder, type AcquireOptions, type HeldLock, type LockListener, type LockTarget } from './locks/manager.ts';
 export { cleanupLock, inspectLock, lockIssues, liveness, waiterOf, type LockEntry, type LockView } from './locks/listing.ts';
-export { safeReaddir } from './fsx.ts';
 import type { LockEvent } from '../../shared/model.ts';
 import type { HeldLock } from './locks/manager.ts';
 
