@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'CORRUPT_STATE',
   'IO_ERROR',
   'PARTIAL_RESTORE',
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -22,6 +23,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   CORRUPT_STATE: 5,
   IO_ERROR: 6,
   PARTIAL_RESTORE: 7,
+  /** The etcd cluster could not be reached; like IO_ERROR, the store itself failed. */
+  UNAVAILABLE: 6,
   INTERNAL: 70,
 };
 

@@ -56,6 +56,13 @@ export class StateIOError extends LockstepError {
   }
 }
 
+/** The etcd cluster did not answer within the deadline; the message names the endpoints. */
+export class ClusterUnavailableError extends LockstepError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('UNAVAILABLE', message, details);
+  }
+}
+
 /** A checkpoint restore that stopped part-way; running it again is safe. */
 export class PartialRestoreError extends LockstepError {
   readonly restored: string[];
