@@ -1,0 +1,304 @@
+// A real etcd cluster on loopback ports, for tests and benchmarks.
+//
+//   const cluster = await startCluster({ members: 3 });  // waits until healthy
+//   cluster.endpoints        // ['http://127.0.0.1:C1', …]
+//   await cluster.leader()   // the member that leads now
+//   await cluster.kill('m2') // SIGKILL by pid; cluster.restart('m2') brings it back with its data
+//   await cluster.stop()     // kills every member by pid and removes the data folders
+//
+// sharedCluster() gives every test file of one vitest run the same 3-member
+// cluster: the first file that asks starts it, the others find it by the
+// vitest process's pid, and a small reaper process (cluster-reaper.ts) stops
+// it by pid once that vitest process has exited, however the run ends.
+//
+// Members run with the flags the README documents for production: history is
+// compacted automatically (`--auto-compaction-mode revision
+// --auto-compaction-retention 1000` keeps the last 1000 revisions; etcd 3.4
+// compacts every 5 minutes in revision mode), so the database cannot fill its
+// quota and turn read-only.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, renameSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ETCD_BIN = process.env.LOCKSTEP_ETCD_BIN ?? '/usr/bin/etcd';
+const REAPER = fileURLToPath(new URL('./cluster-reaper.ts', import.meta.url));
+
+export interface MemberInfo {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  pid: number | null;
+}
+
+/** What a cluster's state file holds: enough for another process to use it, or reap it. */
+export interface ClusterState {
+  dir: string;
+  token: string;
+  members: MemberInfo[];
+}
+
+export interface StartOptions {
+  /** 1 or 3 (default 3). */
+  members?: number;
+  /** Where the data folders go (default: a new temp folder, removed by stop()). */
+  dir?: string;
+  /** Extra etcd flags for every member. */
+  flags?: string[];
+}
+
+/** The flags every member runs with, beyond its addresses (see the top of this file). */
+export const ETCD_FLAGS = [
+  '--auto-compaction-mode', 'revision',
+  '--auto-compaction-retention', '1000',
+  '--logger', 'zap',
+  '--log-level', 'warn',
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function alive(pid: number | null): boolean {
+  if (pid === null) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class EtcdCluster {
+  readonly state: ClusterState;
+  private readonly detached: boolean;
+
+  constructor(state: ClusterState, detached: boolean) {
+    this.state = state;
+    this.detached = detached;
+  }
+
+  get endpoints(): string[] {
+    return this.state.members.map((m) => m.clientUrl);
+  }
+
+  member(name: string): MemberInfo {
+    const m = this.state.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no member ${name}`);
+    return m;
+  }
+
+  /** Write the state file (pids included) that the reaper and other test files read. */
+  save(): void {
+    const file = join(this.state.dir, 'cluster.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(this.state));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private launch(m: MemberInfo, clusterState: 'new' | 'existing'): void {
+    const initialCluster = this.state.members.map((x) => `${x.name}=${x.peerUrl}`).join(',');
+    const log = openSync(join(this.state.dir, `${m.name}.log`), 'a');
+    const child = spawn(ETCD_BIN, [
+      '--name', m.name,
+      '--data-dir', m.dataDir,
+      '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
+      '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
+      '--initial-cluster', initialCluster,
+      '--initial-cluster-state', clusterState,
+      '--initial-cluster-token', this.state.token,
+      ...ETCD_FLAGS,
+    ], { stdio: ['ignore', log, log], detached: this.detached });
+    closeSync(log);
+    if (this.detached) child.unref();
+    m.pid = child.pid ?? null;
+    this.save();
+  }
+
+  async startAll(): Promise<void> {
+    for (const m of this.state.members) this.launch(m, 'new');
+    await this.waitHealthy();
+  }
+
+  /** Resolves once every running member reports healthy (or throws after `timeoutMs`). */
+  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const running = this.state.members.filter((m) => alive(m.pid));
+      const checks = await Promise.all(running.map((m) => this.healthy(m)));
+      if (running.length > 0 && checks.every(Boolean)) return;
+      if (Date.now() > deadline) {
+        const logs = this.state.members.map((m) => `${m.name}: ${readTail(join(this.state.dir, `${m.name}.log`))}`).join('\n');
+        throw new Error(`etcd cluster not healthy after ${timeoutMs} ms\n${logs}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  private async healthy(m: MemberInfo): Promise<boolean> {
+    try {
+      const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json()) as { health?: string };
+      return body.health === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  /** The member leading now (asks the running members; retries while an election runs). */
+  async leader(timeoutMs = 10_000): Promise<MemberInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const m of this.state.members.filter((x) => alive(x.pid))) {
+        try {
+          const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+          const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+          if (body.leader && body.leader !== '0' && body.header?.member_id === body.leader) return m;
+        } catch {
+          /* this member is down or electing: ask the next */
+        }
+      }
+      if (Date.now() > deadline) throw new Error('no etcd leader found');
+      await sleep(100);
+    }
+  }
+
+  /** Send a signal to a member by pid (SIGKILL by default) and wait until it is gone. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const m = this.member(name);
+    if (m.pid === null) return;
+    try {
+      process.kill(m.pid, signal);
+    } catch {
+      /* already gone */
+    }
+    for (let i = 0; i < 100 && alive(m.pid); i++) await sleep(50);
+    m.pid = null;
+    this.save();
+  }
+
+  /** Start a killed member again on its data folder, and wait until the cluster is healthy. */
+  async restart(name: string): Promise<void> {
+    const m = this.member(name);
+    if (alive(m.pid)) return;
+    this.launch(m, 'existing');
+    await this.waitHealthy();
+  }
+
+  /** Restart any member that is not running (a test that killed one and failed before restarting it). */
+  async heal(): Promise<void> {
+    for (const m of this.state.members) if (!alive(m.pid)) this.launch(m, 'existing');
+    await this.waitHealthy();
+  }
+
+  /** Kill every member by pid and remove the data folders. */
+  async stop(): Promise<void> {
+    for (const m of this.state.members) await this.kill(m.name);
+    rmSync(this.state.dir, { recursive: true, force: true });
+  }
+}
+
+function readTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-600);
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function newState(dir: string, members: number): Promise<ClusterState> {
+  const list: MemberInfo[] = [];
+  for (let i = 1; i <= members; i++) {
+    const name = `m${i}`;
+    list.push({
+      name,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(dir, name),
+      pid: null,
+    });
+  }
+  return { dir, token: `lockstep-test-${process.pid}-${Date.now()}`, members: list };
+}
+
+/** Start a cluster owned by this process (stop it yourself; it is also killed when this process exits). */
+export async function startCluster(options: StartOptions = {}): Promise<EtcdCluster> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lockstep-etcd-'));
+  mkdirSync(dir, { recursive: true });
+  const cluster = new EtcdCluster(await newState(dir, options.members ?? 3), false);
+  process.once('exit', () => {
+    for (const m of cluster.state.members) {
+      if (m.pid === null) continue;
+      try {
+        process.kill(m.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+  await cluster.startAll();
+  return cluster;
+}
+
+// ---- one cluster per vitest run ----------------------------------------------
+
+let shared: Promise<EtcdCluster> | null = null;
+
+/**
+ * The 3-member cluster shared by every test file of this vitest run (test
+ * files run in processes forked by vitest, so their parent pid names the run).
+ * Test files use their own namespaces; a file that kills a member restarts it.
+ */
+export function sharedCluster(): Promise<EtcdCluster> {
+  shared ??= openShared(process.ppid);
+  return shared;
+}
+
+async function openShared(runPid: number): Promise<EtcdCluster> {
+  const dir = join(tmpdir(), `lockstep-etcd-run-${runPid}`);
+  const stateFile = join(dir, 'cluster.json');
+  let owner = false;
+  try {
+    mkdirSync(dir); // exclusive: the first file of the run starts the cluster
+    owner = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (owner) {
+    const cluster = new EtcdCluster(await newState(dir, 3), true);
+    cluster.save();
+    const reaper = spawn(process.execPath, [REAPER, String(runPid), dir], { stdio: 'ignore', detached: true });
+    reaper.unref();
+    await cluster.startAll();
+    writeFileSync(join(dir, 'ready'), '');
+    return cluster;
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      readFileSync(join(dir, 'ready'));
+      const cluster = new EtcdCluster(JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState, true);
+      await cluster.heal(); // a previous file may have left a member down
+      return cluster;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`shared etcd cluster in ${dir} did not come up: ${(err as Error).message}`, { cause: err });
+      await sleep(100);
+    }
+  }
+}
+
+/** A namespace no other test uses, so test files and tests share a cluster without seeing each other. */
+export function freshNamespace(label = 'test'): string {
+  return `t-${label}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
