@@ -120,16 +120,56 @@ export interface ContentionStats {
   wait_max_ms: number;
 }
 
-/** One line of the lock log: every acquisition and every time-out. */
+export type LockOutcome = 'acquired' | 'timeout' | 'released' | 'broken';
+
+/**
+ * One line of the lock log: every acquisition, time-out, release and broken
+ * lock. Lines written before releases were logged carry only the first seven
+ * fields and the outcomes 'acquired' and 'timeout'; readers must accept them.
+ */
 export interface LockEvent {
+  /** When it happened (for 'released': the release). */
   ts: string;
   task_id: string;
   mode: LockMode;
+  /** The process the lock belonged to (for 'broken': the stale holder, not the breaker). */
   pid: number;
   owner: string;
+  /** How long the lock was waited for before it was granted (or given up); 0 for 'broken'. */
   wait_ms: number;
-  outcome: 'acquired' | 'timeout';
+  outcome: LockOutcome;
+  /** 'released': how long it was held. With wait_ms and ts, one released line describes the whole hold. */
+  hold_ms?: number;
+  /** The holder's ticket name: pairs an acquisition with its release or its breaking. */
+  token?: string;
+  host?: string;
+  /** 'released': the lock had already been taken over (its lease ran out while the holder was stopped). */
+  lost?: boolean;
+  /** 'broken': why the lock was stale. */
+  reason?: string;
 }
+
+/** Acquisitions and time-outs make the contention figures; releases and broken locks only draw the timeline. */
+export function countsForContention(event: LockEvent): boolean {
+  return event.outcome === 'acquired' || event.outcome === 'timeout';
+}
+
+/**
+ * One process in a deadlock: it waits for `waits_for`, which the next member
+ * of the cycle holds (the last member's is held by the first). `holds` is the
+ * task it holds that the previous member waits for.
+ */
+export interface DeadlockMember {
+  owner: string;
+  pid: number;
+  host: string;
+  holds: string;
+  waits_for: string;
+  mode: LockMode;
+}
+
+/** A cycle in the waits-for graph: nobody in it can proceed until one gives up (times out). */
+export type Deadlock = DeadlockMember[];
 
 export type ChangeType =
   | 'task_updated'

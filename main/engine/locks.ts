@@ -6,19 +6,7 @@
 //   locks/waker.ts    sleeping until a lock folder changes
 //   locks/legacy.ts   lock files of earlier versions and odd files at their names
 //   locks/listing.ts  holders and waiters for people; verify and gc
+//   locks/log-lines.ts the lock log's lines: acquired, timed out, released, broken
 export { LockManager, assertRealFolder, type AcquireOptions, type HeldLock, type LockListener, type LockTarget } from './locks/manager.ts';
 export { cleanupLock, inspectLock, lockIssues, liveness, waiterOf, type LockEntry, type LockView } from './locks/listing.ts';
-import type { LockEvent } from '../../shared/model.ts';
-import type { HeldLock } from './locks/manager.ts';
-
-export function lockEventLine(held: HeldLock, waitMs: number): LockEvent {
-  return {
-    ts: new Date().toISOString(),
-    task_id: held.target.resourceId,
-    mode: held.record.mode,
-    pid: process.pid,
-    owner: held.record.owner,
-    wait_ms: waitMs,
-    outcome: 'acquired',
-  };
-}
+export { acquiredLine, appendLockLine, brokenLine, releasedLine, timeoutLine } from './locks/log-lines.ts';

@@ -1,12 +1,12 @@
 // Integrity checks, garbage collection and lock listings across all tasks.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContentionStats, HolderInfo, IntegrityIssue, LockEvent, LockHolder, LockRecord, TaskLocks } from '../../shared/model.ts';
+import { countsForContention, type ContentionStats, type HolderInfo, type IntegrityIssue, type LockEvent, type LockHolder, type LockRecord, type TaskLocks } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget, taskLockTarget } from './context.ts';
 import { isSessionId } from '../../shared/ids.ts';
 import { readLog } from './audit-log.ts';
-import { cleanupLock, inspectLock, liveness, lockIssues, waiterOf } from './locks.ts';
+import { appendLockLine, brokenLine, cleanupLock, inspectLock, liveness, lockIssues, waiterOf } from './locks.ts';
 import { readJsonFile, safeReaddir, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
 import { processLiveness, HOST } from './identity.ts';
 import { taskIdFromDirName } from './paths.ts';
@@ -111,6 +111,7 @@ function sessionLockIds(ctx: EngineContext): string[] {
 }
 
 function onBroken(ctx: EngineContext, resourceId: string, record: LockRecord | null, why: string): void {
+  appendLockLine(ctx.log, ctx.events, brokenLine(resourceId, record, why));
   audit(ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: resourceId });
   ctx.events.emit('state.lock_broken', { task_id: resourceId, reason: why });
 }
@@ -151,7 +152,7 @@ export function percentile(sorted: number[], p: number): number {
 export function contentionStats(events: LockEvent[], sinceMs: number): ContentionStats[] {
   const byTask = new Map<string, { waits: number[]; acquisitions: number; timeouts: number; waited: number }>();
   for (const e of events) {
-    if (Date.parse(e.ts) < sinceMs || e.task_id.startsWith('session:')) continue;
+    if (!countsForContention(e) || Date.parse(e.ts) < sinceMs || e.task_id.startsWith('session:')) continue;
     let s = byTask.get(e.task_id);
     if (!s) byTask.set(e.task_id, (s = { waits: [], acquisitions: 0, timeouts: 0, waited: 0 }));
     if (e.outcome === 'timeout') s.timeouts++;

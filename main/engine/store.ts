@@ -11,7 +11,7 @@ import { loadConfig, type StoreConfig } from './config.ts';
 import { audit, taskLockTarget, type EngineContext } from './context.ts';
 import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
-import { cleanupLock, inspectLock, lockEventLine, LockManager, type HeldLock } from './locks.ts';
+import { acquiredLine, appendLockLine, brokenLine, cleanupLock, inspectLock, LockManager, releasedLine, timeoutLine, type HeldLock } from './locks.ts';
 import { StateWatcher, type WatcherCallbacks, type WatchFactory } from './feed/state-watcher.ts';
 import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
@@ -67,26 +67,20 @@ export class StateStore {
     const events = this.events;
     const locks = new LockManager(this.config, {
       onAcquired: (held, waitMs) => {
-        try {
-          log.appendLockEvent(lockEventLine(held, waitMs));
-        } catch (err) {
-          events.emit('state.log_error', { message: (err as Error).message }); // reported; never fails the lock
-        }
+        appendLockLine(log, events, acquiredLine(held)); // a failed log write is reported; it never fails the lock
         events.emit('state.lock_acquired', { task_id: held.target.resourceId, mode: held.record.mode, wait_ms: waitMs, owner: held.record.owner });
       },
-      onTimeout: (target, mode, waitMs, blocker) => {
-        try {
-          log.appendLockEvent({ ts: new Date().toISOString(), task_id: target.resourceId, mode, pid: process.pid, owner: this.config.owner, wait_ms: waitMs, outcome: 'timeout' });
-        } catch (err) {
-          events.emit('state.log_error', { message: (err as Error).message });
-        }
+      onTimeout: (target, mode, waitMs, blocker, owner) => {
+        appendLockLine(log, events, timeoutLine(target, mode, owner, waitMs));
         audit(this.ctx, 'lock_timeout', `gave up on the ${mode} lock after ${waitMs} ms${blocker ? ` (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})` : ''}`, { task_id: target.resourceId });
         events.emit('state.lock_timeout', { task_id: target.resourceId, mode, wait_ms: waitMs });
       },
       onBroken: (target, record, why) => {
+        appendLockLine(log, events, brokenLine(target.resourceId, record, why));
         audit(this.ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: target.resourceId });
         events.emit('state.lock_broken', { task_id: target.resourceId, reason: why });
       },
+      onReleased: (held, releasedAt, stillHeld) => appendLockLine(log, events, releasedLine(held, releasedAt, !stillHeld)),
     });
     this.ctx = { layout, config: this.config, locks, log, events };
     this.monitor = new Monitor(this, this.config, events);

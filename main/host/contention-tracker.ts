@@ -6,7 +6,7 @@
 // Percentiles are read from the histogram: each is the upper edge of the
 // bin that holds it (capped by the largest wait seen), i.e. exact to the
 // bin edges below. `lockstep contention` computes exact figures from the log.
-import type { ContentionStats, LockEvent } from '../../shared/model.ts';
+import { countsForContention, type ContentionStats, type LockEvent } from '../../shared/model.ts';
 
 export const WAIT_BIN_EDGES_MS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, Infinity];
 const MINUTE = 60_000;
@@ -34,7 +34,7 @@ export class ContentionTracker {
   }
 
   add(event: LockEvent): void {
-    if (event.task_id.startsWith('session:')) return;
+    if (!countsForContention(event) || event.task_id.startsWith('session:')) return;
     const t = Date.parse(event.ts);
     if (Number.isNaN(t)) return;
     const minute = Math.floor(t / MINUTE);

@@ -62,8 +62,8 @@ describe('log appends under short writes', () => {
     const audit = logLines(root, 'audit').map((l) => JSON.parse(l) as { new_version: number });
     expect(audit.map((e) => e.new_version)).toEqual([1, 2, 3]);
     expect((await store.readAuditLog({ task: 't' })).map((e) => e.new_version)).toEqual([1, 2, 3]);
-    const locks = logLines(root, 'locks').map((l) => JSON.parse(l) as { task_id: string; mode: string });
-    expect(locks.filter((e) => e.mode === 'read')).toEqual([expect.objectContaining({ task_id: 't' })]);
+    const locks = logLines(root, 'locks').map((l) => JSON.parse(l) as { task_id: string; mode: string; outcome: string });
+    expect(locks.filter((e) => e.mode === 'read').map((e) => e.outcome)).toEqual(['acquired', 'released']);
     store.close();
   });
 
@@ -78,8 +78,8 @@ describe('log appends under short writes', () => {
     faults.cap = Number.POSITIVE_INFINITY;
     expect(state.version).toBe(2);
     expect(await store.getTaskState('t')).toMatchObject({ version: 2, n: 2 });
-    // One for the audit line, one for the lock log line of the lock the update took.
-    expect(errors).toHaveLength(2);
+    // One for the audit line, two for the lock log lines of the lock the update took (acquired, released).
+    expect(errors).toHaveLength(3);
     for (const message of errors) expect(message).toMatch(/^short write to .*: 0 of \d+ bytes written/);
     expect(errors.some((m) => m.includes(join(root, 'logs', 'audit-')))).toBe(true);
     expect(errors.some((m) => m.includes(join(root, 'logs', 'locks-')))).toBe(true);

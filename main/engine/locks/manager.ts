@@ -45,6 +45,10 @@ export interface HeldLock {
   /** This holder's ticket. */
   readonly file: string;
   record: LockRecord;
+  /** When acquire returned it (ms since the epoch): the hold logged at release starts here. */
+  readonly grantedAt: number;
+  /** How long acquire waited for it. */
+  readonly waitMs: number;
 }
 
 export interface AcquireOptions {
@@ -59,8 +63,11 @@ export interface AcquireOptions {
 
 export interface LockListener {
   onAcquired(held: HeldLock, waitMs: number): void;
-  onTimeout(target: LockTarget, mode: LockMode, waitMs: number, blocker: LockRecord | null): void;
+  /** `owner`: the label the waiter asked the lock for. */
+  onTimeout(target: LockTarget, mode: LockMode, waitMs: number, blocker: LockRecord | null, owner: string): void;
   onBroken(target: LockTarget, record: LockRecord | null, why: string): void;
+  /** `stillHeld` false: the ticket was already gone (taken over while this process was stopped). */
+  onReleased(held: HeldLock, releasedAt: number, stillHeld: boolean): void;
 }
 
 /** A blocker whose ticket cannot be read right now. */
@@ -125,9 +132,10 @@ export class LockManager {
             continue;
           }
           if (mode === 'write' && target.fences) fenceHeldTemps(dir, joined.scan.names, target.fences);
-          const held: HeldLock = { target, file: joined.ticket.file, record: toRecord(joined.ticket.content, Date.now()) };
+          const grantedAt = Date.now();
+          const held: HeldLock = { target, file: joined.ticket.file, record: toRecord(joined.ticket.content, grantedAt), grantedAt, waitMs: grantedAt - started };
           joined = null;
-          this.listener.onAcquired(held, Date.now() - started);
+          this.listener.onAcquired(held, held.waitMs);
           return held;
         }
         blocker = ahead === UNREADABLE ? null : ahead;
@@ -145,7 +153,7 @@ export class LockManager {
       if (joined) unlinkQuiet(joined.ticket.file); // timed out, aborted or failed: leave the queue
     }
     const waitedMs = Date.now() - started;
-    this.listener.onTimeout(target, mode, waitedMs, blocker);
+    this.listener.onTimeout(target, mode, waitedMs, blocker, owner);
     const who = blocker ? ` held by ${blocker.owner || 'unnamed'} (pid ${blocker.pid} on ${blocker.host}, ${blocker.mode})` : '';
     throw new LockTimeoutError(`timed out after ${waitedMs} ms waiting for the ${mode} lock on ${target.resourceId}${who}`, {
       task_id: target.resourceId,
@@ -219,7 +227,9 @@ export class LockManager {
 
   /** Leave the lock. False if it had already been taken away (our lease ran out while we were stopped). */
   release(held: HeldLock): boolean {
-    return unlinkQuiet(held.file);
+    const stillHeld = unlinkQuiet(held.file);
+    this.listener.onReleased(held, Date.now(), stillHeld);
+    return stillHeld;
   }
 
   /** Whether this holder still owns its lock: its ticket is still there. */
