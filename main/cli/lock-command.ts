@@ -18,7 +18,7 @@ export async function holdLock(
 ): Promise<number> {
   const lock = await store.acquireLock(id, mode, { timeout: options.timeout, owner: options.owner ?? `cli:${process.pid}`, heartbeat: true });
   const { token: _token, start: _start, ...record } = lock.record;
-  out.line({ ...record, path: lock.file });
+  out.line({ ...record, path: lock.path });
   const lost = await new Promise<boolean>((resolve) => {
     const done = (wasLost: boolean) => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 // The `lockstep` command. Agents and hooks script against it: the output
 // shapes and exit codes are a stable contract (see README).
 import { readFileSync } from 'node:fs';
-import { InvalidInputError, NotFoundError, openStateStore, type StateStore } from '../engine/public.ts';
+import { assertTaskId, InvalidInputError, NotFoundError, openStateStore, type StateStore } from '../engine/public.ts';
 import { sessionChangeId, type RestoreResult } from '../../shared/model.ts';
 import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
 import { HELP } from './help.ts';
@@ -156,7 +156,7 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       const owner = flags.string('owner');
       const timeout = flags.int('timeout');
       flags.assertAllUsed();
-      store.layout.taskDir(id); // validates the id before reading stdin
+      assertTaskId(id); // before reading stdin
       const text = payloadArg === '-' ? await readStdin(store.config.max_state_bytes) : payloadArg;
       const updates = parseJsonObject(text, 'update payload');
       out.result(await store.updateTaskState(id, updates, { expectedVersion, session, owner, timeout }));

@@ -1,6 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { AuditEntry } from '../../shared/model.ts';
-import { logFiles, parseJsonLines, sleep, type StateStore } from '../engine/public.ts';
+import { sleep, type StateStore } from '../engine/public.ts';
 import type { Output } from './output.ts';
 import { table } from './output.ts';
 
@@ -9,6 +8,9 @@ interface LogQuery {
   since?: string;
   limit?: number;
 }
+
+/** How often `log --follow` looks for new entries. */
+const FOLLOW_POLL_MS = 200;
 
 function human(e: AuditEntry): string {
   const version = e.new_version != null ? ` v${e.old_version ?? '-'}→v${e.new_version}` : '';
@@ -22,32 +24,27 @@ export async function printLog(store: StateStore, out: Output, query: LogQuery):
 
 /** Print matching lines, then every new line as it is appended (one JSON line each with --json). */
 export async function followLog(store: StateStore, out: Output, query: LogQuery): Promise<number> {
-  for (const e of await store.readAuditLog(query)) out.line(e, human(e));
-  const offsets = new Map<string, number>();
-  for (const file of logFiles(store.layout.logsDir, 'audit')) offsets.set(file, statSync(file).size);
+  // The reader is positioned first, so nothing appended from here on is missed;
+  // what the listing below already printed is not printed twice.
+  const reader = store.openLogReader('audit');
+  await reader.readNew(); // the recent tail, printed (filtered) by the listing instead
+  const printed = new Set<string>();
+  for (const e of await store.readAuditLog(query)) {
+    printed.add(JSON.stringify(e));
+    out.line(e, human(e));
+  }
   let stop = false;
   const onSignal = () => (stop = true);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   while (!stop) {
-    await sleep(200);
-    for (const file of logFiles(store.layout.logsDir, 'audit')) {
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        continue;
-      }
-      const from = offsets.get(file) ?? 0;
-      if (size <= from) continue;
-      const text = readFileSync(file).subarray(from, size).toString('utf8');
-      // Only consume complete lines; a partial last line is read on the next pass.
-      const end = text.lastIndexOf('\n') + 1;
-      offsets.set(file, from + Buffer.byteLength(text.slice(0, end)));
-      for (const e of parseJsonLines<AuditEntry>(text.slice(0, end))) {
-        if (!query.task || e.task_id === query.task) out.line(e, human(e));
-      }
+    await sleep(FOLLOW_POLL_MS);
+    const entries = await reader.readNew();
+    for (const e of entries) {
+      if (printed.size > 0 && printed.delete(JSON.stringify(e))) continue;
+      if (!query.task || e.task_id === query.task) out.line(e, human(e));
     }
+    printed.clear(); // only the first batch can overlap the listing
   }
   return 0;
 }

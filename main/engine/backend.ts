@@ -39,6 +39,8 @@ export interface Lock {
   readonly taskId: string;
   /** The holder's record, as other processes see it. */
   readonly record: LockRecord;
+  /** Where the lock lives, for people: its ticket file, or its etcd key. */
+  readonly path?: string;
 }
 
 export interface AuditQuery {
@@ -178,6 +180,12 @@ export interface StateStore {
   feedCursor(): Promise<FeedCursor>;
   /** The change feed; call start() on the result. */
   watch(callbacks: FeedCallbacks, from?: FeedCursor): ChangeFeed;
+  /**
+   * The path of an earlier version's single-file state found beside the
+   * store, offered for migration by init() (null: none). Only the file
+   * backend has one; the feed reports a 'legacy' change when it may have changed.
+   */
+  legacyState?(): Promise<string | null>;
   startMonitor(): void;
   stopMonitor(): void;
   on<E extends EngineEventName>(event: E, fn: EngineListener<E>): () => void;

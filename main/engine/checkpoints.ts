@@ -3,6 +3,7 @@ import type {
   Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
 } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../shared/model.ts';
+import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
@@ -144,18 +145,7 @@ export function checkpointSummary(ctx: EngineContext, id: string): CheckpointSum
       };
     }
   }
-  return summaryOf(getCheckpoint(ctx, id));
-}
-
-function summaryOf(c: Checkpoint): CheckpointSummary {
-  return {
-    id: c.id,
-    session_id: c.session_id,
-    created_at: c.created_at,
-    reason: c.reason,
-    task_count: Object.keys(c.tasks).length,
-    ...(typeof c.undo_of === 'string' ? { undo_of: c.undo_of } : {}),
-  };
+  return summarizeCheckpoint(getCheckpoint(ctx, id));
 }
 
 function readHead(path: string, bytes: number): string | null {
@@ -200,7 +190,7 @@ export function previewRestore(ctx: EngineContext, id: string): RestorePreview {
   const current = readSessionOrNull(ctx, checkpoint.session_id);
   const sessionChanges = diffSession(current, checkpoint.session);
   return {
-    checkpoint: { ...summaryOf(checkpoint), task_count: items.length },
+    checkpoint: { ...summarizeCheckpoint(checkpoint), task_count: items.length },
     items,
     session: { changes: sessionChanges, unchanged: current !== null && !hasChanges(sessionChanges) },
   };

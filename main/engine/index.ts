@@ -1,6 +1,10 @@
 // The library entry point: `import { openStateStore } from 'lockstep'`.
-export { openStateStore, StateStore } from './store.ts';
-export type { OpenOptions, UpdateOptions, LockOptions, Lock, AuditQuery } from './store.ts';
+export { openStateStore, isEtcdOptions, type StoreOptions, type EtcdOpenOptions } from './open.ts';
+export { FileStateStore, type OpenOptions } from './store.ts';
+export type {
+  StateStore, StoreLocation, UpdateOptions, LockOptions, Lock, AuditQuery, TaskInspection, StoreChange, FeedCallbacks,
+  FeedCursor, ChangeFeed, LogReader,
+} from './backend.ts';
 export type { StoreConfig } from './config.ts';
 export { DEFAULT_CONFIG } from './config.ts';
 export type { EngineEvents, EngineEventName } from './events.ts';

@@ -1,7 +1,7 @@
 // Background upkeep for long-running hosts (the dashboard, `lockstep serve`).
 import type { StoreConfig } from './config.ts';
 import type { EventHub } from './events.ts';
-import type { StateStore } from './store.ts';
+import type { StateStore } from './backend.ts';
 
 export class Monitor {
   private readonly timers: NodeJS.Timeout[] = [];

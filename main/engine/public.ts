@@ -4,6 +4,6 @@
 export * from './index.ts';
 export { logFiles, parseJsonLines } from './audit-log.ts';
 export { sleep } from './fsx.ts';
+export { assertTaskId } from './paths.ts';
 export { TEMP_PREFIX, type LayoutChange } from './layout.ts';
-export type { ChangeFeed } from './store.ts';
-export type { StoreChange, WatchFactory, WatchSource, WatcherCallbacks } from './feed/state-watcher.ts';
+export type { WatchFactory, WatchSource } from './feed/state-watcher.ts';

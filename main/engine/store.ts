@@ -1,10 +1,16 @@
-// The public engine API: openStateStore() returns a StateStore.
-import { mkdirSync, statSync } from 'node:fs';
+// The file backend: the StateStore contract (backend.ts) on a folder of one
+// disk, `.worktrees/.state/` by default. openStateStore() (open.ts) picks it
+// for `{ root }` options.
+import { existsSync, mkdirSync } from 'node:fs';
 import type {
-  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject,
+  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject, LockEvent,
   LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
 } from '../../shared/model.ts';
 import { AppendLog, readLog } from './audit-log.ts';
+import type {
+  AuditQuery, ChangeFeed, FeedCallbacks, FeedCursor, Lock, LockOptions, LogReader, StateStore, StoreLocation,
+  TaskInspection, UpdateOptions,
+} from './backend.ts';
 import { assertNoCaseTwin } from './case-twins.ts';
 import * as checkpoints from './checkpoints.ts';
 import { loadConfig, type StoreConfig } from './config.ts';
@@ -12,56 +18,58 @@ import { audit, taskLockTarget, type EngineContext } from './context.ts';
 import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
 import { acquiredLine, appendLockLine, brokenLine, cleanupLock, inspectLock, LockManager, releasedLine, timeoutLine, type HeldLock } from './locks.ts';
-import { StateWatcher, type WatcherCallbacks, type WatchFactory } from './feed/state-watcher.ts';
+import { changesSince } from './feed/catch-up.ts';
+import { StateWatcher, type WatchFactory } from './feed/state-watcher.ts';
+import { FileLogReader } from './log-reader.ts';
 import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
 import * as sessions from './sessions.ts';
 import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 import * as tasks from './tasks.ts';
+import * as transfer from './file-import.ts';
 import { Monitor } from './monitor.ts';
 
 export interface OpenOptions extends Partial<StoreConfig> {
   root?: string;
+  /** How the change feed watches the folder (tests inject a watcher that fails like a real one). */
+  watchFactory?: WatchFactory;
 }
 
-export interface UpdateOptions {
-  expectedVersion?: number;
-  session?: string;
-  owner?: string;
-  timeout?: number;
-  /** A write lock from acquireLock() to commit under, instead of taking one. */
-  lock?: Lock;
+export type { AuditQuery, LockOptions, UpdateOptions } from './backend.ts';
+
+/** A lock of this backend: its ticket, and the task it is on. */
+export type FileLock = HeldLock & { readonly taskId: string; readonly path: string };
+
+/** The file backend's handle behind a Lock; refuses one that another store handed out. */
+function fileLock(lock: Lock): FileLock {
+  if (!lock || typeof lock !== 'object' || !('target' in lock) || !('file' in lock)) {
+    throw new InvalidInputError('this lock was not acquired from a file-backed store');
+  }
+  return lock as FileLock;
 }
 
-export interface LockOptions {
-  timeout?: number;
-  owner?: string;
-  /** Refresh the lease every lease_ms/3 until released (for long holds). */
-  heartbeat?: boolean;
+/** Options for the engine's commit functions: the lock as this backend's handle. */
+function commitOptions(options: UpdateOptions): Omit<UpdateOptions, 'lock'> & { lock?: FileLock } {
+  return { ...options, lock: options.lock === undefined ? undefined : fileLock(options.lock) };
 }
 
-/** A held lock, as returned by acquireLock(). `record` is what is on disk. */
-export type Lock = HeldLock;
-
-export interface AuditQuery {
-  task?: string;
-  since?: string;
-  limit?: number;
-}
-
-export class StateStore {
+export class FileStateStore implements StateStore {
   readonly root: string;
+  readonly location: StoreLocation;
   readonly config: StoreConfig;
+  private readonly watchFactory: WatchFactory | undefined;
   private readonly ctx: EngineContext;
   private readonly events = new EventHub();
   private readonly heartbeats = new Map<HeldLock, NodeJS.Timeout>();
   private readonly monitor: Monitor;
 
   constructor(options: OpenOptions = {}) {
-    const { root, ...overrides } = options;
+    const { root, watchFactory, ...overrides } = options;
     const layout = new StateLayout(root ?? defaultRoot());
     this.root = layout.root;
+    this.location = { kind: 'files', root: layout.root };
+    this.watchFactory = watchFactory;
     this.config = loadConfig(layout.configFile, overrides);
     const log = new AppendLog(layout.logsDir);
     const events = this.events;
@@ -149,7 +157,7 @@ export class StateStore {
         if (stale) throw stale;
         await sessions.linkTaskToSession(this.ctx, options.session, id, options.timeout);
       }
-      return tasks.updateTask(this.ctx, id, updates, options);
+      return tasks.updateTask(this.ctx, id, updates, commitOptions(options));
     });
   }
 
@@ -207,7 +215,7 @@ export class StateStore {
   restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
     return this.guard(() => {
       assertNoCaseTwin(this.ctx.layout, assertTaskId(id));
-      return tasks.restoreTaskVersion(this.ctx, id, version, options);
+      return tasks.restoreTaskVersion(this.ctx, id, version, commitOptions(options));
     });
   }
 
@@ -227,12 +235,13 @@ export class StateStore {
 
   // ---- locks ----------------------------------------------------------------
 
-  acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
+  acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<FileLock> {
     return this.guard(async () => {
       if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
       const target = taskLockTarget(this.ctx, assertTaskId(id));
       assertNoCaseTwin(this.ctx.layout, id);
-      const held = await this.ctx.locks.acquire(target, mode, options);
+      const taken = await this.ctx.locks.acquire(target, mode, options);
+      const held: FileLock = Object.assign(taken, { taskId: id, path: taken.file });
       if (options.heartbeat) {
         const timer = setInterval(() => {
           let kept: boolean;
@@ -255,8 +264,9 @@ export class StateStore {
   }
 
   /** Leave a lock. Resolves to false if it had already been taken over (its lease ran out while this process was stopped). */
-  releaseLock(lock: Lock): Promise<boolean> {
+  releaseLock(given: Lock): Promise<boolean> {
     return this.guard(() => {
+      const lock = fileLock(given);
       clearInterval(this.heartbeats.get(lock));
       this.heartbeats.delete(lock);
       const wasHeld = this.ctx.locks.release(lock);
@@ -267,65 +277,26 @@ export class StateStore {
 
   /** Extend a lock's lease. False if it was lost to another holder. */
   refreshLock(lock: Lock): Promise<boolean> {
-    return this.guard(() => this.ctx.locks.refresh(lock));
+    return this.guard(() => this.ctx.locks.refresh(fileLock(lock)));
   }
 
   listLocks(): Promise<LockHolder[]> {
     return this.guard(() => maintenance.listLocks(this.ctx));
   }
 
-  locksOf(taskIds: string[]): LockHolder[] {
-    return maintenance.listLocks(this.ctx, validTaskIds(taskIds));
-  }
-
-  /**
-   * The change feed: typed changes (task, lock, session, checkpoint, log,
-   * config, root, integrity) as they happen, with the watch mode, falling
-   * back to polling rescans when native watching fails. Call `start()` on
-   * the result; `close()` ends it.
-   */
-  watch(callbacks: WatcherCallbacks, factory?: WatchFactory): ChangeFeed {
-    const watcher = new StateWatcher(this.root, callbacks, factory);
-    const offIntegrity = this.on('state.integrity_issues', ({ issues }) => callbacks.onChange({ kind: 'integrity', issues }));
-    const close = watcher.close.bind(watcher);
-    return Object.assign(watcher, {
-      close: async () => {
-        offIntegrity();
-        await close();
-      },
+  /** A task as a watcher sees it, read without writing (see TaskInspection). */
+  inspectTask(taskId: string): Promise<TaskInspection> {
+    return this.guard(() => {
+      const read = readTask(this.ctx.layout, assertTaskId(taskId));
+      if (read.kind === 'ok') return { state: read.state, bytes: read.bytes, damage: null };
+      if (read.kind === 'missing') return { state: null, bytes: 0, damage: null };
+      return { state: read.best, bytes: 0, damage: damageIssue(this.ctx.layout, taskId, read) };
     });
-  }
-
-  /**
-   * Tasks whose folder changed since `sinceMs` (created, a commit, a lock
-   * ticket): one stat per task folder, no file reads. A watcher started late
-   * uses it to catch up on what happened before its watches were in place.
-   */
-  tasksChangedSince(sinceMs: number): string[] {
-    return maintenance.listTaskIds(this.ctx).filter((id) => {
-      try {
-        return statSync(this.ctx.layout.taskDir(id)).mtimeMs >= sinceMs;
-      } catch {
-        return false;
-      }
-    });
-  }
-
-  /**
-   * A task as a watcher sees it, without writing: its best readable state
-   * (null: none), the bytes of state.json (0 when damaged), and the damage
-   * found while reading, so a dashboard can flag it at once.
-   */
-  inspectTask(taskId: string): { state: TaskState | null; bytes: number; damage: IntegrityIssue | null } {
-    const read = readTask(this.ctx.layout, assertTaskId(taskId));
-    if (read.kind === 'ok') return { state: read.state, bytes: read.bytes, damage: null };
-    if (read.kind === 'missing') return { state: null, bytes: 0, damage: null };
-    return { state: read.best, bytes: 0, damage: damageIssue(this.ctx.layout, taskId, read) };
   }
 
   /** One summary per task that has a holder or a waiter (ids that are not task ids are skipped). */
-  lockSummaries(taskIds: string[]): TaskLocks[] {
-    return maintenance.lockSummaries(this.ctx, validTaskIds(taskIds));
+  lockSummaries(taskIds: string[]): Promise<TaskLocks[]> {
+    return this.guard(() => maintenance.lockSummaries(this.ctx, validTaskIds(taskIds)));
   }
 
   /** Remove expired locks and locks whose holder died. Returns how many lock files were removed. */
@@ -379,9 +350,9 @@ export class StateStore {
   listSessionFiles(): Promise<Session[]> {
     return this.guard(() => sessions.listSessions(this.ctx, false));
   }
-  /** One session as stored; throws NotFoundError or CorruptStateError. */
-  readSessionFile(id: string): Session {
-    return sessions.readSessionFile(this.ctx, id);
+  /** One session as stored; rejects with NotFoundError or CorruptStateError. */
+  readSessionFile(id: string): Promise<Session> {
+    return this.guard(() => sessions.readSessionFile(this.ctx, id));
   }
 
   // ---- checkpoints ----------------------------------------------------------
@@ -395,9 +366,9 @@ export class StateStore {
   listCheckpoints(): Promise<CheckpointSummary[]> {
     return this.guard(() => checkpoints.listCheckpoints(this.ctx));
   }
-  /** A checkpoint's summary (synchronous; throws NotFoundError or CorruptStateError). */
-  readCheckpointSummary(id: string): CheckpointSummary {
-    return checkpoints.checkpointSummary(this.ctx, id);
+  /** A checkpoint's summary; rejects with NotFoundError or CorruptStateError. */
+  readCheckpointSummary(id: string): Promise<CheckpointSummary> {
+    return this.guard(() => checkpoints.checkpointSummary(this.ctx, id));
   }
   getCheckpoint(id: string): Promise<Checkpoint> {
     return this.guard(() => checkpoints.getCheckpoint(this.ctx, id));
@@ -407,6 +378,62 @@ export class StateStore {
   }
   restoreCheckpoint(id: string): Promise<RestoreResult> {
     return this.guard(() => checkpoints.restoreCheckpoint(this.ctx, id));
+  }
+
+  // ---- migration between backends -----------------------------------------------
+
+  exportTask(id: string): Promise<TaskState[]> {
+    return this.guard(() => transfer.exportTask(this.ctx, id));
+  }
+  importTask(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
+    return this.guard(() => {
+      assertNoCaseTwin(this.ctx.layout, assertTaskId(id));
+      return transfer.importTask(this.ctx, id, versions);
+    });
+  }
+  importSession(session: Session): Promise<'written' | 'same'> {
+    return this.guard(() => transfer.importSession(this.ctx, session));
+  }
+  importCheckpoint(checkpoint: Checkpoint): Promise<'written' | 'same'> {
+    return this.guard(() => transfer.importCheckpoint(this.ctx, checkpoint));
+  }
+
+  // ---- change feed ------------------------------------------------------------------
+
+  /** A position in the change stream: now, in ms (changes are found by modification time). */
+  async feedCursor(): Promise<FeedCursor> {
+    return Date.now();
+  }
+
+  /**
+   * The change feed: typed changes (task, lock, session, checkpoint, log,
+   * legacy, config, root, integrity) as they happen, from one fs.watch per
+   * folder, falling back to polling rescans when native watching fails.
+   * Started from a cursor, it also reports, once its watches are in place,
+   * everything changed since the cursor (feed/catch-up.ts).
+   */
+  watch(callbacks: FeedCallbacks, from?: FeedCursor): ChangeFeed {
+    const watcher = new StateWatcher(this.root, callbacks, this.watchFactory);
+    let offIntegrity: (() => void) | null = null;
+    return {
+      start: async () => {
+        offIntegrity = this.on('state.integrity_issues', ({ issues }) => callbacks.onChange({ kind: 'integrity', issues }));
+        await watcher.start();
+        if (from === undefined) return;
+        for (const change of changesSince(this.ctx.layout, from)) callbacks.onChange(change);
+        callbacks.onChange({ kind: 'legacy' }); // a file moved in keeps its old mtime: always look again
+      },
+      close: async () => {
+        offIntegrity?.();
+        await watcher.close();
+      },
+      getStatus: () => watcher.getStatus(),
+    };
+  }
+
+  /** The single-file state of an earlier version beside the folder, if there is one (offered for migration). */
+  async legacyState(): Promise<string | null> {
+    return existsSync(this.ctx.layout.legacyFile) ? this.ctx.layout.legacyFile : null;
   }
 
   // ---- audit log, monitor, events --------------------------------------------
@@ -419,6 +446,12 @@ export class StateStore {
       if (query.limit !== undefined) entries = entries.slice(-query.limit);
       return entries;
     });
+  }
+
+  openLogReader(kind: 'audit'): LogReader<AuditEntry>;
+  openLogReader(kind: 'locks'): LogReader<LockEvent>;
+  openLogReader(kind: 'audit' | 'locks'): LogReader<AuditEntry> | LogReader<LockEvent> {
+    return kind === 'audit' ? new FileLogReader<AuditEntry>(this.ctx.layout.logsDir, kind) : new FileLogReader<LockEvent>(this.ctx.layout.logsDir, kind);
   }
 
   startMonitor(): void {
@@ -444,14 +477,11 @@ export class StateStore {
     this.ctx.locks.close();
   }
 
-  /** Paths, for hosts that watch the folder. */
+  /** Paths, for file-specific tests and tools. */
   get layout(): StateLayout {
     return this.ctx.layout;
   }
 }
-
-/** A running change feed (see StateStore.watch). */
-export type ChangeFeed = Pick<StateWatcher, 'start' | 'close' | 'getStatus' | 'recheckRoot'>;
 
 function validTaskIds(ids: string[]): string[] {
   return ids.filter((id) => {
@@ -462,14 +492,6 @@ function validTaskIds(ids: string[]): string[] {
       return false;
     }
   });
-}
-
-export function openStateStore(options: OpenOptions = {}): StateStore {
-  try {
-    return new StateStore(options);
-  } catch (err) {
-    throw asStateError(err);
-  }
 }
 
 export type { LockRecord };

@@ -2,6 +2,7 @@
 // serve WebSocket) call `dispatch`, which validates the payload with the
 // contract's zod schema and always answers with a Result: handlers never
 // throw raw errors across the boundary.
+import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
 import { REQUEST_CHANNELS, type RequestMethod } from '../../shared/channels.ts';
 import { REQUEST_SCHEMAS, TASK_HISTORY_LIMIT, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
 import type { SerializedError } from '../../shared/errors.ts';
@@ -42,10 +43,8 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
     getContention: async ({ windowMs }) => host.contentionFor(windowMs),
-    createCheckpoint: async ({ sessionId, reason }) => {
-      const cp = await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)');
-      return { id: cp.id, session_id: cp.session_id, created_at: cp.created_at, reason: cp.reason, task_count: cp.task_count };
-    },
+    createCheckpoint: async ({ sessionId, reason }) =>
+      summarizeCheckpoint(await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)')),
     previewRestore: ({ checkpointId }) => store().previewRestore(checkpointId),
     restoreCheckpoint: async ({ checkpointId }) => {
       const s = store();

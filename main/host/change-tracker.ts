@@ -10,7 +10,9 @@ export class ChangeTracker {
   readonly sessions = new Set<string>();
   readonly checkpoints = new Set<string>();
   logs = false;
-  /** Something above the items changed (the root, a legacy file): rescan everything. */
+  /** An earlier version's state file beside the store may have appeared or gone. */
+  legacy = false;
+  /** Something above the items changed (the root moved, a compaction): rescan everything. */
   root = false;
   /** config.json changed: the store is reopened so new settings (max_history…) apply. */
   config = false;
@@ -25,7 +27,8 @@ export class ChangeTracker {
     else if (k === 'checkpoint') this.checkpoints.add(change.checkpointId);
     else if (k === 'log') this.logs = true;
     else if (k === 'config') this.config = true;
-    else this.root = true; // the root itself, or a legacy file beside it
+    else if (k === 'legacy') this.legacy = true;
+    else this.root = true;
     return true;
   }
 
@@ -36,5 +39,6 @@ export class ChangeTracker {
     this.sessions.clear();
     this.checkpoints.clear();
     this.logs = false;
+    this.legacy = false;
   }
 }

@@ -1,5 +1,5 @@
-// Reads the state folder, through the store, into the synced collections
-// (shared/sync.ts). Pure reads: nothing here writes to disk.
+// Reads the store into the synced collections (shared/sync.ts), through the
+// backend contract only. Pure reads: nothing here writes.
 import type { TaskRow } from '../../shared/contract.ts';
 import type { CheckpointSummary, IntegrityIssue, Session, TaskLocks } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
@@ -15,12 +15,18 @@ export interface Model {
 }
 
 /**
+ * Tasks read at once while loading: enough to keep a remote backend's round
+ * trips in flight, few enough that the host keeps serving meanwhile.
+ */
+const READ_BATCH = 64;
+
+/**
  * The row for one task (null when it has no readable state), and the damage
  * found while reading it, so the dashboard can flag it at once instead of at
  * the next verify.
  */
-export function readTaskRow(store: StateStore, taskId: string): { row: TaskRow | null; damage: IntegrityIssue | null } {
-  const { state, bytes, damage } = store.inspectTask(taskId);
+export async function readTaskRow(store: StateStore, taskId: string): Promise<{ row: TaskRow | null; damage: IntegrityIssue | null }> {
+  const { state, bytes, damage } = await store.inspectTask(taskId);
   return { row: state ? TASKS.fromState(state, bytes) : null, damage };
 }
 
@@ -29,40 +35,47 @@ export function sessionWithMetrics(session: Session, tasks: ReadonlyMap<string, 
 }
 
 /** A session with its metrics, or null when it is gone or unreadable. */
-export function readSession(store: StateStore, id: string, tasks: ReadonlyMap<string, TaskRow>): Session | null {
+export async function readSession(store: StateStore, id: string, tasks: ReadonlyMap<string, TaskRow>): Promise<Session | null> {
   try {
-    return sessionWithMetrics(store.readSessionFile(id), tasks);
+    return sessionWithMetrics(await store.readSessionFile(id), tasks);
   } catch {
     return null;
   }
 }
 
-export function readCheckpoint(store: StateStore, id: string): CheckpointSummary | null {
+export async function readCheckpoint(store: StateStore, id: string): Promise<CheckpointSummary | null> {
   try {
-    return store.readCheckpointSummary(id);
+    return await store.readCheckpointSummary(id);
   } catch {
     return null;
   }
 }
 
 /** The lock summary of each of some tasks (null: no holder and no waiter). */
-export function readLocks(store: StateStore, taskIds: string[]): [string, TaskLocks | null][] {
-  const found = new Map(store.lockSummaries(taskIds).map((l) => [l.task_id, l]));
+export async function readLocks(store: StateStore, taskIds: string[]): Promise<[string, TaskLocks | null][]> {
+  const found = new Map((await store.lockSummaries(taskIds)).map((l) => [l.task_id, l]));
   return taskIds.map((id) => [id, found.get(id) ?? null]);
+}
+
+/** Read items in batches; `read` of each batch runs concurrently. */
+export async function readInBatches<T>(ids: readonly string[], read: (id: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += READ_BATCH) {
+    out.push(...(await Promise.all(ids.slice(i, i + READ_BATCH).map(read))));
+    // Yield now and then: the host's HTTP server keeps serving the page meanwhile.
+    if (i % 1024 === 1024 - READ_BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return out;
 }
 
 export async function loadModel(store: StateStore): Promise<Model> {
   const tasks = new Map<string, TaskRow>();
   const ids = await store.listTaskIds();
-  for (const [i, id] of ids.entries()) {
-    // Yield now and then: the host's HTTP server keeps serving the page meanwhile.
-    if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
-    const row = readTaskRow(store, id).row;
-    if (row) tasks.set(id, row);
-  }
+  const rows = await readInBatches(ids, async (id) => (await readTaskRow(store, id)).row);
+  for (const row of rows) if (row) tasks.set(row.task_id, row);
   const sessions = new Map<string, Session>();
   for (const s of await store.listSessionFiles()) sessions.set(s.id, sessionWithMetrics(s, tasks));
-  const locks = new Map(store.lockSummaries(ids).map((l) => [l.task_id, l]));
+  const locks = new Map((await store.lockSummaries(ids)).map((l) => [l.task_id, l]));
   const checkpoints = new Map<string, CheckpointSummary>();
   for (const c of await store.listCheckpoints()) checkpoints.set(c.id, c);
   return { tasks, sessions, locks, checkpoints };

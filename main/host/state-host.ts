@@ -2,33 +2,38 @@
 // it owns the engine and the watcher, keeps the model in memory, and pushes
 // a snapshot and then coalesced patches to every subscriber (Electron
 // windows, serve WebSocket clients). Subscribers mirror it; they never poll.
-import { existsSync } from 'node:fs';
 import type { EventName } from '../../shared/channels.ts';
 import type { Events, Patch, Snapshot, WatchStatus } from '../../shared/contract.ts';
 import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../../shared/model.ts';
 import { diffAll, SYNCED, update } from '../../shared/sync.ts';
-import { openStateStore, type ChangeFeed, type OpenOptions, type StateStore, type StoreChange, type WatchFactory } from '../engine/public.ts';
+import {
+  isEtcdOptions, openStateStore, type ChangeFeed, type LogReader, type StateStore, type StoreChange, type StoreLocation, type StoreOptions,
+} from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
 import { ChangeTracker } from './change-tracker.ts';
-import { LogTail } from './log-tail.ts';
 import { Publisher, type HostListener } from './publisher.ts';
 import { stderrLogger, type Logger } from './logger.ts';
-import { loadModel, readCheckpoint, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
-import { dirChangedSince } from './reconcile.ts';
+import { loadModel, readCheckpoint, readInBatches, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 
 export type { HostListener } from './publisher.ts';
 
-export interface StateHostOptions extends OpenOptions {
-  root: string;
+export interface HostSettings {
   /** How long changes are gathered before one patch goes out. */
   coalesceMs?: number;
   activityLimit?: number;
   contentionWindowMs?: number;
   /** Run the engine monitor (lock cleanup, verify, auto checkpoints). */
   monitor?: boolean;
-  watchFactory?: WatchFactory;
   /** Where failures are written (default: stderr). */
   logger?: Logger;
+}
+
+/** The store to show (a folder, `{ root }`, or a cluster, `{ etcd }`) and how to show it. */
+export type StateHostOptions = StoreOptions & HostSettings;
+
+/** How a store is named to people: its folder, or its cluster and namespace. */
+export function describeLocation(location: StoreLocation): string {
+  return location.kind === 'files' ? location.root : `etcd://${location.endpoints.join(',')}/${location.namespace}`;
 }
 
 const DEFAULT_COALESCE_MS = 16;
@@ -47,7 +52,7 @@ const READ_DAMAGE_KINDS = new Set(['corrupt_state', 'missing_state', 'state_behi
 export class StateHost {
   store: StateStore;
   private readonly options: StateHostOptions;
-  private watcher: ChangeFeed | null = null;
+  private feed: ChangeFeed | null = null;
   private readonly publisher = new Publisher(() => this.log);
 
   private model: Model = { tasks: new Map(), sessions: new Map(), locks: new Map(), checkpoints: new Map() };
@@ -57,8 +62,8 @@ export class StateHost {
   private tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
   private legacyFile: string | null = null;
   private demo: Snapshot['demo'] = null;
-  private auditTail!: LogTail<AuditEntry>;
-  private locksTail!: LogTail<LockEvent>;
+  private auditReader!: LogReader<AuditEntry>;
+  private locksReader!: LogReader<LockEvent>;
 
   private readonly dirty = new ChangeTracker();
   private pendingStatus: WatchStatus | null = null;
@@ -67,18 +72,18 @@ export class StateHost {
   private contentionTimer: NodeJS.Timeout | null = null;
   private ready: Promise<void> = Promise.resolve();
 
+  private storeOptions: StoreOptions;
+
   constructor(options: StateHostOptions) {
     this.options = options;
-    this.store = this.openStore(options.root);
+    const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, logger: _l, ...storeOptions } = options;
+    this.storeOptions = storeOptions;
+    this.store = openStateStore(storeOptions);
   }
 
-  private openStore(root: string): StateStore {
-    const { coalesceMs: _c, activityLimit: _a, contentionWindowMs: _w, monitor: _m, watchFactory: _f, logger: _l, ...storeOptions } = this.options;
-    return openStateStore({ ...storeOptions, root });
-  }
-
+  /** The store shown, as people name it (the title bar, Recent, log lines). */
   get root(): string {
-    return this.store.root;
+    return describeLocation(this.store.location);
   }
 
   /** Load everything, then start watching. Resolves when the first snapshot is ready. */
@@ -99,23 +104,15 @@ export class StateHost {
     return this.ready;
   }
 
-  /** Resolves when the first snapshot is ready; watching starts right after, in the background. */
+  /**
+   * Resolves when the first snapshot is ready; watching starts right after,
+   * in the background. The snapshot is read after taking a feed cursor, and
+   * the feed starts from that cursor: nothing changed meanwhile is missed.
+   */
   private async load(): Promise<void> {
-    const loadStarted = Date.now();
-    await this.fullLoad();
-    if (this.options.monitor) this.store.startMonitor();
-    this.watching = this.startWatching(loadStarted);
-  }
-
-  private watching: Promise<void> = Promise.resolve();
-
-  /** Resolves once the watcher is live and changes made during start-up are merged in. */
-  whenWatching(): Promise<void> {
-    return this.ready.then(() => this.watching);
-  }
-
-  private async startWatching(loadStarted: number): Promise<void> {
-    const watcher = this.store.watch({
+    const cursor = await this.store.feedCursor();
+    // Created now (started later) so the status it reports covers the snapshot.
+    this.feed = this.store.watch({
       onChange: (change) => this.markDirty(change),
       onStatus: (status) => {
         this.pendingStatus = status;
@@ -126,40 +123,45 @@ export class StateHost {
         () => this.refreshSucceeded(),
         (err: unknown) => this.refreshFailed('a polling rescan', err),
       ),
-    }, this.options.watchFactory);
-    this.watcher = watcher;
-    await watcher.start();
-    this.pendingStatus = watcher.getStatus();
+    }, cursor);
+    await this.fullLoad();
+    if (this.options.monitor) this.store.startMonitor();
+    this.watching = this.startWatching(this.feed);
+  }
+
+  private watching: Promise<void> = Promise.resolve();
+
+  /** Resolves once the watcher is live and changes made during start-up are merged in. */
+  whenWatching(): Promise<void> {
+    return this.ready.then(() => this.watching);
+  }
+
+  private async startWatching(feed: ChangeFeed): Promise<void> {
+    await feed.start(); // reports what changed since the cursor, once live
+    this.pendingStatus = feed.getStatus();
     // The first full verify waits until start-up is over: it reads every history file.
     const verifySoon = setTimeout(() => {
       this.store.verifyAllStates().catch((err: unknown) => this.log.error(`The first integrity check of ${this.root} failed`, err));
     }, INITIAL_VERIFY_DELAY_MS);
     verifySoon.unref();
-    // Changes made after the load began but before a folder's watch was in
-    // place were not seen: any folder modified since then is read again.
-    for (const id of this.store.tasksChangedSince(loadStarted - 50)) this.markDirty({ kind: 'task', taskId: id });
-    if (dirChangedSince(this.store.layout.sessionsDir, loadStarted - 50) || dirChangedSince(this.store.layout.checkpointsDir, loadStarted - 50)) {
-      this.dirty.root = true;
-    }
     this.scheduleFlush();
   }
 
   private async fullLoad(): Promise<void> {
     this.model = await loadModel(this.store);
-    this.auditTail = new LogTail<AuditEntry>(this.store.layout.logsDir, 'audit', 256 * 1024);
-    this.locksTail = new LogTail<LockEvent>(this.store.layout.logsDir, 'locks', 4 * 1024 * 1024);
-    this.activity = this.auditTail.read().slice(-this.activityLimit);
+    this.auditReader = this.store.openLogReader('audit');
+    this.locksReader = this.store.openLogReader('locks');
+    this.activity = (await this.auditReader.readNew()).slice(-this.activityLimit);
     this.tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
-    for (const e of this.locksTail.read()) this.tracker.add(e);
+    for (const e of await this.locksReader.readNew()) this.tracker.add(e);
     this.contention = this.computeContention();
     this.contentionSent = JSON.stringify(this.contention);
-    this.legacyFile = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
+    this.legacyFile = (await this.store.legacyState?.()) ?? null;
     this.issues = [];
   }
 
   /** Polling mode and reconciliation: reload everything and send what differs. */
   private async rescan(): Promise<void> {
-    this.watcher?.recheckRoot();
     const model = await loadModel(this.store);
     const patch: Patch = { seq: 0 };
     Object.assign(patch, diffAll(this.model, model));
@@ -223,13 +225,13 @@ export class StateHost {
     if (this.dirty.config) {
       this.dirty.config = false;
       try {
-        openStateStore({ root: this.root }).close(); // validates the new config.json
+        await openStateStore(this.storeOptions).close(); // validates the new settings
       } catch (err) {
-        // An invalid config.json keeps the settings in use; the CLI reports why too.
-        this.log.warn(`Kept the settings in use: ${this.root}/config.json does not validate`, err);
+        // Invalid settings (config.json) keep the ones in use; the CLI reports why too.
+        this.log.warn(`Kept the settings in use: the new settings of ${this.root} do not validate`, err);
         return;
       }
-      await this.switchRoot(this.root);
+      await this.switchTo(this.storeOptions);
       return;
     }
     if (this.dirty.root) {
@@ -240,8 +242,8 @@ export class StateHost {
     const patch: Patch = { seq: 0 };
     if (this.dirty.tasks.size) {
       let issuesChanged = false;
-      const reads = [...this.dirty.tasks].map((id) => {
-        const { row, damage } = readTaskRow(this.store, id);
+      const reads = await readInBatches([...this.dirty.tasks], async (id) => {
+        const { row, damage } = await readTaskRow(this.store, id);
         issuesChanged = this.noteReadDamage(id, damage) || issuesChanged;
         return [id, row] as const;
       });
@@ -255,14 +257,14 @@ export class StateHost {
       }
       if (issuesChanged) patch.issues = this.issues;
     }
-    if (this.dirty.locks.size) patch.locks = this.reloadLocks([...this.dirty.locks]);
+    if (this.dirty.locks.size) patch.locks = await this.reloadLocks([...this.dirty.locks]);
     for (const id of this.dirtySessionMetrics) this.dirty.sessions.add(id);
     if (this.dirty.sessions.size) {
-      const reads = [...this.dirty.sessions].map((id) => [id, readSession(this.store, id, this.model.tasks)] as const);
+      const reads = await readInBatches([...this.dirty.sessions], async (id) => [id, await readSession(this.store, id, this.model.tasks)] as const);
       patch.sessions = update(SYNCED.sessions, this.model.sessions, reads);
     }
     if (this.dirty.checkpoints.size) {
-      const reads = [...this.dirty.checkpoints].map((id) => [id, readCheckpoint(this.store, id)] as const);
+      const reads = await readInBatches([...this.dirty.checkpoints], async (id) => [id, await readCheckpoint(this.store, id)] as const);
       patch.checkpoints = update(SYNCED.checkpoints, this.model.checkpoints, reads);
     }
     // The logs are read last and on their own: a log that cannot be read
@@ -270,11 +272,12 @@ export class StateHost {
     let logFailure: unknown = null;
     if (this.dirty.logs) {
       try {
-        this.readLogs(patch);
+        await this.readLogs(patch);
       } catch (err) {
         logFailure = err;
       }
     }
+    if (this.dirty.legacy) await this.refreshLegacy(patch);
     if (this.pendingStatus) {
       patch.watch = { ...this.pendingStatus, error: this.failing };
       this.pendingStatus = null;
@@ -284,13 +287,13 @@ export class StateHost {
     if (logFailure) throw logFailure;
   }
 
-  private readLogs(patch: Patch): void {
-    const entries = this.auditTail.read();
+  private async readLogs(patch: Patch): Promise<void> {
+    const entries = await this.auditReader.readNew();
     if (entries.length) {
       this.activity = [...this.activity, ...entries].slice(-this.activityLimit);
       patch.activity = entries.slice(-this.activityLimit);
     }
-    const lockEvents = this.locksTail.read();
+    const lockEvents = await this.locksReader.readNew();
     for (const e of lockEvents) this.tracker.add(e);
     if (lockEvents.length) this.contentionDirty = true;
   }
@@ -308,22 +311,34 @@ export class StateHost {
 
 
   /** Re-read the locks of some tasks into the model; returns the patch section (undefined: unchanged). */
-  private reloadLocks(taskIds: string[]): Patch['locks'] {
-    return update(SYNCED.locks, this.model.locks, readLocks(this.store, taskIds));
+  private async reloadLocks(taskIds: string[]): Promise<Patch['locks']> {
+    return update(SYNCED.locks, this.model.locks, await readLocks(this.store, taskIds));
   }
 
-  /** Lock expiry, liveness and contention change with time alone: refresh them periodically. */
-  private refreshSlowParts(): void {
-    const patch: Patch = { seq: 0 };
-    if (this.model.locks.size) patch.locks = this.reloadLocks([...this.model.locks.keys()]);
-    this.contentionDirty ||= this.contention.length > 0; // the window slides even without new events
-    this.refreshContention(patch);
-    const legacy = existsSync(this.store.layout.legacyFile) ? this.store.layout.legacyFile : null;
+  /** An earlier version's state file beside the store: offered for migration while it is there. */
+  private async refreshLegacy(patch: Patch): Promise<void> {
+    const legacy = (await this.store.legacyState?.()) ?? null;
     if (legacy !== this.legacyFile) {
       this.legacyFile = legacy;
       patch.legacyFile = legacy;
     }
-    this.emitPatch(patch);
+  }
+
+  /** Lock expiry, liveness and contention change with time alone: refresh them periodically. */
+  private refreshSlowParts(): void {
+    const store = this.store;
+    const patch: Patch = { seq: 0 };
+    const locks = this.model.locks.size ? this.reloadLocks([...this.model.locks.keys()]) : Promise.resolve(undefined);
+    void locks
+      .then(async (section) => {
+        if (store !== this.store) return; // switched meanwhile: this belongs to the old store
+        if (section) patch.locks = section;
+        this.contentionDirty ||= this.contention.length > 0; // the window slides even without new events
+        this.refreshContention(patch);
+        await this.refreshLegacy(patch);
+        this.emitPatch(patch);
+      })
+      .catch((err: unknown) => this.log.error(`Dashboard of ${this.root}: refreshing lock leases failed`, err));
   }
 
   /** Replace what reading a task revealed about it; true when the issue list changed. */
@@ -389,7 +404,7 @@ export class StateHost {
   }
 
   private currentStatus(): WatchStatus {
-    const status = this.watcher?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: existsSync(this.root) };
+    const status = this.feed?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: true };
     return { ...status, error: this.failing };
   }
 
@@ -421,10 +436,18 @@ export class StateHost {
   }
 
   /** Point the dashboard at another state folder (Open State Folder…, the demo). */
-  async switchRoot(root: string): Promise<void> {
+  switchRoot(root: string): Promise<void> {
+    const settings = isEtcdOptions(this.storeOptions) ? { owner: this.storeOptions.owner } : { ...this.storeOptions };
+    return this.switchTo({ ...settings, root });
+  }
+
+  /** Point the dashboard at another store (a folder, or an etcd cluster). */
+  async switchTo(options: StoreOptions): Promise<void> {
+    const next = openStateStore(options); // invalid options throw here, before the current store is let go
     await this.stopWatching();
-    this.store.close();
-    this.store = this.openStore(root);
+    await this.store.close();
+    this.store = next;
+    this.storeOptions = options;
     this.clearDirty();
     await this.load();
     this.emit('reset', this.snapshot());
@@ -434,15 +457,15 @@ export class StateHost {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.store.stopMonitor();
-    await this.watcher?.close();
-    this.watcher = null;
+    await this.feed?.close();
+    this.feed = null;
   }
 
   async close(): Promise<void> {
     if (this.housekeeping) clearInterval(this.housekeeping);
     if (this.contentionTimer) clearInterval(this.contentionTimer);
     await this.stopWatching();
-    this.store.close();
+    await this.store.close();
     this.publisher.clear();
   }
 }

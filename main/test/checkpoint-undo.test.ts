@@ -89,12 +89,12 @@ describe('undoing a checkpoint restore', () => {
     const session = await store.createSession({});
     await store.updateTaskState('a', { n: 1 }, { session: session.id });
     const checkpoint = await store.createCheckpoint(session.id);
-    const sessionFile = store.readSessionFile(session.id);
+    const sessionFile = await store.readSessionFile(session.id);
 
     const result = await store.restoreCheckpoint(checkpoint.id);
     expect(result).toEqual({ checkpoint_id: checkpoint.id, session_id: session.id, restored: ['a'], changed: [], undo_checkpoint_id: null });
     expect((await store.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
-    expect(store.readSessionFile(session.id)).toEqual(sessionFile); // not rewritten: updated_at unchanged
+    expect(await store.readSessionFile(session.id)).toEqual(sessionFile); // not rewritten: updated_at unchanged
     expect((await store.getTaskState('a'))!.version).toBe(1);
     store.close();
   });

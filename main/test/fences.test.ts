@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStateStore, type StateStore } from '../engine/index.ts';
+import { openStateStore, type FileStateStore } from '../engine/index.ts';
 import { killChildren, makeTempDir, plantTicket, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
 
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 const LEASE = 600;
 
-async function rootWith(config: Record<string, unknown> = {}): Promise<{ root: string; store: StateStore }> {
+async function rootWith(config: Record<string, unknown> = {}): Promise<{ root: string; store: FileStateStore }> {
   const root = makeTempDir();
   const store = openStateStore({ root, owner: 'test' });
   await store.init();
@@ -201,12 +201,12 @@ describe('session writes (defects 5 and 6)', () => {
     late.signal('SIGCONT');
     const exit = await late.waitExit();
     expect(exit.code, late.stderr).toBe(3);
-    expect(store.readSessionFile(session.id).task_ids).toEqual(['t2']);
+    expect((await store.readSessionFile(session.id)).task_ids).toEqual(['t2']);
     // The refused link committed nothing: no task names the session without being listed in it.
     expect(await store.getTaskState('t1')).toBeNull();
     // A retry completes it.
     expect((await runCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id])).code).toBe(0);
-    expect(store.readSessionFile(session.id).task_ids.sort()).toEqual(['t1', 't2']);
+    expect((await store.readSessionFile(session.id)).task_ids.sort()).toEqual(['t1', 't2']);
     store.close();
   }, 60_000);
 

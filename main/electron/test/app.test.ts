@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
-import { openStateStore } from '../../engine/store.ts';
+import { openStateStore } from '../../engine/index.ts';
 import { contentSecurityPolicy } from '../../host/csp.ts';
 import { startApp } from '../app.ts';
 import { createFakeElectron, FakeWebContents } from './fake-electron.ts';

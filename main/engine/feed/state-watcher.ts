@@ -9,20 +9,13 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { WatchStatus } from '../../../shared/contract.ts';
-import type { IntegrityIssue } from '../../../shared/model.ts';
-import { classify, isUnwatchedName, type LayoutChange } from '../layout.ts';
+import type { FeedCallbacks } from '../backend.ts';
+import { classify, isUnwatchedName } from '../layout.ts';
 import { TreeWatcher } from './tree-watcher.ts';
 
-/** One change the feed reports: a part of the layout changed, or a verify produced a new issue list. */
-export type StoreChange = LayoutChange | { kind: 'integrity'; issues: IntegrityIssue[] };
-
-export interface WatcherCallbacks {
-  onChange(change: StoreChange): void;
-  /** The watch mode changed (fallback to polling, root vanished...). */
-  onStatus(status: WatchStatus): void;
-  /** Polling mode: the subscriber should rescan everything and diff. */
-  onRescan(): Promise<void>;
-}
+export type { StoreChange } from '../backend.ts';
+/** What the feed's subscriber is told (backend.ts FeedCallbacks). */
+export type WatcherCallbacks = FeedCallbacks;
 
 /** What the StateWatcher needs of a watcher: (event, path) reports, ready, error, close. */
 export interface WatchSource {
@@ -53,7 +46,9 @@ export class StateWatcher {
     this.status = { mode: 'stopped', reason: null, rootPresent: existsSync(root) };
   }
 
+  /** The watch mode; whether the root exists is looked at again (one stat), so a rescan reports it right. */
   getStatus(): WatchStatus {
+    if (!this.closed) this.recheckRoot();
     return this.status;
   }
 
@@ -94,6 +89,7 @@ export class StateWatcher {
           this.setStatus({ ...this.status, rootPresent: true }); // seen through a change inside it
         }
         const change = classify(this.root, path);
+        if (change?.kind === 'root') this.recheckRoot(); // before the subscriber rescans
         if (change) this.callbacks.onChange(change);
       });
       watcher.on('error', (err) => {

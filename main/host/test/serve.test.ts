@@ -9,7 +9,7 @@ import { createHandlers } from '../api.ts';
 import { DemoRunner } from '../demo.ts';
 import { startServer, type RunningServer } from '../serve.ts';
 import { StateHost } from '../state-host.ts';
-import { openStateStore } from '../../engine/store.ts';
+import { openStateStore } from '../../engine/index.ts';
 
 let dir: string;
 let rendererDir: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchSource } from '../../engine/public.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
-import { openStateStore } from '../../engine/store.ts';
+import { openStateStore } from '../../engine/index.ts';
 import { StateHost } from '../state-host.ts';
 import { createHandlers } from '../api.ts';
 import { DemoRunner } from '../demo.ts';
