@@ -1,178 +1,303 @@
 // The etcd backend: the StateStore contract on an etcd cluster (issue 10).
-// Skeleton: the methods land module by module (connection, keys, tasks,
-// locks, sessions, checkpoints, logs, feed); until then they refuse clearly.
+//
+//   const store = new EtcdStateStore({ etcd: { endpoints: ['http://10.0.0.5:2379'], namespace: 'team-a' }, owner: 'agent-7' });
+//
+// Same errors, events, audit entries and history window as the file backend
+// (store.ts). The modules: connection.ts (lazy etcd3, deadlines, the
+// unreachable-cluster error), keys.ts (the layout), tasks.ts (the one-Txn
+// commit), locks.ts (FIFO shared/exclusive locks on one lease per process),
+// sessions.ts, checkpoints.ts (pinned snapshots, batched restores), logs.ts
+// (audit and lock log as keys) and feed.ts (the watch).
 import type {
   AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject, LockEvent,
   LockHolder, LockMode, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
 } from '../../../shared/model.ts';
+import { isTaskId } from '../../../shared/ids.ts';
 import type {
   AuditQuery, ChangeFeed, FeedCallbacks, FeedCursor, Lock, LockOptions, LogReader, StateStore, StoreLocation,
   TaskInspection, UpdateOptions,
 } from '../backend.ts';
 import { DEFAULT_CONFIG, parseConfig, type StoreConfig } from '../config.ts';
-import { LockstepError } from '../errors.ts';
+import { InvalidInputError } from '../errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from '../events.ts';
+import { Monitor } from '../monitor.ts';
+import { assertTaskId } from '../paths.ts';
+import { EtcdCheckpoints } from './checkpoints.ts';
+import { EtcdConnection, type EtcdConnectionOptions } from './connection.ts';
+import { put, type EtcdContext } from './context.ts';
+import { EtcdFeed } from './feed.ts';
+import { KeyLayout, prefixRange } from './keys.ts';
+import { EtcdLocks, type EtcdLock } from './locks.ts';
+import { EtcdLogReader, readAudit, readContention } from './logs.ts';
+import { EtcdSessions } from './sessions.ts';
+import { EtcdTasks } from './tasks.ts';
 
-export interface EtcdConnectionOptions {
-  endpoints: string[];
-  /** Key prefix of this store's state (default `lockstep`). */
-  namespace?: string;
-  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
-  auth?: { username: string; password: string };
-}
+export type { EtcdConnectionOptions } from './connection.ts';
+export { ETCD_MAX_STATE_BYTES } from './tasks.ts';
+
+export const DEFAULT_NAMESPACE = 'lockstep';
 
 export type EtcdOpenOptions = { etcd: EtcdConnectionOptions; owner?: string } & Partial<StoreConfig>;
 
-function pending(what: string): never {
-  throw new LockstepError('INTERNAL', `etcd backend: ${what} is not implemented yet`);
+function asEtcdLock(lock: unknown): EtcdLock {
+  const l = lock as Partial<EtcdLock> | null;
+  if (!l || typeof l.key !== 'string' || typeof l.createRevision !== 'string') {
+    throw new InvalidInputError('the lock passed was not acquired from this etcd store');
+  }
+  return l as EtcdLock;
 }
 
 export class EtcdStateStore implements StateStore {
   readonly location: StoreLocation;
   readonly config: StoreConfig;
   private readonly events = new EventHub();
+  private readonly ctx: EtcdContext;
+  private readonly locks: EtcdLocks;
+  private readonly tasks: EtcdTasks;
+  private readonly sessions: EtcdSessions;
+  private readonly checkpoints: EtcdCheckpoints;
+  private readonly monitor: Monitor;
 
   constructor(options: EtcdOpenOptions) {
     const { etcd, ...overrides } = options;
-    this.location = { kind: 'etcd', endpoints: [...etcd.endpoints], namespace: etcd.namespace ?? 'lockstep' };
-    this.config = { ...DEFAULT_CONFIG, ...parseConfig(Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), 'options') };
+    const conn = new EtcdConnection(etcd);
+    const keys = new KeyLayout(etcd.namespace ?? DEFAULT_NAMESPACE);
+    this.location = { kind: 'etcd', endpoints: conn.endpoints, namespace: keys.ns };
+    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    this.config = { ...DEFAULT_CONFIG, ...parseConfig(defined, 'options') };
+    this.ctx = { conn, keys, config: this.config, events: this.events };
+    this.locks = new EtcdLocks(this.ctx);
+    this.tasks = new EtcdTasks(this.ctx, this.locks);
+    this.sessions = new EtcdSessions(this.ctx, this.tasks);
+    this.checkpoints = new EtcdCheckpoints(this.ctx, this.tasks, this.sessions, this.locks);
+    this.monitor = new Monitor(this, this.config, this.events);
   }
 
+  /** Marks the namespace as a Lockstep store (and checks the cluster answers). Nothing to migrate on etcd. */
   async init(): Promise<{ root: string; migrated: { sessions: number; tasks: number; from: string } | null }> {
-    return pending('init');
+    const meta = this.ctx.keys.meta;
+    await this.ctx.conn.txn({
+      compare: [{ key: Buffer.from(meta), target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [put(meta, JSON.stringify({ layout: 1, created_at: new Date().toISOString() }))],
+      failure: [],
+    });
+    return { root: `${this.ctx.keys.ns} on ${this.location.kind === 'etcd' ? this.location.endpoints.join(',') : ''}`, migrated: null };
   }
-  async getTaskState(_id: string): Promise<TaskState | null> {
-    return pending('getTaskState');
+
+  // ---- tasks ----------------------------------------------------------------
+
+  getTaskState(id: string): Promise<TaskState | null> {
+    return this.tasks.get(id);
   }
-  async updateTaskState(_id: string, _updates: unknown, _options?: UpdateOptions): Promise<TaskState> {
-    return pending('updateTaskState');
+
+  async updateTaskState(id: string, updates: unknown, options: UpdateOptions = {}): Promise<TaskState> {
+    assertTaskId(id);
+    const lock = options.lock === undefined ? undefined : asEtcdLock(options.lock);
+    if (options.session !== undefined) {
+      // As on files: the session lists the task before the task names the session;
+      // a missing session, a bad payload or a stale version fail first, writing nothing.
+      await this.sessions.readFile(options.session);
+      this.tasks.checkPayload(updates);
+      if (options.expectedVersion !== undefined && Number.isInteger(options.expectedVersion)) {
+        const stale = await this.tasks.staleVersionError(id, options.expectedVersion);
+        if (stale) throw stale;
+      }
+      await this.sessions.link(options.session, id);
+    }
+    return this.tasks.update(id, updates, { ...options, lock });
   }
-  async getTaskHistory(_id: string): Promise<TaskState[]> {
-    return pending('getTaskHistory');
+
+  async getTaskHistory(id: string): Promise<TaskState[]> {
+    return (await this.tasks.historyPage(id, Number.POSITIVE_INFINITY)).versions;
   }
-  async getTaskHistoryPage(_id: string, _limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
-    return pending('getTaskHistoryPage');
+  getTaskHistoryPage(id: string, limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
+    return this.tasks.historyPage(id, limit);
   }
-  async listTaskIds(): Promise<string[]> {
-    return pending('listTaskIds');
+  listTaskIds(): Promise<string[]> {
+    return this.tasks.listIds();
   }
   async listTasks(): Promise<TaskState[]> {
-    return pending('listTasks');
+    return [...(await this.tasks.listStates()).states.values()];
   }
-  async recoverTaskState(_id: string): Promise<{ state: TaskState; recovered: boolean }> {
-    return pending('recoverTaskState');
+  recoverTaskState(id: string): Promise<{ state: TaskState; recovered: boolean }> {
+    return this.tasks.recover(id);
   }
-  async restoreTaskVersion(_id: string, _version: number, _options?: UpdateOptions): Promise<TaskState> {
-    return pending('restoreTaskVersion');
+  restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
+    return this.tasks.restoreVersion(id, version, { ...options, lock: options.lock === undefined ? undefined : asEtcdLock(options.lock) });
   }
-  async verifyTaskState(_id: string): Promise<IntegrityIssue[]> {
-    return pending('verifyTaskState');
+  verifyTaskState(id: string): Promise<IntegrityIssue[]> {
+    return this.tasks.verify(id);
   }
+
   async verifyAllStates(): Promise<IntegrityIssue[]> {
-    return pending('verifyAllStates');
+    const issues: IntegrityIssue[] = [];
+    for (const id of await this.tasks.listIds()) issues.push(...(await this.tasks.verify(id)));
+    for (const { key, message } of await this.sessions.corrupt()) issues.push({ kind: 'corrupt_session', path: key, message, recoverable: false });
+    for (const { key, message } of await this.checkpoints.corrupt()) issues.push({ kind: 'corrupt_checkpoint', path: key, message, recoverable: false });
+    this.events.emit('state.integrity_issues', { issues });
+    return issues;
   }
-  async inspectTask(_id: string): Promise<TaskInspection> {
-    return pending('inspectTask');
+
+  inspectTask(id: string): Promise<TaskInspection> {
+    return this.tasks.inspect(id);
   }
-  async acquireLock(_id: string, _mode?: LockMode, _options?: LockOptions): Promise<Lock> {
-    return pending('acquireLock');
+
+  // ---- locks ----------------------------------------------------------------
+
+  /** Locks live on this process's lease, kept alive while the process runs (`heartbeat` needs nothing more). */
+  acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
+    assertTaskId(id);
+    return this.locks.acquire(id, mode, { timeout: options.timeout, owner: options.owner });
   }
-  async releaseLock(_lock: Lock): Promise<boolean> {
-    return pending('releaseLock');
+  releaseLock(lock: Lock): Promise<boolean> {
+    return this.locks.release(asEtcdLock(lock));
   }
-  async refreshLock(_lock: Lock): Promise<boolean> {
-    return pending('refreshLock');
+  refreshLock(lock: Lock): Promise<boolean> {
+    return this.locks.refresh(asEtcdLock(lock));
   }
+
+  /** Tasks with at least one lock key (holders or waiters), from a keys-only listing. */
+  private async lockedTaskIds(): Promise<string[]> {
+    const prefix = this.ctx.keys.tasks;
+    const res = await this.ctx.conn.range({ ...prefixRange(prefix), keys_only: true });
+    const ids = new Set<string>();
+    for (const kv of res.kvs) {
+      const m = /^([^/]+)\/locks\//.exec(kv.key.toString('utf8').slice(prefix.length));
+      if (m && isTaskId(m[1])) ids.add(m[1]!);
+    }
+    return [...ids].sort();
+  }
+
   async listLocks(): Promise<LockHolder[]> {
-    return pending('listLocks');
+    const summaries = await this.locks.summaries(await this.lockedTaskIds());
+    return summaries.flatMap(({ writer, readers, waiters }) => [...(writer ? [writer] : []), ...readers].map((h) => ({ ...h, waiters })));
   }
-  async lockSummaries(_taskIds: string[]): Promise<TaskLocks[]> {
-    return pending('lockSummaries');
+  lockSummaries(taskIds: string[]): Promise<TaskLocks[]> {
+    return this.locks.summaries(taskIds.filter(isTaskId));
   }
+  /** Lock keys vanish with their holder's lease: there is never a stale one to remove. */
   async cleanupExpiredLocks(): Promise<number> {
-    return pending('cleanupExpiredLocks');
+    return 0;
   }
   async collectGarbage(): Promise<{ removed: number; temp_files: number }> {
-    return pending('collectGarbage');
+    return { removed: 0, temp_files: 0 };
   }
-  async breakLock(_id: string): Promise<{ removed: number }> {
-    return pending('breakLock');
+  async breakLock(id: string): Promise<{ removed: number }> {
+    assertTaskId(id);
+    const [summary] = await this.locks.summaries([id]);
+    const holder = summary?.writer ?? summary?.readers[0];
+    if (holder) {
+      throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${holder.pid} on ${holder.host}, ${holder.owner || 'unnamed'}): its lease is being kept alive; refusing to break it`);
+    }
+    return { removed: 0 };
   }
-  async getContention(_options?: { windowMs?: number }): Promise<ContentionStats[]> {
-    return pending('getContention');
+  getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
+    return readContention(this.ctx, options.windowMs ?? 15 * 60_000);
   }
-  async createSession(_options?: JsonObject): Promise<Session> {
-    return pending('createSession');
+
+  // ---- sessions -------------------------------------------------------------
+
+  createSession(options: JsonObject = {}): Promise<Session> {
+    return this.sessions.create(options);
   }
-  async updateSession(_id: string, _updates: unknown): Promise<Session> {
-    return pending('updateSession');
+  updateSession(id: string, updates: unknown): Promise<Session> {
+    return this.sessions.update(id, updates);
   }
-  async getSession(_id: string): Promise<Session> {
-    return pending('getSession');
+  getSession(id: string): Promise<Session> {
+    return this.sessions.get(id);
   }
-  async listSessions(): Promise<Session[]> {
-    return pending('listSessions');
+  listSessions(): Promise<Session[]> {
+    return this.sessions.list();
   }
-  async getActiveSessions(): Promise<Session[]> {
-    return pending('getActiveSessions');
+  getActiveSessions(): Promise<Session[]> {
+    return this.sessions.active();
   }
-  async listSessionFiles(): Promise<Session[]> {
-    return pending('listSessionFiles');
+  listSessionFiles(): Promise<Session[]> {
+    return this.sessions.list(false);
   }
-  async readSessionFile(_id: string): Promise<Session> {
-    return pending('readSessionFile');
+  readSessionFile(id: string): Promise<Session> {
+    return this.sessions.readFile(id);
   }
-  async createCheckpoint(_sessionId: string, _reason?: string): Promise<Checkpoint> {
-    return pending('createCheckpoint');
+
+  // ---- checkpoints ----------------------------------------------------------
+
+  createCheckpoint(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
+    return this.checkpoints.create(sessionId, reason);
   }
-  async listCheckpoints(): Promise<CheckpointSummary[]> {
-    return pending('listCheckpoints');
+  listCheckpoints(): Promise<CheckpointSummary[]> {
+    return this.checkpoints.list();
   }
-  async readCheckpointSummary(_id: string): Promise<CheckpointSummary> {
-    return pending('readCheckpointSummary');
+  readCheckpointSummary(id: string): Promise<CheckpointSummary> {
+    return this.checkpoints.summary(id);
   }
-  async getCheckpoint(_id: string): Promise<Checkpoint> {
-    return pending('getCheckpoint');
+  getCheckpoint(id: string): Promise<Checkpoint> {
+    return this.checkpoints.get(id);
   }
-  async previewRestore(_id: string): Promise<RestorePreview> {
-    return pending('previewRestore');
+  previewRestore(id: string): Promise<RestorePreview> {
+    return this.checkpoints.preview(id);
   }
-  async restoreCheckpoint(_id: string): Promise<RestoreResult> {
-    return pending('restoreCheckpoint');
+  restoreCheckpoint(id: string): Promise<RestoreResult> {
+    return this.checkpoints.restore(id);
   }
-  async exportTask(_id: string): Promise<TaskState[]> {
-    return pending('exportTask');
+
+  // ---- migration --------------------------------------------------------------
+
+  exportTask(id: string): Promise<TaskState[]> {
+    return this.tasks.exportVersions(id);
   }
-  async importTask(_id: string, _versions: TaskState[]): Promise<'written' | 'same'> {
-    return pending('importTask');
+  importTask(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
+    return this.tasks.importVersions(id, versions);
   }
-  async importSession(_session: Session): Promise<'written' | 'same'> {
-    return pending('importSession');
+  importSession(session: Session): Promise<'written' | 'same'> {
+    return this.sessions.import(session);
   }
-  async importCheckpoint(_checkpoint: Checkpoint): Promise<'written' | 'same'> {
-    return pending('importCheckpoint');
+  importCheckpoint(checkpoint: Checkpoint): Promise<'written' | 'same'> {
+    return this.checkpoints.import(checkpoint);
   }
-  async readAuditLog(_query?: AuditQuery): Promise<AuditEntry[]> {
-    return pending('readAuditLog');
+
+  // ---- logs, feed, events -----------------------------------------------------
+
+  readAuditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    return readAudit(this.ctx, query);
   }
   openLogReader(kind: 'audit'): LogReader<AuditEntry>;
   openLogReader(kind: 'locks'): LogReader<LockEvent>;
-  openLogReader(_kind: 'audit' | 'locks'): LogReader<AuditEntry> | LogReader<LockEvent> {
-    return pending('openLogReader');
+  openLogReader(kind: 'audit' | 'locks'): LogReader<AuditEntry> | LogReader<LockEvent> {
+    return kind === 'audit' ? new EtcdLogReader<AuditEntry>(this.ctx, kind) : new EtcdLogReader<LockEvent>(this.ctx, kind);
   }
-  async feedCursor(): Promise<FeedCursor> {
-    return pending('feedCursor');
+  /** The cluster's current revision: a snapshot read after it and a feed watched from it miss nothing. */
+  feedCursor(): Promise<FeedCursor> {
+    return this.ctx.conn.revision();
   }
-  watch(_callbacks: FeedCallbacks, _from?: FeedCursor): ChangeFeed {
-    return pending('watch');
+  watch(callbacks: FeedCallbacks, from?: FeedCursor): ChangeFeed {
+    const feed = new EtcdFeed(this.ctx, callbacks, from);
+    const offIntegrity = this.on('state.integrity_issues', ({ issues }) => callbacks.onChange({ kind: 'integrity', issues }));
+    return {
+      start: () => feed.start(),
+      getStatus: () => feed.getStatus(),
+      close: async () => {
+        offIntegrity();
+        await feed.close();
+      },
+    };
   }
-  startMonitor(): void {}
-  stopMonitor(): void {}
+  startMonitor(): void {
+    this.monitor.start();
+  }
+  stopMonitor(): void {
+    this.monitor.stop();
+  }
   on<E extends EngineEventName>(event: E, fn: EngineListener<E>): () => void {
     return this.events.on(event, fn);
   }
   off<E extends EngineEventName>(event: E, fn: EngineListener<E>): void {
     this.events.off(event, fn);
   }
-  async close(): Promise<void> {}
+
+  /** Stop the monitor and the lease keep-alive, close the connection. Held locks are not released: they expire with the lease. */
+  async close(): Promise<void> {
+    this.monitor.stop();
+    await this.locks.close();
+    this.ctx.conn.close();
+  }
 }

@@ -1,0 +1,292 @@
+// FIFO shared/exclusive locks on etcd. etcd3's own lock() is a try-lock with
+// no queue, so this is the classic recipe:
+//
+//   - each holder or waiter puts one key under <ns>/tasks/<id>/locks/, bound
+//     to this process's lease; keys queue in create_revision order;
+//   - a writer waits for every earlier key to go, a reader for every earlier
+//     writer; each waits by watching only its nearest blocker's deletion, so a
+//     release wakes one waiter, not the whole queue;
+//   - one lease per process, kept alive by etcd3, carries all its locks: a
+//     process that dies (kill -9) or stops (SIGSTOP) past the lease loses
+//     them at once, and the next waiter is woken by the deletion.
+//
+// Fencing: a commit made under a lock compares the lock key's create_revision
+// in its Txn (tasks.ts). A holder stopped past its lease finds its key gone
+// (or a newer one in its place) and its late commit refused.
+import type { IKeyValue, Lease } from 'etcd3';
+import type { HolderInfo, LockMode, LockRecord, LockWaiter, TaskLocks } from '../../../shared/model.ts';
+import type { Lock } from '../backend.ts';
+import { InvalidInputError, LockTimeoutError, type VersionConflictError } from '../errors.ts';
+import { HOST } from '../identity.ts';
+import { appendLockEvent, auditEntry, appendAudit, put, type EtcdContext } from './context.ts';
+import { prefixRange } from './keys.ts';
+
+export interface EtcdLock extends Lock {
+  /** The lock's key; its create_revision is the fencing token. */
+  readonly key: string;
+  readonly createRevision: string;
+  readonly leaseId: string;
+}
+
+export interface AcquireOptions {
+  timeout?: number;
+  owner?: string;
+  /** Checked before queueing and each time the waiter wakes: a stale optimistic writer leaves the queue. */
+  abortIf?: () => Promise<VersionConflictError | null>;
+}
+
+interface QueueEntry {
+  key: string;
+  createRevision: bigint;
+  record: LockRecord;
+}
+
+/** How often a waiter re-reads the queue even without a deletion event (a missed event, abortIf). */
+const RECHECK_MS = 1000;
+
+function parseEntries(kvs: IKeyValue[], taskId: string): QueueEntry[] {
+  const out: QueueEntry[] = [];
+  for (const kv of kvs) {
+    let record: LockRecord;
+    try {
+      record = JSON.parse(kv.value.toString('utf8')) as LockRecord;
+    } catch {
+      // Not written by us; it still queues (a writer that sees it waits), shown as an unnamed writer.
+      record = { task_id: taskId, mode: 'write', token: '', pid: 0, host: '', start: null, owner: '(unreadable lock key)', acquired_at: '', expires_at: '' };
+    }
+    out.push({ key: kv.key.toString('utf8'), createRevision: BigInt(kv.create_revision), record: { ...record, task_id: taskId } });
+  }
+  return out.sort((a, b) => (a.createRevision < b.createRevision ? -1 : a.createRevision > b.createRevision ? 1 : 0));
+}
+
+/** The entry this one waits for: the nearest earlier key (a writer), or the nearest earlier writer (a reader). */
+function nearestBlocker(queue: QueueEntry[], index: number): QueueEntry | null {
+  const mode = queue[index]!.record.mode;
+  for (let i = index - 1; i >= 0; i--) {
+    if (mode === 'write' || queue[i]!.record.mode === 'write') return queue[i]!;
+  }
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class EtcdLocks {
+  private readonly ctx: EtcdContext;
+  private lease: Promise<{ id: string; lease: Lease }> | null = null;
+  private readonly held = new Set<EtcdLock>();
+  private readonly logWrites = new Set<Promise<void>>();
+  private seq = 0;
+
+  constructor(ctx: EtcdContext) {
+    this.ctx = ctx;
+  }
+
+  /** etcd leases count whole seconds, and etcd refuses TTLs under ~2 s (1.5 × its election timeout). */
+  get ttlSeconds(): number {
+    return Math.max(2, Math.ceil(this.ctx.config.lease_ms / 1000));
+  }
+
+  /** This process's lease, granted on first use and kept alive by etcd3 (every TTL/3). */
+  private leaseId(): Promise<string> {
+    this.lease ??= (async () => {
+      const etcd = await this.ctx.conn.etcd();
+      const lease = etcd.lease(this.ttlSeconds, { autoKeepAlive: true });
+      lease.on('lost', () => this.onLeaseLost(lease));
+      try {
+        return { id: await lease.grant(), lease };
+      } catch (err) {
+        this.lease = null;
+        throw this.ctx.conn.wrap(err);
+      }
+    })();
+    return this.lease.then((l) => l.id);
+  }
+
+  /** The lease ran out (this process was stopped, or cut off): its locks are gone; later locks get a new lease. */
+  private onLeaseLost(lease: Lease): void {
+    void this.lease?.then((l) => {
+      if (l.lease !== lease) return;
+      this.lease = null;
+      for (const lock of [...this.held]) {
+        if (lock.leaseId !== l.id) continue;
+        this.held.delete(lock);
+        this.ctx.events.emit('state.lock_lost', { task_id: lock.taskId, mode: lock.record.mode, token: lock.record.token });
+      }
+    });
+  }
+
+  private logEvent(record: LockRecord, waitMs: number, outcome: 'acquired' | 'timeout'): void {
+    const write = appendLockEvent(this.ctx, { ts: new Date().toISOString(), task_id: record.task_id, mode: record.mode, pid: process.pid, owner: record.owner, wait_ms: waitMs, outcome });
+    this.logWrites.add(write);
+    void write.finally(() => this.logWrites.delete(write));
+  }
+
+  async acquire(taskId: string, mode: LockMode, options: AcquireOptions = {}): Promise<EtcdLock> {
+    if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
+    const timeout = options.timeout ?? this.ctx.config.lock_timeout_ms;
+    const started = Date.now();
+    const stale = await options.abortIf?.();
+    if (stale) throw stale;
+    const leaseId = await this.leaseId();
+    const token = `${BigInt(leaseId).toString(16)}-${(this.seq++).toString(36)}`;
+    const key = `${this.ctx.keys.locksPrefix(taskId)}${token}`;
+    const now = new Date();
+    const record: LockRecord = {
+      task_id: taskId, mode, token, pid: process.pid, host: HOST, start: null,
+      owner: options.owner ?? this.ctx.config.owner,
+      acquired_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+    };
+    // Queue and read the queue in one round trip: the range sees our own put.
+    const enqueued = await this.ctx.conn.txn({
+      compare: [],
+      success: [put(key, JSON.stringify(record), leaseId), { request_range: { ...prefixRange(this.ctx.keys.locksPrefix(taskId)) } }],
+      failure: [],
+    });
+    const createRevision = enqueued.header.revision;
+    let queue = parseEntries(enqueued.responses[1]!.response_range.kvs, taskId);
+    let seenAt = createRevision;
+    let waited = false;
+    try {
+      for (;;) {
+        const index = queue.findIndex((e) => e.key === key);
+        if (index < 0) throw this.lostWhileWaiting(taskId);
+        const blocker = nearestBlocker(queue, index);
+        if (!blocker) break;
+        const left = timeout - (Date.now() - started);
+        if (left <= 0) {
+          throw await this.timedOut(key, record, Date.now() - started, blocker.record);
+        }
+        waited = true;
+        await this.waitForDeletion(blocker.key, BigInt(seenAt) + 1n, Math.min(left, RECHECK_MS));
+        const stale = await options.abortIf?.();
+        if (stale) {
+          await this.deleteKey(key, createRevision);
+          throw stale;
+        }
+        const res = await this.ctx.conn.range(prefixRange(this.ctx.keys.locksPrefix(taskId)));
+        queue = parseEntries(res.kvs, taskId);
+        seenAt = res.header.revision;
+      }
+    } catch (err) {
+      if (!(err instanceof LockTimeoutError)) await this.deleteKey(key, createRevision).catch(() => {});
+      throw err;
+    }
+    // Time spent behind other holders; an uncontended lock (one round trip) counts as no wait.
+    const waitMs = waited ? Date.now() - started : 0;
+    let heldRecord = record;
+    if (waited) {
+      // Holders show when they got the lock, not when they queued.
+      const at = new Date();
+      heldRecord = { ...record, acquired_at: at.toISOString(), expires_at: new Date(at.getTime() + this.ttlSeconds * 1000).toISOString() };
+      await this.ctx.conn.txn({
+        compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: createRevision }],
+        success: [put(key, JSON.stringify(heldRecord), leaseId)],
+        failure: [],
+      });
+    }
+    const lock: EtcdLock = { taskId, record: heldRecord, key, createRevision, leaseId };
+    this.held.add(lock);
+    this.logEvent(heldRecord, waitMs, 'acquired');
+    this.ctx.events.emit('state.lock_acquired', { task_id: taskId, mode, wait_ms: waitMs, owner: heldRecord.owner });
+    return lock;
+  }
+
+  private lostWhileWaiting(taskId: string): LockTimeoutError {
+    return new LockTimeoutError(`lost our place in the queue for the lock on ${taskId}: this process's lease ran out while it waited`, { task_id: taskId });
+  }
+
+  private async timedOut(key: string, record: LockRecord, waitedMs: number, blocker: LockRecord): Promise<LockTimeoutError> {
+    await this.deleteKey(key, null).catch(() => {});
+    this.logEvent(record, waitedMs, 'timeout');
+    const who = ` held by ${blocker.owner || 'unnamed'} (pid ${blocker.pid} on ${blocker.host}, ${blocker.mode})`;
+    await appendAudit(this.ctx, auditEntry(this.ctx, 'lock_timeout', `gave up on the ${record.mode} lock after ${waitedMs} ms (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})`, { task_id: record.task_id }));
+    this.ctx.events.emit('state.lock_timeout', { task_id: record.task_id, mode: record.mode, wait_ms: waitedMs });
+    return new LockTimeoutError(`timed out after ${waitedMs} ms waiting for the ${record.mode} lock on ${record.task_id}${who}`, {
+      task_id: record.task_id,
+      mode: record.mode,
+      waited_ms: waitedMs,
+      holder: blocker,
+    });
+  }
+
+  /** Resolves when `key` is deleted after `fromRevision`, or after `ms` (the caller re-reads the queue either way). */
+  private async waitForDeletion(key: string, fromRevision: bigint, ms: number): Promise<void> {
+    const etcd = await this.ctx.conn.etcd();
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const timer = setTimeout(finish, ms);
+    const watcher = await Promise.race([
+      etcd.watch().key(key).startRevision(String(fromRevision)).create(),
+      sleep(ms).then(() => null),
+    ]);
+    if (!watcher) return; // could not even start a watch in time: the caller re-reads
+    watcher.on('delete', finish).on('error', finish);
+    await done;
+    clearTimeout(timer);
+    void watcher.cancel().catch(() => {});
+  }
+
+  /** Delete a lock key; with a revision, only if it is still that key (not a newer one of the same name). */
+  private async deleteKey(key: string, createRevision: string | null): Promise<boolean> {
+    const res = await this.ctx.conn.txn({
+      compare: createRevision === null ? [] : [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: createRevision }],
+      success: [{ request_delete_range: { key: Buffer.from(key) } }],
+      failure: [],
+    });
+    return res.succeeded && Number(res.responses[0]?.response_delete_range.deleted ?? 0) > 0;
+  }
+
+  async release(lock: EtcdLock): Promise<boolean> {
+    this.held.delete(lock);
+    const wasHeld = await this.deleteKey(lock.key, lock.createRevision);
+    this.ctx.events.emit('state.lock_released', { task_id: lock.taskId, mode: lock.record.mode });
+    return wasHeld;
+  }
+
+  /** True while the lock's key is still ours; extends the process lease at once. */
+  async refresh(lock: EtcdLock): Promise<boolean> {
+    const res = await this.ctx.conn.range({ key: Buffer.from(lock.key) });
+    const kv = res.kvs[0];
+    const ours = kv !== undefined && kv.create_revision === lock.createRevision;
+    if (ours) {
+      const l = await this.lease;
+      await l?.lease.keepaliveOnce().catch(() => {});
+    } else {
+      this.held.delete(lock);
+    }
+    return ours;
+  }
+
+  /** One summary per task with a holder or a waiter. */
+  async summaries(taskIds: string[]): Promise<TaskLocks[]> {
+    const { kvs } = await this.ctx.conn.rangeMany(taskIds.map((id) => prefixRange(this.ctx.keys.locksPrefix(id))));
+    const out: TaskLocks[] = [];
+    taskIds.forEach((taskId, i) => {
+      const queue = parseEntries(kvs[i] ?? [], taskId);
+      if (queue.length === 0) return;
+      const holders: HolderInfo[] = [];
+      const waiters: LockWaiter[] = [];
+      queue.forEach((e, index) => {
+        if (nearestBlocker(queue, index) === null) {
+          // A key exists only while its holder's lease is kept alive: a dead holder's key is already gone.
+          holders.push({ ...e.record, alive: 'alive', expired: false, pending: false });
+        } else {
+          waiters.push({ task_id: taskId, mode: e.record.mode, pid: e.record.pid, host: e.record.host, owner: e.record.owner, since: e.record.acquired_at });
+        }
+      });
+      const writerAt = holders.findIndex((h) => h.mode === 'write');
+      out.push({ task_id: taskId, writer: writerAt >= 0 ? holders[writerAt]! : null, readers: holders.filter((_, j) => j !== writerAt), waiters });
+    });
+    return out;
+  }
+
+  /** Stop keeping the lease alive (held locks then expire with it) and flush pending lock-log writes. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.logWrites]);
+    const l = await this.lease?.catch(() => null);
+    l?.lease.release();
+    this.lease = null;
+    this.held.clear();
+  }
+}
