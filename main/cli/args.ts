@@ -6,7 +6,7 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'active', 'follow', 'dry-run', 'help', 'version', 'no-open']);
+const BOOLEAN_FLAGS = new Set(['json', 'active', 'follow', 'dry-run', 'help', 'version', 'no-open', 'deadlocks']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

@@ -7,7 +7,7 @@ import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
 import { HELP } from './help.ts';
 import { Output, table } from './output.ts';
 import { followLog, printLog } from './log-command.ts';
-import { holdLock } from './lock-command.ts';
+import { holdLock, listLocks } from './lock-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let out = new Output(argv.includes('--json'));
@@ -93,10 +93,9 @@ async function dispatch(store: StateStore, out: Output, flags: Flags, command: s
     }
     case 'locks': {
       if (sub !== undefined) noExtra([sub]);
+      const withDeadlocks = flags.bool('deadlocks');
       flags.assertAllUsed();
-      const locks = (await store.listLocks()).map(({ token: _t, start: _s, ...rest }) => rest);
-      out.result(locks, () => table(locks.map((l) => ({ ...l, waiters: l.waiters.length })), ['task_id', 'mode', 'owner', 'pid', 'host', 'alive', 'expires_at', 'waiters']));
-      return 0;
+      return listLocks(store, out, withDeadlocks);
     }
     case 'contention': {
       const windowMs = flags.int('window', { min: 1 });
