@@ -7,3 +7,4 @@ export { sleep } from './fsx.ts';
 export { assertTaskId } from './paths.ts';
 export { TEMP_PREFIX, type LayoutChange } from './layout.ts';
 export type { WatchFactory, WatchSource } from './feed/state-watcher.ts';
+export { transferState, type TransferItem, type TransferOutcome, type TransferReport } from './transfer.ts';
