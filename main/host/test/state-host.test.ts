@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WatchSource } from '../../engine/public.ts';
+import type { WatchFactory, WatchSource } from '../../engine/public.ts';
+import { TreeWatcher } from '../../engine/feed/tree-watcher.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/index.ts';
 import { StateHost } from '../state-host.ts';
@@ -187,6 +188,34 @@ describe('StateHost', () => {
 function spawnAsync(args: string[]) {
   return spawn(process.execPath, args, { stdio: 'inherit' });
 }
+
+describe('StateHost start-up', () => {
+  it('misses no change made after its snapshot but before its watches were in place', async () => {
+    cli('task', 'update', 'early', '{"n":1}');
+    // Watches that go in only after another process committed: the snapshot
+    // was read before that commit, so only the feed's catch-up can bring it.
+    let committed = false;
+    const late: WatchFactory = (watchRoot, ignored) => {
+      const relay = new EventEmitter();
+      let real: WatchSource | null = null;
+      setTimeout(() => {
+        cli('task', 'update', 'early', '{"n":2}');
+        cli('task', 'update', 'late', '{"n":1}');
+        committed = true;
+        real = new TreeWatcher(watchRoot, ignored);
+        real.on('all', (event, path) => relay.emit('all', event, path));
+        real.on('ready', () => relay.emit('ready'));
+      }, 50);
+      return { on: (event: string, fn: (...args: unknown[]) => void) => relay.on(event, fn), close: async () => real?.close() } as WatchSource;
+    };
+    host = new StateHost({ root, watchFactory: late });
+    await host.start();
+    expect(host.snapshot().tasks.map((t) => `${t.task_id}@${t.version}`)).toEqual(['early@1']);
+    await host.whenWatching();
+    expect(committed).toBe(true);
+    await until(() => host!.snapshot().tasks.map((t) => `${t.task_id}@${t.version}`).sort().join() === 'early@2,late@1');
+  });
+});
 
 describe('StateHost on a root that appears later or moves', () => {
   it('starts on a missing root, reports it, and picks it up once created', async () => {
