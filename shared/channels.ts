@@ -9,6 +9,7 @@ export const REQUEST_CHANNELS = {
   recoverTask: 'lockstep:task.recover',
   breakLock: 'lockstep:lock.break',
   getContention: 'lockstep:lock.contention',
+  getLockEvents: 'lockstep:lock.events',
   createCheckpoint: 'lockstep:checkpoint.create',
   previewRestore: 'lockstep:checkpoint.preview',
   restoreCheckpoint: 'lockstep:checkpoint.restore',

@@ -6,11 +6,14 @@ import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
 import type {
-  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue,
+  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockEvent,
   RestorePreview, RestoreResult, TaskState,
 } from './model.ts';
 import type { SyncedPatch, SyncedSnapshot } from './sync.ts';
 import type { EventName, RequestMethod } from './channels.ts';
+
+/** The most lock events one getLockEvents answer carries (newest first kept). */
+export const LOCK_EVENTS_LIMIT = 100_000;
 
 const taskId = z.string().regex(TASK_ID_PATTERN, 'invalid task id');
 const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'invalid id');
@@ -23,6 +26,7 @@ export const REQUEST_SCHEMAS = {
   recoverTask: z.object({ taskId }).strict(),
   breakLock: z.object({ taskId }).strict(),
   getContention: z.object({ windowMs: z.number().int().positive().max(7 * 24 * 3600_000) }).strict(),
+  getLockEvents: z.object({ windowMs: z.number().int().positive().max(24 * 3600_000), taskId: taskId.optional(), limit: z.number().int().positive().max(LOCK_EVENTS_LIMIT).optional() }).strict(),
   createCheckpoint: z.object({ sessionId: safeId, reason: z.string().max(500).optional() }).strict(),
   previewRestore: z.object({ checkpointId: safeId }).strict(),
   restoreCheckpoint: z.object({ checkpointId: safeId }).strict(),
@@ -83,6 +87,8 @@ export interface Patch extends SyncedPatch {
   activity?: AuditEntry[];
   issues?: IntegrityIssue[];
   contention?: ContentionStats[];
+  /** Lock log lines read since the previous patch (the lock timeline appends them). */
+  lockEvents?: LockEvent[];
   watch?: WatchStatus;
   legacyFile?: string | null;
   demo?: Snapshot['demo'];
@@ -102,6 +108,8 @@ export interface Responses {
   recoverTask: { state: TaskState; recovered: boolean };
   breakLock: { removed: number };
   getContention: ContentionStats[];
+  /** The newest events of the window, oldest first; `total` counts all the host holds for it. */
+  getLockEvents: { events: LockEvent[]; total: number };
   createCheckpoint: CheckpointSummary;
   previewRestore: RestorePreview;
   restoreCheckpoint: RestoreResult;

@@ -43,6 +43,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
     getContention: async ({ windowMs }) => host.contentionFor(windowMs),
+    getLockEvents: async ({ windowMs, taskId, limit }) => host.lockHistory.since(Date.now() - windowMs, limit ?? 50_000, taskId),
     createCheckpoint: async ({ sessionId, reason }) =>
       summarizeCheckpoint(await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)')),
     previewRestore: ({ checkpointId }) => store().previewRestore(checkpointId),

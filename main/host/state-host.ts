@@ -10,6 +10,7 @@ import {
   isEtcdOptions, openStateStore, type ChangeFeed, type LogReader, type StateStore, type StoreChange, type StoreLocation, type StoreOptions,
 } from '../engine/public.ts';
 import { ContentionTracker } from './contention-tracker.ts';
+import { LockHistory } from './lock-history.ts';
 import { ChangeTracker } from './change-tracker.ts';
 import { Publisher, type HostListener } from './publisher.ts';
 import { stderrLogger, type Logger } from './logger.ts';
@@ -60,6 +61,8 @@ export class StateHost {
   private activity: AuditEntry[] = [];
   private contention: ContentionStats[] = [];
   private tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
+  /** The lock timeline's events (getLockEvents); new ones also go out in patches. */
+  readonly lockHistory = new LockHistory();
   private legacyFile: string | null = null;
   private demo: Snapshot['demo'] = null;
   private auditReader!: LogReader<AuditEntry>;
@@ -153,7 +156,10 @@ export class StateHost {
     this.locksReader = this.store.openLogReader('locks');
     this.activity = (await this.auditReader.readNew()).slice(-this.activityLimit);
     this.tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
-    for (const e of await this.locksReader.readNew()) this.tracker.add(e);
+    const lockEvents = await this.locksReader.readNew();
+    for (const e of lockEvents) this.tracker.add(e);
+    this.lockHistory.clear();
+    this.lockHistory.add(lockEvents);
     this.contention = this.computeContention();
     this.contentionSent = JSON.stringify(this.contention);
     this.legacyFile = (await this.store.legacyState?.()) ?? null;
@@ -295,7 +301,11 @@ export class StateHost {
     }
     const lockEvents = await this.locksReader.readNew();
     for (const e of lockEvents) this.tracker.add(e);
-    if (lockEvents.length) this.contentionDirty = true;
+    if (lockEvents.length) {
+      this.contentionDirty = true;
+      this.lockHistory.add(lockEvents);
+      patch.lockEvents = lockEvents;
+    }
   }
 
   private dirtySessionMetrics = new Set<string>();

@@ -1,0 +1,90 @@
+// The lock timeline's data: the host keeps the lock log's recent lines, answers
+// getLockEvents for a window, and pushes new lines in patches as they are read.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Patch } from '../../../shared/contract.ts';
+import type { LockEvent } from '../../../shared/model.ts';
+import { openStateStore } from '../../engine/index.ts';
+import { createHandlers, dispatch } from '../api.ts';
+import { DemoRunner } from '../demo.ts';
+import { LockHistory } from '../lock-history.ts';
+import { StateHost } from '../state-host.ts';
+
+const CLI = join(import.meta.dirname, '../../cli/bin.ts');
+const ev = (ts: number, task_id = 't', outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({
+  ts: new Date(ts).toISOString(), task_id, mode: 'write', pid: 1, owner: 'a', wait_ms: 0, outcome,
+});
+
+describe('LockHistory', () => {
+  it('answers a window oldest first, keeping the newest when over the limit, and sorts interleaved lines', () => {
+    const h = new LockHistory();
+    const now = Date.now();
+    h.add([ev(now - 5000), ev(now - 3000, 'u'), ev(now - 4000)]); // two processes' lines, out of order
+    h.add([ev(now - 1000)]);
+    expect(h.since(now - 4500, 10).events.map((e) => Date.parse(e.ts))).toEqual([now - 4000, now - 3000, now - 1000]);
+    expect(h.since(now - 10_000, 2)).toMatchObject({ total: 4, events: [{ ts: new Date(now - 3000).toISOString() }, { ts: new Date(now - 1000).toISOString() }] });
+    expect(h.since(now - 10_000, 10, 'u').events).toHaveLength(1);
+  });
+
+  it('stays bounded: the oldest lines go first', () => {
+    const h = new LockHistory(10_000);
+    const now = Date.now();
+    for (let i = 0; i < 30; i++) h.add(Array.from({ length: 1000 }, (_, j) => ev(now - 60_000 + i * 1000 + j)));
+    const { total, events } = h.since(0, 100_000);
+    expect(total).toBeLessThan(10_000 + 4096);
+    expect(Date.parse(events[events.length - 1]!.ts)).toBe(now - 60_000 + 29 * 1000 + 999);
+  });
+
+  it('skips a line whose time cannot be read', () => {
+    const h = new LockHistory();
+    h.add([{ ...ev(Date.now()), ts: 'garbage' }]);
+    expect(h.since(0, 10).total).toBe(0);
+  });
+});
+
+describe('StateHost lock events', () => {
+  let dir = '';
+  let host: StateHost | null = null;
+  afterEach(async () => {
+    await host?.close();
+    host = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the lock log over getLockEvents and pushes new holds in patches', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-lock-events-'));
+    const root = join(dir, 'state');
+    const store = openStateStore({ root });
+    await store.init();
+    await store.updateTaskState('before', { n: 1 }); // logged before the host starts
+    store.close();
+
+    host = new StateHost({ root });
+    const patches: Patch[] = [];
+    host.subscribe((event, payload) => {
+      if (event === 'patch') patches.push(payload as Patch);
+    });
+    await host.start();
+    await host.whenWatching();
+    const handlers = createHandlers(host, new DemoRunner(host, CLI));
+    const first = await dispatch(handlers, 'getLockEvents', { windowMs: 60_000 });
+    expect(first).toMatchObject({ ok: true, value: { total: 2, events: [{ task_id: 'before', outcome: 'acquired' }, { task_id: 'before', outcome: 'released' }] } });
+
+    const r = spawnSync(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'live', '--hold', '150', '--owner', 'agent-7'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const deadline = Date.now() + 10_000;
+    const pushed = () => patches.flatMap((p) => p.lockEvents ?? []).filter((e) => e.task_id === 'live');
+    while (pushed().length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    const [acquired, released] = pushed();
+    expect(acquired).toMatchObject({ outcome: 'acquired', owner: 'agent-7' });
+    expect(released).toMatchObject({ outcome: 'released', owner: 'agent-7', token: acquired!.token });
+    expect(released!.hold_ms).toBeGreaterThanOrEqual(140);
+
+    const only = await dispatch(handlers, 'getLockEvents', { windowMs: 60_000, taskId: 'live' });
+    expect(only).toMatchObject({ ok: true, value: { total: 2 } });
+    expect(await dispatch(handlers, 'getLockEvents', { windowMs: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+});
