@@ -1,10 +1,11 @@
 // Integrity checks, garbage collection and lock listings across all tasks.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { countsForContention, type ContentionStats, type HolderInfo, type IntegrityIssue, type LockEvent, type LockHolder, type LockRecord, type TaskLocks } from '../../shared/model.ts';
+import { type ContentionStats, type HolderInfo, type IntegrityIssue, type LockEvent, type LockHolder, type LockRecord, type TaskLocks } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget, taskLockTarget } from './context.ts';
 import { isSessionId } from '../../shared/ids.ts';
+import { contentionSince } from '../../shared/contention.ts';
 import { readLog } from './audit-log.ts';
 import { appendLockLine, brokenLine, cleanupLock, inspectLock, liveness, lockIssues, waiterOf } from './locks.ts';
 import { readJsonFile, safeReaddir, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
@@ -143,41 +144,11 @@ export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockH
   );
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Per-task lock contention over the recent window, most contended first. */
-export function contentionStats(events: LockEvent[], sinceMs: number): ContentionStats[] {
-  const byTask = new Map<string, { waits: number[]; acquisitions: number; timeouts: number; waited: number }>();
-  for (const e of events) {
-    if (!countsForContention(e) || Date.parse(e.ts) < sinceMs || e.task_id.startsWith('session:')) continue;
-    let s = byTask.get(e.task_id);
-    if (!s) byTask.set(e.task_id, (s = { waits: [], acquisitions: 0, timeouts: 0, waited: 0 }));
-    if (e.outcome === 'timeout') s.timeouts++;
-    else s.acquisitions++;
-    if (e.wait_ms > 0) s.waited++;
-    s.waits.push(e.wait_ms);
-  }
-  const out: ContentionStats[] = [];
-  for (const [taskId, s] of byTask) {
-    const sorted = s.waits.sort((a, b) => a - b);
-    out.push({
-      task_id: taskId,
-      acquisitions: s.acquisitions,
-      waited: s.waited,
-      timeouts: s.timeouts,
-      wait_p50_ms: percentile(sorted, 50),
-      wait_p95_ms: percentile(sorted, 95),
-      wait_max_ms: sorted[sorted.length - 1] ?? 0,
-    });
-  }
-  return out.sort((a, b) => b.timeouts - a.timeouts || b.wait_p95_ms - a.wait_p95_ms || b.acquisitions - a.acquisitions);
-}
+/** Per-task lock contention over a window (shared/contention.ts: one code path with the dashboard's). */
+export { contentionSince as contentionStats } from '../../shared/contention.ts';
 
 export function readContention(ctx: EngineContext, windowMs: number): ContentionStats[] {
   const since = Date.now() - windowMs;
-  return contentionStats(readLog<LockEvent>(ctx.layout.logsDir, 'locks', new Date(since).toISOString()), since);
+  return contentionSince(readLog<LockEvent>(ctx.layout.logsDir, 'locks', new Date(since).toISOString()), since);
 }
 

@@ -9,7 +9,7 @@ import { diffAll, SYNCED, update } from '../../shared/sync.ts';
 import {
   isEtcdOptions, openStateStore, type ChangeFeed, type LogReader, type StateStore, type StoreChange, type StoreLocation, type StoreOptions,
 } from '../engine/public.ts';
-import { ContentionTracker } from './contention-tracker.ts';
+import { ContentionTracker } from '../../shared/contention.ts';
 import { LockHistory } from './lock-history.ts';
 import { ChangeTracker } from './change-tracker.ts';
 import { Publisher, type HostListener } from './publisher.ts';

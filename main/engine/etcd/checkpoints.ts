@@ -1,6 +1,7 @@
 // Checkpoints on etcd. A snapshot is the session and its tasks read at ONE
-// revision (pinned reads), so it is consistent without locking anyone out:
-// unpinned pages gave 10–12 inconsistent snapshots in 15 while writers ran.
+// revision (pinned reads: unpinned pages gave 10–12 inconsistent snapshots in
+// 15 while writers ran), under read locks on the tasks like on files, so a
+// writer changing several tasks under their write locks is never caught halfway.
 //
 // A restore takes the tasks' write locks (in id order, like the file
 // backend, so the undo checkpoint it saves first is exactly what it
@@ -76,13 +77,22 @@ export class EtcdCheckpoints {
 
   async create(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
     if (typeof reason !== 'string' || reason.length > 500) throw new InvalidInputError('reason must be a string of at most 500 characters');
-    // The session read and every task read happen at one revision: a consistent snapshot.
-    const { session, revision } = await this.sessions.readAt(sessionId);
-    const { reads } = await this.tasks.readMany(session.task_ids, revision);
+    const listed = await this.sessions.readFile(sessionId);
+    // Read locks (as on files) keep out writers that change several tasks under
+    // their write locks; the reads then happen at one revision, with the session's.
+    const held = await this.lockAll([...listed.task_ids].sort(), 'read', this.ctx.config.owner || 'checkpoint');
     const tasks: Record<string, TaskState> = {};
-    for (const [taskId, read] of reads) {
-      const state = readOf(read);
-      if (state) tasks[taskId] = state;
+    let session: Session;
+    try {
+      const snapshot = await this.sessions.readAt(sessionId);
+      session = snapshot.session;
+      const { reads } = await this.tasks.readMany(session.task_ids, snapshot.revision);
+      for (const [taskId, read] of reads) {
+        const state = readOf(read);
+        if (state) tasks[taskId] = state;
+      }
+    } finally {
+      await Promise.allSettled([...held.values()].map((l) => this.locks.release(l)));
     }
     return this.publish({ session: await this.sessions.withMetrics(session), tasks, reason });
   }
@@ -222,12 +232,12 @@ export class EtcdCheckpoints {
     };
   }
 
-  /** Write locks on tasks, in id order, all within one timeout; released again on failure. */
-  private async lockAll(taskIds: string[], owner: string): Promise<Map<string, EtcdLock>> {
+  /** Locks on tasks, in id order (no two lockers wait on each other in a circle), all within one timeout; released again on failure. */
+  private async lockAll(taskIds: string[], mode: 'read' | 'write', owner: string): Promise<Map<string, EtcdLock>> {
     const deadline = Date.now() + this.ctx.config.lock_timeout_ms;
     const held = new Map<string, EtcdLock>();
     try {
-      for (const taskId of taskIds) held.set(taskId, await this.locks.acquire(taskId, 'write', { timeout: Math.max(0, deadline - Date.now()), owner }));
+      for (const taskId of taskIds) held.set(taskId, await this.locks.acquire(taskId, mode, { timeout: Math.max(0, deadline - Date.now()), owner }));
     } catch (err) {
       await Promise.allSettled([...held.values()].map((l) => this.locks.release(l)));
       throw err;
@@ -241,7 +251,7 @@ export class EtcdCheckpoints {
     const wantedSession: Session = { ...checkpoint.session, id: sessionId };
     const taskIds = Object.keys(checkpoint.tasks).sort();
     const owner = this.ctx.config.owner || 'restore';
-    const held = await this.lockAll(taskIds, owner);
+    const held = await this.lockAll(taskIds, 'write', owner);
     const restored: string[] = [];
     const changed: string[] = [];
     let undo: Checkpoint | null = null;

@@ -216,11 +216,14 @@ export class EtcdLocks {
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const timer = setTimeout(finish, ms);
-    const watcher = await Promise.race([
-      etcd.watch().key(key).startRevision(String(fromRevision)).create(),
-      sleep(ms).then(() => null),
-    ]);
-    if (!watcher) return; // could not even start a watch in time: the caller re-reads
+    const creating = etcd.watch().key(key).startRevision(String(fromRevision)).create();
+    const watcher = await Promise.race([creating, sleep(ms).then(() => null)]).catch(() => null);
+    if (!watcher) {
+      // Could not start a watch in time (or at all): the caller re-reads; a late watch is cancelled.
+      clearTimeout(timer);
+      void creating.then((w) => w.cancel()).catch(() => {});
+      return;
+    }
     watcher.on('delete', finish).on('error', finish);
     await done;
     clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LockEvent } from '../../../shared/model.ts';
-import { ContentionTracker } from '../contention-tracker.ts';
+import type { LockEvent } from './model.ts';
+import { ContentionTracker, contentionSince } from './contention.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const event = (task: string, wait: number, minutesAgo: number, outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({
@@ -22,5 +22,20 @@ describe('ContentionTracker', () => {
     expect(stats[1]).toMatchObject({ acquisitions: 100, waited: 10, wait_p50_ms: 0, wait_p95_ms: 3, wait_max_ms: 3 });
     expect(t.stats(60 * 60_000, 10, NOW).map((s) => s.task_id)).toEqual(['hot', 'old', 'calm']);
     expect(t.stats(15 * 60_000, 1, NOW)).toHaveLength(1);
+  });
+});
+
+describe('contentionSince (lockstep contention) and the tracker share one path', () => {
+  it('counts the same, and gives exact percentiles where the dashboard gives bin edges', () => {
+    const events = [3, 7, 7, 8, 40, 41, 300].map((wait) => event('hot', wait, 2));
+    events.push(event('hot', 900, 15.5)); // just outside 15 minutes: the window is exact to the ms
+    events.push(event('hot', 4000, 1, 'timeout'));
+    events.push({ ...event('hot', 12, 1), outcome: 'released', hold_ms: 30 }); // releases draw the timeline, not contention
+    const exact = contentionSince(events, NOW - 15 * 60_000);
+    expect(exact).toEqual([{ task_id: 'hot', acquisitions: 7, waited: 8, timeouts: 1, wait_p50_ms: 8, wait_p95_ms: 4000, wait_max_ms: 4000 }]);
+    const tracker = new ContentionTracker(60 * 60_000);
+    for (const e of events) if (Date.parse(e.ts) >= NOW - 15 * 60_000) tracker.add(e);
+    const [binned] = tracker.stats(15 * 60_000, 10, NOW);
+    expect(binned).toMatchObject({ acquisitions: 7, waited: 8, timeouts: 1, wait_max_ms: 4000, wait_p50_ms: 10, wait_p95_ms: 4000 });
   });
 });

@@ -1,0 +1,66 @@
+// A worker process on an etcd-backed store, for the multi-process tests.
+//   --mode increment --task T --count N   optimistic read-increment-write N times; prints {done, conflicts}
+//   --mode hold --task T                  takes the write lock, prints {held, at}, then waits to be killed
+//   --mode paused --task T                takes the write lock and reads version N, prints {ready, version};
+//                                         on the line "commit" commits under that lock, prints the outcome
+// Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
+import { EtcdStateStore } from '../../../engine/etcd/index.ts';
+import { VersionConflictError } from '../../../engine/errors.ts';
+import { errorInfo, nextLine, options, print, required, stopReading } from '../../workers/common.ts';
+
+const opts = options();
+const mode = required(opts, 'mode');
+const taskId = required(opts, 'task');
+const store = new EtcdStateStore({
+  etcd: { endpoints: required(opts, 'endpoints').split(','), namespace: required(opts, 'ns') },
+  owner: `${mode}-${process.pid}`,
+  ...(opts.has('lease') ? { lease_ms: Number(opts.get('lease')) } : {}),
+});
+
+if (mode === 'increment') {
+  const count = Number(required(opts, 'count'));
+  print('ready');
+  await nextLine();
+  stopReading();
+  let conflicts = 0;
+  let done = 0;
+  try {
+    while (done < count) {
+      const current = await store.getTaskState(taskId);
+      const counter = typeof current?.counter === 'number' ? current.counter : 0;
+      try {
+        await store.updateTaskState(taskId, { counter: counter + 1, last_writer: process.pid }, { expectedVersion: current?.version ?? 0 });
+        done++;
+      } catch (err) {
+        if (!(err instanceof VersionConflictError)) throw err;
+        conflicts++;
+      }
+    }
+    print({ done, conflicts });
+  } catch (err) {
+    print({ done, conflicts, error: errorInfo(err) });
+    process.exitCode = 1;
+  }
+  await store.close();
+} else if (mode === 'hold') {
+  await store.acquireLock(taskId, 'write', { timeout: 10_000 });
+  print({ held: true, at: Date.now() });
+  await new Promise(() => {}); // until killed
+} else if (mode === 'paused') {
+  const lock = await store.acquireLock(taskId, 'write', { timeout: 10_000 });
+  const version = (await store.getTaskState(taskId))?.version ?? 0;
+  print({ ready: true, version });
+  await nextLine();
+  stopReading();
+  try {
+    const state = await store.updateTaskState(taskId, { by: 'paused-holder' }, { lock, expectedVersion: version });
+    print({ result: 'committed', version: state.version });
+  } catch (err) {
+    print({ result: 'error', ...errorInfo(err) });
+  }
+  print({ refreshed: await store.refreshLock(lock) });
+  print({ released: await store.releaseLock(lock) });
+  await store.close();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
