@@ -145,7 +145,7 @@ export function listLocks(ctx: EngineContext, taskIds = listTaskIds(ctx)): LockH
 }
 
 /** Per-task lock contention over a window (shared/contention.ts: one code path with the dashboard's). */
-export { contentionSince as contentionStats } from '../../shared/contention.ts';
+export { contentionSince as contentionStats, percentile } from '../../shared/contention.ts';
 
 export function readContention(ctx: EngineContext, windowMs: number): ContentionStats[] {
   const since = Date.now() - windowMs;
