@@ -6,6 +6,11 @@ import globals from 'globals';
 // Runtime boundaries, as VS Code enforces them: shared/ is pure, the
 // renderer never reaches into Node or main/, the preload only bridges.
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'electron'];
+// The host and the CLI run without Electron, and use the engine only through public.ts.
+const nodeHalfBoundaries = [
+  { group: ['electron', '**/electron/**'], message: 'The host and the CLI run without Electron.' },
+  { group: ['**/engine/**', '!**/engine/public.ts'], message: 'Use the engine through main/engine/public.ts only.' },
+];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
@@ -45,9 +50,20 @@ export default tseslint.config(
     files: ['main/host/**/*.ts', 'main/cli/**/*.ts'],
     ignores: ['main/host/test/**'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [...nodeHalfBoundaries] }],
+    },
+  },
+  // The host reads state only through the store's contract (backend.ts) and
+  // its change feed, so any backend can be shown: no file reads of its own.
+  // Exceptions: the page's static files, the demo's temporary folder, and
+  // finding out/renderer.
+  {
+    files: ['main/host/**/*.ts'],
+    ignores: ['main/host/test/**', 'main/host/serve-static.ts', 'main/host/serve-command.ts', 'main/host/demo.ts'],
+    rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', '**/electron/**'], message: 'The host and the CLI run without Electron.' },
-        { group: ['**/engine/**', '!**/engine/public.ts'], message: 'Use the engine through main/engine/public.ts only.' },
+        ...nodeHalfBoundaries,
+        { group: ['fs', 'fs/*', 'node:fs', 'node:fs/*'], message: 'The host reads state only through the StateStore and its change feed.' },
       ] }],
     },
   },
