@@ -1,6 +1,17 @@
 export const HELP = `lockstep: shared task state for parallel agents
 
-Usage: lockstep [--root DIR] [--json] <command> [args]
+Usage: lockstep [--root DIR | --etcd URL[,URL…] [--namespace NAME]] [--json] <command> [args]
+
+Where the state lives (global options, every command)
+  --root DIR                             a state folder (default: LOCKSTEP_ROOT, else the nearest
+                                         .worktrees/.state above the working directory)
+  --etcd URL[,URL…]                      an etcd cluster instead (or LOCKSTEP_ETCD), e.g.
+                                         http://10.0.0.1:2379,http://10.0.0.2:2379
+  --namespace NAME                       key prefix on the cluster (default lockstep)
+  --etcd-cacert FILE                     CA certificate (PEM) to verify the cluster's TLS certificate
+  --etcd-cert FILE --etcd-key FILE       client certificate and key (PEM) for TLS client auth
+  --etcd-user USER                       etcd user; the password is read from LOCKSTEP_ETCD_PASSWORD
+                                         (never from the command line)
 
 Setup
   init                                   create the layout; migrate ../.parallel-dev-state.json
@@ -29,10 +40,21 @@ Checkpoints
 Inspection
   verify                                 integrity problems: {issues: [...]}
   log [--task ID] [--since ISO] [--limit N] [--follow]
+Migration between a folder and a cluster
+  migrate --from DIR --to-etcd URLS [--namespace NS] [--dry-run]
+  migrate --from-etcd URLS --to DIR [--namespace NS] [--dry-run]
+                                         copies every task's history, the sessions and the checkpoints;
+                                         items already there are 'same', ones that differ are refused (exit 3)
 Simulation and dashboard
   simulate --agents N --tasks M --seconds S
-  serve [--port P] [--host 127.0.0.1]    the dashboard in a browser
+  serve [--port P] [--host 127.0.0.1]    the dashboard in a browser (of the folder or the cluster)
+Agents
+  mcp [--owner LABEL]                    a Model Context Protocol server on stdin/stdout for coding
+                                         agents (Claude Code, Codex, Gemini CLI); the locks it holds
+                                         for a client carry the client's name, or LABEL
 
 Exit codes: 0 ok, 1 not found, 2 invalid input or usage, 3 version conflict,
-4 lock time-out, 5 corrupt and unrecoverable, 6 filesystem error, 7 partial restore.
-Environment: LOCKSTEP_ROOT selects the state root.`;
+4 lock time-out, 5 corrupt and unrecoverable, 6 filesystem error or etcd cluster
+unreachable, 7 partial restore.
+Environment: LOCKSTEP_ROOT selects the state folder; LOCKSTEP_ETCD a cluster (--root wins over it);
+LOCKSTEP_ETCD_PASSWORD the password of --etcd-user.`;

@@ -1,13 +1,14 @@
 // The `lockstep` command. Agents and hooks script against it: the output
 // shapes and exit codes are a stable contract (see README).
 import { readFileSync } from 'node:fs';
-import { assertTaskId, InvalidInputError, NotFoundError, openStateStore, type StateStore } from '../engine/public.ts';
+import { assertTaskId, InvalidInputError, NotFoundError, type StateStore } from '../engine/public.ts';
 import { sessionChangeId, type RestoreResult } from '../../shared/model.ts';
 import { parseArgs, Flags, parseJsonObject, readStdin } from './args.ts';
 import { HELP } from './help.ts';
 import { Output, table } from './output.ts';
 import { followLog, printLog } from './log-command.ts';
 import { holdLock, listLocks } from './lock-command.ts';
+import { openTarget, storeTarget } from './store-target.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let out = new Output(argv.includes('--json'));
@@ -24,10 +25,16 @@ export async function main(argv: string[]): Promise<number> {
       out.result({ version: packageVersion() }, () => packageVersion());
       return 0;
     }
-    const root = flags.string('root');
+    if (command === 'migrate') {
+      const { migrateCommand } = await import('./migrate-command.ts');
+      return await migrateCommand(flags, out, [sub, ...rest].filter((a) => a !== undefined));
+    }
+    // --root DIR, or --etcd URLS (LOCKSTEP_ETCD) with --namespace, TLS and user options.
+    const target = storeTarget(flags);
+    const root = target.kind === 'files' ? target.root : undefined;
     if (command === 'serve') {
       const { serveCommand } = await import('../host/serve-command.ts');
-      return await serveCommand(root, flags);
+      return await serveCommand(target, flags);
     }
     if (command === 'simulate') {
       const { simulateCommand } = await import('./simulate.ts');
@@ -37,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       const { runAgent } = await import('./simulate.ts');
       return await runAgent(root, flags);
     }
-    const store = openStateStore({ root });
+    const store = openTarget(target);
     // A change that happened but could not be logged (a symlinked or full audit log) is said, once per message.
     const warned = new Set<string>();
     store.on('state.log_error', ({ message }) => {
@@ -48,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       return await dispatch(store, out, flags, command, sub, rest);
     } finally {
-      store.close();
+      await store.close();
     }
   } catch (err) {
     return out.error(err);
@@ -129,6 +136,11 @@ async function dispatch(store: StateStore, out: Output, flags: Flags, command: s
       if (follow) return followLog(store, out, { task, since, limit });
       await printLog(store, out, { task, since, limit });
       return 0;
+    }
+    case 'mcp': {
+      if (sub !== undefined) noExtra([sub]);
+      const { mcpCommand } = await import('../mcp/command.ts');
+      return mcpCommand(store, flags, packageVersion());
     }
     default:
       return usage(`unknown command ${JSON.stringify(command)}`);

@@ -1,10 +1,12 @@
-// `lockstep serve [--root DIR] [--port P] [--host ADDR]`: prints the URL
-// (with the per-run token) as the first line on stdout, then serves until
-// SIGINT/SIGTERM.
+// `lockstep serve [--root DIR | --etcd URLS [--namespace NS]] [--port P] [--host ADDR]`:
+// prints the URL (with the per-run token) as the first line on stdout, then
+// serves until SIGINT/SIGTERM. The store comes from the same global options
+// as every other command (cli/store-target.ts): a folder or an etcd cluster.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Flags } from '../cli/args.ts';
+import { storeOptionsOf, type StoreTarget } from '../cli/store-target.ts';
 import { InvalidInputError, defaultRoot } from '../engine/public.ts';
 import { createHandlers } from './api.ts';
 import { DemoRunner } from './demo.ts';
@@ -25,7 +27,7 @@ export function findRendererDir(): string {
   return resolve('out/renderer');
 }
 
-export async function serveCommand(root: string | undefined, flags: Flags): Promise<number> {
+export async function serveCommand(target: StoreTarget, flags: Flags): Promise<number> {
   const port = flags.int('port', { min: 0, max: 65535 }) ?? 0;
   const hostFlag = flags.string('host') ?? '127.0.0.1';
   flags.assertAllUsed();
@@ -34,21 +36,29 @@ export async function serveCommand(root: string | undefined, flags: Flags): Prom
   // Refusal lines are best-effort: a stderr whose reader went away (EPIPE)
   // must not end the server.
   process.stderr.on('error', () => {});
-  const host = new StateHost({ root: root ? resolve(root) : defaultRoot(), monitor: true, logger: stderrLogger });
+  const store = target.kind === 'files' ? { root: target.root ? resolve(target.root) : defaultRoot() } : storeOptionsOf(target);
+  const host = new StateHost({ ...store, monitor: true, logger: stderrLogger });
   const demo = new DemoRunner(host, process.argv[1]!, process.execArgv);
   const started = host.start();
   let server: RunningServer;
   try {
     server = await startServer({ host, handlers: createHandlers(host, demo), rendererDir: findRendererDir(), port, bindHost });
   } catch (err) {
-    await started.catch((loadErr: unknown) => stderrLogger.error('lockstep serve: loading the state folder failed', loadErr));
+    await started.catch((loadErr: unknown) => stderrLogger.error(`lockstep serve: loading ${host.root} failed`, loadErr));
     await host.close();
     // EADDRINUSE, EADDRNOTAVAIL (an address of another machine), ENOTFOUND: the flags are wrong.
     throw new InvalidInputError(`cannot listen on ${hostWithPort(bindHost, port)}: ${(err as Error).message}`);
   }
   process.stdout.write(`${server.url}\n`);
   if (!isLoopbackAddress(server.address)) process.stderr.write(remoteWarning(server));
-  await started;
+  try {
+    await started;
+  } catch (err) {
+    // Nothing to show (an unreachable cluster: exit 6 naming its endpoints); stop serving and say why.
+    await server.close();
+    await host.close();
+    throw err;
+  }
   process.stderr.write(`lockstep serve: ${host.snapshot().tasks.length} tasks from ${host.root}\n`);
   await new Promise<void>((r) => {
     process.once('SIGINT', r);
