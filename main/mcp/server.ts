@@ -1,0 +1,121 @@
+// The Lockstep MCP server for one client: tools, resources with
+// subscriptions, and the locks that client holds. Built on the SDK's
+// low-level Server rather than McpServer, so that every refusal — bad
+// arguments and unknown tools included — reaches the agent as a tool error
+// carrying Lockstep's error code, not as a bare message.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema,
+  ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
+  type CallToolResult, type Tool as ToolDefinition,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { z } from 'zod';
+import type { StateStore } from '../engine/public.ts';
+import { LockHandles } from './lock-handles.ts';
+import { listResources, readResource, Subscriptions, TASK_TEMPLATE } from './resources.ts';
+import { toolError, toolResult, serializeError } from './tool-result.ts';
+import { TOOLS, type Tool } from './tools.ts';
+import { AGENT_PROTOCOL } from './instructions.ts';
+import { clientOwner } from './owner.ts';
+
+export interface McpServerOptions {
+  /** The owner label for locks and audit entries; default: the client's name from the handshake. */
+  owner?: string;
+  version: string;
+  /** Where diagnostics go (stderr: stdout is the protocol). */
+  log: (line: string) => void;
+}
+
+export class LockstepMcpServer {
+  readonly server: Server;
+  private readonly locks: LockHandles;
+  private readonly subscriptions: Subscriptions;
+  private readonly tools = new Map<string, Tool>(TOOLS.map((t) => [t.name, t]));
+  private readonly definitions: ToolDefinition[] = TOOLS.map(definitionOf);
+
+  private readonly store: StateStore;
+  private readonly options: McpServerOptions;
+
+  constructor(store: StateStore, options: McpServerOptions) {
+    this.store = store;
+    this.options = options;
+    this.server = new Server(
+      { name: 'lockstep', title: 'Lockstep', version: options.version },
+      { capabilities: { tools: {}, resources: { subscribe: true } }, instructions: AGENT_PROTOCOL },
+    );
+    this.locks = new LockHandles(store);
+    this.subscriptions = new Subscriptions(store, (uri) => this.server.sendResourceUpdated({ uri }), options.log);
+    this.server.onerror = (err) => options.log(`protocol: ${err.message}`);
+
+    this.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.definitions }));
+    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments, extra.signal));
+    this.server.setRequestHandler(ListResourcesRequestSchema, (request) => listResources(store, request.params?.cursor));
+    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [TASK_TEMPLATE] }));
+    this.server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => this.lockTable()));
+    this.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+      await this.subscriptions.subscribe(request.params.uri);
+      return {};
+    });
+    this.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+      await this.subscriptions.unsubscribe(request.params.uri);
+      return {};
+    });
+  }
+
+  connect(transport: Transport): Promise<void> {
+    return this.server.connect(transport);
+  }
+
+  /** The client went away: release its locks, stop watching. Returns how many locks were released. */
+  async shutdown(): Promise<number> {
+    const released = await this.locks.releaseAll();
+    await this.subscriptions.close().catch((err: unknown) => this.options.log(`closing the change feed: ${(err as Error).message}`));
+    return released;
+  }
+
+  /** The label this client's locks and writes carry. */
+  get owner(): string {
+    return this.options.owner ?? clientOwner(this.server.getClientVersion()?.name);
+  }
+
+  private async callTool(name: string, args: unknown, signal: AbortSignal): Promise<CallToolResult> {
+    const tool = this.tools.get(name);
+    if (!tool) {
+      return toolError({ code: 'INVALID_INPUT', message: `unknown tool ${JSON.stringify(name.slice(0, 200))}; the tools are ${[...this.tools.keys()].join(', ')}` });
+    }
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      return toolError({ code: 'INVALID_INPUT', message: `${name}: ${describeIssues(parsed.error)}` });
+    }
+    try {
+      const value = await tool.run(parsed.data as never, { store: this.store, locks: this.locks, owner: this.owner, signal });
+      return toolResult(value);
+    } catch (err) {
+      return toolError(serializeError(err, this.options.log));
+    }
+  }
+
+  /** The lock table resource: what list_locks returns. */
+  private lockTable(): Promise<unknown> {
+    return this.tools.get('list_locks')!.run({} as never, { store: this.store, locks: this.locks, owner: this.owner, signal: new AbortController().signal });
+  }
+}
+
+function definitionOf(tool: Tool): ToolDefinition {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' }) as ToolDefinition['inputSchema'],
+    annotations: { title: tool.title, ...tool.annotations },
+  };
+}
+
+/** Zod's issues as one line an agent can act on: `task_id: invalid task id; changes: expected record`. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || 'arguments'}: ${issue.message}`)
+    .join('; ');
+}
