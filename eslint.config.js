@@ -38,7 +38,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeBuiltins, '**/main/**', '**/preload/**'], message: 'The renderer talks to main only through the contract in shared/.' }] }],
     },
   },
-  // The Node half: the engine is a library; the host and the CLI use it only
+  // The Node half: the engine is a library; the host, the CLI and the MCP server use it only
   // through main/engine/public.ts, and neither the host nor the engine knows Electron.
   {
     files: ['main/engine/**/*.ts'],
@@ -47,7 +47,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/host/**/*.ts', 'main/cli/**/*.ts'],
+    files: ['main/host/**/*.ts', 'main/cli/**/*.ts', 'main/mcp/**/*.ts'],
     ignores: ['main/host/test/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...nodeHalfBoundaries] }],
