@@ -1,17 +1,18 @@
 // The Electron shell: single instance, one secure window, the native menu,
 // and the state host wired to IPC. Everything else lives in main/host and
 // main/engine, shared with `lockstep serve`.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type * as Electron from 'electron';
-import { defaultRoot } from '../engine/paths.ts';
-import { createHandlers } from '../host/api.ts';
+import { connectionHandlers, createHandlers } from '../host/api.ts';
 import { DemoRunner } from '../host/demo.ts';
 import { StateHost } from '../host/state-host.ts';
 import { APP_SCHEME, rendererSource } from './app-origin.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.ts';
 import { registerIpc, pushEvent, trustedSenderCheck } from './ipc.ts';
+import { askForEtcdCluster } from './etcd-dialog.ts';
 import { buildMenuTemplate, type ThemeSource } from './menu.ts';
-import { addRecent, loadRecent } from './recent.ts';
+import { placeFromArgv, placeOptions, type Place } from './place.ts';
+import { addRecent, loadRecent, recentLabel } from './recent.ts';
 import { utilityProcessStarter } from './utility-process.ts';
 import { lockDownContents, secureWindowOptions } from './window.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
@@ -20,14 +21,6 @@ import { rotatingFileLogger } from './log-file.ts';
 export interface AppPaths {
   /** out/main: the directory of the bundled main entry. */
   mainDir: string;
-}
-
-export function rootFromArgv(argv: string[], env: NodeJS.ProcessEnv): string {
-  const i = argv.indexOf('--root');
-  if (i !== -1 && argv[i + 1]) return resolve(argv[i + 1]!);
-  const eq = argv.find((a) => a.startsWith('--root='));
-  if (eq) return resolve(eq.slice('--root='.length));
-  return defaultRoot(process.cwd(), env);
 }
 
 export async function startApp(electron: typeof Electron, paths: AppPaths, argv = process.argv, env = process.env): Promise<void> {
@@ -59,10 +52,17 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, renderer.baseUrl, (url) => void shell.openExternal(url)));
 
-  const host = new StateHost({ root: rootFromArgv(argv, env), monitor: true, logger: rotatingFileLogger(app.getPath('logs')) });
+  let place: Place;
+  try {
+    place = placeFromArgv(argv, env);
+  } catch (err) {
+    process.stderr.write(`Lockstep: ${(err as Error).message}; opening the default state folder\n`);
+    place = placeFromArgv([], { ...env, LOCKSTEP_ETCD: '' });
+  }
+  const host = new StateHost({ ...placeOptions(place), monitor: true, logger: rotatingFileLogger(app.getPath('logs')) });
   const demo = new DemoRunner(host, join(paths.mainDir, '../cli/lockstep.js'), [], utilityProcessStarter(utilityProcess, 'Lockstep demo agent'));
   const ready = host.start();
-  let recent = addRecent(recentFile, loadRecent(recentFile), host.root);
+  let recent = addRecent(recentFile, loadRecent(recentFile), place);
   let theme: ThemeSource = 'system';
 
   const displays = screen.getAllDisplays().map((d) => d.workArea);
@@ -81,24 +81,39 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   win.once('ready-to-show', () => win.show());
 
   const ours = new Set([win.webContents.id]);
-  const unregister = registerIpc(ipcMain, createHandlers(host, demo), trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl));
-  const unsubscribe = host.subscribe((event, payload) => pushEvent(win.webContents, event, payload));
+  // The window's renderer says `ready` (again after a reload): the host pushes a snapshot, then patches.
+  const feed = host.subscribe((event, payload) => pushEvent(win.webContents, event, payload));
+  const unregister = registerIpc(ipcMain, connectionHandlers(createHandlers(host, demo), feed), trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl));
 
-  const switchRoot = async (root: string) => {
-    await host.switchRoot(root);
-    recent = addRecent(recentFile, recent, root);
-    app.addRecentDocument(root);
+  /** Show another folder or cluster; if it cannot be opened, say why and go back to the one shown. */
+  const openPlace = async (next: Place) => {
+    const previous = place;
+    try {
+      await host.switchTo(placeOptions(next));
+    } catch (err) {
+      dialog.showErrorBox(`Cannot open ${recentLabel(next)}`, (err as Error).message);
+      await host.switchTo(placeOptions(previous)).catch(() => {});
+      return;
+    }
+    place = next;
+    recent = addRecent(recentFile, recent, next);
+    if (next.kind === 'folder') app.addRecentDocument(next.root);
     refreshMenu();
   };
   const refreshMenu = () => {
     Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate({
       openStateFolder: async () => {
         const result = await dialog.showOpenDialog(win, { title: 'Open State Folder', properties: ['openDirectory', 'createDirectory'] });
-        if (!result.canceled && result.filePaths[0]) await switchRoot(result.filePaths[0]);
+        if (!result.canceled && result.filePaths[0]) await openPlace({ kind: 'folder', root: result.filePaths[0] });
       },
-      openRecent: (root) => void switchRoot(root),
+      openEtcdCluster: async () => {
+        const lastCluster = recent.find((entry) => entry.kind === 'etcd');
+        const choice = await askForEtcdCluster(electron, win, lastCluster);
+        if (choice) await openPlace({ kind: 'etcd', ...choice });
+      },
+      openRecent: (entry) => void openPlace(entry),
       clearRecent: () => {
-        recent = addRecent(recentFile, [], host.root);
+        recent = addRecent(recentFile, [], place);
         refreshMenu();
       },
       reload: () => win.webContents.reload(),
@@ -119,7 +134,7 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   });
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
-    unsubscribe();
+    feed.close();
     unregister();
     void demo.stop();
     void host.close();

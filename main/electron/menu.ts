@@ -1,12 +1,14 @@
 // The native menu, as a template built from plain actions so its structure
 // can be tested without Electron.
 import type { MenuItemConstructorOptions } from 'electron';
+import { recentLabel, type RecentEntry } from './recent.ts';
 
 export type ThemeSource = 'system' | 'light' | 'dark';
 
 export interface MenuActions {
   openStateFolder(): void;
-  openRecent(root: string): void;
+  openEtcdCluster(): void;
+  openRecent(entry: RecentEntry): void;
   clearRecent(): void;
   reload(): void;
   setTheme(theme: ThemeSource): void;
@@ -14,7 +16,7 @@ export interface MenuActions {
   about(): void;
 }
 
-export function buildMenuTemplate(actions: MenuActions, recent: string[], theme: ThemeSource, isMac: boolean, devTools: boolean): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(actions: MenuActions, recent: RecentEntry[], theme: ThemeSource, isMac: boolean, devTools: boolean): MenuItemConstructorOptions[] {
   const themeItem = (label: string, value: ThemeSource): MenuItemConstructorOptions => ({
     label,
     type: 'radio',
@@ -27,15 +29,16 @@ export function buildMenuTemplate(actions: MenuActions, recent: string[], theme:
       label: 'File',
       submenu: [
         { label: 'Open State Folder…', accelerator: 'CmdOrCtrl+O', click: () => actions.openStateFolder() },
+        { label: 'Open etcd Cluster…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openEtcdCluster() },
         {
           label: 'Open Recent',
           submenu: recent.length
             ? [
-                ...recent.map((root): MenuItemConstructorOptions => ({ label: root, click: () => actions.openRecent(root) })),
+                ...recent.map((entry): MenuItemConstructorOptions => ({ label: recentLabel(entry), click: () => actions.openRecent(entry) })),
                 { type: 'separator' },
                 { label: 'Clear Recent', click: () => actions.clearRecent() },
               ]
-            : [{ label: 'No Recent Folders', enabled: false }],
+            : [{ label: 'No Recent Folders or Clusters', enabled: false }],
         },
         { type: 'separator' },
         { label: 'Reload', accelerator: 'CmdOrCtrl+R', click: () => actions.reload() },

@@ -70,6 +70,15 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
       this.options = options;
       windows.push(this);
     }
+    destroyed = false;
+    isDestroyed() {
+      return this.destroyed;
+    }
+    close() {
+      if (this.destroyed) return;
+      this.destroyed = true;
+      this.emit('closed');
+    }
     maximize() {}
     isMaximized() {
       return false;
@@ -101,6 +110,7 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
     handlers: new Map<string, (request: Request) => Promise<Response>>(),
   };
   const utilityProcesses: FakeUtilityProcess[] = [];
+  const errorBoxes: { title: string; content: string }[] = [];
   const electron = {
     app,
     BrowserWindow: FakeWindow,
@@ -115,7 +125,10 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
       buildFromTemplate: (template: unknown) => template,
       setApplicationMenu: (menu: unknown) => menus.push(menu),
     },
-    dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showErrorBox() {} },
+    dialog: {
+      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showErrorBox: (title: string, content: string) => errorBoxes.push({ title, content }),
+    },
     nativeTheme: { themeSource: 'system' },
     protocol: {
       registerSchemesAsPrivileged: (schemes: (typeof protocol.privileged)[number][]) => {
@@ -144,5 +157,5 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
       },
     },
   };
-  return { electron, handlers, windows, menus, session, protocol, utilityProcesses, calls, app };
+  return { electron, handlers, windows, menus, session, protocol, utilityProcesses, calls, app, errorBoxes };
 }
