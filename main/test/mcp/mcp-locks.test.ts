@@ -1,0 +1,145 @@
+// Locks held across MCP calls, with real processes: two agents contend for
+// one write lock; a disconnect, a killed agent and a killed server each free
+// what was held.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, killChildren, makeTempDir, removeTempDirs, runCli, spawnWorker } from '../helpers.ts';
+import { closeMcpSessions, connectMcp, serverExit } from './mcp-client.ts';
+
+afterEach(async () => {
+  await closeMcpSessions();
+  await killChildren();
+  removeTempDirs();
+});
+
+interface Held {
+  handle: string;
+  task_id: string;
+  mode: string;
+  owner: string;
+  pid: number;
+  acquired_at: string;
+  expires_at: string;
+}
+
+interface Listed {
+  task_id: string;
+  owner: string;
+  pid: number;
+  alive: string;
+}
+
+async function locksOf(root: string): Promise<Listed[]> {
+  const r = await runCli(root, ['--json', 'locks']);
+  expect(r.code).toBe(0);
+  return r.json as Listed[];
+}
+
+describe('lockstep mcp: locks held across calls', () => {
+  it('two clients contend for one write lock: the second times out, then gets it once the first releases', async () => {
+    const root = makeTempDir();
+    const a = await connectMcp(root, { name: 'agent-a' });
+    const b = await connectMcp(root, { name: 'agent-b' });
+    await a.ok('update_task', { task_id: 't', changes: { status: 'todo' } });
+
+    const held = await a.ok<Held>('acquire_lock', { task_id: 't', mode: 'write' });
+    expect(held).toMatchObject({ task_id: 't', mode: 'write', owner: 'agent-a', pid: a.pid });
+    expect(held.handle).toMatch(/^lock-[0-9a-f]+$/);
+    // Other processes see the lock as agent-a's, held by the server process.
+    expect(await locksOf(root)).toMatchObject([{ task_id: 't', owner: 'agent-a', pid: a.pid, alive: 'alive' }]);
+
+    const started = Date.now();
+    const timedOut = await b.call('acquire_lock', { task_id: 't', timeout_ms: 300 });
+    expect(timedOut).toMatchObject({ isError: true, error: { code: 'LOCK_TIMEOUT' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    // A plain write from another agent waits for the lock too, and gives up.
+    expect(await b.call('update_task', { task_id: 't', changes: { status: 'stolen' }, timeout_ms: 200 })).toMatchObject({ isError: true, error: { code: 'LOCK_TIMEOUT' } });
+    expect((await runCli(root, ['task', 'update', 't', '{"status":"cli"}', '--timeout', '200'])).code).toBe(4);
+
+    // While b waits, a reads, commits under its lock, and releases.
+    const waiting = b.call<Held>('acquire_lock', { task_id: 't', timeout_ms: 30_000 });
+    const state = await a.ok<{ version: number }>('get_task', { task_id: 't' });
+    const committed = await a.ok('update_task', { task_id: 't', changes: { status: 'done-by-a' }, expected_version: state.version, lock: held.handle });
+    expect(committed).toMatchObject({ version: 2, status: 'done-by-a', updated_by: { owner: 'agent-a' } });
+    const listed = await a.ok<{ locks: (Listed & { handle?: string; waiters: { owner: string }[] })[] }>('list_locks');
+    expect(listed.locks).toMatchObject([{ task_id: 't', owner: 'agent-a', handle: held.handle, waiters: [{ owner: 'agent-b' }] }]);
+    const releasedAt = Date.now();
+    expect(await a.ok('release_lock', { handle: held.handle })).toEqual({ handle: held.handle, released: true, lost: false });
+
+    const taken = await waiting;
+    expect(taken.isError).toBe(false);
+    expect(taken.value).toMatchObject({ task_id: 't', owner: 'agent-b', pid: b.pid });
+    expect(Date.parse(taken.value.acquired_at)).toBeGreaterThanOrEqual(releasedAt - 1_000); // clocks of two processes: same host
+    expect(await locksOf(root)).toMatchObject([{ task_id: 't', owner: 'agent-b', pid: b.pid }]);
+
+    // a's handle is spent; b commits under its own lock.
+    expect(await a.call('update_task', { task_id: 't', changes: {}, lock: held.handle })).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
+    expect(await b.call('update_task', { task_id: 'other', changes: {}, lock: taken.value.handle })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+    expect(await b.ok('update_task', { task_id: 't', changes: { status: 'done-by-b' }, expected_version: 2, lock: taken.value.handle })).toMatchObject({ version: 3 });
+    await b.ok('release_lock', { handle: taken.value.handle });
+    expect(await locksOf(root)).toEqual([]);
+  });
+
+  it('read locks are shared; a read lock cannot commit', async () => {
+    const root = makeTempDir();
+    const a = await connectMcp(root, { name: 'reader-a' });
+    const b = await connectMcp(root, { name: 'reader-b', args: ['--owner', 'reviewer-bot'] });
+    const ra = await a.ok<Held>('acquire_lock', { task_id: 'r', mode: 'read' });
+    const rb = await b.ok<Held>('acquire_lock', { task_id: 'r', mode: 'read', timeout_ms: 1_000 });
+    expect(rb.owner).toBe('reviewer-bot'); // --owner wins over the client's name
+    expect((await locksOf(root)).map((l) => l.owner).sort()).toEqual(['reader-a', 'reviewer-bot']);
+    expect(await a.call('update_task', { task_id: 'r', changes: { x: 1 }, lock: ra.handle })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+    await a.ok('release_lock', { handle: ra.handle });
+    await b.ok('release_lock', { handle: rb.handle });
+  });
+
+  it('a client that disconnects releases every lock it held, and its server exits', async () => {
+    const root = makeTempDir();
+    const a = await connectMcp(root, { name: 'leaver' });
+    await a.ok('acquire_lock', { task_id: 'x1' });
+    await a.ok('acquire_lock', { task_id: 'x2', mode: 'read' });
+    expect((await locksOf(root)).map((l) => l.task_id).sort()).toEqual(['x1', 'x2']);
+    const pid = a.pid;
+    await a.close(); // closes the server's stdin
+    await serverExit(pid);
+    expect(a.stderr()).toContain('released 2 lock(s) held by leaver');
+    expect(await locksOf(root)).toEqual([]);
+  });
+
+  it("killing the agent's process (kill -9) frees its lock: the server sees stdin close and releases it", async () => {
+    const root = makeTempDir();
+    const holder = spawnWorker('../mcp/mcp-holder', [BIN, root, 'doomed-agent', 'k']);
+    const line = await holder.waitForJson<{ held: Held; server_pid: number; is_error: boolean }>(() => true, 30_000);
+    expect(line.is_error).toBe(false);
+    expect(await locksOf(root)).toMatchObject([{ task_id: 'k', owner: 'doomed-agent', pid: line.server_pid }]);
+
+    const b = await connectMcp(root, { name: 'survivor' });
+    const killedAt = Date.now();
+    holder.signal('SIGKILL');
+    const taken = await b.ok<Held>('acquire_lock', { task_id: 'k', timeout_ms: 20_000 });
+    expect(taken.owner).toBe('survivor');
+    // Released by the orphaned server at once, long before the 10 s lease would have run out.
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    await serverExit(line.server_pid);
+  });
+
+  it("killing the server process (kill -9) frees the lock within the lease", async () => {
+    const root = makeTempDir();
+    const leaseMs = 2_000;
+    writeFileSync(join(root, 'config.json'), JSON.stringify({ lease_ms: leaseMs }));
+    const a = await connectMcp(root, { name: 'crashing' });
+    await a.ok('acquire_lock', { task_id: 'z' });
+    const b = await connectMcp(root, { name: 'next-in-line' });
+    const waiting = b.call<Held>('acquire_lock', { task_id: 'z', timeout_ms: 30_000 });
+    const killedAt = Date.now();
+    process.kill(a.pid, 'SIGKILL');
+    const taken = await waiting;
+    const tookMs = Date.now() - killedAt;
+    expect(taken.isError).toBe(false);
+    expect(taken.value.owner).toBe('next-in-line');
+    // Nobody released it: the waiter found the holder dead (same host) or its lease run out.
+    expect(tookMs).toBeLessThanOrEqual(leaseMs + 1_000);
+    console.log(`lock of a killed MCP server taken over after ${tookMs} ms (lease ${leaseMs} ms)`);
+  });
+});
