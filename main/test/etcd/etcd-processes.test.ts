@@ -56,7 +56,7 @@ describe('etcd: processes and faults', () => {
     const fx = await etcdFixture('sigstop', { lease_ms: 2000 });
     await fx.store.updateTaskState('t', { by: 'setup' });
     const holder = spawnEtcdWorker(fx, ['--mode', 'paused', '--task', 't', '--lease', '2000']);
-    const ready = await holder.waitForJson<{ version: number }>((v) => v.ready === true, 30_000);
+    const ready = await holder.waitForJson<{ ready?: boolean; version: number }>((v) => v.ready === true, 30_000);
     expect(ready.version).toBe(1);
     holder.signal('SIGSTOP');
     // The next writer gets the lock once the frozen holder's lease ran out, and commits.
