@@ -3,7 +3,8 @@
 
 /** Request methods of the domain API → their IPC channel. */
 export const REQUEST_CHANNELS = {
-  getSnapshot: 'lockstep:snapshot.get',
+  /** The renderer is ready for data: the host pushes a `reset`, then every `patch` after it. */
+  ready: 'lockstep:ready',
   getTask: 'lockstep:task.get',
   restoreTaskVersion: 'lockstep:task.restore-version',
   recoverTask: 'lockstep:task.recover',
@@ -23,7 +24,7 @@ export type RequestMethod = keyof typeof REQUEST_CHANNELS;
 
 /** Events main pushes to the renderer → their IPC channel. */
 export const EVENT_CHANNELS = {
-  /** A full snapshot: on connect, after a root change, or after a resync. */
+  /** A full snapshot: the answer to `ready`, and after a root change or a failed refresh. */
   reset: 'lockstep:event.reset',
   /** Coalesced changes since the last patch. */
   patch: 'lockstep:event.patch',

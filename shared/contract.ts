@@ -2,6 +2,11 @@
 // the renderer. Requests are validated in main with these zod schemas;
 // responses and events are plain data described by the types below.
 // Used over Electron IPC (preload) and over the `lockstep serve` WebSocket.
+//
+// Both transports start the same way: once its listeners are in place the
+// renderer calls `ready`; the host pushes the snapshot (`reset`) and then
+// every `patch` after it, in `seq` order. A reconnect, a reload or a seq gap
+// calls `ready` again.
 import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
@@ -20,7 +25,7 @@ const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 
 const empty = z.object({}).strict();
 
 export const REQUEST_SCHEMAS = {
-  getSnapshot: empty,
+  ready: empty,
   getTask: z.object({ taskId }).strict(),
   restoreTaskVersion: z.object({ taskId, version: z.number().int().positive(), expectedVersion: z.number().int().nonnegative().optional() }).strict(),
   recoverTask: z.object({ taskId }).strict(),
@@ -102,7 +107,8 @@ export interface RestoreProgress {
 }
 
 export interface Responses {
-  getSnapshot: Snapshot;
+  /** Sent after the `reset` it triggered: the seq of that snapshot. */
+  ready: { seq: number };
   getTask: TaskDetail;
   restoreTaskVersion: TaskState;
   recoverTask: { state: TaskState; recovered: boolean };

@@ -1,6 +1,8 @@
 // IPC wiring for the Electron host: one ipcMain.handle per channel of the
 // contract. Every call's sender is checked (VS Code's validatedIpcMain) and
 // its payload validated by `dispatch` (zod); results cross as Result values.
+// `ready` is one of them: the window's subscription then pushes the snapshot
+// and patches on the event channels (pushEvent).
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS, type EventName, type RequestMethod } from '../../shared/channels.ts';
 import type { Result } from '../../shared/contract.ts';

@@ -8,22 +8,26 @@ import { REQUEST_SCHEMAS, TASK_HISTORY_LIMIT, type RequestOf, type Responses, ty
 import type { SerializedError } from '../../shared/errors.ts';
 import { LockstepError } from '../engine/public.ts';
 import type { DemoRunner } from './demo.ts';
+import type { Subscription } from './publisher.ts';
 import type { StateHost } from './state-host.ts';
 
 export type Handlers = { [M in RequestMethod]: (request: RequestOf<M>) => Promise<Responses[M]> };
+/** Every handler but `ready`, which each connection answers with its own subscription. */
+export type HostHandlers = Omit<Handlers, 'ready'>;
+
+/** One connection's handlers: the host's, and `ready` for the subscription that feeds this connection. */
+export function connectionHandlers(handlers: HostHandlers, subscription: Subscription): Handlers {
+  return { ...handlers, ready: () => subscription.ready() };
+}
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof LockstepError) return { code: err.code, message: err.message, details: err.details };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
-export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
+export function createHandlers(host: StateHost, demo: DemoRunner): HostHandlers {
   const store = () => host.store;
   return {
-    getSnapshot: async () => {
-      await host.whenReady();
-      return host.snapshot();
-    },
     getTask: async ({ taskId }) => {
       try {
         const state = await store().getTaskState(taskId);
@@ -68,7 +72,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): Handlers {
  * failures (a payload too deep for the validator included) are answered with
  * a Result; the promise never rejects.
  */
-export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<Result<unknown>> {
+export async function dispatch(handlers: Handlers | HostHandlers, method: unknown, payload: unknown): Promise<Result<unknown>> {
   try {
     if (typeof method !== 'string' || !Object.hasOwn(REQUEST_CHANNELS, method)) {
       return { ok: false, error: { code: 'INVALID_INPUT', message: `unknown method ${describe(method)}` } };
@@ -82,7 +86,8 @@ export async function dispatch(handlers: Handlers, method: unknown, payload: unk
         error: { code: 'INVALID_INPUT', message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}` },
       };
     }
-    const handler = handlers[m] as (request: unknown) => Promise<unknown>;
+    const handler = (handlers as Partial<Handlers>)[m] as ((request: unknown) => Promise<unknown>) | undefined;
+    if (!handler) return { ok: false, error: { code: 'INVALID_INPUT', message: `${m} is not answered here` } };
     return { ok: true, value: await handler(parsed.data) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };

@@ -1,11 +1,12 @@
 // One dashboard WebSocket of `lockstep serve`, after the handshake passed
-// the token, Host and Origin checks: a snapshot, then the host's patches, and
-// answers to requests. Nothing a client sends can throw out of here: bad
+// the token, Host and Origin checks: answers to requests, and once the client
+// says `ready` (as the Electron renderer does over IPC) a snapshot, then the
+// host's patches. Nothing a client sends can throw out of here: bad
 // frames and messages close this connection with a WebSocket close code, and
 // an answer that cannot be serialized goes out as an error answer.
 import type { WebSocket } from 'ws';
 import { WS_PATH, type WsMessage } from '../../shared/ws-protocol.ts';
-import { dispatch, type Handlers } from './api.ts';
+import { connectionHandlers, dispatch, type HostHandlers } from './api.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import type { StateHost } from './state-host.ts';
 
@@ -23,7 +24,7 @@ const FRAME_ERRORS: Record<string, { status: number; reason: string }> = {
 
 export interface ClientContext {
   host: StateHost;
-  handlers: Handlers;
+  handlers: HostHandlers;
   refusals: RefusalLog;
 }
 
@@ -70,10 +71,11 @@ export function serveClient(ws: WebSocket, { host, handlers, refusals }: ClientC
     }
   };
 
-  // Subscribe before the snapshot is taken so nothing falls between them;
-  // the client drops patches not newer than the snapshot's seq.
-  const unsubscribe = host.subscribe((event, payload) => send({ event, payload }));
-  ws.on('close', unsubscribe);
+  // Nothing is pushed until the client says `ready`; the publisher then sends
+  // the snapshot and every patch after it. A reconnect is a new connection.
+  const subscription = host.subscribe((event, payload) => send({ event, payload }));
+  ws.on('close', () => subscription.close());
+  const answers = connectionHandlers(handlers, subscription);
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) return closeWith(1003, 'binary WebSocket message');
@@ -87,15 +89,10 @@ export function serveClient(ws: WebSocket, { host, handlers, refusals }: ClientC
       return closeWith(1003, 'WebSocket message without a numeric id');
     }
     const id = message.id;
-    dispatch(handlers, message.method, message.request)
+    dispatch(answers, message.method, message.request)
       .then((result) => send({ id, result }))
       .catch(internalError);
   });
-
-  host
-    .whenReady()
-    .then(() => send({ event: 'reset', payload: host.snapshot() }))
-    .catch(internalError);
 }
 
 /** The JSON text of a message, or why it has none (too deep, a BigInt, a cycle). */

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { WS_MAX_MESSAGE_BYTES, WS_PATH } from '../../shared/ws-protocol.ts';
-import type { Handlers } from './api.ts';
+import type { HostHandlers } from './api.ts';
 import { serveCsp } from './csp.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { AccessPolicy, hostWithPort, isWildcardAddress, newToken, sameToken } from './serve-access.ts';
@@ -41,7 +41,7 @@ const PARSER_REFUSALS: Record<string, Refused> = {
 
 export interface ServeOptions {
   host: StateHost;
-  handlers: Handlers;
+  handlers: HostHandlers;
   rendererDir: string;
   port: number;
   bindHost: string;

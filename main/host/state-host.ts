@@ -12,7 +12,7 @@ import {
 import { ContentionTracker } from '../../shared/contention.ts';
 import { LockHistory } from './lock-history.ts';
 import { ChangeTracker } from './change-tracker.ts';
-import { Publisher, type HostListener } from './publisher.ts';
+import { Publisher, type HostListener, type Subscription } from './publisher.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { loadModel, readCheckpoint, readInBatches, readLocks, readSession, readTaskRow, type Model } from './model-loader.ts';
 
@@ -54,7 +54,7 @@ export class StateHost {
   store: StateStore;
   private readonly options: StateHostOptions;
   private feed: ChangeFeed | null = null;
-  private readonly publisher = new Publisher(() => this.log);
+  private readonly publisher = new Publisher(() => this.log, this);
 
   private model: Model = { tasks: new Map(), sessions: new Map(), locks: new Map(), checkpoints: new Map() };
   private issues: IntegrityIssue[] = [];
@@ -105,6 +105,16 @@ export class StateHost {
 
   whenReady(): Promise<void> {
     return this.ready;
+  }
+
+  /** Refreshes under way: each updates the model across awaits before it sends its patch. */
+  private readonly refreshing = new Set<Promise<void>>();
+
+  /** Resolves when the model holds exactly what was sent (no refresh half-way): a snapshot taken then is whole. */
+  async whenSettled(): Promise<void> {
+    await this.ready;
+    // Refreshes can overlap under a steady stream of changes: a bounded wait, so a subscriber is never starved.
+    for (let round = 0; this.refreshing.size && round < 20; round++) await Promise.allSettled(this.refreshing);
   }
 
   /**
@@ -219,10 +229,12 @@ export class StateHost {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flush().then(
+      const refresh = this.flush().then(
         () => this.refreshSucceeded(),
         (err: unknown) => this.refreshFailed('reading the latest changes', err),
       );
+      this.refreshing.add(refresh);
+      void refresh.finally(() => this.refreshing.delete(refresh));
     }, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
   }
 
@@ -437,7 +449,8 @@ export class StateHost {
     };
   }
 
-  subscribe(listener: HostListener): () => void {
+  /** Events reach the listener once it says it is ready (`ready()` on the result). */
+  subscribe(listener: HostListener): Subscription {
     return this.publisher.subscribe(listener);
   }
 

@@ -1,5 +1,5 @@
 // Entry point: pick the transport (Electron preload or serve WebSocket),
-// build the stores, connect the mirror to main's events, render.
+// build the stores, connect the mirror to main's events (it says `ready`), render.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
@@ -17,9 +17,9 @@ import './styles/views.css';
 
 const { bridge, connection } = createTransport(window);
 const api = createApi(bridge);
-const mirror = createMirrorStore({ fetchSnapshot: () => api.getSnapshot({}) });
+const mirror = createMirrorStore({ requestSnapshot: () => api.ready({}) });
 const route = createRouteStore(window);
-connectMirror(bridge, api, mirror, connection);
+connectMirror(bridge, mirror, connection);
 
 const services: Services = { api, bridge, mirror, route, connection };
 const container = document.getElementById('root');

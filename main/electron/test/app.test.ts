@@ -143,11 +143,36 @@ describe('Electron shell wiring (fake electron module)', () => {
     expect(await malformed.text()).toMatch(/malformed percent-encoding/);
   });
 
-  it('answers a trusted sender with the snapshot of the chosen root', async () => {
-    const result = (await fake.handlers.get(REQUEST_CHANNELS.getSnapshot)!(eventFrom(fake, 'lockstep://app/index.html'), {})) as { ok: boolean; value: { root: string; tasks: { task_id: string }[] } };
-    expect(result.ok).toBe(true);
-    expect(result.value.root).toBe(root);
-    expect(result.value.tasks.map((t) => t.task_id)).toEqual(['alpha']);
+  it('pushes the snapshot once the renderer says ready, then the patches after it, and again after a reload', async () => {
+    const window = fake.windows[0]!.webContents;
+    type Pushed = { seq: number; root?: string; tasks?: unknown };
+    const pushed = (channel: string) => window.sent.filter((m) => m.channel === channel).map((m) => m.payload as Pushed);
+    const ready = (url = 'lockstep://app/index.html', payload: unknown = {}) =>
+      fake.handlers.get(REQUEST_CHANNELS.ready)!(eventFrom(fake, url), payload) as Promise<{ ok: boolean; value?: { seq: number }; error?: { code: string; message: string } }>;
+    expect(pushed(EVENT_CHANNELS.reset)).toEqual([]); // nothing before the renderer is ready
+
+    // Refused like every other call: a frame that is not ours, a payload the contract does not allow.
+    expect((await ready('https://evil.example/')).error?.message).toMatch(/not a Lockstep window/);
+    expect((await ready(undefined, { since: 3 })).error?.code).toBe('INVALID_INPUT');
+    expect(pushed(EVENT_CHANNELS.reset)).toEqual([]);
+
+    const first = await ready();
+    expect(first.ok).toBe(true);
+    const [snapshot] = pushed(EVENT_CHANNELS.reset);
+    expect(snapshot).toMatchObject({ root, seq: first.value!.seq, tasks: [expect.objectContaining({ task_id: 'alpha' })] });
+
+    const store = openStateStore({ root });
+    await store.updateTaskState('beta', { status: 'queued' });
+    store.close();
+    const deadline = Date.now() + 15_000;
+    while (!pushed(EVENT_CHANNELS.patch).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seqs = pushed(EVENT_CHANNELS.patch).map((p) => p.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => snapshot!.seq + 1 + i)); // the next ones, no gap
+
+    // A reload: the new page says ready again and starts from a fresh snapshot that holds the change.
+    const again = await ready();
+    expect(again.value!.seq).toBeGreaterThanOrEqual(seqs.at(-1)!);
+    expect(pushed(EVENT_CHANNELS.reset).at(-1)!.tasks).toEqual(expect.arrayContaining([expect.objectContaining({ task_id: 'beta' })]));
   });
 
   it('refuses calls from another webContents or from a frame outside lockstep://app/', async () => {
@@ -250,6 +275,7 @@ describe('Electron shell wiring (fake electron module)', () => {
 
   it('pushes a patch to the window when another process changes a task', async () => {
     const wc = fake.windows[0]!.webContents;
+    await fake.handlers.get(REQUEST_CHANNELS.ready)!(eventFrom(fake, 'lockstep://app/index.html'), {});
     await new Promise((r) => setTimeout(r, 300)); // let the watcher come up
     const store = openStateStore({ root });
     await store.updateTaskState('alpha', { status: 'completed' });

@@ -1,5 +1,6 @@
-// A well-behaved dashboard WebSocket client for the serve tests: the
-// snapshot, patches, and request/answer pairs by id, as the renderer uses them.
+// A well-behaved dashboard WebSocket client for the serve tests: it says
+// `ready` on open, then gets the snapshot, patches, and request/answer pairs
+// by id, as the renderer uses them.
 import WebSocket from 'ws';
 
 export interface Answer {
@@ -64,7 +65,10 @@ export function openApi(port: number, token: string, host = '127.0.0.1'): Promis
     },
   };
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(client));
+    ws.once('open', () => {
+      void client.ask('ready').catch(() => {}); // a test that closes at once never gets the answer
+      resolve(client);
+    });
     ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused: ${res.statusCode}`)));
     ws.once('error', reject);
   });

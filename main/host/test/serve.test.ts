@@ -44,7 +44,10 @@ function connect(token: string, origin: string | null, at = `127.0.0.1:${server.
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://${at}/api?token=${encodeURIComponent(token)}`, origin ? { headers: { Origin: origin } } : {});
     const first = new Promise((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
-    ws.once('open', () => resolve({ ws, first }));
+    ws.once('open', () => {
+      ws.send(JSON.stringify({ id: 0, method: 'ready', request: {} })); // as the dashboard does: the snapshot follows
+      resolve({ ws, first });
+    });
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode! }));
     ws.once('error', () => {});
   });
@@ -109,7 +112,7 @@ describe('lockstep serve', () => {
     expect(await connect(server.token, null)).toEqual({ status: 403 });
   });
 
-  it('sends a snapshot on connect, answers requests with Results, and refuses invalid ones', async () => {
+  it('sends a snapshot once the client is ready, answers requests with Results, and refuses invalid ones', async () => {
     const conn = await connect(server.token, `http://localhost:${server.port}`);
     if (!('ws' in conn)) throw new Error(`connection refused: ${conn.status}`);
     const first = (await conn.first) as { event: string; payload: { tasks: { task_id: string }[] } };

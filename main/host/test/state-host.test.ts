@@ -35,9 +35,9 @@ afterEach(async () => {
 
 function collect(h: StateHost): Patch[] {
   const patches: Patch[] = [];
-  h.subscribe((event, payload) => {
+  void h.subscribe((event, payload) => {
     if (event === 'patch') patches.push(payload as Patch);
-  });
+  }).ready();
   return patches;
 }
 
@@ -111,10 +111,11 @@ describe('StateHost', () => {
     await host.start();
     await host.whenWatching();
     const events: string[] = [];
-    host.subscribe((event) => events.push(event));
-    host.subscribe(() => {
+    await host.subscribe((event) => events.push(event)).ready();
+    await host.subscribe(() => {
       throw new Error('a broken window');
-    });
+    }).ready();
+    events.length = 0; // the snapshot that answered `ready`: only what follows counts below
     // A folder where a log file should be: reading it fails with EISDIR.
     const broken = join(root, 'logs', 'audit-9999-broken.jsonl');
     mkdirSync(broken);

@@ -22,7 +22,7 @@ describe('typed client', () => {
   });
 
   it('turns a transport rejection into an INTERNAL ApiError', async () => {
-    const api = createApi(fakeBridge({ getSnapshot: () => Promise.reject(new Error('No handler registered')) }));
-    await expect(api.getSnapshot({})).rejects.toMatchObject({ code: 'INTERNAL', message: 'No handler registered' });
+    const api = createApi(fakeBridge({ ready: () => Promise.reject(new Error('No handler registered')) }));
+    await expect(api.ready({})).rejects.toMatchObject({ code: 'INTERNAL', message: 'No handler registered' });
   });
 });

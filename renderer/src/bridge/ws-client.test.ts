@@ -94,7 +94,7 @@ describe('WebSocket bridge', () => {
 
   it('answers at once with IO_ERROR while not connected', async () => {
     const { ws } = setup();
-    const result = await ws.bridge.getSnapshot({});
+    const result = await ws.bridge.ready({});
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.code).toBe('IO_ERROR');
   });
@@ -102,7 +102,7 @@ describe('WebSocket bridge', () => {
   it('fails in-flight requests when the socket drops, then reconnects with back-off', async () => {
     const { ws, socket, connection } = setup();
     socket().open();
-    const pending = ws.bridge.getSnapshot({});
+    const pending = ws.bridge.ready({});
     socket().drop(1006);
     const result = await pending;
     expect(result.ok).toBe(false);
@@ -140,7 +140,7 @@ describe('WebSocket bridge', () => {
   it('times out a request that never gets a reply', async () => {
     const { ws, socket } = setup();
     socket().open();
-    const pending = ws.bridge.getSnapshot({});
+    const pending = ws.bridge.ready({});
     vi.advanceTimersByTime(5_000);
     const result = await pending;
     expect(!result.ok && result.error.message).toMatch(/No reply/);

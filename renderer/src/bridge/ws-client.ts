@@ -2,8 +2,8 @@
 // the browser twin of the Electron preload. Requests are paired with replies
 // by id; events fan out to listeners that survive reconnects. When the socket
 // drops we fail in-flight requests (the user sees an error in place instead of
-// a spinner forever) and reconnect with exponential back-off; the server
-// pushes a fresh `reset` snapshot on every connect, which resyncs the store.
+// a spinner forever) and reconnect with exponential back-off; on every open
+// the mirror says `ready` again and gets a fresh snapshot (store/sync.ts).
 import { REQUEST_CHANNELS, type EventName, type RequestMethod } from '../../../shared/channels.ts';
 import type { Events, LockstepBridge, Result } from '../../../shared/contract.ts';
 import type { WsMessage } from '../../../shared/ws-protocol.ts';

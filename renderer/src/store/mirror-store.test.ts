@@ -4,17 +4,14 @@ import { audit, holder, locks, row, session, snapshot, taskPatch } from '../test
 import { ACTIVITY_LIMIT } from './mirror-data.ts';
 import { createMirrorStore, MAX_BUFFERED_PATCHES } from './mirror-store.ts';
 
-function setup(fetched?: Snapshot) {
-  let resolveFetch: (s: Snapshot) => void = () => {};
-  const fetchSnapshot = vi.fn(
-    () =>
-      new Promise<Snapshot>((resolve) => {
-        resolveFetch = resolve;
-        if (fetched) resolve(fetched);
-      }),
-  );
-  const store = createMirrorStore({ fetchSnapshot, now: () => 1_000 });
-  return { store, fetchSnapshot, resolveFetch: (s: Snapshot) => resolveFetch(s) };
+/** A mirror whose `ready` requests are counted; main pushes `pushed` (if given) before it answers, as the host does. */
+function setup(pushed?: Snapshot) {
+  const requestSnapshot = vi.fn(async () => {
+    if (pushed) store.getState().reset(pushed);
+    return { seq: pushed?.seq ?? 0 };
+  });
+  const store = createMirrorStore({ requestSnapshot, now: () => 1_000 });
+  return { store, requestSnapshot };
 }
 
 describe('mirror store: reset and patches', () => {
@@ -111,12 +108,12 @@ describe('mirror store: reset and patches', () => {
   });
 
   it('drops duplicate or old patches', () => {
-    const { store, fetchSnapshot } = setup();
+    const { store, requestSnapshot } = setup();
     store.getState().reset(snapshot({ seq: 3, tasks: [row('a', { version: 3 })] }));
     store.getState().receivePatch(taskPatch(3, row('a', { version: 99 })));
     store.getState().receivePatch(taskPatch(2, row('a', { version: 98 })));
     expect(store.getState().tasks.get('a')?.version).toBe(3);
-    expect(fetchSnapshot).not.toHaveBeenCalled();
+    expect(requestSnapshot).not.toHaveBeenCalled();
   });
 
   it('queues patches that arrive before the first snapshot', () => {
@@ -129,30 +126,28 @@ describe('mirror store: reset and patches', () => {
 });
 
 describe('mirror store: gap resync', () => {
-  it('refetches a snapshot on a seq gap, then applies patches newer than it', async () => {
-    const { store, fetchSnapshot, resolveFetch } = setup();
+  it('asks for a snapshot on a seq gap, then applies patches newer than it', () => {
+    const { store, requestSnapshot } = setup();
     store.getState().reset(snapshot({ seq: 1, tasks: [row('a')] }));
     store.getState().receivePatch(taskPatch(3, row('a', { version: 3 }))); // 2 is missing
-    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
     expect(store.getState().live.resyncing).toBe(true);
     expect(store.getState().tasks.get('a')?.version).toBe(1); // nothing applied past the gap
     store.getState().receivePatch(taskPatch(5, row('a', { version: 5 }))); // arrives during the resync
-    resolveFetch(snapshot({ seq: 4, tasks: [row('a', { version: 4 })] }));
-    await Promise.resolve();
-    await Promise.resolve();
+    store.getState().reset(snapshot({ seq: 4, tasks: [row('a', { version: 4 })] })); // main's answer to `ready`
     const s = store.getState();
     expect(s.live.resyncing).toBe(false);
     expect(s.seq).toBe(5);
     expect(s.tasks.get('a')?.version).toBe(5);
-    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
   });
 
-  it('does not start a second fetch while one is in flight', () => {
-    const { store, fetchSnapshot } = setup();
+  it('does not ask again while a request is in flight', () => {
+    const { store, requestSnapshot } = setup();
     store.getState().reset(snapshot({ seq: 1 }));
     store.getState().receivePatch({ seq: 5 });
     store.getState().receivePatch({ seq: 9 });
-    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -192,16 +187,16 @@ describe('mirror store: pause live updates', () => {
   });
 
   it('detects gaps while paused too', () => {
-    const { store, fetchSnapshot } = setup();
+    const { store, requestSnapshot } = setup();
     store.getState().reset(snapshot({ seq: 1 }));
     store.getState().pause();
     store.getState().receivePatch({ seq: 2 });
     store.getState().receivePatch({ seq: 4 });
-    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
   });
 
   it('on buffer overflow drops the patches and resyncs on resume', async () => {
-    const { store, fetchSnapshot } = setup(snapshot({ seq: MAX_BUFFERED_PATCHES + 10, tasks: [row('a', { version: 42 })] }));
+    const { store, requestSnapshot } = setup(snapshot({ seq: MAX_BUFFERED_PATCHES + 10, tasks: [row('a', { version: 42 })] }));
     store.getState().reset(snapshot({ seq: 0, tasks: [row('a')] }));
     store.getState().pause();
     for (let seq = 1; seq <= MAX_BUFFERED_PATCHES + 10; seq++) store.getState().receivePatch(taskPatch(seq, row('a', { version: seq })));
@@ -209,10 +204,48 @@ describe('mirror store: pause live updates', () => {
     expect(store.getState().live.buffered).toHaveLength(0);
     expect(store.getState().live.pendingChanges).toBe(MAX_BUFFERED_PATCHES + 10);
     store.getState().resume();
-    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
     await Promise.resolve();
     await Promise.resolve();
     expect(store.getState().tasks.get('a')?.version).toBe(42);
     expect(store.getState().live.overflowed).toBe(false);
+  });
+});
+
+describe('mirror store: the ready handshake', () => {
+  it('asks for a snapshot when connected, and again on every reconnect', () => {
+    const { store, requestSnapshot } = setup(snapshot({ seq: 3, tasks: [row('a', { version: 3 })] }));
+    store.getState().connected();
+    expect(requestSnapshot).toHaveBeenCalledTimes(1);
+    expect(store.getState()).toMatchObject({ ready: true, seq: 3, live: { resyncing: false } });
+    store.getState().connected(); // the socket dropped and came back: the copy may be stale
+    expect(requestSnapshot).toHaveBeenCalledTimes(2);
+  });
+
+  it('retries a failed request until a snapshot arrives, and ignores the failure of a superseded one', async () => {
+    vi.useFakeTimers();
+    try {
+      const failures: ((err: Error) => void)[] = [];
+      const requestSnapshot = vi.fn(() => new Promise<unknown>((_resolve, reject) => failures.push(reject)));
+      const store = createMirrorStore({ requestSnapshot, retryMs: 2_000, now: () => 1_000 });
+      store.getState().connected();
+      failures[0]!(new Error('Not connected to the Lockstep server; reconnecting.'));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.getState().live).toMatchObject({ resyncing: false, resyncError: 'Not connected to the Lockstep server; reconnecting.' });
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(requestSnapshot).toHaveBeenCalledTimes(2); // the retry
+      store.getState().connected(); // a reconnect asks anew; the retry's failure no longer counts
+      failures[1]!(new Error('connection lost'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(store.getState().live.resyncing).toBe(true);
+      expect(requestSnapshot).toHaveBeenCalledTimes(3);
+      store.getState().reset(snapshot({ seq: 1 }));
+      failures[2]!(new Error('late failure after the snapshot came')); // nothing to retry
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(requestSnapshot).toHaveBeenCalledTimes(3);
+      expect(store.getState().live).toMatchObject({ resyncing: false, resyncError: null });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,8 @@
-// The zustand store mirroring main. Main owns the truth: we apply the
-// `reset` snapshot, then every `patch` strictly in `seq` order. A gap (a
-// lost patch) means our copy may be wrong, so we refetch a snapshot rather
-// than guess. "Pause live updates" buffers patches so the screen holds still
+// The zustand store mirroring main. Main owns the truth: we say `ready`
+// (on connect, and again after a reconnect), main pushes the `reset`
+// snapshot, and we apply every `patch` after it strictly in `seq` order. A
+// gap (a lost patch) means our copy may be wrong, so we say `ready` again for
+// a fresh snapshot rather than guess. "Pause live updates" buffers patches so the screen holds still
 // while someone reads it; resume applies them in order.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Patch, Snapshot } from '../../../shared/contract.ts';
@@ -16,17 +17,19 @@ export interface LiveState {
   buffered: readonly Patch[];
   /** Sum of countChanges over what arrived while paused. */
   pendingChanges: number;
-  /** The buffer overflowed: resume refetches a snapshot. */
+  /** The buffer overflowed: resume asks for a fresh snapshot. */
   overflowed: boolean;
-  /** A snapshot is being refetched after a seq gap. */
+  /** A snapshot was asked for (on connect, or after a seq gap) and has not arrived yet. */
   resyncing: boolean;
   /** Epoch ms of the last snapshot or patch received. */
   lastEventAt: number | null;
-  /** Why the last resync failed, if it did. */
+  /** Why the last request for a snapshot failed, if it did. */
   resyncError: string | null;
 }
 
 export interface MirrorActions {
+  /** The transport is (re)connected: ask main for a snapshot. */
+  connected(): void;
   reset(snapshot: Snapshot): void;
   receivePatch(patch: Patch): void;
   pause(): void;
@@ -37,9 +40,10 @@ export type MirrorState = MirrorData & { live: LiveState } & MirrorActions;
 export type MirrorStore = StoreApi<MirrorState>;
 
 export interface MirrorDeps {
-  fetchSnapshot: () => Promise<Snapshot>;
+  /** Say `ready`: main pushes a `reset` (before this settles), then the patches after it. */
+  requestSnapshot: () => Promise<unknown>;
   now?: () => number;
-  /** Delay before retrying a failed resync. */
+  /** Delay before asking again after a request failed. */
   retryMs?: number;
 }
 
@@ -53,21 +57,27 @@ export function createMirrorStore(deps: MirrorDeps): MirrorStore {
   // Bookkeeping that no view renders: kept out of the state to avoid re-renders.
   let receivedSeq = 0; // last seq applied or buffered
   let waiting: Patch[] = []; // arrived before the first snapshot or during a resync
+  let resets = 0; // snapshots received so far
+  let asked = 0; // requests for a snapshot so far: only the latest one's failure counts
 
   return createStore<MirrorState>()((set, get) => {
-    function startResync(): void {
-      if (get().live.resyncing) return;
+    function askForSnapshot(): void {
+      const request = ++asked;
+      const resetsBefore = resets;
+      const superseded = () => request !== asked || resets !== resetsBefore;
       set((s) => ({ live: { ...s.live, resyncing: true, resyncError: null } }));
-      deps.fetchSnapshot().then(
-        (snapshot) => get().reset(snapshot),
-        (err: unknown) => {
-          set((s) => ({ live: { ...s.live, resyncing: false, resyncError: err instanceof Error ? err.message : String(err) } }));
-          // A reset pushed on reconnect also repairs us; retry only if none came.
-          setTimeout(() => {
-            if (!get().live.resyncing && waiting.length > 0) startResync();
-          }, retryMs);
-        },
-      );
+      deps.requestSnapshot().catch((err: unknown) => {
+        if (superseded()) return; // a newer request is out, or a snapshot came anyway
+        set((s) => ({ live: { ...s.live, resyncing: false, resyncError: err instanceof Error ? err.message : String(err) } }));
+        setTimeout(() => {
+          if (!superseded()) askForSnapshot();
+        }, retryMs);
+      });
+    }
+
+    /** After a gap: one request at a time (the snapshot it brings covers every later gap). */
+    function startResync(): void {
+      if (!get().live.resyncing) askForSnapshot();
     }
 
     /** Applies (or buffers) the patches that continue the sequence; a gap parks the rest and resyncs. */
@@ -106,7 +116,12 @@ export function createMirrorStore(deps: MirrorDeps): MirrorStore {
       ...EMPTY_MIRROR,
       live: INITIAL_LIVE,
 
+      connected() {
+        askForSnapshot();
+      },
+
       reset(snapshot) {
+        resets++;
         receivedSeq = snapshot.seq;
         const live = get().live;
         // Keep what is newer than the snapshot; everything else it already contains.

@@ -31,7 +31,7 @@ describe('a field added to the task-row description', () => {
       return tasks ? { seq: ++seq, tasks } : null;
     };
     // Renderer side: the real mirror store.
-    const store = createMirrorStore({ fetchSnapshot: () => Promise.reject(new Error('not used')) });
+    const store = createMirrorStore({ requestSnapshot: () => Promise.reject(new Error('not used')) });
     store.getState().reset(snapshot({ seq: 0 }));
 
     const first = read(taskState(1, 2));
