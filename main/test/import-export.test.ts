@@ -1,28 +1,20 @@
-// Moving state between stores (`lockstep migrate`), file backend side: what
+// Moving state between stores (`lockstep migrate`), on both backends: what
 // exportTask gives, importTask writes exactly (version numbers, timestamps,
 // writers), and importing again changes nothing; a target with its own,
 // different history is refused and left as it was.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidInputError, openStateStore, VersionConflictError, type FileStateStore } from '../engine/index.ts';
-import { makeTempDir, readAuditLines, removeTempDirs } from './helpers.ts';
+import { expect, it } from 'vitest';
+import type { StateStore } from '../engine/backend.ts';
+import { InvalidInputError, VersionConflictError } from '../engine/index.ts';
+import { describeBackends } from './backends.ts';
 
-afterEach(removeTempDirs);
+describeBackends('exportTask / importTask', (backend) => {
+  const freshStore = (owner: string) => backend.open({ owner });
+  async function sourceWithHistory(versions: number): Promise<StateStore> {
+    const source = await freshStore('source-agent');
+    for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
+    return source;
+  }
 
-async function freshStore(owner: string): Promise<FileStateStore> {
-  const store = openStateStore({ root: join(makeTempDir(), 'state'), owner });
-  await store.init();
-  return store;
-}
-
-async function sourceWithHistory(versions: number): Promise<FileStateStore> {
-  const source = await freshStore('source-agent');
-  for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
-  return source;
-}
-
-describe('exportTask / importTask', () => {
   it('exports the stored versions oldest first, and imports them exactly as they were', async () => {
     const source = await sourceWithHistory(4);
     const exported = await source.exportTask('t1');
@@ -34,17 +26,17 @@ describe('exportTask / importTask', () => {
     expect(await target.getTaskHistory('t1')).toEqual(await source.getTaskHistory('t1')); // timestamps and writers kept
     expect((await target.getTaskState('t1'))?.updated_by).toMatchObject({ owner: 'source-agent' });
     expect(await target.verifyAllStates()).toEqual([]);
-    expect(readAuditLines(target.root).filter((e) => e.change_type === 'migrated' && e.task_id === 't1')).toHaveLength(1);
+    expect((await target.readAuditLog()).filter((e) => e.change_type === 'migrated' && e.task_id === 't1')).toHaveLength(1);
   });
 
   it('is idempotent: the same import again is "same" and writes nothing', async () => {
     const source = await sourceWithHistory(3);
     const target = await freshStore('migrator');
     await target.importTask('t1', await source.exportTask('t1'));
-    const files = readdirSync(join(target.root, 'tasks', 'task-t1', 'history')).sort();
+    const history = await target.getTaskHistory('t1');
     expect(await target.importTask('t1', await source.exportTask('t1'))).toBe('same');
-    expect(readdirSync(join(target.root, 'tasks', 'task-t1', 'history')).sort()).toEqual(files);
-    expect(readAuditLines(target.root).filter((e) => e.change_type === 'migrated')).toHaveLength(1);
+    expect(await target.getTaskHistory('t1')).toEqual(history);
+    expect((await target.readAuditLog()).filter((e) => e.change_type === 'migrated')).toHaveLength(1);
   });
 
   it('completes a target that holds an earlier part of the same history (an import cut short, or made before the source moved on)', async () => {
@@ -78,7 +70,14 @@ describe('exportTask / importTask', () => {
   });
 });
 
-describe('importSession / importCheckpoint', () => {
+describeBackends('importSession / importCheckpoint', (backend) => {
+  const freshStore = (owner: string) => backend.open({ owner });
+  async function sourceWithHistory(versions: number): Promise<StateStore> {
+    const source = await freshStore('source-agent');
+    for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
+    return source;
+  }
+
   it('write a session and a checkpoint as they are, then report "same"', async () => {
     const source = await sourceWithHistory(1);
     const session = await source.createSession({ branch: 'feature/x' });

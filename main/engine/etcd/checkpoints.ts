@@ -16,6 +16,7 @@ import type {
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
 import { diffFields, hasChanges } from '../../../shared/diff.ts';
 import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, PartialRestoreError, VersionConflictError } from '../errors.ts';
+import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
 import { userContent } from '../tasks.ts';
@@ -331,20 +332,29 @@ export class EtcdCheckpoints {
     return result;
   }
 
-  async import(checkpoint: Checkpoint): Promise<'written' | 'same'> {
-    assertCheckpointId(checkpoint.id);
-    if (!isPlainObject(checkpoint.session) || !isPlainObject(checkpoint.tasks) || typeof checkpoint.session_id !== 'string') {
-      throw new InvalidInputError(`checkpoint ${checkpoint.id}: missing session or tasks`);
+  /** A checkpoint as it is; checkpoints never change, so a different one under the same id is refused. */
+  async import(given: Checkpoint): Promise<'written' | 'same'> {
+    if (!isPlainObject(given) || !isPlainObject(given.session) || !isPlainObject(given.tasks) || typeof given.session_id !== 'string') {
+      throw new InvalidInputError('a checkpoint to import needs session_id, session and tasks');
     }
-    const data = JSON.stringify(checkpoint);
-    const res = await this.ctx.conn.range({ key: Buffer.from(this.ctx.keys.checkpointData(checkpoint.id)) });
-    if (res.kvs[0]?.value.toString('utf8') === data) return 'same';
-    if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES) throw new InvalidInputError(`checkpoint ${checkpoint.id} is ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`);
-    await this.ctx.conn.txn({
-      compare: [],
-      success: [put(this.ctx.keys.checkpointData(checkpoint.id), data), put(this.ctx.keys.checkpoint(checkpoint.id), JSON.stringify(summaryOf(checkpoint)))],
-      failure: [],
+    const id = assertCheckpointId(given.id);
+    const data = JSON.stringify(given);
+    if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES) throw new InvalidInputError(`checkpoint ${id} is ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`);
+    const dataKey = this.ctx.keys.checkpointData(id);
+    const entry = auditEntry(this.ctx, 'migrated', `imported checkpoint ${id}`, { checkpoint_id: id, session_id: given.session_id });
+    const res = await this.ctx.conn.txn({
+      compare: [{ key: Buffer.from(dataKey), target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [put(dataKey, data), put(this.ctx.keys.checkpoint(id), JSON.stringify(summaryOf(given))), auditPut(this.ctx, entry)],
+      failure: [{ request_range: { key: Buffer.from(dataKey) } }],
     });
-    return 'written';
+    if (res.succeeded) return 'written';
+    const there = res.responses[0]?.response_range.kvs[0];
+    try {
+      const value = JSON.parse(there?.value.toString('utf8') ?? 'null') as unknown;
+      if (isPlainObject(value) && canonicalJson({ ...value, id }) === canonicalJson(given)) return 'same';
+    } catch {
+      /* a damaged copy is different */
+    }
+    throw new VersionConflictError(`checkpoint ${id}: the target holds a different checkpoint under this id; nothing was imported`, null, null, { checkpoint_id: id });
   }
 }

@@ -6,7 +6,8 @@ import type { IKeyValue } from 'etcd3';
 import type { JsonObject, Session } from '../../../shared/model.ts';
 import { computeSessionMetrics } from '../../../shared/metrics.ts';
 import { isTaskId } from '../../../shared/ids.ts';
-import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError } from '../errors.ts';
+import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
+import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertSessionId } from '../paths.ts';
 import { auditEntry, auditPut, put, type EtcdContext } from './context.ts';
@@ -223,15 +224,39 @@ export class EtcdSessions {
     return out;
   }
 
-  async import(session: Session): Promise<'written' | 'same'> {
-    assertSessionId(session.id);
-    const checked = checkSession(session, session.id);
-    if (typeof checked === 'string') throw new InvalidInputError(`session ${session.id}: ${checked}`);
-    const key = this.ctx.keys.session(session.id);
-    const value = JSON.stringify(session);
+  /**
+   * A session as it is (as on files): 'same' when an identical one is there,
+   * an older copy (earlier updated_at) is replaced, a newer or different one refused.
+   */
+  async import(given: Session): Promise<'written' | 'same'> {
+    if (!isPlainObject(given)) throw new InvalidInputError('a session to import must be a JSON object');
+    const id = assertSessionId(given.id);
+    if (typeof given.status !== 'string' || typeof given.started_at !== 'string' || !Array.isArray(given.task_ids)) {
+      throw new InvalidInputError(`session ${id}: a session to import needs status, started_at and task_ids`, { session_id: id });
+    }
+    const key = this.ctx.keys.session(id);
     const res = await this.ctx.conn.range({ key: Buffer.from(key) });
-    if (res.kvs[0]?.value.toString('utf8') === value) return 'same';
-    await this.ctx.conn.txn({ compare: [], success: [put(key, value)], failure: [] });
-    return 'written';
+    const kv = res.kvs[0];
+    let modRevision = '0';
+    if (kv) {
+      const existing = this.decode(kv, id);
+      if (sessionKey(existing) === sessionKey(given)) return 'same';
+      if (!(existing.updated_at < given.updated_at)) {
+        throw new VersionConflictError(`session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`, null, null, { session_id: id });
+      }
+      modRevision = kv.mod_revision;
+    }
+    const written = await this.ctx.conn.txn({
+      compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
+      success: [put(key, JSON.stringify(given)), auditPut(this.ctx, auditEntry(this.ctx, 'migrated', `imported session ${id}`, { session_id: id }))],
+      failure: [],
+    });
+    return written.succeeded ? 'written' : this.import(given);
   }
+}
+
+/** A session as compared between stores: its metrics are derived, never stored truth. */
+function sessionKey(session: Session): string {
+  const { metrics: _metrics, ...rest } = session;
+  return canonicalJson({ ...rest, updated_at: rest.updated_at ?? rest.started_at, options: isPlainObject(rest.options) ? rest.options : {} });
 }

@@ -27,7 +27,9 @@ import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictErr
 import { lostLockError } from '../fenced-write.ts';
 import { isPlainObject } from '../fsx.ts';
 import { HOST } from '../identity.ts';
+import { canonicalJson } from '../file-import.ts';
 import { assertTaskId } from '../paths.ts';
+import { checkTaskValue } from '../task-files.ts';
 import { userContent } from '../tasks.ts';
 import { decodeVersion, encodeVersion, historyVersionOf, type StoredVersion } from './codec.ts';
 import { isUnreachable } from './connection.ts';
@@ -515,50 +517,85 @@ export class EtcdTasks {
 
   async exportVersions(id: string): Promise<TaskState[]> {
     assertTaskId(id);
-    const { kvs } = await this.historyKvs(id);
-    const out: TaskState[] = [];
-    for (const kv of kvs) {
+    const byVersion = new Map<number, TaskState>();
+    for (const kv of (await this.historyKvs(id)).kvs) {
       const decoded = decodeVersion(kv, id, historyVersionOf(kv.key.toString('utf8')));
-      if (decoded.ok) out.push(decoded.value.state);
+      if (decoded.ok) byVersion.set(decoded.value.state.version, decoded.value.state);
     }
     const current = await this.read(id);
-    if (current.kind === 'ok' && !out.some((s) => s.version === current.stored.state.version)) out.push(current.stored.state);
-    return out.sort((a, b) => a.version - b.version);
+    const best = current.kind === 'ok' ? current.stored.state : current.kind === 'damaged' ? current.best : null;
+    if (best) byVersion.set(best.version, best);
+    if (byVersion.size === 0) throw new NotFoundError(`task ${id} does not exist`, { task_id: id });
+    return [...byVersion.values()].sort((a, b) => a.version - b.version);
   }
 
-  async importVersions(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
+  /**
+   * Write a task's versions exactly as given (as the file backend does): a
+   * target holding an earlier part of the same history is completed, one
+   * holding a different history is refused and left as it was. History keys
+   * first, the state key last, compared against what was read.
+   */
+  async importVersions(id: string, given: unknown): Promise<'written' | 'same'> {
     assertTaskId(id);
-    if (!Array.isArray(versions) || versions.length === 0) throw new InvalidInputError(`task ${id}: nothing to import`);
-    for (const [i, v] of versions.entries()) {
-      if (!isPlainObject(v) || v.task_id !== id || !Number.isInteger(v.version) || v.version < 1 || typeof v.updated_at !== 'string') {
-        throw new InvalidInputError(`task ${id}: imported version #${i} is not a version of this task`);
-      }
-      if (i > 0 && v.version <= versions[i - 1]!.version) throw new InvalidInputError(`task ${id}: imported versions must be in ascending order`);
-    }
+    const versions = checkImportedVersions(id, given);
     const newest = versions[versions.length - 1]!;
-    const current = await this.read(id);
-    if (current.kind === 'ok') {
-      if (current.stored.state.version === newest.version && JSON.stringify(current.stored.state) === JSON.stringify(newest)) return 'same';
-      throw new VersionConflictError(`task ${id}: the target already holds a different history (version ${current.stored.state.version})`, newest.version, current.stored.state.version, { task_id: id });
+    const read = await this.read(id);
+    const current = read.kind === 'ok' ? read.stored.state : read.kind === 'damaged' ? read.best : null;
+    let from = 0;
+    if (current) {
+      const same = versions.find((v) => v.version === current.version);
+      if (!same || canonicalJson(same) !== canonicalJson(current)) {
+        throw new VersionConflictError(`task ${id}: the target holds a version ${current.version} that differs from the source's; nothing was imported`, newest.version, current.version, { task_id: id });
+      }
+      if (current.version === newest.version && read.kind === 'ok') return 'same';
+      from = current.version;
     }
-    if (current.kind === 'damaged') throw new CorruptStateError(`task ${id}: the target's copy is damaged (${current.reason}); recover or remove it first`, { task_id: id });
-    const kept = versions.slice(-(this.ctx.config.max_history + 1));
     const op = `import-${newOpId()}`;
-    const ops = kept.map((v) => put(this.ctx.keys.history(id, v.version), encodeVersion(v, op)));
-    for (const value of kept.map((v) => Buffer.byteLength(encodeVersion(v, op)))) {
-      if (value > this.maxStateBytes) throw new InvalidInputError(`task ${id}: a version of ${value} bytes exceeds the limit of ${this.maxStateBytes}${this.limitNote()}`);
+    const there = new Map<number, TaskState | null>();
+    for (const kv of (await this.historyKvs(id)).kvs) {
+      const v = historyVersionOf(kv.key.toString('utf8'));
+      const decoded = decodeVersion(kv, id, v);
+      there.set(v, decoded.ok ? decoded.value.state : null);
     }
-    // History first, in batches; the state key last, only if nobody created the task meanwhile.
-    const last = ops.splice(-(Math.min(ops.length, 100)));
-    for (let i = 0; i < ops.length; i += 100) await this.ctx.conn.txn({ compare: [], success: ops.slice(i, i + 100), failure: [] });
+    const puts: IRequestOp[] = [];
+    for (const v of versions) {
+      if (v.version <= from && v !== newest) continue;
+      const existing = there.get(v.version);
+      if (existing !== undefined) {
+        if (existing && canonicalJson(existing) === canonicalJson(v)) continue;
+        throw new VersionConflictError(`task ${id}: the target's history holds a different version ${v.version}; nothing more was imported`, v.version, v.version, { task_id: id });
+      }
+      const value = encodeVersion(v, op);
+      if (Buffer.byteLength(value) > this.maxStateBytes) throw new InvalidInputError(`task ${id}: version ${v.version} is ${Buffer.byteLength(value)} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
+      puts.push(put(this.ctx.keys.history(id, v.version), value));
+    }
+    // Earlier versions in batches (an import cut short leaves a prefix, completed by the next run)…
+    const last = puts.splice(Math.max(0, puts.length - 100));
+    for (let i = 0; i < puts.length; i += 100) await this.ctx.conn.txn({ compare: [], success: puts.slice(i, i + 100), failure: [] });
+    // …then the newest ones and the state, only if the state is still what we read.
+    const modRevision = read.kind === 'ok' ? read.stored.modRevision : read.kind === 'damaged' ? read.modRevision : '0';
+    const entry = auditEntry(this.ctx, 'migrated', `imported task ${id} up to version ${newest.version}`, { task_id: id, new_version: newest.version });
     const res = await this.ctx.conn.txn({
-      compare: [{ key: Buffer.from(this.ctx.keys.state(id)), target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [...last, put(this.ctx.keys.state(id), encodeVersion(newest, op))],
+      compare: [{ key: Buffer.from(this.ctx.keys.state(id)), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
+      success: [...last, put(this.ctx.keys.state(id), encodeVersion(newest, op)), auditPut(this.ctx, entry, op)],
       failure: [],
     });
-    if (!res.succeeded) return this.importVersions(id, versions);
+    if (!res.succeeded) return this.importVersions(id, given); // the task changed meanwhile: decide again
+    this.known.delete(id);
     return 'written';
   }
+}
+
+function checkImportedVersions(id: string, versions: unknown): TaskState[] {
+  if (!Array.isArray(versions) || versions.length === 0) throw new InvalidInputError(`task ${id}: an import needs at least one version`);
+  let last = 0;
+  return versions.map((value: unknown) => {
+    const check = checkTaskValue(value, id);
+    if (!check.ok) throw new InvalidInputError(`task ${id}: a version to import is invalid (${check.reason})`, { task_id: id });
+    if (check.state.version <= last) throw new InvalidInputError(`task ${id}: versions to import must be in ascending order`, { task_id: id });
+    last = check.state.version;
+    return check.state;
+  });
 }
 
 type Outcome =
