@@ -6,9 +6,10 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema,
-  ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
-  type CallToolResult, type Tool as ToolDefinition,
+  ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, ErrorCode, McpError,
+  type CallToolResult, type ServerNotification, type ServerRequest, type ServerResult, type Tool as ToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import type { StateStore } from '../engine/public.ts';
@@ -18,6 +19,9 @@ import { toolError, toolResult, serializeError } from './tool-result.ts';
 import { TOOLS, type Tool } from './tools.ts';
 import { AGENT_PROTOCOL } from './instructions.ts';
 import { clientOwner } from './owner.ts';
+
+/** A request schema of the SDK: an object whose `method` is a literal. */
+type RequestSchema = z.ZodObject<{ method: z.ZodLiteral<string> }>;
 
 export interface McpServerOptions {
   /** The owner label for locks and audit entries; default: the client's name from the handshake. */
@@ -48,18 +52,33 @@ export class LockstepMcpServer {
     this.subscriptions = new Subscriptions(store, (uri) => this.server.sendResourceUpdated({ uri }), options.log);
     this.server.onerror = (err) => options.log(`protocol: ${err.message}`);
 
-    this.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.definitions }));
-    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments, extra.signal));
-    this.server.setRequestHandler(ListResourcesRequestSchema, (request) => listResources(store, request.params?.cursor));
-    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [TASK_TEMPLATE] }));
-    this.server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => this.lockTable()));
-    this.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    this.handle(ListToolsRequestSchema, async () => ({ tools: this.definitions }));
+    this.handle(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments, extra.signal));
+    this.handle(ListResourcesRequestSchema, (request) => listResources(store, request.params?.cursor));
+    this.handle(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [TASK_TEMPLATE] }));
+    this.handle(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => this.lockTable()));
+    this.handle(SubscribeRequestSchema, async (request) => {
       await this.subscriptions.subscribe(request.params.uri);
       return {};
     });
-    this.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    this.handle(UnsubscribeRequestSchema, async (request) => {
       await this.subscriptions.unsubscribe(request.params.uri);
       return {};
+    });
+  }
+
+  /**
+   * Register a request handler whose malformed params are answered with
+   * -32602 Invalid params naming the field (the SDK would answer -32603
+   * Internal error, as if the server had failed).
+   */
+  private handle<S extends RequestSchema>(schema: S, handler: (request: z.output<S>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<ServerResult>): void {
+    const method = schema.shape.method.value;
+    const envelope = z.looseObject({ method: z.literal(method), params: z.unknown().optional() });
+    this.server.setRequestHandler(envelope, (request, extra) => {
+      const parsed = schema.safeParse(request);
+      if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, `invalid ${method} params: ${describeIssues(parsed.error)}`);
+      return handler(parsed.data as z.output<S>, extra);
     });
   }
 
