@@ -28,12 +28,17 @@ export interface McpSession {
 
 const sessions = new Set<McpSession>();
 
-/** Start `lockstep --root <root> mcp …` and connect a client named `name` to it. */
-export async function connectMcp(root: string, options: { name?: string; args?: string[] } = {}): Promise<McpSession> {
+/**
+ * Start `lockstep --root <root> mcp …` and connect a client named `name` to
+ * it. `store` may instead be the global options of another store
+ * (`['--etcd', urls, '--namespace', ns]`).
+ */
+export async function connectMcp(store: string | string[], options: { name?: string; args?: string[] } = {}): Promise<McpSession> {
+  const storeArgs = typeof store === 'string' ? ['--root', store] : store;
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, '--root', root, 'mcp', ...(options.args ?? [])],
-    env: { ...process.env, LOCKSTEP_ROOT: '' } as Record<string, string>,
+    args: [BIN, ...storeArgs, 'mcp', ...(options.args ?? [])],
+    env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' } as Record<string, string>,
     stderr: 'pipe',
   });
   let stderr = '';
