@@ -2,8 +2,10 @@
 // about to overwrite (the tasks it changes and the session file) as an undo
 // checkpoint, so restoring that checkpoint undoes the restore in one step.
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStateStore, PartialRestoreError, type StateStore, type TaskState } from '../engine/index.ts';
+import { openStateStore, PartialRestoreError, type TaskState } from '../engine/index.ts';
+import type { StateStore } from '../engine/backend.ts';
 import { sessionChangeId } from '../../shared/model.ts';
+import { describeBackends } from './backends.ts';
 import { killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnWorker } from './helpers.ts';
 
 afterEach(async () => {
@@ -35,11 +37,9 @@ async function sessionChangedAfterCheckpoint(store: StateStore) {
   return { session, checkpoint };
 }
 
-describe('undoing a checkpoint restore', () => {
+describeBackends('undoing a checkpoint restore', (backend) => {
   it('restore, then undo, gives back every changed task and the session task list; undoing the undo redoes it', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
+    const store = await backend.open();
     const { session, checkpoint } = await sessionChangedAfterCheckpoint(store);
     const ids = ['alpha', 'beta', 'gamma', 'delta'];
     const before = await contents(store, ids);
@@ -79,13 +79,10 @@ describe('undoing a checkpoint restore', () => {
     expect(await store.getTaskState('alpha')).toMatchObject({ status: 'in_progress', progress: 10 });
     expect(await store.getTaskState('alpha')).not.toHaveProperty('error');
     expect((await store.getSession(session.id)).task_ids).toEqual(['alpha', 'beta', 'gamma']);
-    store.close();
   });
 
   it('a restore that changes nothing takes no undo checkpoint and writes nothing', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
+    const store = await backend.open();
     const session = await store.createSession({});
     await store.updateTaskState('a', { n: 1 }, { session: session.id });
     const checkpoint = await store.createCheckpoint(session.id);
@@ -96,23 +93,19 @@ describe('undoing a checkpoint restore', () => {
     expect((await store.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
     expect(await store.readSessionFile(session.id)).toEqual(sessionFile); // not rewritten: updated_at unchanged
     expect((await store.getTaskState('a'))!.version).toBe(1);
-    store.close();
   });
 
   it('a restore that stops part-way names its undo checkpoint, which undoes what was written', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
+    const store = await backend.open();
     const session = await store.createSession({});
     await store.updateTaskState('alpha', { step: 1 }, { session: session.id });
     await store.updateTaskState('zeta', { blob: 'x'.repeat(4000) }, { session: session.id });
     const checkpoint = await store.createCheckpoint(session.id);
     await store.updateTaskState('alpha', { step: 2 });
     await store.updateTaskState('zeta', { blob: 'small' });
-    store.close();
 
     // A store with a lower size limit can write alpha back but not zeta's 4 KB blob.
-    const strict = openStateStore({ root, max_state_bytes: 2048 });
+    const strict = backend.reopen(store, { max_state_bytes: 2048 });
     const err = await strict.restoreCheckpoint(checkpoint.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartialRestoreError);
     const details = (err as PartialRestoreError).details as { undo_checkpoint_id: string; failed_task: string; changed: string[] };
@@ -123,9 +116,10 @@ describe('undoing a checkpoint restore', () => {
     await strict.restoreCheckpoint(details.undo_checkpoint_id);
     expect(await strict.getTaskState('alpha')).toMatchObject({ step: 2 });
     expect(await strict.getTaskState('zeta')).toMatchObject({ blob: 'small' });
-    strict.close();
   });
+});
 
+describe('undoing a checkpoint restore (file backend: worker processes, the CLI)', () => {
   it('under concurrent writers, the undo checkpoint holds exactly the version each restore write replaced', async () => {
     const root = makeTempDir();
     const store = openStateStore({ root });

@@ -9,7 +9,6 @@
 // Txn is compared against what was read and fenced by its lock, so a task
 // that already matches is never rewritten and a run cut short can be
 // repeated safely.
-import type { ICompare, IRequestOp } from 'etcd3';
 import type {
   Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
 } from '../../../shared/model.ts';
@@ -280,30 +279,43 @@ export class EtcdCheckpoints {
         await this.sessions.replace(wantedSession, `restored session ${sessionId} from checkpoint ${id}`);
         changed.push(sessionChangeId(sessionId));
       }
-      for (let i = 0; i < taskIds.length; i += TASKS_PER_TXN) {
-        const batch = taskIds.slice(i, i + TASKS_PER_TXN);
-        const writes = batch.filter((taskId) => toWrite.has(taskId)).map((taskId) => ({
-          taskId,
-          ...this.tasks.restoreOps(taskId, reads.get(taskId)!, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, held.get(taskId)!, owner),
-        }));
+      // Tasks in id order, TASKS_PER_TXN to a Txn. A task that cannot be written (too large) stops the
+      // restore there, as on files: the tasks before it are written first.
+      let batch: { taskId: string; ops: ReturnType<EtcdTasks['restoreOps']> | null }[] = [];
+      const flush = async () => {
+        const writes = batch.filter((b) => b.ops !== null) as { taskId: string; ops: ReturnType<EtcdTasks['restoreOps']> }[];
         if (writes.length > 0) {
           writing = `task ${writes[0]!.taskId}`;
-          const compare: ICompare[] = writes.flatMap((w) => w.compare);
-          const success: IRequestOp[] = writes.flatMap((w) => w.success);
-          const res = await this.ctx.conn.txn({ compare, success, failure: [] });
+          const res = await this.ctx.conn.txn({ compare: writes.flatMap((w) => w.ops.compare), success: writes.flatMap((w) => w.ops.success), failure: [] });
           if (!res.succeeded) {
             throw new VersionConflictError(`a task of this batch changed or its lock was lost while the restore held it (${writes.map((w) => w.taskId).join(', ')})`, null, null);
           }
           for (const w of writes) {
-            this.tasks.committed(w.taskId, w.previous, { ...w.stored, modRevision: res.header.revision }, w.changes);
+            this.tasks.committed(w.taskId, w.ops.previous, { ...w.ops.stored, modRevision: res.header.revision }, w.ops.changes);
             changed.push(w.taskId);
           }
         }
-        for (const taskId of batch) {
+        for (const { taskId } of batch) {
           restored.push(taskId);
           this.ctx.events.emit('state.checkpoint_restore_progress', { checkpoint_id: id, task_id: taskId, done: restored.length, total: taskIds.length });
         }
+        batch = [];
+      };
+      for (const taskId of taskIds) {
+        let ops: ReturnType<EtcdTasks['restoreOps']> | null = null;
+        if (toWrite.has(taskId)) {
+          try {
+            ops = this.tasks.restoreOps(taskId, reads.get(taskId)!, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, held.get(taskId)!, owner);
+          } catch (err) {
+            await flush();
+            writing = `task ${taskId}`;
+            throw err;
+          }
+        }
+        batch.push({ taskId, ops });
+        if (batch.length >= TASKS_PER_TXN) await flush();
       }
+      await flush();
     } catch (err) {
       if (writing === null) throw err;
       const cause = err instanceof Error ? err.message : String(err);

@@ -14,7 +14,7 @@
 // in its Txn (tasks.ts). A holder stopped past its lease finds its key gone
 // (or a newer one in its place) and its late commit refused.
 import type { IKeyValue, Lease } from 'etcd3';
-import type { HolderInfo, LockMode, LockRecord, LockWaiter, TaskLocks } from '../../../shared/model.ts';
+import type { HolderInfo, LockEvent, LockMode, LockRecord, LockWaiter, TaskLocks } from '../../../shared/model.ts';
 import type { Lock } from '../backend.ts';
 import { InvalidInputError, LockTimeoutError, type VersionConflictError } from '../errors.ts';
 import { HOST } from '../identity.ts';
@@ -26,6 +26,9 @@ export interface EtcdLock extends Lock {
   readonly key: string;
   readonly createRevision: string;
   readonly leaseId: string;
+  /** When it was granted (ms), and how long it was waited for: the lock log's released line carries both. */
+  readonly grantedAt: number;
+  readonly waitMs: number;
 }
 
 export interface AcquireOptions {
@@ -115,8 +118,13 @@ export class EtcdLocks {
     });
   }
 
-  private logEvent(record: LockRecord, waitMs: number, outcome: 'acquired' | 'timeout'): void {
-    const write = appendLockEvent(this.ctx, { ts: new Date().toISOString(), task_id: record.task_id, mode: record.mode, pid: process.pid, owner: record.owner, wait_ms: waitMs, outcome });
+  /** One lock-log line, as on files: acquired and released lines carry the token and host that pair them. */
+  private logEvent(record: LockRecord, waitMs: number, outcome: 'acquired' | 'timeout' | 'released', extra: Partial<LockEvent> = {}): void {
+    const event: LockEvent = {
+      ts: new Date().toISOString(), task_id: record.task_id, mode: record.mode, pid: process.pid, owner: record.owner, wait_ms: waitMs, outcome,
+      ...(outcome === 'timeout' ? {} : { token: record.token }), host: HOST, ...extra,
+    };
+    const write = appendLockEvent(this.ctx, event);
     this.logWrites.add(write);
     void write.finally(() => this.logWrites.delete(write));
   }
@@ -185,9 +193,9 @@ export class EtcdLocks {
         failure: [],
       });
     }
-    const lock: EtcdLock = { taskId, record: heldRecord, key, createRevision, leaseId };
+    const lock: EtcdLock = { taskId, record: heldRecord, key, createRevision, leaseId, grantedAt: Date.now(), waitMs };
     this.held.add(lock);
-    this.logEvent(heldRecord, waitMs, 'acquired');
+    this.logEvent(heldRecord, waitMs, 'acquired', { ts: new Date(lock.grantedAt).toISOString() });
     this.ctx.events.emit('state.lock_acquired', { task_id: taskId, mode, wait_ms: waitMs, owner: heldRecord.owner });
     return lock;
   }
@@ -243,6 +251,8 @@ export class EtcdLocks {
   async release(lock: EtcdLock): Promise<boolean> {
     this.held.delete(lock);
     const wasHeld = await this.deleteKey(lock.key, lock.createRevision);
+    const releasedAt = Date.now();
+    this.logEvent(lock.record, lock.waitMs, 'released', { ts: new Date(releasedAt).toISOString(), hold_ms: Math.max(0, releasedAt - lock.grantedAt), ...(wasHeld ? {} : { lost: true }) });
     this.ctx.events.emit('state.lock_released', { task_id: lock.taskId, mode: lock.record.mode });
     return wasHeld;
   }

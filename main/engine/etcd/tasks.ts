@@ -410,6 +410,10 @@ export class EtcdTasks {
     };
     const op = newOpId();
     const value = encodeVersion(next, op);
+    const bytes = Buffer.byteLength(value);
+    if (bytes > this.maxStateBytes) {
+      throw new InvalidInputError(`task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
+    }
     const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
     const entry = auditEntry(this.ctx, 'task_restored', `restored ${what} as version ${next.version} (was ${previous?.version ?? 'absent'})`, {
       task_id: id,
