@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptStateError, openStateStore, type TaskState } from '../engine/index.ts';
+import { describeBackends } from './backends.ts';
 import { killChildren, listTree, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnWorker } from './helpers.ts';
 
 afterEach(async () => {
@@ -81,11 +82,9 @@ describe('sessions', () => {
   });
 });
 
-describe('checkpoints', () => {
+describeBackends('checkpoints', (backend) => {
   it('create, change, preview, restore, restore again', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
+    const store = await backend.open();
     const session = await store.createSession({ agent: 'cp' });
     await store.updateTaskState('alpha', { status: 'in_progress', progress: 10 }, { session: session.id });
     await store.updateTaskState('beta', { status: 'pending' }, { session: session.id });
@@ -128,7 +127,7 @@ describe('checkpoints', () => {
     expect(await store.getTaskState('gamma')).toEqual(beforeRestore.gamma);
     expect((await store.getSession(session.id)).status).toBe('active');
     expect((await store.getTaskHistory('alpha')).map((h) => h.version)).toEqual([3, 2, 1]);
-    expect(readAuditLines(root).filter((e) => e.change_type === 'task_restored').map((e) => e.task_id).sort()).toEqual(['alpha', 'beta']);
+    expect((await store.readAuditLog()).filter((e) => e.change_type === 'task_restored').map((e) => e.task_id).sort()).toEqual(['alpha', 'beta']);
 
     // Running it again changes nothing.
     const again = await store.restoreCheckpoint(cp.id);
@@ -136,7 +135,6 @@ describe('checkpoints', () => {
     expect(await store.getTaskState('alpha')).toEqual(alpha);
     expect(await store.getTaskState('beta')).toEqual(beta);
     expect((await store.previewRestore(cp.id)).items.every((i) => i.unchanged)).toBe(true);
-    store.close();
   });
 });
 
