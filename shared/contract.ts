@@ -26,7 +26,8 @@ const empty = z.object({}).strict();
 
 export const REQUEST_SCHEMAS = {
   ready: empty,
-  getTask: z.object({ taskId }).strict(),
+  /** `after`: the newest version the caller has; only newer ones are sent (see TaskDetail). */
+  getTask: z.object({ taskId, after: z.number().int().nonnegative().optional() }).strict(),
   restoreTaskVersion: z.object({ taskId, version: z.number().int().positive(), expectedVersion: z.number().int().nonnegative().optional() }).strict(),
   recoverTask: z.object({ taskId }).strict(),
   breakLock: z.object({ taskId }).strict(),
@@ -51,10 +52,20 @@ export const TASK_HISTORY_LIMIT = 200;
 export interface TaskDetail {
   task_id: string;
   state: TaskState | null;
-  /** Newest first, the current version included; at most TASK_HISTORY_LIMIT versions. */
+  /**
+   * Newest first. When `after` is null: the newest retained versions, the
+   * current one included, at most TASK_HISTORY_LIMIT. Otherwise only the
+   * retained versions newer than `after`; the caller keeps those it has.
+   */
   history: TaskState[];
-  /** Older retained versions not sent (a task configured to keep thousands). */
-  history_omitted: number;
+  /**
+   * The `after` of the request when it was honoured; null when the answer is
+   * the whole list instead (no `after`, more than TASK_HISTORY_LIMIT newer
+   * versions, or a task that went back below `after`: recreated).
+   */
+  after: number | null;
+  /** How many versions the task keeps now, the current one included: older ones were pruned. */
+  retained: number;
   /** Set when the task could not be read: shown in place of the timeline. */
   error: SerializedError | null;
 }

@@ -6,6 +6,7 @@ import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
 import { REQUEST_CHANNELS, type RequestMethod } from '../../shared/channels.ts';
 import { REQUEST_SCHEMAS, TASK_HISTORY_LIMIT, type RequestOf, type Responses, type Result } from '../../shared/contract.ts';
 import type { SerializedError } from '../../shared/errors.ts';
+import type { TaskState } from '../../shared/model.ts';
 import { LockstepError } from '../engine/public.ts';
 import type { DemoRunner } from './demo.ts';
 import type { Subscription } from './publisher.ts';
@@ -28,13 +29,16 @@ export function serializeError(err: unknown): SerializedError {
 export function createHandlers(host: StateHost, demo: DemoRunner): HostHandlers {
   const store = () => host.store;
   return {
-    getTask: async ({ taskId }) => {
+    getTask: async ({ taskId, after }) => {
       try {
         const state = await store().getTaskState(taskId);
-        const { versions, omitted } = await store().getTaskHistoryPage(taskId, TASK_HISTORY_LIMIT);
-        return { task_id: taskId, state, history: versions, history_omitted: omitted, error: null };
+        const page = historyPage(state, after);
+        const { versions, omitted } = await store().getTaskHistoryPage(taskId, page.limit);
+        const since = page.after;
+        const history = since === null ? versions : versions.filter((v) => v.version > since);
+        return { task_id: taskId, state, history, after: since, retained: versions.length + omitted, error: null };
       } catch (err) {
-        return { task_id: taskId, state: null, history: [], history_omitted: 0, error: serializeError(err) };
+        return { task_id: taskId, state: null, history: [], after: null, retained: 0, error: serializeError(err) };
       }
     },
     restoreTaskVersion: ({ taskId, version, expectedVersion }) =>
@@ -65,6 +69,19 @@ export function createHandlers(host: StateHost, demo: DemoRunner): HostHandlers 
     migrateLegacy: async () => (await store().init()).migrated,
     startDemo: (request) => demo.start(request),
   };
+}
+
+/**
+ * How many versions a getTask reads, and the `after` it honours (null: the
+ * whole list). Version numbers only grow, so the newest (current - after)
+ * retained versions hold every one newer than `after`.
+ */
+function historyPage(state: TaskState | null, after: number | undefined): { after: number | null; limit: number } {
+  if (!state || after === undefined || after > state.version || state.version - after > TASK_HISTORY_LIMIT) {
+    return { after: null, limit: TASK_HISTORY_LIMIT };
+  }
+  // At least one: the page then holds the current version, and counts the retained ones as a full read does.
+  return { after, limit: Math.max(1, state.version - after) };
 }
 
 /**

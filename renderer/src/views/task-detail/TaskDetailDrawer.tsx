@@ -1,9 +1,10 @@
 // Task detail as a drawer over the current view (its id is in the URL):
-// header facts, the version timeline, comparison and restore. It refetches
-// whenever the mirror reports a new version of the task, so it stays live.
+// header facts, the version timeline, comparison and restore. When the
+// mirror reports a new version of the task (or a restore writes one) it reads
+// only the versions it does not have yet, so it stays live cheaply.
 import { useState } from 'react';
 import type { TaskState } from '../../../../shared/model.ts';
-import { useApi, useMirror, useNavigate, useRouteField } from '../../app/services.ts';
+import { useMirror, useNavigate, useRouteField } from '../../app/services.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
@@ -12,17 +13,16 @@ import { bytes } from '../../lib/format.ts';
 import { writerOf } from '../../lib/diff-view.ts';
 import { ownerLabel, writerLabel } from '../../lib/writer.ts';
 import { WriterName } from '../../components/WriterName.tsx';
-import { useLoad } from '../../lib/use-load.ts';
 import { LockCell } from '../tasks/LockCell.tsx';
 import { CompareVersions } from './CompareVersions.tsx';
 import { isPicked, togglePick } from './compare-picks.ts';
 import { RecoverButton } from './RecoverButton.tsx';
 import { RestoreVersionDialog } from './RestoreVersionDialog.tsx';
 import { TaskIssues } from './TaskIssues.tsx';
+import { useTaskHistory } from './task-history.ts';
 import { VersionTimeline } from './VersionTimeline.tsx';
 
 export function TaskDetailDrawer({ taskId }: { taskId: string }) {
-  const api = useApi();
   const navigate = useNavigate();
   const row = useMirror((s) => s.tasks.get(taskId));
   const pair = useRouteField('compare');
@@ -30,10 +30,8 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
   // The version to restore and the version it was reviewed against (frozen while the dialog is open).
   const [restoring, setRestoring] = useState<{ target: TaskState; base: TaskState } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  // The key changes with the version, so a live write refetches the timeline.
-  const { outcome, current, reload } = useLoad(`${taskId}@${row?.version ?? 'none'}`, () => api.getTask({ taskId }));
-  const detail = outcome?.ok ? outcome.value : null;
-  const latest = detail?.history[0] ?? detail?.state ?? null;
+  const { history: detail, loadError, loading, reload, wrote } = useTaskHistory(taskId, row);
+  const latest = detail?.versions[0] ?? detail?.state ?? null;
   const close = () => navigate({ task: null, compare: null });
   const picks = { pair, pending };
 
@@ -46,7 +44,7 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
         <span className="drawer-title">
           <span className="mono">{taskId}</span>
           {row ? <StatusChip status={row.status} /> : null}
-          {!current && outcome ? <span className="muted small">updating…</span> : null}
+          {loading && detail ? <span className="muted small">updating…</span> : null}
         </span>
       }
     >
@@ -99,8 +97,8 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
 
       <TaskIssues taskId={taskId} onDone={setNotice} />
 
-      {outcome === null ? <p className="muted">Loading history…</p> : null}
-      {outcome && !outcome.ok ? <ErrorMessage error={outcome.error} title="Could not load this task" onRetry={reload} /> : null}
+      {!detail && !loadError ? <p className="muted">Loading history…</p> : null}
+      {loadError ? <ErrorMessage error={loadError} title="Could not load this task" onRetry={reload} /> : null}
       {detail?.error ? (
         <div className="error-box" role="alert">
           <div className="error-title">
@@ -111,15 +109,15 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
         </div>
       ) : null}
 
-      {detail && pair ? <CompareVersions history={detail.history} pair={pair} onClear={() => navigate({ compare: null }, { replace: true })} /> : null}
+      {detail && pair ? <CompareVersions history={detail.versions} pair={pair} onClear={() => navigate({ compare: null }, { replace: true })} /> : null}
 
-      {detail && detail.history.length > 0 ? (
+      {detail && detail.versions.length > 0 ? (
         <>
           <h3 className="subhead">
-            Version timeline <span className="muted small">({detail.history.length} retained{detail.history_omitted > 0 ? `, ${detail.history_omitted} older not shown` : ''} · tick two to compare)</span>
+            Version timeline <span className="muted small">({detail.versions.length} retained{detail.omitted > 0 ? `, ${detail.omitted} older not shown` : ''} · tick two to compare)</span>
           </h3>
           <VersionTimeline
-            history={detail.history}
+            history={detail.versions}
             isPicked={(v) => isPicked(picks, v)}
             onTogglePick={(v) => {
               const next = togglePick(picks, v);
@@ -143,7 +141,7 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
           onRestored={(state) => {
             setRestoring(null);
             setNotice(`Restored v${restoring.target.version} as v${state.version}. The previous content is still in the timeline.`);
-            reload();
+            wrote(state);
           }}
         />
       ) : null}
