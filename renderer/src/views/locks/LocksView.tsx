@@ -2,8 +2,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { useMirror } from '../../app/services.ts';
 import { plural } from '../../lib/format.ts';
 import { selectCounts } from '../../store/selectors.ts';
+import { BlockersTable } from './BlockersTable.tsx';
 import { ContentionPanel } from './ContentionPanel.tsx';
+import { DeadlockBanner } from './DeadlockBanner.tsx';
 import { HoldersTable } from './HoldersTable.tsx';
+import { LockTimeline } from './timeline/LockTimeline.tsx';
 
 export function LocksView() {
   const c = useMirror(useShallow(selectCounts));
@@ -15,8 +18,11 @@ export function LocksView() {
           {c.staleLocks > 0 ? <span className="text-danger strong"> · {c.staleLocks} stale</span> : null}
         </span>
       </div>
+      <DeadlockBanner />
+      <LockTimeline />
       <HoldersTable />
       <ContentionPanel />
+      <BlockersTable />
     </section>
   );
 }

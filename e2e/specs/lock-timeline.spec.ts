@@ -1,0 +1,111 @@
+// The lock timeline with real agents: `lockstep simulate` runs, the Locks
+// view draws their holds in lanes with the right owners, and hovering a
+// hold shows the wait and hold the lock log recorded for it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import type { LockEvent } from '../../shared/model.ts';
+import { test, expect } from '../fixtures.ts';
+import { openView, waitReady } from './support.ts';
+
+const GUTTER = 132; // renderer/src/views/locks/timeline/paint.ts
+const AXIS = 22;
+const LANE = 22;
+
+function lockLog(root: string): LockEvent[] {
+  const dir = join(root, 'logs');
+  return readdirSync(dir)
+    .filter((n) => n.startsWith('locks-'))
+    .flatMap((n) => readFileSync(join(dir, n), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l) as LockEvent);
+}
+
+/** The duration as the dashboard prints it (lib/format.ts duration). */
+function shown(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+async function range(page: Page): Promise<{ from: number; to: number; width: number; lanes: string[] }> {
+  const canvas = page.getByRole('img', { name: /^Lock timeline:/ });
+  const box = (await canvas.boundingBox())!;
+  return {
+    from: Number(await canvas.getAttribute('data-from')),
+    to: Number(await canvas.getAttribute('data-to')),
+    width: box.width,
+    lanes: (await canvas.getAttribute('data-lanes'))!.split('\n'),
+  };
+}
+
+test('simulated agents appear in the timeline with their owners, and hovering shows a real wait', async ({ dashboard }) => {
+  test.slow();
+  const { page } = dashboard;
+  await waitReady(page);
+  const sim = dashboard.cli('simulate', '--agents', '4', '--tasks', '3', '--seconds', '4');
+  expect(sim.code).toBe(0);
+
+  const log = lockLog(dashboard.root).filter((e) => !e.task_id.startsWith('session:'));
+  const owners = [...new Set(log.map((e) => e.owner))].sort();
+  expect(owners).toEqual(['agent-1', 'agent-2', 'agent-3', 'agent-4']);
+
+  await openView(page, 'Locks');
+  const timeline = page.getByRole('region', { name: 'Lock timeline' });
+  const canvas = timeline.getByRole('img', { name: /^Lock timeline:/ });
+  const holds = log.filter((e) => e.outcome === 'released');
+  await expect(canvas).toHaveAttribute('data-holds', String(holds.length));
+  await expect(timeline.getByRole('list', { name: 'Owners' }).getByRole('listitem')).toHaveText(owners);
+
+  // The hold that waited longest, found by hovering it once the view is paused and zoomed around it.
+  const target = holds.reduce((a, b) => (b.wait_ms > a.wait_ms ? b : a));
+  expect(target.wait_ms).toBeGreaterThan(0);
+  const granted = Date.parse(target.ts) - target.hold_ms!;
+  const middle = granted + target.hold_ms! / 2;
+  await timeline.getByRole('button', { name: 'Pause' }).click();
+  await expect(canvas).toHaveAttribute('data-live', 'false');
+  const box = (await canvas.boundingBox())!;
+  const at = async () => {
+    const r = await range(page);
+    const lane = r.lanes.indexOf(target.task_id);
+    expect(lane).toBeGreaterThanOrEqual(0);
+    return { x: box.x + GUTTER + ((middle - r.from) / (r.to - r.from)) * (r.width - GUTTER), y: box.y + AXIS + lane * LANE + LANE / 2 };
+  };
+  // Zoom in with the wheel around the hold until it is wide enough to hover alone.
+  for (let i = 0; i < 12; i++) {
+    const p = await at();
+    await page.mouse.move(p.x, p.y);
+    const r = await range(page);
+    if (r.to - r.from < 3 * (target.hold_ms! + target.wait_ms) + 200) break;
+    await page.mouse.wheel(0, -600);
+    await expect.poll(async () => (await range(page)).from).not.toBe(r.from); // redrawn before the next step
+  }
+  const p = await at();
+  await page.mouse.move(p.x, p.y);
+  const tooltip = page.getByRole('tooltip');
+  await expect(tooltip).toContainText(`Owner${target.owner}`);
+  await expect(tooltip).toContainText(`PID${target.pid}`);
+  await expect(tooltip).toContainText(`Task${target.task_id} (${target.mode})`);
+  await expect(tooltip).toContainText(`Waited${shown(target.wait_ms)}`);
+  await expect(tooltip).toContainText(`Held${shown(target.hold_ms!)}`);
+  await dashboard.screenshot('lock-timeline-hover');
+
+  // By owner: one lane per agent.
+  await timeline.getByRole('radio', { name: 'By owner' }).click();
+  expect((await range(page)).lanes).toEqual(owners);
+
+  // Live again: agents at work over the last half minute, a reviewer holding sim-1 and a bot giving up on it.
+  await timeline.getByRole('button', { name: 'Live' }).click();
+  await timeline.getByRole('radio', { name: 'By task' }).click();
+  await expect(canvas).toHaveAttribute('data-live', 'true');
+  const busy = dashboard.spawnCli('simulate', '--agents', '6', '--tasks', '5', '--seconds', '12');
+  await page.waitForTimeout(3000);
+  const reviewer = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--hold', '20000', '--owner', 'reviewer');
+  await reviewer.firstLine;
+  expect(dashboard.cli('lock', 'acquire', 'sim-1', '--timeout', '1500', '--owner', 'release-bot').code).toBe(4);
+  await canvas.focus();
+  for (let i = 0; i < 6; i++) await page.keyboard.press('+'); // zoomed at the live edge: stays live
+  await expect(canvas).toHaveAttribute('data-live', 'true');
+  await expect(timeline).toContainText(/[1-9]\d* time-outs?/);
+  await page.waitForTimeout(4000);
+  await canvas.evaluate((el) => el.blur()); // no focus ring in the picture
+  await dashboard.screenshot('lock-timeline');
+  expect(JSON.parse(await busy.firstLine)).toMatchObject({ agents: 6, errors: 0 });
+});

@@ -1,0 +1,64 @@
+// Who blocked whom over the chosen window: "agent-3 blocked agent-5 for
+// 41 s on task-12" in one row, the longest first. Built from the lock log's
+// holds and waits (see timeline/spans.ts), not sampled.
+import { useMemo } from 'react';
+import { useRouteField } from '../../app/services.ts';
+import { DataTable, type Column } from '../../components/DataTable.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { TaskLink } from '../../components/TaskLink.tsx';
+import { useNow } from '../../lib/clock.ts';
+import { duration, percent } from '../../lib/format.ts';
+import { CONTENTION_WINDOWS } from '../../lib/route.ts';
+import { useLockEvents } from './timeline/lock-events.ts';
+import { spansOf, whoBlocksWhom } from './timeline/spans.ts';
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Holder' },
+  { header: 'Blocked' },
+  { header: 'Task' },
+  { header: 'Time waited', className: 'cell-end' },
+  { header: 'Waits', className: 'cell-end' },
+  { header: 'Time waited, relative', className: 'cell-bar', srOnly: true },
+];
+const SHOWN = 20;
+
+export function BlockersTable() {
+  const win = useRouteField('window');
+  const windowMs = CONTENTION_WINDOWS[win];
+  const feed = useLockEvents(windowMs);
+  const now = useNow();
+  const rows = useMemo(() => whoBlocksWhom(spansOf(feed.events), now - windowMs, now, now).slice(0, SHOWN), [feed.events, now, windowMs]);
+  const longest = Math.max(1, ...rows.map((r) => r.ms));
+  return (
+    <section className="panel panel-flush" aria-labelledby="blockers-title">
+      <header className="panel-head">
+        <h2 id="blockers-title" className="panel-title">
+          Who blocked whom
+        </h2>
+        <span className="muted small">time each holder kept each waiter waiting, same window as contention</span>
+      </header>
+      {rows.length === 0 ? (
+        <EmptyState title="Nobody waited for anybody in this window" />
+      ) : (
+        <DataTable label="Who blocked whom" columns={COLUMNS}>
+          {rows.map((r) => (
+            <tr key={`${r.holder}\u0000${r.waiter}\u0000${r.task}`}>
+              <td className="strong">{r.holder}</td>
+              <td>{r.waiter}</td>
+              <td>
+                <TaskLink taskId={r.task} />
+              </td>
+              <td className="num cell-end">{duration(r.ms)}</td>
+              <td className="num cell-end muted">{r.waits}</td>
+              <td className="cell-bar">
+                <span className="hbar" aria-hidden="true">
+                  <span className="hbar-fill" style={{ width: `${percent(r.ms, longest)}%` }} />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+    </section>
+  );
+}

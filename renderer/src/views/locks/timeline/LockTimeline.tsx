@@ -1,0 +1,292 @@
+// The lock timeline: time runs left to right, one lane per task (most
+// contended first) or per owner. Holds are bars in the owner's colour (solid
+// for write, lighter for read), waits are hatched from request to grant, an
+// ✕ marks a time-out and a diamond a broken lock. Wheel or +/− zooms, drag
+// or ←/→ pans, Space pauses; hovering a bar tells who, which pid, how long
+// it waited and held.
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import type { LockEvent } from '../../../../../shared/model.ts';
+import { useNow } from '../../../lib/clock.ts';
+import { duration, fullTime, plural } from '../../../lib/format.ts';
+import { buildLanes, ownerColours, type LaneGrouping } from './lanes.ts';
+import { useLockEvents } from './lock-events.ts';
+import { AXIS, GUTTER, hitTest, LANE_HEIGHT, paint, timeAt, type Theme, type Viewport } from './paint.ts';
+import { buildSpans, spansOf, type Hold, type Mark } from './spans.ts';
+import './timeline.css';
+
+export const TIMELINE_WINDOWS = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 24 * 3600_000 } as const;
+type TimelineWindow = keyof typeof TIMELINE_WINDOWS;
+const WINDOW_LABELS: Record<TimelineWindow, string> = { '5m': '5 min', '1h': '1 h', '24h': '24 h' };
+const MIN_SPAN_MS = 20;
+const LIVE_REPAINT_MS = 100;
+const LANES_SHOWN = 24;
+
+interface View {
+  span: number;
+  /** Right edge; null while live (follows now). */
+  end: number | null;
+}
+
+export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: string; title?: string }) {
+  const [win, setWin] = useState<TimelineWindow>('5m');
+  const [grouping, setGrouping] = useState<LaneGrouping>(taskId ? 'owner' : 'task');
+  const [view, setView] = useState<View>({ span: TIMELINE_WINDOWS['5m'], end: null });
+  const [allLanes, setAllLanes] = useState(false);
+  const feed = useLockEvents(TIMELINE_WINDOWS[win]);
+  const live = view.end === null;
+
+  // Paused, the picture holds still: new lines are kept, not drawn, until live again.
+  const [frozen, setFrozen] = useState<readonly LockEvent[] | null>(null);
+  const events = live || frozen === null ? feed.events : frozen;
+  const spans = useMemo(() => (taskId ? buildSpans(events.filter((e) => e.task_id === taskId)) : spansOf(events)), [events, taskId]);
+  const colours = useMemo(() => ownerColours(spans), [spans]);
+  const lanes = useMemo(() => buildLanes(spans, grouping), [spans, grouping]);
+  const shown = allLanes ? lanes.slice(0, 200) : lanes.slice(0, LANES_SHOWN);
+
+  /** Show another range; any range but the live edge holds the picture still. */
+  const show = (next: View) => {
+    if (next.end !== null) setFrozen((f) => f ?? feed.events);
+    else setFrozen(null);
+    setView(next);
+  };
+  // Live shows the whole window again, following now.
+  const goLive = () => show({ span: TIMELINE_WINDOWS[win], end: null });
+  const pauseHere = () => show({ ...view, end: Date.now() });
+  const chooseWindow = (w: TimelineWindow) => {
+    setWin(w);
+    setFrozen(null);
+    setView({ span: TIMELINE_WINDOWS[w], end: null });
+  };
+
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(800);
+  const [hover, setHover] = useState<{ item: Hold | Mark; x: number; y: number; clientX: number; clientY: number } | null>(null);
+  const height = AXIS + Math.max(1, shown.length) * LANE_HEIGHT + 4;
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const viewport = (now: number): Viewport => viewportOf(view, width, height, now);
+
+  // Paint on every change, and while live ten times a second (time moves on).
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    const theme = readTheme(canvas);
+    let frame = 0;
+    const draw = () => {
+      frame = 0;
+      paint(ctx, shown, colours, viewportOf(view, width, height, Date.now()), theme, dpr, hover?.item ?? null);
+    };
+    frame = requestAnimationFrame(draw);
+    const timer = live ? setInterval(() => (frame ||= requestAnimationFrame(draw)), LIVE_REPAINT_MS) : null;
+    return () => {
+      cancelAnimationFrame(frame);
+      if (timer) clearInterval(timer);
+    };
+  }, [shown, colours, width, height, view, live, hover]);
+
+  // Zoom around the pointer (live keeps its right edge on now); pan by dragging.
+  /** A right edge kept inside the window: never past now, never before the window's start. */
+  const clampEnd = (end: number, span: number) => {
+    const now = Date.now();
+    return Math.min(now, Math.max(now - TIMELINE_WINDOWS[win] + span, end));
+  };
+  const zoom = (factor: number, anchorX: number | null) => {
+    const v = view;
+    const vp = viewport(Date.now());
+    const span = Math.min(TIMELINE_WINDOWS[win], Math.max(MIN_SPAN_MS, v.span * factor));
+    const anchor = anchorX === null ? vp.to : timeAt(anchorX, vp);
+    const ratio = (vp.to - anchor) / (vp.to - vp.from);
+    // Zooming at the live edge stays live; anywhere else it holds the picture still.
+    if (v.end === null && ratio < 0.02) show({ span, end: null });
+    else show({ span, end: clampEnd(anchor + span * ratio, span) });
+  };
+  const pan = (ms: number) => {
+    const v = view;
+    show({ span: v.span, end: clampEnd((v.end ?? Date.now()) + ms, v.span) });
+  };
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) pan(((e.shiftKey ? e.deltaY : e.deltaX) / rect.width) * view.span);
+      else zoom(Math.pow(1.0015, e.deltaY), e.clientX - rect.left);
+    };
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => canvas.removeEventListener('wheel', onWheel);
+  });
+
+  const drag = useRef<{ x: number; end: number; span: number } | null>(null);
+  const onPointerDown = (e: PointerEvent<HTMLCanvasElement>) => {
+    e.currentTarget.setPointerCapture(e.pointerId);
+    drag.current = { x: e.clientX, end: view.end ?? Date.now(), span: view.span };
+  };
+  const onPointerMove = (e: PointerEvent<HTMLCanvasElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const d = drag.current;
+    if (d && Math.abs(e.clientX - d.x) > 2) {
+      const ms = ((d.x - e.clientX) / (rect.width - GUTTER)) * d.span;
+      show({ span: d.span, end: clampEnd(d.end + ms, d.span) });
+      setHover(null);
+      return;
+    }
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const item = hitTest(shown, viewport(Date.now()), x, y);
+    setHover(item ? { item, x, y, clientX: e.clientX, clientY: e.clientY } : null);
+  };
+  const onPointerUp = () => {
+    drag.current = null;
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => pan(-view.span / 5),
+      ArrowRight: () => pan(view.span / 5),
+      '+': () => zoom(1 / 1.5, null),
+      '=': () => zoom(1 / 1.5, null),
+      '-': () => zoom(1.5, null),
+      '0': () => chooseWindow(win),
+      ' ': () => (live ? pauseHere() : goLive()),
+    };
+    const act = keys[e.key];
+    if (act) {
+      e.preventDefault();
+      act();
+    }
+  };
+
+  const owners = [...colours.entries()];
+  const holdCount = spans.holds.length;
+  return (
+    <section className="panel panel-flush lock-timeline" aria-labelledby={`${taskId ?? 'all'}-timeline-title`}>
+      <header className="panel-head">
+        <h2 id={`${taskId ?? 'all'}-timeline-title`} className="panel-title">
+          {title}
+        </h2>
+        <span className="muted small num">
+          {plural(holdCount, 'hold')} · {plural(spans.marks.filter((m) => m.kind === 'timeout').length, 'time-out')}
+          {feed.truncated ? ' · newest 50,000 lines' : ''}
+        </span>
+        <span className="toolbar-spacer" />
+        {taskId ? null : (
+          <div className="segmented" role="radiogroup" aria-label="Lanes">
+            {(['task', 'owner'] as const).map((g) => (
+              <button key={g} type="button" role="radio" aria-checked={grouping === g} className={grouping === g ? 'seg-on' : undefined} onClick={() => setGrouping(g)}>
+                {g === 'task' ? 'By task' : 'By owner'}
+              </button>
+            ))}
+          </div>
+        )}
+        <div className="segmented" role="radiogroup" aria-label="Timeline window">
+          {(Object.keys(TIMELINE_WINDOWS) as TimelineWindow[]).map((w) => (
+            <button key={w} type="button" role="radio" aria-checked={w === win} className={w === win ? 'seg-on' : undefined} onClick={() => chooseWindow(w)}>
+              {WINDOW_LABELS[w]}
+            </button>
+          ))}
+        </div>
+        <button type="button" className="btn btn-small" aria-pressed={!live} onClick={() => (live ? pauseHere() : goLive())}>
+          {live ? 'Pause' : 'Live'}
+        </button>
+      </header>
+      <div ref={wrapRef} className="lock-timeline-canvas">
+        <canvas
+          ref={canvasRef}
+          tabIndex={0}
+          role="img"
+          aria-label={`${title}: ${plural(holdCount, 'hold')} by ${plural(owners.length, 'owner')} in ${plural(lanes.length, 'lane')}, ${live ? 'live' : 'paused'}. Arrow keys pan, plus and minus zoom, 0 resets, Space pauses.`}
+          data-holds={holdCount}
+          data-live={live}
+          data-from={view.end === null ? undefined : view.end - view.span}
+          data-to={view.end ?? undefined}
+          data-lanes={shown.map((l) => l.key).join('\n')}
+          style={{ width, height }}
+          onPointerDown={onPointerDown}
+          onPointerMove={onPointerMove}
+          onPointerUp={onPointerUp}
+          onPointerLeave={() => setHover(null)}
+          onKeyDown={onKeyDown}
+        />
+        {hover ? <Tooltip item={hover.item} x={hover.clientX} y={hover.clientY} /> : null}
+        {holdCount === 0 && spans.marks.length === 0 ? <p className="lock-timeline-empty muted">No lock activity in the last {WINDOW_LABELS[win]}.</p> : null}
+      </div>
+      <footer className="lock-timeline-foot">
+        <ul className="lock-legend" aria-label="Owners">
+          {owners.slice(0, 16).map(([owner, colour]) => (
+            <li key={owner}>
+              <span className="lock-swatch" style={{ background: colour }} aria-hidden="true" />
+              {owner}
+            </li>
+          ))}
+          {owners.length > 16 ? <li className="muted">+{owners.length - 16} more</li> : null}
+        </ul>
+        <span className="muted small">solid: write · light: read · hatched: waiting · ✕ time-out · ◆ broken</span>
+        {lanes.length > LANES_SHOWN ? (
+          <button type="button" className="btn btn-small" onClick={() => setAllLanes((a) => !a)}>
+            {allLanes ? `Show ${LANES_SHOWN} lanes` : `Show all ${Math.min(200, lanes.length)} lanes`}
+          </button>
+        ) : null}
+      </footer>
+    </section>
+  );
+}
+
+/** Placed in the viewport (position: fixed), so no panel edge clips it; it flips to stay on screen. */
+function Tooltip({ item, x, y }: { item: Hold | Mark; x: number; y: number }) {
+  const now = useNow();
+  const left = x + 290 > window.innerWidth ? x - 290 : x + 14;
+  const top = y + 190 > window.innerHeight ? y - 190 : y + 16;
+  const rows: [string, string][] = [
+    ['Owner', item.owner],
+    ['PID', `${item.pid}${item.host ? ` on ${item.host}` : ''}`],
+    ['Task', `${item.task} (${item.mode})`],
+  ];
+  if ('granted' in item) {
+    rows.push(['Waited', duration(item.granted - item.requested)]);
+    rows.push(['Held', item.released === null ? `${duration(now - item.granted)}, still held` : duration(item.released - item.granted)]);
+    rows.push(['Granted', fullTime(new Date(item.granted).toISOString())]);
+    if (item.end === 'lost' || item.end === 'broken') rows.push(['Ended', item.end === 'lost' ? 'taken over while stopped' : 'broken as stale']);
+  } else if (item.kind === 'timeout') {
+    rows.push(['Timed out', `after waiting ${duration(item.wait)}`]);
+    rows.push(['At', fullTime(new Date(item.at).toISOString())]);
+  } else {
+    rows.push(['Broken', item.reason ?? 'stale']);
+    rows.push(['At', fullTime(new Date(item.at).toISOString())]);
+  }
+  return (
+    <div className="lock-tooltip" role="tooltip" style={{ left: Math.max(4, left), top: Math.max(4, top) }}>
+      <dl>
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+function viewportOf(view: View, width: number, height: number, now: number): Viewport {
+  const end = view.end ?? now;
+  return { from: end - view.span, to: end, width, height, now };
+}
+
+function readTheme(el: HTMLElement): Theme {
+  const css = getComputedStyle(el);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return { text: v('--text', '#171a1f'), muted: v('--muted', '#6a7280'), grid: v('--border', '#e2e5ea'), danger: v('--danger', '#c02d26'), panel: v('--panel', '#fff') };
+}

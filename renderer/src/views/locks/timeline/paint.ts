@@ -1,0 +1,225 @@
+// Painting the lock timeline on a canvas. SVG or DOM bars would be one
+// element per hold: 50,000 of them cannot pan at 60 fps, while a canvas
+// repaints them in a few milliseconds. Each lane draws at most one bar per
+// pixel column and kind, so the cost is bounded by the screen, not the data.
+import type { Lane } from './lanes.ts';
+import type { Hold, Mark } from './spans.ts';
+
+export interface Viewport {
+  /** Visible time range (ms). */
+  from: number;
+  to: number;
+  /** CSS pixels. */
+  width: number;
+  height: number;
+  now: number;
+}
+
+export interface Theme {
+  text: string;
+  muted: string;
+  grid: string;
+  danger: string;
+  panel: string;
+}
+
+export const GUTTER = 132;
+export const AXIS = 22;
+export const LANE_HEIGHT = 22;
+const BAR = 14;
+
+export function xOf(t: number, v: Viewport): number {
+  return GUTTER + ((t - v.from) / (v.to - v.from)) * (v.width - GUTTER);
+}
+
+export function timeAt(x: number, v: Viewport): number {
+  return v.from + ((x - GUTTER) / (v.width - GUTTER)) * (v.to - v.from);
+}
+
+const hatches = new Map<string, CanvasPattern | null>();
+
+/** Diagonal stripes of the owner's colour: a wait, as opposed to a hold. */
+function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): CanvasPattern | string {
+  const key = `${colour}@${dpr}`;
+  if (!hatches.has(key)) {
+    const size = Math.round(6 * dpr);
+    const tile = document.createElement('canvas');
+    tile.width = size;
+    tile.height = size;
+    const t = tile.getContext('2d');
+    if (t) {
+      t.strokeStyle = colour;
+      t.lineWidth = 1.5 * dpr;
+      t.beginPath();
+      t.moveTo(-1, size + 1);
+      t.lineTo(size + 1, -1);
+      t.stroke();
+    }
+    const pattern = ctx.createPattern(tile, 'repeat');
+    pattern?.setTransform(new DOMMatrix().scale(1 / dpr));
+    hatches.set(key, pattern);
+  }
+  return hatches.get(key) ?? colour;
+}
+
+export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number, hovered: Hold | Mark | null): void {
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, v.width, v.height);
+  paintAxis(ctx, v, theme, lanes.length);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(GUTTER, AXIS, v.width - GUTTER, v.height - AXIS);
+  ctx.clip();
+  lanes.forEach((lane, i) => paintLane(ctx, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
+  if (hovered) outline(ctx, hovered, lanes, v, theme);
+  const nowX = xOf(v.now, v);
+  if (nowX <= v.width) {
+    ctx.fillStyle = theme.danger;
+    ctx.fillRect(Math.round(nowX) - 0.5, AXIS, 1, v.height - AXIS);
+  }
+  ctx.restore();
+  ctx.fillStyle = theme.text;
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  lanes.forEach((lane, i) => {
+    const y = AXIS + i * LANE_HEIGHT + LANE_HEIGHT / 2;
+    ctx.fillText(ellipsize(ctx, lane.key, GUTTER - 12), 6, y);
+  });
+}
+
+function paintLane(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
+  const y = top + (LANE_HEIGHT - BAR) / 2;
+  ctx.fillStyle = theme.grid;
+  ctx.fillRect(GUTTER, top + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
+  // One bar per pixel column and kind: zoomed out, thousands of holds collapse into what the screen can show.
+  let lastWaitPx = -1;
+  let lastHoldPx = -1;
+  for (const h of lane.holds) {
+    const end = h.released ?? v.now;
+    if (end < v.from || h.requested > v.to) continue;
+    const colour = colours.get(h.owner) ?? theme.muted;
+    const x0 = xOf(h.requested, v);
+    const x1 = xOf(h.granted, v);
+    const x2 = xOf(end, v);
+    if (x1 - x0 >= 0.5 && Math.floor(x1) > lastWaitPx) {
+      ctx.fillStyle = hatch(ctx, colour, dpr);
+      ctx.fillRect(x0, y + 2, Math.max(1, x1 - x0), BAR - 4);
+      lastWaitPx = Math.floor(x1);
+    }
+    if (Math.floor(x2) > lastHoldPx || x2 - x1 >= 1) {
+      ctx.globalAlpha = h.mode === 'read' ? 0.45 : 1;
+      ctx.fillStyle = colour;
+      ctx.fillRect(x1, y, Math.max(1, x2 - x1), BAR);
+      ctx.globalAlpha = 1;
+      lastHoldPx = Math.floor(x2);
+    }
+    if (h.end === 'lost') {
+      ctx.fillStyle = theme.danger;
+      ctx.fillRect(x2 - 1, y - 2, 2, BAR + 4);
+    }
+  }
+  for (const m of lane.marks) {
+    if (m.at < v.from - (m.wait || 0) || m.at - m.wait > v.to) continue;
+    const x = xOf(m.at, v);
+    if (m.kind === 'timeout') {
+      const x0 = xOf(m.at - m.wait, v);
+      ctx.fillStyle = hatch(ctx, colours.get(m.owner) ?? theme.muted, dpr);
+      ctx.fillRect(x0, y + 2, Math.max(1, x - x0), BAR - 4);
+      cross(ctx, x, y + BAR / 2, theme.danger);
+    } else {
+      bolt(ctx, x, y, theme.danger);
+    }
+  }
+}
+
+/** A time-out: an ✕ where the waiter gave up. */
+function cross(ctx: CanvasRenderingContext2D, x: number, y: number, colour: string): void {
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(x - 4, y - 4);
+  ctx.lineTo(x + 4, y + 4);
+  ctx.moveTo(x + 4, y - 4);
+  ctx.lineTo(x - 4, y + 4);
+  ctx.stroke();
+}
+
+/** A broken lock: a diamond on a line across the lane. */
+function bolt(ctx: CanvasRenderingContext2D, x: number, y: number, colour: string): void {
+  ctx.fillStyle = colour;
+  ctx.fillRect(x - 0.75, y - 3, 1.5, BAR + 6);
+  ctx.beginPath();
+  ctx.moveTo(x, y - 1);
+  ctx.lineTo(x + 5, y + BAR / 2);
+  ctx.lineTo(x, y + BAR + 1);
+  ctx.lineTo(x - 5, y + BAR / 2);
+  ctx.closePath();
+  ctx.fill();
+}
+
+function outline(ctx: CanvasRenderingContext2D, item: Hold | Mark, lanes: readonly Lane[], v: Viewport, theme: Theme): void {
+  const i = lanes.findIndex((l) => ('granted' in item ? l.holds.includes(item) : l.marks.includes(item)));
+  if (i < 0) return;
+  const y = AXIS + i * LANE_HEIGHT + (LANE_HEIGHT - BAR) / 2;
+  const [a, b] = 'granted' in item ? [item.requested, item.released ?? v.now] : [item.at - item.wait, item.at];
+  ctx.strokeStyle = theme.text;
+  ctx.lineWidth = 1.5;
+  const x0 = xOf(a, v);
+  ctx.strokeRect(x0 - 1, y - 1.5, Math.max(3, xOf(b, v) - x0 + 2), BAR + 3);
+}
+
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000];
+
+function paintAxis(ctx: CanvasRenderingContext2D, v: Viewport, theme: Theme, laneCount: number): void {
+  const span = v.to - v.from;
+  const step = STEPS.find((s) => (s / span) * (v.width - GUTTER) >= 90) ?? STEPS[STEPS.length - 1]!;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = theme.muted;
+  const bottom = AXIS + laneCount * LANE_HEIGHT;
+  for (let t = Math.ceil(v.from / step) * step; t <= v.to; t += step) {
+    const x = xOf(t, v);
+    ctx.fillStyle = theme.grid;
+    ctx.fillRect(Math.round(x), AXIS - 4, 1, bottom - AXIS + 4);
+    ctx.fillStyle = theme.muted;
+    ctx.fillText(tickLabel(t, step), x + 3, AXIS / 2);
+  }
+}
+
+function tickLabel(t: number, step: number): string {
+  const d = new Date(t);
+  const hh = String(d.getHours()).padStart(2, '0');
+  const mm = String(d.getMinutes()).padStart(2, '0');
+  const ss = String(d.getSeconds()).padStart(2, '0');
+  if (step < 1000) return `${mm}:${ss}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  if (step < 60_000) return `${hh}:${mm}:${ss}`;
+  return `${hh}:${mm}`;
+}
+
+function ellipsize(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  if (ctx.measureText(text).width <= max) return text;
+  let s = text;
+  while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
+  return `${s}…`;
+}
+
+/** What is under the pointer: a hold (its wait or hold bar) or a mark, within a few pixels. */
+export function hitTest(lanes: readonly Lane[], v: Viewport, x: number, y: number): Hold | Mark | null {
+  if (x < GUTTER || y < AXIS) return null;
+  const lane = lanes[Math.floor((y - AXIS) / LANE_HEIGHT)];
+  if (!lane) return null;
+  for (const m of lane.marks) if (Math.abs(xOf(m.at, v) - x) <= 5) return m;
+  // A hold bar wins over a wait bar: while one agent holds, the next one's wait runs under it.
+  let holding: Hold | null = null;
+  let waiting: Hold | null = null;
+  for (const h of lane.holds) {
+    const x0 = xOf(h.requested, v);
+    const x1 = xOf(h.granted, v);
+    const x2 = xOf(h.released ?? v.now, v);
+    if (x >= x1 - 2 && x <= Math.max(x2, x1 + 1) + 2) holding = h; // the latest one drawn is on top
+    else if (x >= x0 && x < x1) waiting = h;
+  }
+  if (holding ?? waiting) return holding ?? waiting;
+  for (const m of lane.marks) if (m.kind === 'timeout' && x >= xOf(m.at - m.wait, v) && x <= xOf(m.at, v)) return m;
+  return null;
+}
