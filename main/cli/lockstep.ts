@@ -31,18 +31,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     // --root DIR, or --etcd URLS (LOCKSTEP_ETCD) with --namespace, TLS and user options.
     const target = storeTarget(flags);
-    const root = target.kind === 'files' ? target.root : undefined;
     if (command === 'serve') {
       const { serveCommand } = await import('../host/serve-command.ts');
       return await serveCommand(target, flags);
     }
     if (command === 'simulate') {
       const { simulateCommand } = await import('./simulate.ts');
-      return await simulateCommand(root, flags, out);
+      return await simulateCommand(target, flags, out);
     }
     if (command === '__agent') {
       const { runAgent } = await import('./simulate.ts');
-      return await runAgent(root, flags);
+      return await runAgent(target, flags);
     }
     const store = openTarget(target);
     // A change that happened but could not be logged (a symlinked or full audit log) is said, once per message.

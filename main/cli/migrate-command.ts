@@ -48,7 +48,7 @@ export function migrateTargets(flags: Flags): { source: StoreTarget; target: Sto
     const dir = flags.string(dirFlag);
     const urls = flags.string(etcdFlag);
     if ((dir === undefined) === (urls === undefined)) throw new InvalidInputError(`give one of --${dirFlag} DIR or --${etcdFlag} URLS (usage: ${MIGRATE_USAGE})`);
-    return dir !== undefined ? { kind: 'files', root: resolve(dir) } : { kind: 'etcd', etcd: connection.open(urls!) };
+    return dir !== undefined ? { kind: 'files', root: resolve(dir) } : connection.open(urls!);
   };
   const source = side('from', 'from-etcd');
   const target = side('to', 'to-etcd');

@@ -4,9 +4,10 @@
 // checkpoints. Conflicts are retried after a fresh read, as real agents do.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { InvalidInputError, LockTimeoutError, VersionConflictError, sleep, openStateStore } from '../engine/public.ts';
+import { InvalidInputError, LockTimeoutError, VersionConflictError, sleep, openStateStore, type StateStore } from '../engine/public.ts';
 import type { Flags } from './args.ts';
 import type { Output } from './output.ts';
+import { openTarget, storeOptionsOf, targetArgs, type StoreTarget } from './store-target.ts';
 
 export interface SimulationSummary {
   agents: number;
@@ -35,21 +36,23 @@ const NOTES = [
   'updating docs',
 ];
 
-export async function simulateCommand(root: string | undefined, flags: Flags, out: Output): Promise<number> {
+export async function simulateCommand(target: StoreTarget, flags: Flags, out: Output): Promise<number> {
   const agents = flags.int('agents', { min: 1, max: 64 }) ?? 4;
   const tasks = flags.int('tasks', { min: 1, max: 100_000 }) ?? 10;
   const seconds = flags.int('seconds', { min: 1, max: 86_400 }) ?? 10;
   const pace = flags.int('pace-ms', { min: 0, max: 10_000 }) ?? 40;
   flags.assertAllUsed();
-  const store = openStateStore({ root });
+  const store = openTarget(target);
   await store.init();
-  store.close();
+  await store.close();
+  // The agents open the same store: the folder's resolved path, or the same cluster options.
+  const where = store.location.kind === 'files' ? ['--root', store.location.root] : targetArgs(target);
   const children = Array.from({ length: agents }, (_, i) =>
     runChild([
       ...process.execArgv,
       process.argv[1]!,
       '__agent',
-      '--root', store.root,
+      ...where,
       '--agent', String(i + 1),
       '--tasks', String(tasks),
       '--seconds', String(seconds),
@@ -96,14 +99,14 @@ function runChild(args: string[]): { kill: () => void; result: Promise<AgentStat
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-export async function runAgent(root: string | undefined, flags: Flags): Promise<number> {
+export async function runAgent(target: StoreTarget, flags: Flags): Promise<number> {
   const agent = `agent-${flags.string('agent') ?? '1'}`;
   const taskCount = flags.int('tasks', { min: 1 }) ?? 10;
   const seconds = flags.int('seconds', { min: 1 }) ?? 10;
   const pace = flags.int('pace-ms') ?? 40;
   flags.assertAllUsed();
-  if (!root) throw new InvalidInputError('__agent needs --root');
-  const store = openStateStore({ root, owner: agent, lock_timeout_ms: 2000 });
+  if (target.kind === 'files' && !target.root) throw new InvalidInputError('__agent needs --root or --etcd');
+  const store = openStateStore({ ...storeOptionsOf(target), owner: agent, lock_timeout_ms: 2000 });
   const session = await store.createSession({ agent, branch: `agents/${agent}`, model: pick(['opus', 'sonnet', 'haiku']) });
   const stats: AgentStats = { session: session.id, updates: 0, conflicts: 0, lock_waits: 0, timeouts: 0, checkpoints: 0, errors: 0 };
   store.on('state.lock_acquired', (e) => {
@@ -158,7 +161,7 @@ function nextFields(current: Record<string, unknown> | null, agent: string, task
 }
 
 /** Read, think, write with the version read; on conflict read again (at most 3 tries). */
-async function optimisticUpdate(store: ReturnType<typeof openStateStore>, taskId: string, agent: string, sessionId: string, stats: AgentStats): Promise<void> {
+async function optimisticUpdate(store: StateStore, taskId: string, agent: string, sessionId: string, stats: AgentStats): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await store.getTaskState(taskId);
     await sleep(Math.random() * 10);
@@ -178,7 +181,7 @@ async function optimisticUpdate(store: ReturnType<typeof openStateStore>, taskId
 }
 
 /** Hold the write lock across a slow read-think-write, as an agent editing a task would. */
-async function lockedUpdate(store: ReturnType<typeof openStateStore>, taskId: string, agent: string, sessionId: string, stats: AgentStats): Promise<void> {
+async function lockedUpdate(store: StateStore, taskId: string, agent: string, sessionId: string, stats: AgentStats): Promise<void> {
   const lock = await store.acquireLock(taskId, 'write', { owner: agent });
   try {
     const current = await store.getTaskState(taskId);

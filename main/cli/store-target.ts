@@ -3,6 +3,7 @@
 // user options). Read once per command from the global options, so every
 // command, `serve` and `migrate` included, opens the same kind of store.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidInputError, openStateStore, type StateStore, type StoreOptions } from '../engine/public.ts';
 import type { Flags } from './args.ts';
 
@@ -16,7 +17,10 @@ export interface EtcdTarget {
   auth?: { username: string; password: string };
 }
 
-export type StoreTarget = { kind: 'files'; root: string | undefined } | { kind: 'etcd'; etcd: EtcdTarget };
+export type StoreTarget =
+  | { kind: 'files'; root: string | undefined }
+  /** `args`: the global options that select this cluster, for the processes a command starts (simulate). */
+  | { kind: 'etcd'; etcd: EtcdTarget; args: string[] };
 
 /** Global options every command accepts; read before dispatch so none is refused as unknown. */
 export const ETCD_FLAGS = ['etcd', 'namespace', 'etcd-cacert', 'etcd-cert', 'etcd-key', 'etcd-user'] as const;
@@ -37,7 +41,7 @@ export function storeTarget(flags: Flags, env: NodeJS.ProcessEnv = process.env):
     return { kind: 'files', root };
   }
   if (root !== undefined) throw new InvalidInputError('--root and --etcd name two different stores: give one of them');
-  return { kind: 'etcd', etcd: connection.open(urls) };
+  return connection.open(urls);
 }
 
 /**
@@ -45,7 +49,7 @@ export function storeTarget(flags: Flags, env: NodeJS.ProcessEnv = process.env):
  * from --to-etcd/--from-etcd). `used` names the flags given, for the error
  * when they are given without a cluster.
  */
-export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env): { used: string[]; open(urls: string): EtcdTarget } {
+export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env): { used: string[]; open(urls: string): StoreTarget & { kind: 'etcd' } } {
   const namespace = flags.string('namespace');
   const cacert = flags.string('etcd-cacert');
   const cert = flags.string('etcd-cert');
@@ -68,7 +72,10 @@ export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = proce
         if (password === undefined) throw new InvalidInputError('--etcd-user needs the password in the environment variable LOCKSTEP_ETCD_PASSWORD');
         target.auth = { username: user, password };
       }
-      return target;
+      const args = ['--etcd', target.endpoints.join(','), '--namespace', ns];
+      for (const [flag, path] of [['--etcd-cacert', cacert], ['--etcd-cert', cert], ['--etcd-key', key]] as const) if (path !== undefined) args.push(flag, resolve(path));
+      if (user !== undefined) args.push('--etcd-user', user); // the password stays in the environment
+      return { kind: 'etcd', etcd: target, args };
     },
   };
 }
@@ -115,6 +122,11 @@ function readPem(path: string | undefined, flag: string): Buffer | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The global options that open `target` again, in a process this one starts. */
+export function targetArgs(target: StoreTarget): string[] {
+  return target.kind === 'etcd' ? target.args : target.root !== undefined ? ['--root', resolve(target.root)] : [];
 }
 
 /** How a target is named in messages and the dashboard's title. */

@@ -21,10 +21,12 @@ describe('--etcd and --namespace', () => {
     expect(targetOf(['--etcd', 'http://127.0.0.1:2379,http://127.0.0.1:22379'])).toEqual({
       kind: 'etcd',
       etcd: { endpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379'], namespace: 'lockstep' },
+      args: ['--etcd', 'http://127.0.0.1:2379,http://127.0.0.1:22379', '--namespace', 'lockstep'],
     });
     expect(targetOf(['--namespace', 'team-a'], { LOCKSTEP_ETCD: 'http://10.0.0.1:2379' })).toEqual({
       kind: 'etcd',
       etcd: { endpoints: ['http://10.0.0.1:2379'], namespace: 'team-a' },
+      args: ['--etcd', 'http://10.0.0.1:2379', '--namespace', 'team-a'],
     });
     // --etcd wins over the environment; an explicit --root over LOCKSTEP_ETCD.
     expect(targetOf(['--etcd', 'http://a:1'], { LOCKSTEP_ETCD: 'http://b:2' })).toMatchObject({ etcd: { endpoints: ['http://a:1'] } });
@@ -81,6 +83,12 @@ describe('TLS and user options', () => {
     expect(target.etcd.tls!.cert!.toString()).toBe('-----BEGIN cert.pem-----\n');
     expect(target.etcd.tls!.key!.toString()).toBe('-----BEGIN key.pem-----\n');
     expect(target.etcd.auth).toEqual({ username: 'agent', password: 's3cret' });
+    // Processes the command starts (simulate's agents) get the same options, never the password.
+    expect(target.args).toEqual([
+      '--etcd', 'https://h1:2379,https://h2:2379', '--namespace', 'lockstep',
+      '--etcd-cacert', join(dir, 'ca.pem'), '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'key.pem'), '--etcd-user', 'agent',
+    ]);
+    expect(target.args.join(' ')).not.toContain('s3cret');
   });
 
   it('refuses a user without the password in the environment, a certificate without its key, and unreadable files', () => {
@@ -102,10 +110,10 @@ describe('migrate source and target', () => {
   it('takes exactly one source and one target, never --root or --etcd', () => {
     expect(migrateTargets(flagsOf('--from', '/tmp/a', '--to-etcd', 'h:2379', '--namespace', 'ns1'))).toEqual({
       source: { kind: 'files', root: '/tmp/a' },
-      target: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'ns1' } },
+      target: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'ns1' }, args: ['--etcd', 'http://h:2379', '--namespace', 'ns1'] },
     });
     expect(migrateTargets(flagsOf('--from-etcd', 'h:2379', '--to', '/tmp/b'))).toEqual({
-      source: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'lockstep' } },
+      source: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'lockstep' }, args: ['--etcd', 'http://h:2379', '--namespace', 'lockstep'] },
       target: { kind: 'files', root: '/tmp/b' },
     });
     expect(() => migrateTargets(flagsOf('--from', '/tmp/a'))).toThrow(/give one of --to DIR or --to-etcd URLS/);

@@ -180,6 +180,21 @@ describe('every command on etcd gives the JSON and the exit code it gives on a f
   }, 60_000);
 });
 
+describe('simulate on etcd', () => {
+  it('runs its agent processes on the same cluster and namespace; every update they report is a version', async () => {
+    const where = ['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('simulate')];
+    const r = await run([...where, '--json', 'simulate', '--agents', '2', '--tasks', '3', '--seconds', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = r.json as { updates: number; errors: number; sessions: string[] };
+    expect(summary.errors).toBe(0);
+    expect(summary.updates).toBeGreaterThan(0);
+    const tasks = (await run([...where, '--json', 'task', 'list'])).json as { version: number }[];
+    expect(tasks.reduce((sum, t) => sum + t.version, 0)).toBe(summary.updates);
+    const sessions = (await run([...where, '--json', 'session', 'list'])).json as { id: string }[];
+    expect(sessions.map((s) => s.id).sort()).toEqual([...summary.sessions].sort());
+  }, 90_000);
+});
+
 describe('an unreachable cluster', () => {
   it('exits 6 within a few seconds with one error line naming every endpoint', async () => {
     const endpoints = [`http://127.0.0.1:${await closedPort()}`, `http://127.0.0.1:${await closedPort()}`];
