@@ -68,7 +68,10 @@ export class StateHost {
   private auditReader!: LogReader<AuditEntry>;
   private locksReader!: LogReader<LockEvent>;
 
-  private readonly dirty = new ChangeTracker();
+  /** What the feed reported since the last refresh began (a refresh takes it whole, so nothing marked meanwhile is lost). */
+  private dirty = new ChangeTracker();
+  /** Refreshes (flushes and rescans) run one at a time: each reads and updates the model across awaits. */
+  private queue: Promise<unknown> = Promise.resolve();
   private pendingStatus: WatchStatus | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
@@ -132,7 +135,12 @@ export class StateHost {
         if (status.rootPresent === false) this.markDirty({ kind: 'root' });
         this.scheduleFlush();
       },
-      onRescan: () => this.rescan().then(
+      onRescan: () => this.serialized(async () => {
+        await this.rescan();
+        // Polling sees no log appends nor the legacy file: the next refresh reads them too.
+        this.markDirty({ kind: 'log' });
+        this.markDirty({ kind: 'legacy' });
+      }).then(
         () => this.refreshSucceeded(),
         (err: unknown) => this.refreshFailed('a polling rescan', err),
       ),
@@ -182,7 +190,6 @@ export class StateHost {
     const patch: Patch = { seq: 0 };
     Object.assign(patch, diffAll(this.model, model));
     this.model = model;
-    this.dirty.logs = true;
     this.emitPatch(patch);
   }
 
@@ -229,7 +236,7 @@ export class StateHost {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      const refresh = this.flush().then(
+      const refresh = this.serialized(() => this.flush()).then(
         () => this.refreshSucceeded(),
         (err: unknown) => this.refreshFailed('reading the latest changes', err),
       );
@@ -238,10 +245,18 @@ export class StateHost {
     }, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
   }
 
+  /** Run refreshes one after another (a failed one does not stop the next). */
+  private serialized<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
   /** Read everything marked dirty once, and send it as one patch. */
   private async flush(): Promise<void> {
-    if (this.dirty.config) {
-      this.dirty.config = false;
+    const dirty = this.dirty;
+    this.dirty = new ChangeTracker(); // changes reported while this refresh awaits are kept for the next one
+    if (dirty.config) {
       try {
         await openStateStore(this.storeOptions).close(); // validates the new settings
       } catch (err) {
@@ -252,15 +267,18 @@ export class StateHost {
       await this.switchTo(this.storeOptions);
       return;
     }
-    if (this.dirty.root) {
-      this.dirty.root = false;
-      this.clearDirty();
+    // A commit's audit line follows it at once, and a rescan may read commits whose
+    // events are still on their way: look for new log entries in the same patch.
+    const readLogs = dirty.logs || dirty.root || dirty.tasks.size > 0;
+    if (dirty.root) {
+      for (const items of [dirty.tasks, dirty.locks, dirty.sessions, dirty.checkpoints]) items.clear(); // the rescan reads them all
       await this.rescan();
     }
+    const sessionMetrics = new Set<string>();
     const patch: Patch = { seq: 0 };
-    if (this.dirty.tasks.size) {
+    if (dirty.tasks.size) {
       let issuesChanged = false;
-      const reads = await readInBatches([...this.dirty.tasks], async (id) => {
+      const reads = await readInBatches([...dirty.tasks], async (id) => {
         const { row, damage } = await readTaskRow(this.store, id);
         issuesChanged = this.noteReadDamage(id, damage) || issuesChanged;
         return [id, row] as const;
@@ -270,37 +288,36 @@ export class StateHost {
       // A task's status feeds its session's metrics (the old session's too, when it moved).
       for (const row of patch.tasks?.upsert ?? []) {
         const old = before.get(row.task_id);
-        if (row.session_id && this.model.sessions.has(row.session_id)) this.dirtySessionMetrics.add(row.session_id);
-        if (old?.session_id && old.session_id !== row.session_id) this.dirtySessionMetrics.add(old.session_id);
+        if (row.session_id && this.model.sessions.has(row.session_id)) sessionMetrics.add(row.session_id);
+        if (old?.session_id && old.session_id !== row.session_id) sessionMetrics.add(old.session_id);
       }
       if (issuesChanged) patch.issues = this.issues;
     }
-    if (this.dirty.locks.size) patch.locks = await this.reloadLocks([...this.dirty.locks]);
-    for (const id of this.dirtySessionMetrics) this.dirty.sessions.add(id);
-    if (this.dirty.sessions.size) {
-      const reads = await readInBatches([...this.dirty.sessions], async (id) => [id, await readSession(this.store, id, this.model.tasks)] as const);
+    if (dirty.locks.size) patch.locks = await this.reloadLocks([...dirty.locks]);
+    for (const id of sessionMetrics) dirty.sessions.add(id);
+    if (dirty.sessions.size) {
+      const reads = await readInBatches([...dirty.sessions], async (id) => [id, await readSession(this.store, id, this.model.tasks)] as const);
       patch.sessions = update(SYNCED.sessions, this.model.sessions, reads);
     }
-    if (this.dirty.checkpoints.size) {
-      const reads = await readInBatches([...this.dirty.checkpoints], async (id) => [id, await readCheckpoint(this.store, id)] as const);
+    if (dirty.checkpoints.size) {
+      const reads = await readInBatches([...dirty.checkpoints], async (id) => [id, await readCheckpoint(this.store, id)] as const);
       patch.checkpoints = update(SYNCED.checkpoints, this.model.checkpoints, reads);
     }
     // The logs are read last and on their own: a log that cannot be read
     // must not hold back the tasks, sessions and locks read above.
     let logFailure: unknown = null;
-    if (this.dirty.logs) {
+    if (readLogs) {
       try {
         await this.readLogs(patch);
       } catch (err) {
         logFailure = err;
       }
     }
-    if (this.dirty.legacy) await this.refreshLegacy(patch);
+    if (dirty.legacy) await this.refreshLegacy(patch);
     if (this.pendingStatus) {
       patch.watch = { ...this.pendingStatus, error: this.failing };
       this.pendingStatus = null;
     }
-    this.clearDirty();
     this.emitPatch(patch);
     if (logFailure) throw logFailure;
   }
@@ -318,13 +335,6 @@ export class StateHost {
       this.lockHistory.add(lockEvents);
       patch.lockEvents = lockEvents;
     }
-  }
-
-  private dirtySessionMetrics = new Set<string>();
-
-  private clearDirty(): void {
-    this.dirty.clearItems();
-    this.dirtySessionMetrics.clear();
   }
 
   private emitPatch(patch: Patch): void {
@@ -471,7 +481,7 @@ export class StateHost {
     await this.store.close();
     this.store = next;
     this.storeOptions = options;
-    this.clearDirty();
+    this.dirty = new ChangeTracker();
     await this.load();
     this.emit('reset', this.snapshot());
   }

@@ -218,6 +218,20 @@ describe('StateHost start-up', () => {
   });
 });
 
+describe('StateHost legacy state', () => {
+  it('offers a legacy state file as soon as it appears beside the folder, and stops once it is gone', async () => {
+    host = new StateHost({ root });
+    await host.start();
+    await host.whenWatching();
+    expect(host.snapshot().legacyFile).toBeNull();
+    const legacy = join(dir, '.parallel-dev-state.json');
+    writeFileSync(legacy, JSON.stringify({ sessions: {}, tasks: {} }));
+    await until(() => host!.snapshot().legacyFile === legacy, 3000); // the feed, not the 5 s housekeeping
+    rmSync(legacy);
+    await until(() => host!.snapshot().legacyFile === null, 3000);
+  });
+});
+
 describe('StateHost on a root that appears later or moves', () => {
   it('starts on a missing root, reports it, and picks it up once created', async () => {
     const late = join(dir, 'late', '.worktrees', '.state');
