@@ -14,6 +14,8 @@ const RESOURCE_NOT_FOUND = -32002;
 const PAGE_SIZE = 1_000;
 /** Changes that arrive within this window are sent as one notification per resource. */
 const COALESCE_MS = 25;
+/** Resources one client may subscribe to: every task of a large root, but not unbounded memory. */
+export const MAX_SUBSCRIPTIONS = 10_000;
 
 export const TASK_TEMPLATE: ResourceTemplate = {
   uriTemplate: `${TASK_URI_PREFIX}{task_id}`,
@@ -91,6 +93,9 @@ export class Subscriptions {
 
   async subscribe(uri: string): Promise<void> {
     parseUri(uri);
+    if (!this.uris.has(uri) && this.uris.size >= MAX_SUBSCRIPTIONS) {
+      throw new McpError(ErrorCode.InvalidParams, `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions: unsubscribe from some first`);
+    }
     this.uris.add(uri);
     // Resolve once the feed is live, so a change made after this call is never missed.
     await this.ensureFeed();

@@ -126,9 +126,25 @@ function definitionOf(tool: Tool): ToolDefinition {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' }) as ToolDefinition['inputSchema'],
+    inputSchema: jsonSchemaOf(tool.input),
     annotations: { title: tool.title, ...tool.annotations },
   };
+}
+
+/**
+ * A tool's input as JSON Schema (draft-07, as the SDK's McpServer lists
+ * them). The only custom zod type in the tools is the JSON object, listed
+ * as {"type": "object"}.
+ */
+function jsonSchemaOf(input: z.ZodObject): ToolDefinition['inputSchema'] {
+  return z.toJSONSchema(input, {
+    target: 'draft-7',
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema._zod.def.type === 'custom') jsonSchema.type = 'object';
+    },
+  }) as ToolDefinition['inputSchema'];
 }
 
 /** Zod's issues as one line an agent can act on: `task_id: invalid task id; changes: expected record`. */

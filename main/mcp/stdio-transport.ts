@@ -23,6 +23,8 @@ export class LineTransport implements Transport {
   /** Set while the rest of an oversized line is being thrown away. */
   private skipping = false;
   private closed = false;
+  /** Resolves when stdout can take more; shared by every message sent meanwhile. */
+  private drained: Promise<void> | null = null;
 
   private readonly input: Readable;
   private readonly output: Writable;
@@ -46,10 +48,19 @@ export class LineTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.closed || this.output.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.output.write(`${JSON.stringify(message)}\n`)) resolve();
-      else this.output.once('drain', resolve);
+    if (this.output.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    // The client reads slower than we answer: every sender waits for the same 'drain' (or the end of the pipe).
+    this.drained ??= new Promise((resolve) => {
+      const done = () => {
+        this.output.off('drain', done);
+        this.output.off('close', done);
+        this.drained = null;
+        resolve();
+      };
+      this.output.on('drain', done);
+      this.output.on('close', done);
     });
+    return this.drained;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killChildren, listTree, makeTempDir, removeTempDirs, spawnCli, tryJson } from '../helpers.ts';
+import { MAX_SUBSCRIPTIONS } from '../../mcp/resources.ts';
 import { closeMcpSessions, connectMcp } from './mcp-client.ts';
 
 afterEach(async () => {
@@ -75,6 +76,18 @@ describe('lockstep mcp: hostile input', () => {
     expect(await mcp.ok('get_task', { task_id: 'big' })).toMatchObject({ version: 1, status: 'small' });
     const many = await mcp.call('create_session', { options: Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, 'vvvvvvvvvvvvvvvvvvvvvvvv'])) });
     expect(many).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('refuses subscriptions past the limit, and keeps the ones it has', async () => {
+    const root = makeTempDir();
+    const mcp = await connectMcp(root);
+    const uris = Array.from({ length: MAX_SUBSCRIPTIONS }, (_, i) => `lockstep://tasks/t${i}`);
+    for (let i = 0; i < uris.length; i += 10) await Promise.all(uris.slice(i, i + 10).map((uri) => mcp.client.subscribeResource({ uri })));
+    await expect(mcp.client.subscribeResource({ uri: 'lockstep://tasks/one-too-many' })).rejects.toThrow(/10000 subscriptions/);
+    await mcp.client.subscribeResource({ uri: uris[0]! }); // again: not a new one
+    await mcp.client.unsubscribeResource({ uri: uris[1]! });
+    await mcp.client.subscribeResource({ uri: 'lockstep://tasks/one-too-many' });
+    expect(await mcp.ok('list_tasks')).toEqual({ tasks: [] });
   });
 
   it("sanitizes a client name with control characters before it becomes a lock's owner", async () => {
