@@ -9,6 +9,7 @@ import { ClusterUnavailableError, InvalidInputError, LockTimeoutError, VersionCo
 import type { AuditEntry, TaskState } from '../../../shared/model.ts';
 import { sleep } from '../helpers.ts';
 import { sharedCluster } from './cluster.ts';
+import { CutProxy } from './cut-proxy.ts';
 import { closeStores, etcdFixture } from './setup.ts';
 
 afterEach(closeStores);
@@ -66,6 +67,28 @@ describe('etcd commits', () => {
     const next = await a.updateTaskState('t', { from_a: 2 });
     expect(next).toMatchObject({ version: 3, from_a: 2, from_b: 1 });
     expect((await b.getTaskHistory('t')).map((s) => s.version)).toEqual([3, 2, 1]);
+  });
+
+  it('recognises its own commit when the answer was lost and the Txn resent (an ambiguous commit)', async () => {
+    const fx = await etcdFixture('ambiguous');
+    await fx.store.updateTaskState('t', { counter: 0 });
+    const member = new URL(fx.cluster.endpoints[0]!);
+    const proxy = new CutProxy({ host: member.hostname, port: Number(member.port) });
+    const viaProxy = new EtcdStateStore({ etcd: { endpoints: [await proxy.start()], namespace: fx.ns } });
+    try {
+      const current = (await viaProxy.getTaskState('t'))!;
+      proxy.arm();
+      // Applied by etcd, answer cut: the client sees "unavailable", sends again, and the resent
+      // Txn's compare fails on this very write. Without the operation id that is a conflict.
+      const next = await viaProxy.updateTaskState('t', { counter: 1 }, { expectedVersion: current.version });
+      expect(proxy.cuts).toBe(1);
+      expect(next).toMatchObject({ version: 2, counter: 1 });
+    } finally {
+      await viaProxy.close();
+      await proxy.stop();
+    }
+    expect((await fx.store.getTaskHistory('t')).map((s) => s.version)).toEqual([2, 1]);
+    expect((await fx.store.readAuditLog({ task: 't' })).map((e) => e.new_version)).toEqual([1, 2]); // logged once
   });
 
   it('refuses a value over the etcd request limit before sending it', async () => {
