@@ -1,7 +1,8 @@
-// What the change feed said since the last flush: which tasks, locks,
-// sessions and checkpoints to read again, whether the logs grew, and whether
-// the whole root (or its config) must be reloaded. Reading is the host's job;
-// this only remembers, so a burst of changes to one task is read once.
+// What the change feed said since the last refresh began: which tasks,
+// locks, sessions and checkpoints to read again, whether the logs grew, and
+// whether the whole store (or its config) must be reloaded. Reading is the
+// host's job; this only remembers, so a burst of changes to one task is read
+// once. A refresh takes the whole tracker and starts a new one.
 import type { StoreChange } from '../engine/public.ts';
 
 export class ChangeTracker {
@@ -30,15 +31,5 @@ export class ChangeTracker {
     else if (k === 'legacy') this.legacy = true;
     else this.root = true;
     return true;
-  }
-
-  /** Forget the items (the root and config flags are cleared where they are handled). */
-  clearItems(): void {
-    this.tasks.clear();
-    this.locks.clear();
-    this.sessions.clear();
-    this.checkpoints.clear();
-    this.logs = false;
-    this.legacy = false;
   }
 }
