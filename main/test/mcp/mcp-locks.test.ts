@@ -124,6 +124,28 @@ describe('lockstep mcp: locks held across calls', () => {
     await serverExit(line.server_pid);
   });
 
+  it('a server stopped past its lease loses the lock: the late commit under it is refused, and release says lost', async () => {
+    const root = makeTempDir();
+    writeFileSync(join(root, 'config.json'), JSON.stringify({ lease_ms: 1_000 }));
+    const a = await connectMcp(root, { name: 'stalled' });
+    const b = await connectMcp(root, { name: 'patient' });
+    await a.ok('update_task', { task_id: 's', changes: { status: 'todo' } });
+    const held = await a.ok<Held>('acquire_lock', { task_id: 's' });
+    process.kill(a.pid, 'SIGSTOP'); // a debugger, swap, a suspended VM…
+    try {
+      const taken = await b.ok<Held>('acquire_lock', { task_id: 's', timeout_ms: 20_000 });
+      await b.ok('update_task', { task_id: 's', changes: { status: 'b-wins' }, expected_version: 1, lock: taken.handle });
+      await b.ok('release_lock', { handle: taken.handle });
+    } finally {
+      process.kill(a.pid, 'SIGCONT');
+    }
+    const late = await a.call('update_task', { task_id: 's', changes: { status: 'a-late' }, lock: held.handle });
+    expect(late.isError).toBe(true);
+    expect(['LOCK_TIMEOUT', 'VERSION_CONFLICT']).toContain(late.error.code); // refused by the heartbeat's finding, or by the commit's fence
+    expect(await a.ok('release_lock', { handle: held.handle })).toEqual({ handle: held.handle, released: true, lost: true });
+    expect(await b.ok('get_task', { task_id: 's' })).toMatchObject({ version: 2, status: 'b-wins' });
+  });
+
   it("killing the server process (kill -9) frees the lock within the lease", async () => {
     const root = makeTempDir();
     const leaseMs = 2_000;
