@@ -1,7 +1,9 @@
 // The lock timeline with real agents: `lockstep simulate` runs, the Locks
 // view draws their holds in lanes with the right owners, and hovering a
 // hold shows the wait and hold the lock log recorded for it.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { LockEvent } from '../../shared/model.ts';
@@ -108,4 +110,40 @@ test('simulated agents appear in the timeline with their owners, and hovering sh
   await canvas.evaluate((el) => el.blur()); // no focus ring in the picture
   await dashboard.screenshot('lock-timeline');
   expect(JSON.parse(await busy.firstLine)).toMatchObject({ agents: 6, errors: 0 });
+});
+
+test('a deadlock between two agents is flagged with its cycle drawn, and clears when one times out', async ({ dashboard }) => {
+  const { page } = dashboard;
+  await waitReady(page);
+  await openView(page, 'Locks');
+  const worker = join('main', 'test', 'workers', 'hold-then-wait.ts');
+  const agent = (owner: string, hold: string, wait: string, timeout: number) => {
+    const child = spawn(process.execPath, [worker, '--root', dashboard.root, '--owner', owner, '--hold', hold, '--wait', wait, '--timeout', String(timeout)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Lines are queued as they come: one may arrive before anybody asks for it.
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const next = async () => (await lines.next()).value as string;
+    return { child, next };
+  };
+  const a = agent('agent-a', 'left', 'right', 8000);
+  const b = agent('agent-b', 'right', 'left', 60_000);
+  try {
+    expect(await a.next()).toBe('held');
+    expect(await b.next()).toBe('held');
+    a.child.stdin!.write('go\n');
+    b.child.stdin!.write('go\n');
+    const banner = page.getByRole('alert').filter({ hasText: 'Deadlock' });
+    await expect(banner).toBeVisible();
+    const ring = banner.getByRole('img', { name: /^agent-a \(pid \d+\) holds left, waits for right → agent-b \(pid \d+\) holds right, waits for left → agent-a/ });
+    await expect(ring).toBeVisible();
+    await expect(ring).toContainText('waits for right');
+    await expect(ring).toContainText('waits for left');
+    await dashboard.screenshot('deadlock');
+    // agent-a gives up after 8 s: agent-b gets "left", and the banner goes.
+    expect(JSON.parse(await a.next())).toEqual({ waited: 'timeout' });
+    await expect(banner).toBeHidden();
+    expect(JSON.parse(await b.next())).toEqual({ waited: 'acquired' });
+  } finally {
+    a.child.kill('SIGKILL');
+    b.child.kill('SIGKILL');
+  }
 });

@@ -34,24 +34,22 @@ export function DeadlockBanner() {
   );
 }
 
-const R = 62;
-const NODE_W = 112;
+const NODE_W = 132;
 const NODE_H = 34;
 
-/** Members on a circle, an arrow from each to the next labelled with the task it waits for. */
+/** Members on a circle (two side by side), an arrow from each to the next labelled with the task it waits for. */
 function CycleRing({ cycle }: { cycle: Deadlock }) {
   const n = cycle.length;
-  const radius = n === 2 ? R : R + (n - 3) * 14;
-  const size = 2 * radius + NODE_W + 24;
-  const centre = size / 2;
+  const rx = n === 2 ? 120 : 80 + n * 14;
+  const ry = n === 2 ? 0 : 46 + n * 8;
+  const width = 2 * rx + NODE_W + 16;
+  const height = 2 * ry + NODE_H + (n === 2 ? 64 : 24);
   const at = (i: number) => {
-    const a = -Math.PI / 2 + (2 * Math.PI * i) / n + (n === 2 ? Math.PI / 2 : 0);
-    return { x: centre + radius * Math.cos(a) * 1.35, y: centre + radius * Math.sin(a) * 0.8 };
+    const a = n === 2 ? (i === 0 ? Math.PI : 0) : -Math.PI / 2 + (2 * Math.PI * i) / n;
+    return { x: width / 2 + rx * Math.cos(a), y: height / 2 + ry * Math.sin(a) };
   };
-  const height = 2 * radius * 0.8 + NODE_H + 40;
-  const dy = (size - height) / 2;
   return (
-    <svg className="deadlock-ring" width={size} height={height} viewBox={`0 ${dy} ${size} ${height}`} role="img" aria-label={describeDeadlock(cycle)}>
+    <svg className="deadlock-ring" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={describeDeadlock(cycle)}>
       <defs>
         <marker id="deadlock-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M0,0 L10,5 L0,10 z" fill="currentColor" />
@@ -68,13 +66,13 @@ function CycleRing({ cycle }: { cycle: Deadlock }) {
         const pad = Math.min(0.45, (Math.abs(dx) > Math.abs(dyy) ? NODE_W / 2 + 6 : NODE_H / 2 + 6) / len);
         const s = trim(pad);
         const e = trim(1 - pad);
-        const bend = 18;
+        const bend = n === 2 ? 30 : 18;
         const cx = (s.x + e.x) / 2 + (dyy / len) * bend;
         const cy = (s.y + e.y) / 2 - (dx / len) * bend;
         return (
           <g key={`edge-${m.pid}-${m.waits_for}`} className="deadlock-edge">
             <path d={`M${s.x},${s.y} Q${cx},${cy} ${e.x},${e.y}`} fill="none" stroke="currentColor" strokeWidth="1.5" markerEnd="url(#deadlock-arrow)" />
-            <text x={cx} y={cy} textAnchor="middle" dominantBaseline="middle" className="deadlock-task">
+            <text x={(s.x + 2 * cx + e.x) / 4} y={(s.y + 2 * cy + e.y) / 4 + (n === 2 ? Math.sign(cy - s.y) * 9 : 0)} textAnchor="middle" dominantBaseline="middle" className="deadlock-task">
               waits for {m.waits_for}
             </text>
           </g>
