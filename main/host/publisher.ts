@@ -22,6 +22,7 @@ export interface Subscription {
   /**
    * The subscriber is ready (again, after a reload or a seq gap): send it the
    * snapshot, then every event after it. Resolves with the snapshot's seq.
+   * Call it once the host has started: before, its model is still empty.
    */
   ready(): Promise<{ seq: number }>;
   /** Send nothing more. */

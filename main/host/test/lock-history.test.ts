@@ -64,11 +64,11 @@ describe('StateHost lock events', () => {
 
     host = new StateHost({ root });
     const patches: Patch[] = [];
-    host.subscribe((event, payload) => {
-      if (event === 'patch') patches.push(payload as Patch);
-    });
     await host.start();
     await host.whenWatching();
+    await host.subscribe((event, payload) => {
+      if (event === 'patch') patches.push(payload as Patch);
+    }).ready();
     const handlers = createHandlers(host, new DemoRunner(host, CLI));
     const first = await dispatch(handlers, 'getLockEvents', { windowMs: 60_000 });
     expect(first).toMatchObject({ ok: true, value: { total: 2, events: [{ task_id: 'before', outcome: 'acquired' }, { task_id: 'before', outcome: 'released' }] } });
