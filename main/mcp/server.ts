@@ -16,7 +16,7 @@ import type { StateStore } from '../engine/public.ts';
 import { LockHandles } from './lock-handles.ts';
 import { listResources, readResource, Subscriptions, TASK_TEMPLATE } from './resources.ts';
 import { toolError, toolResult, serializeError } from './tool-result.ts';
-import { TOOLS, type Tool } from './tools.ts';
+import { lockTable, TOOLS, type Tool } from './tools.ts';
 import { AGENT_PROTOCOL } from './instructions.ts';
 import { clientOwner } from './owner.ts';
 
@@ -56,7 +56,7 @@ export class LockstepMcpServer {
     this.handle(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments, extra.signal));
     this.handle(ListResourcesRequestSchema, (request) => listResources(store, request.params?.cursor));
     this.handle(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [TASK_TEMPLATE] }));
-    this.handle(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => this.lockTable()));
+    this.handle(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => lockTable(store, this.locks)));
     this.handle(SubscribeRequestSchema, async (request) => {
       await this.subscriptions.subscribe(request.params.uri);
       return {};
@@ -114,11 +114,6 @@ export class LockstepMcpServer {
       return toolError(serializeError(err, this.options.log));
     }
   }
-
-  /** The lock table resource: what list_locks returns. */
-  private lockTable(): Promise<unknown> {
-    return this.tools.get('list_locks')!.run({} as never, { store: this.store, locks: this.locks, owner: this.owner, signal: new AbortController().signal });
-  }
 }
 
 function definitionOf(tool: Tool): ToolDefinition {
@@ -147,7 +142,7 @@ function jsonSchemaOf(input: z.ZodObject): ToolDefinition['inputSchema'] {
   }) as ToolDefinition['inputSchema'];
 }
 
-/** Zod's issues as one line an agent can act on: `task_id: invalid task id; changes: expected record`. */
+/** Zod's issues as one line an agent can act on: `task_id: invalid task id; changes: expected a JSON object`. */
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)

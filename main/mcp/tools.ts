@@ -67,6 +67,21 @@ function publicRecord({ token: _token, start: _start, ...rest }: LockRecord): Om
   return rest;
 }
 
+/**
+ * The lock table as agents see it (list_locks, and the lockstep://locks
+ * resource): every holder with its waiters, the deadlocks among them, and
+ * the handle of each lock this connection holds.
+ */
+export async function lockTable(store: StateStore, locks: LockHandles): Promise<{ locks: unknown[]; deadlocks: unknown[] }> {
+  const holders = await store.listLocks();
+  const mine = locks.handlesByToken();
+  const summaries = await store.lockSummaries([...new Set(holders.map((h) => h.task_id))]);
+  return {
+    locks: holders.map((h) => ({ ...publicRecord(h), ...(mine.has(h.token) ? { handle: mine.get(h.token) } : {}) })),
+    deadlocks: findDeadlocks(queuesOf(summaries)),
+  };
+}
+
 export const TOOLS: Tool[] = [
   tool({
     name: 'get_task',
@@ -179,15 +194,7 @@ export const TOOLS: Tool[] = [
     description: 'Every lock holder (task, mode, owner, pid, host, alive, expires_at) with the agents waiting behind it, and any deadlock (a cycle of agents each waiting for a lock another holds). Locks this connection holds carry their `handle`.',
     input: z.strictObject({}),
     annotations: read,
-    async run(_args, { store, locks }) {
-      const holders = await store.listLocks();
-      const mine = locks.handlesByToken();
-      const summaries = await store.lockSummaries([...new Set(holders.map((h) => h.task_id))]);
-      return {
-        locks: holders.map((h) => ({ ...publicRecord(h), ...(mine.has(h.token) ? { handle: mine.get(h.token) } : {}) })),
-        deadlocks: findDeadlocks(queuesOf(summaries)),
-      };
-    },
+    run: (_args, { store, locks }) => lockTable(store, locks),
   }),
   tool({
     name: 'create_session',

@@ -5,9 +5,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killChildren, listTree, makeTempDir, removeTempDirs, spawnCli, tryJson } from '../helpers.ts';
+import { killChildren, listTree, makeTempDir, removeTempDirs, runCli, spawnCli, tryJson } from '../helpers.ts';
+import { MAX_HELD_LOCKS } from '../../mcp/lock-handles.ts';
 import { MAX_SUBSCRIPTIONS } from '../../mcp/resources.ts';
-import { closeMcpSessions, connectMcp } from './mcp-client.ts';
+import { closeMcpSessions, connectMcp, serverExit } from './mcp-client.ts';
 
 afterEach(async () => {
   await closeMcpSessions();
@@ -88,6 +89,25 @@ describe('lockstep mcp: hostile input', () => {
     await mcp.client.unsubscribeResource({ uri: uris[1]! });
     await mcp.client.subscribeResource({ uri: 'lockstep://tasks/one-too-many' });
     expect(await mcp.ok('list_tasks')).toEqual({ tasks: [] });
+  });
+
+  it('refuses locks past the per-connection limit, and releases all of them on disconnect', async () => {
+    const root = makeTempDir();
+    const mcp = await connectMcp(root, { name: 'hoarder' });
+    const handles: string[] = [];
+    for (let i = 0; i < MAX_HELD_LOCKS; i += 16) {
+      const batch = await Promise.all(Array.from({ length: 16 }, (_, j) => mcp.ok<{ handle: string }>('acquire_lock', { task_id: `h${i + j}`, mode: 'read' })));
+      handles.push(...batch.map((b) => b.handle));
+    }
+    expect(await mcp.call('acquire_lock', { task_id: 'one-more' })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+    await mcp.ok('release_lock', { handle: handles.pop()! });
+    await mcp.ok('acquire_lock', { task_id: 'one-more' });
+    expect(((await runCli(root, ['--json', 'locks'])).json as unknown[]).length).toBe(MAX_HELD_LOCKS);
+    const pid = mcp.pid;
+    await mcp.close();
+    await serverExit(pid);
+    expect(mcp.stderr()).toContain(`released ${MAX_HELD_LOCKS} lock(s) held by hoarder`);
+    expect((await runCli(root, ['--json', 'locks'])).json).toEqual([]);
   });
 
   it("sanitizes a client name with control characters before it becomes a lock's owner", async () => {
