@@ -10,7 +10,10 @@ import { sleep, taskPayload } from './common.ts';
 export type ContentionMode = 'plain' | 'cas' | 'locked';
 
 export interface WorkerConfig {
+  /** The state folder, or (with `etcd`) unused. */
   root: string;
+  /** Run on an etcd cluster instead of the folder (engine-bench --backend etcd). */
+  etcd?: { endpoints: string[]; namespace: string };
   taskId: string;
   worker: number;
   mode: ContentionMode;
@@ -37,7 +40,8 @@ export interface WorkerResult {
 }
 
 async function run(config: WorkerConfig): Promise<void> {
-  const store = openStateStore({ ...config.store, root: config.root, owner: `bench-${config.worker}` });
+  const where = config.etcd ? { etcd: config.etcd } : { root: config.root };
+  const store = openStateStore({ ...config.store, ...where, owner: `bench-${config.worker}` });
   const lockWaits: number[] = [];
   let recording = false;
   store.on('state.lock_acquired', (e) => {
@@ -104,7 +108,7 @@ async function run(config: WorkerConfig): Promise<void> {
   }
   const endedAt = Date.now();
   recording = false;
-  store.close();
+  await store.close();
   const result: WorkerResult = { type: 'result', worker, taskId, successes, conflicts, timeouts, latencies, lockWaits, startedAt, endedAt };
   await new Promise<void>((resolve) => process.send!(result, () => resolve()));
   process.disconnect();

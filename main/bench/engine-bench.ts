@@ -3,6 +3,7 @@
 // implementation and SQLite; contention between real processes; CLI start-up.
 //
 //   node main/bench/engine-bench.ts [--json] [--quick]
+//   node main/bench/engine-bench.ts --backend etcd [--members 1,3]   (etcd-bench.ts)
 //
 // Every baseline is measured in the same run, in interleaved rounds, on the
 // real disk (os.tmpdir()), so the ratios compare like with like.
@@ -21,8 +22,11 @@ import { fmt, log, pad, pairedRatio, ROUNDS, runSingle, type Runner } from './ro
 import type { ContentionMode, WorkerConfig, WorkerResult } from './contention-worker.ts';
 
 const USAGE = `usage: node main/bench/engine-bench.ts [--json] [--quick] [--only single|contention|cli] [--store-config '{"backoff_max_ms":2}']
+       node main/bench/engine-bench.ts --backend etcd [--members 1,3] [--json] [--quick]
   --json          also print a JSON summary at the end
   --quick         a fifth of the iterations (to check the bench itself; figures are noisier)
+  --backend etcd  the etcd backend on clusters started for the run, against a raw etcd3 Txn loop and the file backend
+  --members 1,3   cluster sizes for --backend etcd (default 1,3)
   --only X        run one group of figures
   --store-config  extra engine options for every engine store of the run (to try a setting)`;
 const argv = process.argv.slice(2);
@@ -30,6 +34,8 @@ let JSON_OUT = false;
 let QUICK = false;
 let ONLY: 'single' | 'contention' | 'cli' | null = null;
 let STORE_CONFIG: Record<string, unknown> = {};
+let BACKEND: 'files' | 'etcd' = 'files';
+let MEMBERS = [1, 3];
 for (let k = 0; k < argv.length; k++) {
   const a = argv[k]!;
   const value = () => {
@@ -51,6 +57,14 @@ for (let k = 0; k < argv.length; k++) {
     } catch (err) {
       fail(`--store-config must be a JSON object (${(err as Error).message})`);
     }
+  } else if (a === '--backend') {
+    const v = value();
+    if (v !== 'files' && v !== 'etcd') fail(`--backend must be files or etcd, got ${v}`);
+    BACKEND = v;
+  } else if (a === '--members') {
+    const v = value();
+    MEMBERS = v.split(',').map(Number);
+    if (MEMBERS.length === 0 || MEMBERS.some((m) => m !== 1 && m !== 3)) fail(`--members takes 1, 3 or 1,3, got ${v}`);
   } else if (a === '--help' || a === '-h') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -564,4 +578,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (BACKEND === 'etcd') {
+  const { etcdBench } = await import('./etcd-bench.ts');
+  await etcdBench({ quick: QUICK, json: JSON_OUT, members: MEMBERS });
+} else {
+  await main();
+}
