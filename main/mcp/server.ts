@@ -53,7 +53,10 @@ export class LockstepMcpServer {
     this.server.onerror = (err) => options.log(`protocol: ${err.message}`);
 
     this.handle(ListToolsRequestSchema, async () => ({ tools: this.definitions }));
-    this.handle(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments, extra.signal));
+    this.handle(CallToolRequestSchema, (request, extra) => {
+      const stopProgress = keepAlive(request.params._meta?.progressToken, extra);
+      return this.callTool(request.params.name, request.params.arguments, extra.signal).finally(stopProgress);
+    });
     this.handle(ListResourcesRequestSchema, (request) => listResources(store, request.params?.cursor));
     this.handle(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [TASK_TEMPLATE] }));
     this.handle(ReadResourceRequestSchema, (request) => readResource(store, request.params.uri, () => lockTable(store, this.locks)));
@@ -114,6 +117,26 @@ export class LockstepMcpServer {
       return toolError(serializeError(err, this.options.log));
     }
   }
+}
+
+/** How often a long call (a lock wait) tells the client it is still working. */
+export const PROGRESS_INTERVAL_MS = 2_000;
+
+/**
+ * While a call runs, send a progress notification every few seconds when
+ * the client asked for them (a progressToken). Clients that reset their
+ * request time-out on progress can then wait for a lock longer than that
+ * time-out. Returns the function that stops them.
+ */
+function keepAlive(token: string | number | undefined, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): () => void {
+  if (token === undefined) return () => {};
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const waited = Date.now() - started;
+    extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: waited, message: `still working after ${Math.round(waited / 1000)} s` } })
+      .catch(() => {}); // the client went away: the call ends with the connection
+  }, PROGRESS_INTERVAL_MS);
+  return () => clearInterval(timer);
 }
 
 function definitionOf(tool: Tool): ToolDefinition {

@@ -21,7 +21,7 @@ const expectedVersion = z.number().int().nonnegative().optional()
 const lockHandle = z.string().min(1).max(64).describe('A handle returned by acquire_lock on this connection');
 const commitLock = lockHandle.optional().describe('Commit under this write lock (from acquire_lock on the same task) instead of taking the lock just for this write');
 const timeoutMs = z.number().int().min(0).max(MAX_WAIT_MS).optional()
-  .describe(`How long to wait for the lock, in ms (0: do not wait; default: the store's lock_timeout_ms, 5000). Keep it under your client's request time-out`);
+  .describe(`How long to wait for the lock, in ms (0: do not wait; default: the store's lock_timeout_ms, 5000). Keep it under your client's request time-out, unless your client resets that time-out on progress (sent every 2 s while waiting)`);
 /**
  * A JSON object of any shape (the store checks its size and content). A
  * custom check rather than z.record: zod walks every member of a record,

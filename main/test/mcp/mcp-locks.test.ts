@@ -4,7 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, killChildren, makeTempDir, removeTempDirs, runCli, spawnWorker } from '../helpers.ts';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { PROGRESS_INTERVAL_MS } from '../../mcp/server.ts';
+import { BIN, killChildren, makeTempDir, removeTempDirs, runCli, sleep, spawnWorker } from '../helpers.ts';
 import { closeMcpSessions, connectMcp, serverExit } from './mcp-client.ts';
 
 afterEach(async () => {
@@ -79,6 +81,33 @@ describe('lockstep mcp: locks held across calls', () => {
     expect(await b.ok('update_task', { task_id: 't', changes: { status: 'done-by-b' }, expected_version: 2, lock: taken.value.handle })).toMatchObject({ version: 3 });
     await b.ok('release_lock', { handle: taken.value.handle });
     expect(await locksOf(root)).toEqual([]);
+  });
+
+  it('a wait longer than the client time-out: progress keeps it alive; a cancelled wait gives its lock back at once', async () => {
+    const root = makeTempDir();
+    const a = await connectMcp(root, { name: 'slow-holder' });
+    const b = await connectMcp(root, { name: 'waiter' });
+    const held = await a.ok<Held>('acquire_lock', { task_id: 'p' });
+
+    // The client gives up after 1.5 s and cancels; the server's wait goes on in the engine.
+    await expect(b.client.callTool({ name: 'acquire_lock', arguments: { task_id: 'p', timeout_ms: 30_000 } }, undefined, { timeout: 1_500 })).rejects.toThrow(/timed out/i);
+
+    // With progress notifications resetting its time-out, a client waits as long as the lock takes.
+    let progress = 0;
+    const patient = b.client.callTool({ name: 'acquire_lock', arguments: { task_id: 'p', timeout_ms: 30_000 } }, undefined, {
+      timeout: PROGRESS_INTERVAL_MS + 1_500, resetTimeoutOnProgress: true, onprogress: () => progress++,
+    });
+    await sleep(3 * PROGRESS_INTERVAL_MS + 1_000);
+    await a.ok('release_lock', { handle: held.handle });
+    const result = (await patient) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(progress).toBeGreaterThanOrEqual(3);
+    const handle = (JSON.parse((result.content[0] as { text: string }).text) as Held).handle;
+
+    // The cancelled wait was first in line: it got the lock, found nobody waiting for it, and released it.
+    const table = await b.ok<{ locks: (Listed & { handle?: string })[] }>('list_locks');
+    expect(table.locks).toMatchObject([{ task_id: 'p', owner: 'waiter', handle }]);
+    expect(b.stderr()).not.toContain('internal error');
   });
 
   it('read locks are shared; a read lock cannot commit', async () => {
