@@ -2,7 +2,7 @@
 // agent sees, their schemas, and the errors it gets back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { TASK_ID_PATTERN } from '../../../shared/ids.ts';
-import { makeTempDir, removeTempDirs, runCli } from '../helpers.ts';
+import { makeTempDir, removeTempDirs, runCli, singleCliError } from '../helpers.ts';
 import { closeMcpSessions, connectMcp } from './mcp-client.ts';
 
 afterEach(async () => {
@@ -21,6 +21,24 @@ interface JsonSchema {
   required?: string[];
   additionalProperties?: unknown;
 }
+
+describe('lockstep mcp: the command', () => {
+  it('is in the help, and refuses bad options with exit 2 before serving', async () => {
+    const root = makeTempDir();
+    expect((await runCli(root, ['--help'])).stdout).toMatch(/^ {2}mcp \[--owner LABEL\]/m);
+    for (const [args, message] of [
+      [['mcp', 'extra'], /unexpected argument "extra"/],
+      [['mcp', '--bogus', 'x'], /unknown option --bogus/],
+      [['mcp', '--owner', ''], /--owner needs a non-empty label/],
+      [['mcp', '--owner', 'bad\u0007bell'], /control character/],
+      [['mcp', '--owner', 'x'.repeat(201)], /at most 200 characters/],
+    ] as const) {
+      const r = await runCli(root, ['--json', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(singleCliError(r).message).toMatch(message);
+    }
+  });
+});
 
 describe('lockstep mcp: tools', () => {
   it('lists every tool with a description and a strict JSON schema built from the contract', async () => {
