@@ -155,7 +155,7 @@ interface ClosingCase {
 function closingMessages(n: number): ClosingCase[] {
   const kinds: (() => ClosingCase)[] = [
     () => ({ kind: 'WS: not JSON', data: `${seg()} {${seg()}`, closeCode: 1003 }),
-    () => ({ kind: 'WS: no numeric id', data: dice.pick([`{"method":"getSnapshot"}`, `{"id":"1","method":"getSnapshot"}`, 'null', '42', `"${seg()}"`]), closeCode: 1003 }),
+    () => ({ kind: 'WS: no numeric id', data: dice.pick([`{"method":"ready"}`, `{"id":"1","method":"ready"}`, 'null', '42', `"${seg()}"`]), closeCode: 1003 }),
     () => ({ kind: 'WS: deeply nested JSON', data: dice.pick([deepArray(20_000 + dice.int(12_000)), deepObject(5_000 + dice.int(5_000))]), closeCode: 1003 }),
     () => ({ kind: 'WS: binary frame', data: dice.bytes(1 + dice.int(200)), binary: true, closeCode: 1003 }),
     () => ({ kind: 'WS: invalid UTF-8', data: Buffer.concat([Buffer.from('{"id":1,"method":"'), dice.pick([Buffer.from([0xff]), Buffer.from([0xc0, 0xae]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe0, 0xa4])]), Buffer.from('"}')]), closeCode: 1007 }),
@@ -178,7 +178,7 @@ function answeredMessages(n: number): { kind: string; build: (id: number) => str
 
 /** Raw frames no WebSocket library would send. */
 function badFrames(n: number): { kind: string; frames: Buffer[]; closeCodes: (number | null)[] }[] {
-  const text = Buffer.from('{"id":1,"method":"getSnapshot"}');
+  const text = Buffer.from('{"id":1,"method":"ready"}');
   const kinds: (() => { kind: string; frames: Buffer[]; closeCodes: (number | null)[] })[] = [
     () => ({ kind: 'frame: unmasked', frames: [wsFrame(1, text, { mask: false })], closeCodes: [1002] }),
     () => ({ kind: 'frame: reserved opcode', frames: [wsFrame(dice.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), text)], closeCodes: [1002] }),
