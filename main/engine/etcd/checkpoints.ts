@@ -13,6 +13,7 @@ import type {
   Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
 } from '../../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
+import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../../shared/diff.ts';
 import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, PartialRestoreError, VersionConflictError } from '../errors.ts';
 import { canonicalJson } from '../file-import.ts';
@@ -36,17 +37,6 @@ const SESSION_NOISE = ['id', 'updated_at', 'metrics'] as const;
 function checkpointBaseId(date: Date): string {
   const iso = date.toISOString();
   return `${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-}
-
-function summaryOf(c: Checkpoint): CheckpointSummary {
-  return {
-    id: c.id,
-    session_id: c.session_id,
-    created_at: c.created_at,
-    reason: c.reason,
-    task_count: Object.keys(c.tasks).length,
-    ...(typeof c.undo_of === 'string' ? { undo_of: c.undo_of } : {}),
-  };
 }
 
 function readOf(read: TaskRead): TaskState | null {
@@ -128,7 +118,7 @@ export class EtcdCheckpoints {
       const entry = auditEntry(this.ctx, 'checkpoint_created', `checkpoint ${id} of session ${session.id} (${reason}, ${checkpoint.task_count} tasks)`, { checkpoint_id: id, session_id: session.id });
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [put(this.ctx.keys.checkpointData(id), data), put(key, JSON.stringify(summaryOf(checkpoint))), auditPut(this.ctx, entry)],
+        success: [put(this.ctx.keys.checkpointData(id), data), put(key, JSON.stringify(summarizeCheckpoint(checkpoint))), auditPut(this.ctx, entry)],
         failure: [],
       });
       if (res.succeeded) {
@@ -167,7 +157,7 @@ export class EtcdCheckpoints {
     } catch {
       /* fall back to the whole checkpoint */
     }
-    return summaryOf(await this.get(id));
+    return summarizeCheckpoint(await this.get(id));
   }
 
   async list(): Promise<CheckpointSummary[]> {
@@ -226,7 +216,7 @@ export class EtcdCheckpoints {
     const current = await this.sessionOrNull(checkpoint.session_id);
     const changes = diffSession(current, checkpoint.session);
     return {
-      checkpoint: { ...summaryOf(checkpoint), task_count: items.length },
+      checkpoint: { ...summarizeCheckpoint(checkpoint), task_count: items.length },
       items,
       session: { changes, unchanged: current !== null && !hasChanges(changes) },
     };
@@ -356,7 +346,7 @@ export class EtcdCheckpoints {
     const entry = auditEntry(this.ctx, 'migrated', `imported checkpoint ${id}`, { checkpoint_id: id, session_id: given.session_id });
     const res = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(dataKey), target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [put(dataKey, data), put(this.ctx.keys.checkpoint(id), JSON.stringify(summaryOf(given))), auditPut(this.ctx, entry)],
+      success: [put(dataKey, data), put(this.ctx.keys.checkpoint(id), JSON.stringify(summarizeCheckpoint(given))), auditPut(this.ctx, entry)],
       failure: [{ request_range: { key: Buffer.from(dataKey) } }],
     });
     if (res.succeeded) return 'written';
