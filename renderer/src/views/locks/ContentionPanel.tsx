@@ -11,6 +11,10 @@ import { CONTENTION_WINDOWS, type ContentionWindow } from '../../lib/route.ts';
 import { useLoad } from '../../lib/use-load.ts';
 import { sortContention } from './contention.ts';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
+import { useMemo } from 'react';
+import { WaitChart, WaitSparkline } from './charts/WaitChart.tsx';
+import { useLockEvents } from './timeline/lock-events.ts';
+import { waitSeries } from './timeline/series.ts';
 
 const COLUMNS: readonly Column[] = [
   { header: 'Task' },
@@ -20,6 +24,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'Wait p95', className: 'cell-end' },
   { header: 'Max', className: 'cell-end' },
   { header: 'Time-outs', className: 'cell-end' },
+  { header: 'Wait p95 over time', className: 'cell-spark' },
   { header: 'p95 wait, relative', className: 'cell-bar', srOnly: true },
 ];
 
@@ -28,6 +33,8 @@ const LABELS: Record<ContentionWindow, string> = { '5m': '5 min', '15m': '15 min
 const NAMES: Record<ContentionWindow, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour' };
 const SHOWN = 50;
 const REFRESH_MS = 5_000;
+/** Intervals per chart: a point every 5 s over 5 min, every minute over 1 h. */
+const BUCKETS = 60;
 
 export function ContentionPanel() {
   const api = useApi();
@@ -38,6 +45,15 @@ export function ContentionPanel() {
   const { outcome, reload } = useLoad(`${win}@${tick}`, () => api.getContention({ windowMs: CONTENTION_WINDOWS[win] }));
   const stats = sortContention(outcome?.ok ? outcome.value : live).slice(0, SHOWN);
   const maxWait = Math.max(1, ...stats.map((s) => s.wait_p95_ms));
+  const windowMs = CONTENTION_WINDOWS[win];
+  const feed = useLockEvents(windowMs);
+  const now = useNow();
+  // Recomputed on new lines, and as the window slides (every bucket's width).
+  const slot = Math.floor(now / (windowMs / BUCKETS));
+  const series = useMemo(() => {
+    const end = (slot + 1) * (windowMs / BUCKETS);
+    return waitSeries(feed.events, end - windowMs, end, BUCKETS);
+  }, [feed.events, slot, windowMs]);
   return (
     <section className="panel panel-flush" aria-labelledby="contention-title">
       <header className="panel-head">
@@ -54,6 +70,7 @@ export function ContentionPanel() {
           ))}
         </div>
       </header>
+      {stats.length > 0 ? <WaitChart series={series.all} /> : null}
       {outcome && !outcome.ok ? <ErrorMessage error={outcome.error} title="Could not load contention" onRetry={reload} /> : null}
       {stats.length === 0 ? (
         <EmptyState title={`No lock activity in the last ${LABELS[win]}`} />
@@ -73,6 +90,9 @@ export function ContentionPanel() {
               <td className="num cell-end">{duration(s.wait_p95_ms)}</td>
               <td className="num cell-end muted">{duration(s.wait_max_ms)}</td>
               <td className={`num cell-end${s.timeouts > 0 ? ' text-danger strong' : ' muted'}`}>{s.timeouts}</td>
+              <td className="cell-spark">
+                <WaitSparkline series={series.byTask.get(s.task_id)} task={s.task_id} />
+              </td>
               <td className="cell-bar">
                 <span className="hbar" aria-hidden="true">
                   <span className="hbar-fill" style={{ width: `${percent(s.wait_p95_ms, maxWait)}%` }} />
