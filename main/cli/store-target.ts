@@ -62,14 +62,19 @@ export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = proce
     open(urls) {
       const ns = checkNamespace(namespace ?? DEFAULT_NAMESPACE);
       if ((cert === undefined) !== (key === undefined)) throw new InvalidInputError('--etcd-cert and --etcd-key go together (a client certificate and its private key)');
+      // The client verifies the cluster's certificate against this CA; without it a client certificate would be ignored.
+      if (cert !== undefined && cacert === undefined) throw new InvalidInputError('--etcd-cert needs --etcd-cacert too: the CA certificate (PEM) that signed the cluster\'s certificate');
       const tls = cacert !== undefined || cert !== undefined ? { ca: readPem(cacert, '--etcd-cacert'), cert: readPem(cert, '--etcd-cert'), key: readPem(key, '--etcd-key') } : undefined;
       const target: EtcdTarget = { endpoints: parseEndpoints(urls, tls !== undefined), namespace: ns };
-      if (tls) target.tls = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+      if (tls) {
+        target.tls = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+        muteServerNameWarning();
+      }
       if (user !== undefined) {
         // Never a command-line flag: argv is visible to every local user (ps, /proc).
         const password = env.LOCKSTEP_ETCD_PASSWORD;
         if (!user) throw new InvalidInputError('--etcd-user needs a user name');
-        if (password === undefined) throw new InvalidInputError('--etcd-user needs the password in the environment variable LOCKSTEP_ETCD_PASSWORD');
+        if (!password) throw new InvalidInputError('--etcd-user needs the password in the environment variable LOCKSTEP_ETCD_PASSWORD');
         target.auth = { username: user, password };
       }
       const args = ['--etcd', target.endpoints.join(','), '--namespace', ns];
@@ -109,6 +114,20 @@ function normalizeEndpoint(part: string, tls: boolean): string {
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: a URL with a path or query is not an etcd endpoint`);
   if (!url.port) throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: give the client port, e.g. ${url.protocol}//${url.hostname}:2379`);
   return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * grpc-js gives an IP endpoint's address as the TLS server name, and Node
+ * warns about that (DEP0123) on stderr, where the CLI promises one line per
+ * error and nothing else. The certificate is still checked against the IP.
+ */
+function muteServerNameWarning(): void {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0123') return;
+    return (emit as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
 }
 
 function readPem(path: string | undefined, flag: string): Buffer | undefined {

@@ -91,11 +91,12 @@ describe('TLS and user options', () => {
     expect(target.args.join(' ')).not.toContain('s3cret');
   });
 
-  it('refuses a user without the password in the environment, a certificate without its key, and unreadable files', () => {
+  it('refuses a user without the password in the environment, a certificate without its key or CA, and unreadable files', () => {
     const dir = makeTempDir();
     writeFileSync(join(dir, 'cert.pem'), 'x');
     expect(() => targetOf(['--etcd', 'h:2379', '--etcd-user', 'agent'])).toThrow(/LOCKSTEP_ETCD_PASSWORD/);
     expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cert', join(dir, 'cert.pem')])).toThrow(/--etcd-cert and --etcd-key go together/);
+    expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'cert.pem')])).toThrow(/--etcd-cert needs --etcd-cacert too/);
     expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cacert', join(dir, 'missing.pem')])).toThrow(/--etcd-cacert: cannot read .*missing\.pem: ENOENT/);
     // There is no flag for the password: it would be visible to every local user in ps.
     expect(() => {

@@ -83,7 +83,7 @@ export class EtcdConnection {
         endpoints: this.endpoints,
       });
     }
-    if (err instanceof Error && /authenticat|permission denied|invalid auth token/i.test(err.message)) {
+    if (err instanceof Error && /authenticat|permission denied|invalid auth token|user name is empty/i.test(err.message)) {
       return new ClusterUnavailableError(`etcd at ${this.endpoints.join(', ')} refused the credentials: ${err.message}`, { endpoints: this.endpoints });
     }
     if (err instanceof Error && /request is too large|too many operations/i.test(err.message)) {

@@ -1,0 +1,156 @@
+// The CLI's TLS and user options reach the etcd client: a real member that
+// serves TLS and requires client certificates (certificates made with
+// openssl for this test), and a real member with authentication enabled.
+// Without the right certificate or password nothing is read or written, and
+// the CLI exits 6 with one line naming the endpoint.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, makeTempDir, Proc, removeTempDirs, tryJson } from './helpers.ts';
+import { ETCD_BIN } from './etcd/cluster.ts';
+
+const members: ChildProcess[] = [];
+afterAll(() => {
+  for (const member of members) member.kill('SIGKILL');
+  removeTempDirs();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One etcd member; resolves once `probe` says it answers. */
+async function startMember(dir: string, clientUrl: string, flags: string[], probe: () => Promise<boolean>): Promise<void> {
+  const peer = `http://127.0.0.1:${await freePort()}`;
+  const child = spawn(ETCD_BIN, [
+    '--name', 'm1', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`,
+    '--logger', 'zap', '--log-level', 'error', ...flags,
+  ], { stdio: 'ignore' });
+  members.push(child);
+  const deadline = Date.now() + 30_000;
+  while (!(await probe().catch(() => false))) {
+    if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('etcd did not come up within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json: unknown; stderr: string }> {
+  const proc = new Proc(spawn(process.execPath, [BIN, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '', ...env },
+  }));
+  proc.child.stdin!.end();
+  const exit = await proc.waitExit(60_000);
+  return { code: exit.code, json: tryJson(proc.lines.join('\n')), stderr: proc.stderr };
+}
+
+/** One error line on stderr, with exit 6, naming `endpoint`. */
+function expectUnavailable(r: { code: number | null; stderr: string }, endpoint: string): void {
+  expect(r.code, r.stderr).toBe(6);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  const error = (JSON.parse(lines[0]!) as { error: { code: string; message: string } }).error;
+  expect(error.code).toBe('UNAVAILABLE');
+  expect(error.message).toContain(endpoint);
+}
+
+describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
+  let dir: string;
+  let endpoint: string;
+  const pem = (name: string) => join(dir, name);
+
+  beforeAll(async () => {
+    dir = makeTempDir('lockstep-etcd-tls-');
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=lockstep-test-ca');
+    for (const [name, usage] of [['server', 'serverAuth'], ['client', 'clientAuth']] as const) {
+      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
+      openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    }
+    // A second CA that signed nothing here: the server's certificate does not verify against it.
+    mkdirSync(join(dir, 'other'));
+    openssl('req', '-x509', ...ec, '-keyout', 'other/ca.key', '-out', 'other/ca.pem', '-days', '2', '-subj', '/CN=someone-else');
+    endpoint = `https://127.0.0.1:${await freePort()}`;
+    await startMember(dir, endpoint, ['--cert-file', pem('server.pem'), '--key-file', pem('server.key'), '--trusted-ca-file', pem('ca.pem'), '--client-cert-auth'], async () => {
+      // Any TLS answer will do: the member is up (a refused handshake still means it listens).
+      const r = await run(['--etcd', endpoint, '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']);
+      return r.code === 0;
+    });
+  }, 120_000);
+
+  it('with the CA and a client certificate, commands read and write over TLS', async () => {
+    const tls = ['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json'];
+    const written = await run([...tls, 'task', 'update', 'secure', '{"over":"tls"}']);
+    expect(written.json).toMatchObject({ task_id: 'secure', over: 'tls', version: 1 });
+    expect(written.stderr).toBe(''); // no TLS warning from the client on the CLI's error stream
+    expect((await run([...tls, 'task', 'get', 'secure'])).json).toMatchObject({ over: 'tls', version: 1 });
+    // A bare host:port with TLS options is https://.
+    const bare = endpoint.replace('https://', '');
+    expect((await run(['--etcd', bare, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'get', 'secure'])).code).toBe(0);
+  }, 120_000);
+
+  it('without a client certificate, or trusting another CA, nothing is read: exit 6 naming the endpoint', async () => {
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--json', 'task', 'list']), endpoint);
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('other/ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']), endpoint);
+  }, 120_000);
+
+  it('a client certificate without --etcd-cacert is refused up front (exit 2): the client needs the CA to verify the server', async () => {
+    const r = await run(['--etcd', endpoint, '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--etcd-cacert');
+  });
+});
+
+describe('users: --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
+  let endpoint: string;
+  const api = async (path: string, body: unknown) => {
+    const res = await fetch(`${endpoint}/v3/${path}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  };
+
+  beforeAll(async () => {
+    const dir = makeTempDir('lockstep-etcd-auth-');
+    endpoint = `http://127.0.0.1:${await freePort()}`;
+    await startMember(dir, endpoint, [], async () => (await fetch(`${endpoint}/health`)).ok);
+    // root (required before auth can be enabled), and an agent allowed only its team's namespace.
+    await api('auth/role/add', { name: 'root' });
+    await api('auth/user/add', { name: 'root', password: 'root-secret' });
+    await api('auth/user/grant', { user: 'root', role: 'root' });
+    await api('auth/role/add', { name: 'team-a' });
+    const prefix = Buffer.from('team-a/');
+    const end = Buffer.from(prefix);
+    end[end.length - 1]!++;
+    await api('auth/role/grant', { name: 'team-a', perm: { permType: 'READWRITE', key: prefix.toString('base64'), range_end: end.toString('base64') } });
+    await api('auth/user/add', { name: 'agent', password: 'agent-secret' });
+    await api('auth/user/grant', { user: 'agent', role: 'team-a' });
+    await api('auth/enable', {});
+  }, 120_000);
+
+  it('the right password works; the password is taken from the environment, never from the command line', async () => {
+    const agent = ['--etcd', endpoint, '--namespace', 'team-a', '--etcd-user', 'agent', '--json'];
+    const written = await run([...agent, 'task', 'update', 'authed', '{"by":"agent"}'], { LOCKSTEP_ETCD_PASSWORD: 'agent-secret' });
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.json).toMatchObject({ task_id: 'authed', by: 'agent', version: 1 });
+    expect((await run([...agent, 'task', 'get', 'authed'], { LOCKSTEP_ETCD_PASSWORD: 'agent-secret' })).json).toMatchObject({ by: 'agent' });
+    const noPassword = await run([...agent, 'task', 'list']);
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain('LOCKSTEP_ETCD_PASSWORD');
+  }, 120_000);
+
+  it('a wrong password, or no user at all, reads nothing: exit 6 naming the endpoint', async () => {
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'team-a', '--etcd-user', 'agent', '--json', 'task', 'list'], { LOCKSTEP_ETCD_PASSWORD: 'wrong' }), endpoint);
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'team-a', '--json', 'task', 'list']), endpoint);
+  }, 120_000);
+});
