@@ -9,6 +9,9 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { NotFoundError, type LockRecord, type StateStore } from '../engine/public.ts';
 import type { LockHandles } from './lock-handles.ts';
 
+/** Tasks list_tasks returns by default: a page an agent's context can take. */
+const LIST_PAGE = 100;
+
 /** The longest lock wait a call may ask for. Most MCP clients give up on a call after 60 s. */
 export const MAX_WAIT_MS = 600_000;
 
@@ -98,12 +101,18 @@ export const TOOLS: Tool[] = [
   tool({
     name: 'list_tasks',
     title: 'List tasks',
-    description: 'The current state of every task, optionally only those with a given status. Use it to find work and to see what other agents are doing.',
-    input: z.strictObject({ status: z.string().max(200).optional().describe('Only tasks whose status field equals this (e.g. "in_progress")') }),
+    description: `The current state of the tasks, by id, optionally only those with a given status; at most \`limit\` (default ${LIST_PAGE}) from \`offset\`, with the \`total\` that match. Use it to find work and to see what other agents are doing.`,
+    input: z.strictObject({
+      status: z.string().max(200).optional().describe('Only tasks whose status field equals this (e.g. "in_progress")'),
+      limit: z.number().int().min(1).max(10_000).optional().describe(`At most this many tasks (default ${LIST_PAGE})`),
+      offset: z.number().int().min(0).optional().describe('Skip this many matching tasks first (for the next page)'),
+    }),
     annotations: read,
-    async run({ status }, { store }) {
-      const tasks = await store.listTasks();
-      return { tasks: status === undefined ? tasks : tasks.filter((t) => t.status === status) };
+    async run({ status, limit, offset }, { store }) {
+      const all = await store.listTasks();
+      const matching = (status === undefined ? all : all.filter((t) => t.status === status)).sort((a, b) => (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0));
+      const from = offset ?? 0;
+      return { tasks: matching.slice(from, from + (limit ?? LIST_PAGE)), total: matching.length, offset: from };
     },
   }),
   tool({

@@ -64,7 +64,7 @@ describe('lockstep mcp: hostile input', () => {
     expect(listTree(root).filter((p) => p.startsWith('tasks/task-'))).toEqual([]);
     expect(readdirSync(dirname(root)).filter((n) => n.includes('escape'))).toEqual(parentBefore);
     expect(existsSync(join(root, '..', 'escape'))).toBe(false);
-    expect(await mcp.ok('list_tasks')).toEqual({ tasks: [] });
+    expect(await mcp.ok('list_tasks')).toMatchObject({ tasks: [], total: 0 });
   });
 
   it('refuses a payload over max_state_bytes and keeps the task as it was', async () => {
@@ -88,7 +88,7 @@ describe('lockstep mcp: hostile input', () => {
     await mcp.client.subscribeResource({ uri: uris[0]! }); // again: not a new one
     await mcp.client.unsubscribeResource({ uri: uris[1]! });
     await mcp.client.subscribeResource({ uri: 'lockstep://tasks/one-too-many' });
-    expect(await mcp.ok('list_tasks')).toEqual({ tasks: [] });
+    expect(await mcp.ok('list_tasks')).toMatchObject({ tasks: [], total: 0 });
   });
 
   it('refuses locks past the per-connection limit, and releases all of them on disconnect', async () => {

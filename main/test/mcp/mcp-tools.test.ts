@@ -82,8 +82,11 @@ describe('lockstep mcp: tools', () => {
     // What an agent wrote is what the CLI reads.
     expect((await runCli(root, ['--json', 'task', 'get', 'a'])).json).toMatchObject({ version: 2, status: 'review', progress: 10 });
     expect(await mcp.ok('get_task', { task_id: 'a' })).toMatchObject({ version: 2, status: 'review' });
-    expect(await mcp.ok('list_tasks', { status: 'review' })).toMatchObject({ tasks: [{ task_id: 'a' }] });
-    expect(await mcp.ok('list_tasks', { status: 'done' })).toEqual({ tasks: [] });
+    expect(await mcp.ok('list_tasks', { status: 'review' })).toMatchObject({ tasks: [{ task_id: 'a' }], total: 1 });
+    expect(await mcp.ok('list_tasks', { status: 'done' })).toEqual({ tasks: [], total: 0, offset: 0 });
+    for (const id of ['c', 'b']) await mcp.ok('update_task', { task_id: id, changes: {} });
+    const page = await mcp.ok<{ tasks: { task_id: string }[]; total: number }>('list_tasks', { limit: 2, offset: 1 });
+    expect({ ids: page.tasks.map((t) => t.task_id), total: page.total }).toEqual({ ids: ['b', 'c'], total: 3 });
     const history = await mcp.ok<{ versions: { version: number }[]; omitted: number }>('task_history', { task_id: 'a', limit: 1 });
     expect(history.versions.map((v) => v.version)).toEqual([2]);
     expect(history.omitted).toBe(1);
