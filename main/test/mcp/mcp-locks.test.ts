@@ -136,6 +136,16 @@ describe('lockstep mcp: locks held across calls', () => {
     expect(await locksOf(root)).toEqual([]);
   });
 
+  it('SIGTERM to the server releases its locks before it exits', async () => {
+    const root = makeTempDir();
+    const a = await connectMcp(root, { name: 'terminated' });
+    await a.ok('acquire_lock', { task_id: 'st' });
+    process.kill(a.pid, 'SIGTERM');
+    await serverExit(a.pid);
+    expect(a.stderr()).toContain('SIGTERM: released 1 lock(s) held by terminated');
+    expect(await locksOf(root)).toEqual([]);
+  });
+
   it("killing the agent's process (kill -9) frees its lock: the server sees stdin close and releases it", async () => {
     const root = makeTempDir();
     const holder = spawnWorker('../mcp/mcp-holder', [BIN, root, 'doomed-agent', 'k']);
