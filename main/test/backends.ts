@@ -27,6 +27,8 @@ export interface Backend {
   open(overrides?: Partial<StoreConfig>): Promise<StateStore>;
   /** Another store on the same state as `store` (another client, as another process would open it). */
   reopen(store: StateStore, overrides?: Partial<StoreConfig>): StateStore;
+  /** Arguments that point a worker process (test/workers, openWorkerStore) at `store`'s state. */
+  workerArgs(store: StateStore): string[];
 }
 
 const opened = new Set<StateStore>();
@@ -47,6 +49,10 @@ const files: Backend = {
     if (store.location.kind !== 'files') throw new Error('not a file store');
     return track(openStateStore({ root: store.location.root, ...overrides }));
   },
+  workerArgs(store) {
+    if (store.location.kind !== 'files') throw new Error('not a file store');
+    return ['--root', store.location.root];
+  },
 };
 
 const etcd: Backend = {
@@ -60,6 +66,10 @@ const etcd: Backend = {
   reopen(store, overrides = {}) {
     if (store.location.kind !== 'etcd') throw new Error('not an etcd store');
     return track(new EtcdStateStore({ etcd: { endpoints: store.location.endpoints, namespace: store.location.namespace }, ...overrides }));
+  },
+  workerArgs(store) {
+    if (store.location.kind !== 'etcd') throw new Error('not an etcd store');
+    return ['--etcd', store.location.endpoints.join(','), '--ns', store.location.namespace];
   },
 };
 

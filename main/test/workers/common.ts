@@ -1,5 +1,8 @@
 // Small utilities for worker processes: command-line options, stdin lines, output.
 import { createInterface, type Interface } from 'node:readline';
+import type { StateStore } from '../../engine/backend.ts';
+import type { StoreConfig } from '../../engine/config.ts';
+import { openStateStore } from '../../engine/index.ts';
 
 /** `--key value` pairs from argv (values are strings). */
 export function options(argv = process.argv.slice(2)): Map<string, string> {
@@ -65,4 +68,11 @@ export function sleep(ms: number): Promise<void> {
 export function errorInfo(err: unknown): { name: string; code: string; message: string } {
   const e = err as { name?: string; code?: string; message?: string };
   return { name: e?.name ?? 'Error', code: e?.code ?? '', message: e?.message ?? String(err) };
+}
+
+/** The store a worker runs on: `--root DIR` (files) or `--etcd URL[,URL] --ns NAME` (etcd; see test/backends.ts). */
+export function openWorkerStore(opts: Map<string, string>, config: Partial<StoreConfig> = {}): StateStore {
+  const etcd = opts.get('etcd');
+  if (etcd) return openStateStore({ etcd: { endpoints: etcd.split(','), namespace: required(opts, 'ns') }, ...config });
+  return openStateStore({ root: required(opts, 'root'), ...config });
 }

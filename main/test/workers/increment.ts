@@ -1,11 +1,11 @@
 // Optimistic read-increment-write: read the task, write counter+1 with the
 // version read as expectedVersion, retry on VersionConflictError.
 // Prints "ready", waits for "go" on stdin, then prints a JSON summary.
-import { openStateStore, VersionConflictError } from '../../engine/index.ts';
-import { errorInfo, nextLine, options, print, required, stopReading } from './common.ts';
+import { VersionConflictError } from '../../engine/index.ts';
+import { errorInfo, nextLine, openWorkerStore, options, print, required, stopReading } from './common.ts';
 
 const opts = options();
-const store = openStateStore({ root: required(opts, 'root'), owner: `inc-${process.pid}` });
+const store = openWorkerStore(opts, { owner: `inc-${process.pid}` });
 const taskId = required(opts, 'task');
 const count = Number(required(opts, 'count'));
 
@@ -32,4 +32,4 @@ try {
   print({ done, conflicts, error: errorInfo(err) });
   process.exitCode = 1;
 }
-store.close();
+await store.close();
