@@ -1,6 +1,7 @@
-// The etcd backend with real processes and real faults (8 x 100 concurrent
-// increments run on both backends in no-lost-updates.test.ts): a lock holder killed (-9) or frozen (SIGSTOP) past its lease, and the
-// cluster's leader killed under load.
+// The etcd backend with real processes and real faults: a lock holder killed
+// (-9) or frozen (SIGSTOP) past its lease, and the cluster's leader killed
+// under load. (8 x 100 concurrent increments run on both backends in
+// no-lost-updates.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../shared/model.ts';
 import { killChildren, sleep, type Proc } from '../helpers.ts';
