@@ -181,7 +181,7 @@ export const TOOLS: Tool[] = [
       mode: z.enum(['read', 'write']).optional().describe('"write" (default): exclusive; "read": shared with other readers'),
       timeout_ms: timeoutMs,
     }),
-    annotations: { ...write, idempotentHint: false },
+    annotations: write,
     async run({ task_id, mode, timeout_ms }, { store, locks, owner, signal }) {
       const held = await locks.acquire(task_id, mode ?? 'write', { timeout: timeout_ms, owner, signal });
       return { handle: held.handle, ...publicRecord(held.lock.record), lease_ms: store.config.lease_ms };
