@@ -110,6 +110,21 @@ test('simulated agents appear in the timeline with their owners, and hovering sh
   await canvas.evaluate((el) => el.blur()); // no focus ring in the picture
   await dashboard.screenshot('lock-timeline');
   expect(JSON.parse(await busy.firstLine)).toMatchObject({ agents: 6, errors: 0 });
+
+  // The Overview names the task fought over most: sim-1, where 'release-bot' and agents timed out.
+  await openView(page, 'Overview');
+  const card = page.getByRole('region', { name: 'Most contended now' });
+  await expect(card.getByRole('link', { name: 'sim-1' })).toBeVisible();
+  await expect(card).toContainText(/time-outs?/);
+  await dashboard.screenshot('overview-contended');
+
+  // The task panel has the same timeline for that task alone, one lane per owner.
+  await card.getByRole('link', { name: 'sim-1' }).click();
+  const own = page.getByRole('region', { name: 'Locks on this task' });
+  await expect(own.getByRole('img', { name: /^Locks on this task:/ })).toHaveAttribute('data-holds', /^[1-9]\d*$/);
+  await expect(own.getByRole('list', { name: 'Owners' })).toContainText('reviewer');
+  await own.scrollIntoViewIfNeeded();
+  await dashboard.screenshot('task-lock-timeline');
 });
 
 test('a deadlock between two agents is flagged with its cycle drawn, and clears when one times out', async ({ dashboard }) => {

@@ -2,6 +2,7 @@ import { useMirror } from '../../app/services.ts';
 import { isEmptyRoot } from '../../store/selectors.ts';
 import { ActivityFeed } from './ActivityFeed.tsx';
 import { EmptyRoot } from './EmptyRoot.tsx';
+import { MostContended } from './MostContended.tsx';
 import { RecentSessions } from './RecentSessions.tsx';
 import { StatCards } from './StatCards.tsx';
 import { StatusBreakdown } from './StatusBreakdown.tsx';
@@ -17,6 +18,7 @@ export function OverviewView() {
           <ActivityFeed />
         </div>
         <div className="overview-side">
+          <MostContended />
           <StatusBreakdown />
           <RecentSessions />
         </div>

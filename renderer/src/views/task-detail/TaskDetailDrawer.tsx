@@ -21,6 +21,7 @@ import { RestoreVersionDialog } from './RestoreVersionDialog.tsx';
 import { TaskIssues } from './TaskIssues.tsx';
 import { useTaskHistory } from './task-history.ts';
 import { VersionTimeline } from './VersionTimeline.tsx';
+import { LockTimeline } from '../locks/timeline/LockTimeline.tsx';
 
 export function TaskDetailDrawer({ taskId }: { taskId: string }) {
   const navigate = useNavigate();
@@ -96,6 +97,7 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
       ) : null}
 
       <TaskIssues taskId={taskId} onDone={setNotice} />
+      <LockTimeline taskId={taskId} title="Locks on this task" />
 
       {!detail && !loadError ? <p className="muted">Loading history…</p> : null}
       {loadError ? <ErrorMessage error={loadError} title="Could not load this task" onRetry={reload} /> : null}
