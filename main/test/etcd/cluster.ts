@@ -18,6 +18,7 @@
 // quota and turn read-only.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, renameSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ export interface ClusterState {
   dir: string;
   token: string;
   members: MemberInfo[];
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface StartOptions {
@@ -46,8 +48,8 @@ export interface StartOptions {
   members?: number;
   /** Where the data folders go (default: a new temp folder, removed by stop()). */
   dir?: string;
-  /** Extra etcd flags for every member. */
-  flags?: string[];
+  /** Serve clients over TLS with this certificate and key (PEM files); peers stay on plain loopback HTTP. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** The flags every member runs with, beyond its addresses (see the top of this file). */
@@ -118,6 +120,7 @@ export class EtcdCluster {
       '--initial-cluster', initialCluster,
       '--initial-cluster-state', clusterState,
       '--initial-cluster-token', this.state.token,
+      ...(this.state.tls ? ['--cert-file', this.state.tls.certFile, '--key-file', this.state.tls.keyFile] : []),
       ...ETCD_FLAGS,
     ], { stdio: ['ignore', log, log], detached: this.detached });
     closeSync(log);
@@ -148,6 +151,7 @@ export class EtcdCluster {
 
   private async healthy(m: MemberInfo): Promise<boolean> {
     try {
+      if (this.state.tls) return (await httpsGet(`${m.clientUrl}/health`, readFileSync(this.state.tls.caFile))).includes('"health":"true"');
       const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
       return body.health === 'true';
@@ -209,6 +213,20 @@ export class EtcdCluster {
   }
 }
 
+/** fetch() cannot be given a CA: a TLS member's health is asked with node:https. */
+function httpsGet(url: string, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
 function readTail(file: string): string {
   try {
     return readFileSync(file, 'utf8').slice(-600);
@@ -217,26 +235,26 @@ function readTail(file: string): string {
   }
 }
 
-async function newState(dir: string, members: number): Promise<ClusterState> {
+async function newState(dir: string, members: number, tls?: StartOptions['tls']): Promise<ClusterState> {
   const list: MemberInfo[] = [];
   for (let i = 1; i <= members; i++) {
     const name = `m${i}`;
     list.push({
       name,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
       peerUrl: `http://127.0.0.1:${await freePort()}`,
       dataDir: join(dir, name),
       pid: null,
     });
   }
-  return { dir, token: `lockstep-test-${process.pid}-${Date.now()}`, members: list };
+  return { dir, token: `lockstep-test-${process.pid}-${Date.now()}`, members: list, ...(tls ? { tls } : {}) };
 }
 
 /** Start a cluster owned by this process (stop it yourself; it is also killed when this process exits). */
 export async function startCluster(options: StartOptions = {}): Promise<EtcdCluster> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lockstep-etcd-'));
   mkdirSync(dir, { recursive: true });
-  const cluster = new EtcdCluster(await newState(dir, options.members ?? 3), false);
+  const cluster = new EtcdCluster(await newState(dir, options.members ?? 3, options.tls), false);
   process.once('exit', () => {
     for (const m of cluster.state.members) {
       if (m.pid === null) continue;
