@@ -152,8 +152,8 @@ async function script(where: string[]): Promise<Step[]> {
 describe('every command on etcd gives the JSON and the exit code it gives on a folder', () => {
   it('runs one script on a folder and on the cluster, step by step alike', async () => {
     const root = join(makeTempDir(), '.worktrees', '.state');
-    const onFiles = await script(['--root', root]);
-    const onEtcd = await script(['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('parity')]);
+    // The two scripts run side by side: each store is private to its script.
+    const [onFiles, onEtcd] = await Promise.all([script(['--root', root]), script(['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('parity')])]);
     expect(onEtcd.map((s) => s.args)).toEqual(onFiles.map((s) => s.args));
     // Every step that differs, so one run shows them all.
     const differences = onFiles.flatMap((step, i) => {
@@ -164,7 +164,7 @@ describe('every command on etcd gives the JSON and the exit code it gives on a f
     expect(differences).toEqual([]);
     // The script did exercise every exit code it meant to.
     expect(new Set(onFiles.map((s) => s.code))).toEqual(new Set([0, 1, 2, 3, 4]));
-    // About 80 CLI starts in a row: minutes on a loaded 2-core machine.
+    // About 80 CLI starts, two at a time: minutes on a loaded 2-core machine.
   }, 480_000);
 
   it('LOCKSTEP_ETCD selects the cluster like --etcd, and --namespace keeps teams apart', async () => {
