@@ -130,6 +130,7 @@ describe('etcd locks', () => {
         return lock;
       });
       pending.push(p);
+      p.catch(() => {}); // a failed assertion below leaves waiters behind; they fail when the stores close
       // Each is in the queue before the next arrives.
       await expect.poll(async () => (await fx.store.lockSummaries(['t']))[0]?.waiters.length, { timeout: 5000 }).toBe(i + 1);
     }
@@ -137,7 +138,8 @@ describe('etcd locks', () => {
     await stores[0]!.releaseLock(first);
     const [r1, r2] = await Promise.all([pending[0]!, pending[1]!]);
     await sleep(300);
-    expect(order).toEqual(['r1', 'r2']); // both readers hold at once; w2 waits, and so does r3 behind it
+    // Both readers hold at once (granted together, in either order); w2 waits, and so does r3 behind it.
+    expect([...order].sort()).toEqual(['r1', 'r2']);
     const summary = (await fx.store.lockSummaries(['t']))[0]!;
     expect(summary.writer).toBeNull();
     expect(summary.readers.map((r) => r.mode)).toEqual(['read', 'read']);
@@ -145,14 +147,14 @@ describe('etcd locks', () => {
 
     await stores[1]!.releaseLock(r1);
     await sleep(200);
-    expect(order).toEqual(['r1', 'r2']);
+    expect(order).toHaveLength(2);
     await stores[2]!.releaseLock(r2);
     const w2 = await pending[2]!;
     await sleep(200);
-    expect(order).toEqual(['r1', 'r2', 'w2']);
+    expect(order.slice(2)).toEqual(['w2']);
     await stores[3]!.releaseLock(w2);
     await pending[3]!;
-    expect(order).toEqual(['r1', 'r2', 'w2', 'r3']);
+    expect(order.slice(2)).toEqual(['w2', 'r3']);
   });
 
   it('makes an unlocked commit wait for a held write lock, and times out cleanly', async () => {
