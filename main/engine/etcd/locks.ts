@@ -135,22 +135,7 @@ export class EtcdLocks {
     const started = Date.now();
     const stale = await options.abortIf?.();
     if (stale) throw stale;
-    const leaseId = await this.leaseId();
-    const token = `${BigInt(leaseId).toString(16)}-${(this.seq++).toString(36)}`;
-    const key = `${this.ctx.keys.locksPrefix(taskId)}${token}`;
-    const now = new Date();
-    const record: LockRecord = {
-      task_id: taskId, mode, token, pid: process.pid, host: HOST, start: null,
-      owner: options.owner ?? this.ctx.config.owner,
-      acquired_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
-    };
-    // Queue and read the queue in one round trip: the range sees our own put.
-    const enqueued = await this.ctx.conn.txn({
-      compare: [],
-      success: [put(key, JSON.stringify(record), leaseId), { request_range: { ...prefixRange(this.ctx.keys.locksPrefix(taskId)) } }],
-      failure: [],
-    });
+    const { leaseId, key, record, enqueued } = await this.enqueue(taskId, mode, options.owner ?? this.ctx.config.owner);
     const createRevision = enqueued.header.revision;
     let queue = parseEntries(enqueued.responses[1]!.response_range.kvs, taskId);
     let seenAt = createRevision;
@@ -198,6 +183,35 @@ export class EtcdLocks {
     this.logEvent(heldRecord, waitMs, 'acquired', { ts: new Date(lock.grantedAt).toISOString() });
     this.ctx.events.emit('state.lock_acquired', { task_id: taskId, mode, wait_ms: waitMs, owner: heldRecord.owner });
     return lock;
+  }
+
+  /** Queue a key and read the queue in one round trip (the range sees our own put). */
+  private async enqueue(taskId: string, mode: LockMode, owner: string) {
+    for (let attempt = 1; ; attempt++) {
+      const leaseId = await this.leaseId();
+      const token = `${BigInt(leaseId).toString(16)}-${(this.seq++).toString(36)}`;
+      const key = `${this.ctx.keys.locksPrefix(taskId)}${token}`;
+      const now = new Date();
+      const record: LockRecord = {
+        task_id: taskId, mode, token, pid: process.pid, host: HOST, start: null, owner,
+        acquired_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+      };
+      try {
+        const enqueued = await this.ctx.conn.txn({
+          compare: [],
+          success: [put(key, JSON.stringify(record), leaseId), { request_range: { ...prefixRange(this.ctx.keys.locksPrefix(taskId)) } }],
+          failure: [],
+        });
+        return { leaseId, key, record, enqueued };
+      } catch (err) {
+        // Our lease expired while this process was stopped, before etcd3 noticed: take a new one.
+        if (attempt > 1 || !/lease not found/i.test((err as Error).message)) throw err;
+        const stale = await this.lease?.catch(() => null);
+        if (stale) this.onLeaseLost(stale.lease);
+        this.lease = null;
+      }
+    }
   }
 
   private lostWhileWaiting(taskId: string): LockTimeoutError {

@@ -60,6 +60,8 @@ describe('etcd: processes and faults', () => {
     expect(await holder.waitForJson((v) => 'released' in v)).toEqual({ released: false });
     expect(await fx.store.getTaskState('t')).toMatchObject({ version: 2, by: 'next-holder' });
     await fx.store.releaseLock(next);
+    // Once the lock is free again, the woken holder can take it on a new lease.
+    expect(await holder.waitForJson((v) => 'reacquired' in v, 20_000)).toEqual({ reacquired: true });
   });
 
   it('loses and duplicates nothing when the leader is killed under load, and the watch-fed log misses no version', async () => {

@@ -2,7 +2,8 @@
 //   --mode increment --task T --count N   optimistic read-increment-write N times; prints {done, conflicts}
 //   --mode hold --task T                  takes the write lock, prints {held, at}, then waits to be killed
 //   --mode paused --task T                takes the write lock and reads version N, prints {ready, version};
-//                                         on the line "commit" commits under that lock, prints the outcome
+//                                         on the line "commit" commits under that lock, prints the outcome,
+//                                         then takes and releases the lock once more
 // Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
 import { EtcdStateStore } from '../../../engine/etcd/index.ts';
 import { VersionConflictError } from '../../../engine/errors.ts';
@@ -60,6 +61,9 @@ if (mode === 'increment') {
   }
   print({ refreshed: await store.refreshLock(lock) });
   print({ released: await store.releaseLock(lock) });
+  // Its lease expired while it was stopped: a new lock takes a new lease.
+  const again = await store.acquireLock(taskId, 'write', { timeout: 10_000 });
+  print({ reacquired: await store.releaseLock(again) });
   await store.close();
 } else {
   throw new Error(`unknown mode ${mode}`);
