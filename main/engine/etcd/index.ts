@@ -86,7 +86,7 @@ export class EtcdStateStore implements StateStore {
 
   // ---- tasks ----------------------------------------------------------------
 
-  getTaskState(id: string): Promise<TaskState | null> {
+  async getTaskState(id: string): Promise<TaskState | null> {
     return this.tasks.get(id);
   }
 
@@ -110,22 +110,22 @@ export class EtcdStateStore implements StateStore {
   async getTaskHistory(id: string): Promise<TaskState[]> {
     return (await this.tasks.historyPage(id, Number.POSITIVE_INFINITY)).versions;
   }
-  getTaskHistoryPage(id: string, limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
+  async getTaskHistoryPage(id: string, limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
     return this.tasks.historyPage(id, limit);
   }
-  listTaskIds(): Promise<string[]> {
+  async listTaskIds(): Promise<string[]> {
     return this.tasks.listIds();
   }
   async listTasks(): Promise<TaskState[]> {
     return [...(await this.tasks.listStates()).states.values()];
   }
-  recoverTaskState(id: string): Promise<{ state: TaskState; recovered: boolean }> {
+  async recoverTaskState(id: string): Promise<{ state: TaskState; recovered: boolean }> {
     return this.tasks.recover(id);
   }
-  restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
+  async restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
     return this.tasks.restoreVersion(id, version, { ...options, lock: options.lock === undefined ? undefined : asEtcdLock(options.lock) });
   }
-  verifyTaskState(id: string): Promise<IntegrityIssue[]> {
+  async verifyTaskState(id: string): Promise<IntegrityIssue[]> {
     return this.tasks.verify(id);
   }
 
@@ -138,21 +138,21 @@ export class EtcdStateStore implements StateStore {
     return issues;
   }
 
-  inspectTask(id: string): Promise<TaskInspection> {
+  async inspectTask(id: string): Promise<TaskInspection> {
     return this.tasks.inspect(id);
   }
 
   // ---- locks ----------------------------------------------------------------
 
   /** Locks live on this process's lease, kept alive while the process runs (`heartbeat` needs nothing more). */
-  acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
+  async acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
     assertTaskId(id);
     return this.locks.acquire(id, mode, { timeout: options.timeout, owner: options.owner });
   }
-  releaseLock(lock: Lock): Promise<boolean> {
+  async releaseLock(lock: Lock): Promise<boolean> {
     return this.locks.release(asEtcdLock(lock));
   }
-  refreshLock(lock: Lock): Promise<boolean> {
+  async refreshLock(lock: Lock): Promise<boolean> {
     return this.locks.refresh(asEtcdLock(lock));
   }
 
@@ -172,7 +172,7 @@ export class EtcdStateStore implements StateStore {
     const summaries = await this.locks.summaries(await this.lockedTaskIds());
     return summaries.flatMap(({ writer, readers, waiters }) => [...(writer ? [writer] : []), ...readers].map((h) => ({ ...h, waiters })));
   }
-  lockSummaries(taskIds: string[]): Promise<TaskLocks[]> {
+  async lockSummaries(taskIds: string[]): Promise<TaskLocks[]> {
     return this.locks.summaries(taskIds.filter(isTaskId));
   }
   /** Lock keys vanish with their holder's lease: there is never a stale one to remove. */
@@ -191,73 +191,73 @@ export class EtcdStateStore implements StateStore {
     }
     return { removed: 0 };
   }
-  getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
+  async getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
     return readContention(this.ctx, options.windowMs ?? 15 * 60_000);
   }
 
   // ---- sessions -------------------------------------------------------------
 
-  createSession(options: JsonObject = {}): Promise<Session> {
+  async createSession(options: JsonObject = {}): Promise<Session> {
     return this.sessions.create(options);
   }
-  updateSession(id: string, updates: unknown): Promise<Session> {
+  async updateSession(id: string, updates: unknown): Promise<Session> {
     return this.sessions.update(id, updates);
   }
-  getSession(id: string): Promise<Session> {
+  async getSession(id: string): Promise<Session> {
     return this.sessions.get(id);
   }
-  listSessions(): Promise<Session[]> {
+  async listSessions(): Promise<Session[]> {
     return this.sessions.list();
   }
-  getActiveSessions(): Promise<Session[]> {
+  async getActiveSessions(): Promise<Session[]> {
     return this.sessions.active();
   }
-  listSessionFiles(): Promise<Session[]> {
+  async listSessionFiles(): Promise<Session[]> {
     return this.sessions.list(false);
   }
-  readSessionFile(id: string): Promise<Session> {
+  async readSessionFile(id: string): Promise<Session> {
     return this.sessions.readFile(id);
   }
 
   // ---- checkpoints ----------------------------------------------------------
 
-  createCheckpoint(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
+  async createCheckpoint(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
     return this.checkpoints.create(sessionId, reason);
   }
-  listCheckpoints(): Promise<CheckpointSummary[]> {
+  async listCheckpoints(): Promise<CheckpointSummary[]> {
     return this.checkpoints.list();
   }
-  readCheckpointSummary(id: string): Promise<CheckpointSummary> {
+  async readCheckpointSummary(id: string): Promise<CheckpointSummary> {
     return this.checkpoints.summary(id);
   }
-  getCheckpoint(id: string): Promise<Checkpoint> {
+  async getCheckpoint(id: string): Promise<Checkpoint> {
     return this.checkpoints.get(id);
   }
-  previewRestore(id: string): Promise<RestorePreview> {
+  async previewRestore(id: string): Promise<RestorePreview> {
     return this.checkpoints.preview(id);
   }
-  restoreCheckpoint(id: string): Promise<RestoreResult> {
+  async restoreCheckpoint(id: string): Promise<RestoreResult> {
     return this.checkpoints.restore(id);
   }
 
   // ---- migration --------------------------------------------------------------
 
-  exportTask(id: string): Promise<TaskState[]> {
+  async exportTask(id: string): Promise<TaskState[]> {
     return this.tasks.exportVersions(id);
   }
-  importTask(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
+  async importTask(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
     return this.tasks.importVersions(id, versions);
   }
-  importSession(session: Session): Promise<'written' | 'same'> {
+  async importSession(session: Session): Promise<'written' | 'same'> {
     return this.sessions.import(session);
   }
-  importCheckpoint(checkpoint: Checkpoint): Promise<'written' | 'same'> {
+  async importCheckpoint(checkpoint: Checkpoint): Promise<'written' | 'same'> {
     return this.checkpoints.import(checkpoint);
   }
 
   // ---- logs, feed, events -----------------------------------------------------
 
-  readAuditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
+  async readAuditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
     return readAudit(this.ctx, query);
   }
   openLogReader(kind: 'audit'): LogReader<AuditEntry>;
@@ -266,7 +266,7 @@ export class EtcdStateStore implements StateStore {
     return kind === 'audit' ? new EtcdLogReader<AuditEntry>(this.ctx, kind) : new EtcdLogReader<LockEvent>(this.ctx, kind);
   }
   /** The cluster's current revision: a snapshot read after it and a feed watched from it miss nothing. */
-  feedCursor(): Promise<FeedCursor> {
+  async feedCursor(): Promise<FeedCursor> {
     return this.ctx.conn.revision();
   }
   watch(callbacks: FeedCallbacks, from?: FeedCursor): ChangeFeed {
