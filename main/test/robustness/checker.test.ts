@@ -233,6 +233,26 @@ describe('robustness checker', () => {
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
+  it('reports a missing stored state, but not a raw read that failed because no etcd member answered', () => {
+    const run = cleanRun();
+    run.data.observations.push({ type: 'task', task: 'a', t0: run.tick(), t1: run.tick(), raw: null, raw_problem: 'unreachable', api: null });
+    expect(run.check().kinds).toEqual([]);
+    run.data.observations.push({ type: 'task', task: 'a', t0: run.tick(), t1: run.tick(), raw: null, raw_problem: 'missing', api: run.version('a') });
+    expect(run.check().kinds).toEqual(['torn-read']);
+  });
+
+  it('counts etcd member kills, and those of the leader, among the faults', () => {
+    const run = cleanRun();
+    run.data.faults.push(
+      { type: 'member-kill', member: 'm1', pid: 11, leader: true, t: run.tick() },
+      { type: 'member-restart', member: 'm1', pid: 12, t: run.tick(), healthy_ms: 700 },
+      { type: 'member-kill', member: 'm3', pid: 13, leader: false, t: run.tick() },
+    );
+    const report = checkRun(run.data);
+    expect(report.faults).toMatchObject({ member_kills: 2, leader_kills: 1 });
+    expect(run.check().text).toContain('2 etcd member kill -9 (1 of the leader)');
+  });
+
   it('reports two lock holders that both committed (occupancy marker), and holders that overlap in time', () => {
     const run = new Run().task('a');
     run.locked('w1.1', 'a');

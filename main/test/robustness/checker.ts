@@ -54,7 +54,7 @@ export type OpStatus = 'ok' | 'refused' | 'unknown';
 export interface CheckReport {
   started_at: number;
   ops: Partial<Record<OpKind, Record<'ok' | 'refused' | 'error' | 'unknown', number>>>;
-  faults: { stops: number; stops_past_lease: number; kills: number; stalls: number };
+  faults: { stops: number; stops_past_lease: number; kills: number; stalls: number; member_kills: number; leader_kills: number };
   observations: number;
   checkpoints: number;
   versions: Record<string, number>;
@@ -154,11 +154,14 @@ class Checker {
   private readonly lastOps = new Map<string, Map<string, number[]>>();
   /** `task:version` -> the op that wrote it (its own commit, or the restore matched to it). */
   private readonly writers = new Map<string, Op>();
+  /** How reports name the stored current version read without the engine. */
+  private readonly raw: string;
 
   constructor(data: RunData) {
     this.data = data;
     this.ops = buildOps(data);
     this.pauses = pauseIntervals(data);
+    this.raw = data.raw_label ?? 'state.json';
   }
 
   private flag(kind: ViolationKind, message: string, ops: string[] = [], task?: string, t?: number): void {
@@ -219,7 +222,7 @@ class Checker {
     }
     const final = this.data.final_versions[task];
     if (!final || final.api !== max || final.raw !== max) {
-      this.flag('current-mismatch', `task ${task}: newest history version is v${max}, but getTaskState says ${final?.api ?? 'nothing'} and state.json ${final?.raw ?? 'nothing'}`, [], task);
+      this.flag('current-mismatch', `task ${task}: newest history version is v${max}, but getTaskState says ${final?.api ?? 'nothing'} and ${this.raw} ${final?.raw ?? 'nothing'}`, [], task);
     }
     for (const [opId, versions] of index) {
       const op = this.ops.get(opId);
@@ -365,10 +368,10 @@ class Checker {
         if (o.task_ids === null) this.flag('torn-read', 'the session file could not be read as a session', [], undefined, o.t0);
         continue;
       }
-      if (o.raw_problem) this.flag('torn-read', `state.json of ${o.task} was ${o.raw_problem === 'torn' ? 'unparseable' : 'missing'} when read`, [], o.task, o.t0);
+      if (o.raw_problem === 'torn' || o.raw_problem === 'missing') this.flag('torn-read', `${this.raw} of ${o.task} was ${o.raw_problem === 'torn' ? 'unparseable' : 'missing'} when read`, [], o.task, o.t0);
       const prev = last.get(o.task) ?? { raw: 0, api: 0, t: 0 };
       if (o.raw !== null && o.raw < prev.raw) {
-        this.flag('went-backwards', `state.json of ${o.task} went back from v${prev.raw} to v${o.raw}`, [], o.task, o.t0);
+        this.flag('went-backwards', `${this.raw} of ${o.task} went back from v${prev.raw} to v${o.raw}`, [], o.task, o.t0);
       }
       if (o.api !== null && o.api < prev.api) {
         this.flag('went-backwards', `getTaskState(${o.task}) went back from v${prev.api} to v${o.api}`, [], o.task, o.t0);
@@ -376,7 +379,7 @@ class Checker {
       last.set(o.task, { raw: Math.max(prev.raw, o.raw ?? 0), api: Math.max(prev.api, o.api ?? 0), t: o.t0 });
       const acked = Checker.ackedBefore(timelines.get(o.task) ?? [], o.t0);
       if (o.raw !== null && o.raw < acked.max) {
-        this.flag('stale-read', `state.json of ${o.task} read as v${o.raw} after v${acked.max} was acknowledged`, [acked.op], o.task, o.t0);
+        this.flag('stale-read', `${this.raw} of ${o.task} read as v${o.raw} after v${acked.max} was acknowledged`, [acked.op], o.task, o.t0);
       }
       if (o.api !== null && o.api < acked.max) {
         this.flag('stale-read', `getTaskState(${o.task}) returned v${o.api} after v${acked.max} was acknowledged`, [acked.op], o.task, o.t0);
@@ -525,7 +528,7 @@ class Checker {
       const row = (ops[op.kind] ??= { ok: 0, refused: 0, error: 0, unknown: 0 });
       row[op.ret ? op.ret.outcome : 'unknown']++;
     }
-    const faults = { stops: 0, stops_past_lease: 0, kills: 0, stalls: 0 };
+    const faults = { stops: 0, stops_past_lease: 0, kills: 0, stalls: 0, member_kills: 0, leader_kills: 0 };
     const stoppedAt = new Map<string, number>();
     for (const f of this.data.faults) {
       if (f.type === 'stop') {
@@ -535,6 +538,10 @@ class Checker {
         if (f.t - stoppedAt.get(f.worker)! > this.data.lease_ms) faults.stops_past_lease++;
         stoppedAt.delete(f.worker);
       } else if (f.type === 'kill' && f.reason === 'fault') faults.kills++;
+      else if (f.type === 'member-kill') {
+        faults.member_kills++;
+        if (f.leader) faults.leader_kills++;
+      }
     }
     faults.stalls = this.data.events.filter((e) => e.type === 'stall').length;
     const counts: CheckReport['counts'] = {};
@@ -570,7 +577,8 @@ export function formatReport(report: CheckReport, maxPerKind = 15): string {
     lines.push(`  ${kind.padEnd(11)} ${row.ok} / ${row.refused} / ${row.error} / ${row.unknown}`);
   }
   const f = report.faults;
-  lines.push(`faults: ${f.stops} SIGSTOP (${f.stops_past_lease} longer than the lease), ${f.kills} kill -9; ${f.stalls} pauses seen by the workers`);
+  const members = f.member_kills > 0 ? `, ${f.member_kills} etcd member kill -9 (${f.leader_kills} of the leader)` : '';
+  lines.push(`faults: ${f.stops} SIGSTOP (${f.stops_past_lease} longer than the lease), ${f.kills} kill -9${members}; ${f.stalls} pauses seen by the workers`);
   lines.push(`observer reads: ${report.observations}; checkpoints: ${report.checkpoints}; versions: ${Object.entries(report.versions).map(([t, v]) => `${t}=${v}`).join(' ')}`);
   if (report.violations.length === 0) {
     lines.push('no violations');

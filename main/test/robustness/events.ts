@@ -62,17 +62,19 @@ export interface StallEvent {
 
 export type WorkerEvent = InvokeEvent | ReturnEvent | StallEvent;
 
-/** Faults the driver injected, and worker process lifetimes. */
+/** Faults the driver injected, and worker process lifetimes; on etcd also members killed (-9) and started again. */
 export type FaultEvent =
+  | { type: 'member-kill'; member: string; pid: number; leader: boolean; t: number }
+  | { type: 'member-restart'; member: string; pid: number; t: number; healthy_ms: number }
   | { type: 'spawn'; worker: string; pid: number; t: number }
   | { type: 'stop'; worker: string; pid: number; t: number }
   | { type: 'cont'; worker: string; pid: number; t: number }
   | { type: 'kill'; worker: string; pid: number; t: number; reason: 'fault' | 'shutdown' }
   | { type: 'exit'; worker: string; pid: number; t: number; code: number | null; signal: string | null };
 
-/** One read by the observer, started at t0 and finished at t1. */
+/** One read by the observer, started at t0 and finished at t1. `raw` is the stored version read without the engine (state.json, or the state key). */
 export type Observation =
-  | { type: 'task'; task: string; t0: number; t1: number; raw: number | null; raw_problem?: 'missing' | 'torn'; api: number | null }
+  | { type: 'task'; task: string; t0: number; t1: number; raw: number | null; raw_problem?: 'missing' | 'torn' | 'unreachable'; api: number | null }
   | { type: 'session'; t0: number; t1: number; task_ids: string[] | null };
 
 /** A parsed history/v<N>.json, or why it is not a valid version. */
@@ -94,7 +96,9 @@ export interface RunData {
   observations: Observation[];
   /** Per task: version number -> file content. */
   history: Record<string, Record<number, HistoryEntry>>;
-  /** Per task, after the workers stopped: getTaskState's version and state.json's. */
+  /** How the stored current version is named in reports: state.json (default), or the etcd state key. */
+  raw_label?: string;
+  /** Per task, after the workers stopped: getTaskState's version and the stored one (state.json, or the state key). */
   final_versions: Record<string, { api: number | null; raw: number | null }>;
   final_session_task_ids: string[] | null;
   checkpoints: Record<string, CheckpointFile | { invalid: string }>;

@@ -1,18 +1,22 @@
 // Where a robustness run keeps its records, and loading them back for the
 // checker. A run folder holds:
 //   meta.json              lease, session id, task ids, seed
-//   state/                 the state root the engine worked in
+//   state/                 the state root the engine worked in (file backend)
+//   etcd-dump.jsonl        the namespace as the cluster held it after the run (etcd backend, see etcd-target.ts)
 //   logs/worker-*.jsonl    one journal per worker process (driver.jsonl: the setup)
 //   logs/observer.jsonl    the observer's reads
-//   faults.jsonl           spawns, SIGSTOP/SIGCONT, kill -9, exits, from the driver
+//   faults.jsonl           spawns, SIGSTOP/SIGCONT, kill -9, exits, etcd member kills and restarts, from the driver
 //   final.json             versions and session read after every worker stopped
 //   occ/                   the occupancy markers
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadDump } from './etcd-target.ts';
 import type { CheckpointFile, FaultEvent, HistoryEntry, Observation, RunData, WorkerEvent } from './events.ts';
 import { readJournal } from './journal.ts';
+import type { Target } from './target.ts';
 
 export interface RunMeta {
+  target: Target;
   seed: number;
   lease_ms: number;
   session_id: string;
@@ -34,6 +38,7 @@ export const runPaths = (runDir: string) => ({
   final: join(runDir, 'final.json'),
   occ: join(runDir, 'occ'),
   report: join(runDir, 'report.json'),
+  dump: join(runDir, 'etcd-dump.jsonl'),
 });
 
 export function writeJson(path: string, value: unknown): void {
@@ -103,16 +108,19 @@ export function loadRun(runDir: string): RunData {
     if (name === 'observer.jsonl') observations = readJournal<Observation>(join(paths.logs, name));
     else if (name.endsWith('.jsonl')) events.push(...readJournal<WorkerEvent>(join(paths.logs, name)));
   }
+  const target = meta.target;
+  const dump = target.backend === 'etcd' ? loadDump(paths.dump, target.namespace, meta.task_ids, meta.session_id) : null;
   return {
+    ...(target.backend === 'etcd' ? { raw_label: `the state key (${target.namespace}/tasks/<id>/state)` } : {}),
     lease_ms: meta.lease_ms,
     session_id: meta.session_id,
     task_ids: meta.task_ids,
     events,
     faults: readJournal<FaultEvent>(paths.faults),
     observations,
-    history: Object.fromEntries(meta.task_ids.map((t) => [t, loadHistory(paths.root, t)])),
+    history: dump?.history ?? Object.fromEntries(meta.task_ids.map((t) => [t, loadHistory(paths.root, t)])),
     final_versions: final.versions,
     final_session_task_ids: final.session_task_ids,
-    checkpoints: loadCheckpoints(paths.root),
+    checkpoints: dump?.checkpoints ?? loadCheckpoints(paths.root),
   };
 }

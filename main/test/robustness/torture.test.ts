@@ -1,17 +1,28 @@
-// The robustness run in the test suite: 30 s of random operations by 8
-// worker processes under SIGSTOP-past-the-lease and kill -9 faults, then the
+// The robustness run in the test suite, on each backend: random operations
+// by 8 worker processes under SIGSTOP-past-the-lease and kill -9 faults (on
+// etcd, also kill -9 of cluster members, the leader among them), then the
 // checker over everything recorded. TORTURE_SEED replays a run's choices;
 // TORTURE_KEEP=1 keeps its folder for `torture.ts --check DIR`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ETCD_BIN } from '../etcd/cluster.ts';
 import { formatReport, type CheckReport } from './checker.ts';
 
-const SECONDS = 30;
 const DRIVER = fileURLToPath(new URL('./torture.ts', import.meta.url));
+
+/**
+ * Seconds of faults per backend. The etcd run also starts a cluster, and its
+ * 8 workers each load the etcd client (10–15 s on 2 busy cores), so it gets
+ * 20 s of faults to stay within about 45 s in all.
+ */
+const RUNS = [
+  { backend: 'files', seconds: 30 },
+  ...(existsSync(ETCD_BIN) ? [{ backend: 'etcd', seconds: 20 }] : []),
+] as const;
 
 let reportDir = '';
 afterEach(() => rmSync(reportDir, { recursive: true, force: true }));
@@ -26,12 +37,12 @@ function runDriver(args: string[]): Promise<{ code: number | null; output: strin
   });
 }
 
-describe('robustness run', () => {
-  it(`${SECONDS} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`, async () => {
+describe.each(RUNS)('robustness run [$backend]', ({ backend, seconds }) => {
+  it(`${seconds} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`, async () => {
     reportDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-report-'));
     const reportFile = join(reportDir, 'report.json');
     const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
-    const { code, output } = await runDriver(['--seconds', String(SECONDS), '--seed', seed, '--report', reportFile]);
+    const { code, output } = await runDriver(['--backend', backend, '--seconds', String(seconds), '--seed', seed, '--report', reportFile]);
     expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CheckReport & { run_dir: string; seed: number };
     if (!process.env.TORTURE_KEEP) rmSync(report.run_dir, { recursive: true, force: true });
@@ -39,6 +50,10 @@ describe('robustness run', () => {
     // The faults really happened: pauses past the lease and kills, while work went on.
     expect(report.faults.stops_past_lease, output).toBeGreaterThanOrEqual(5);
     expect(report.faults.kills, output).toBeGreaterThanOrEqual(3);
+    if (backend === 'etcd') {
+      expect(report.faults.member_kills, output).toBeGreaterThanOrEqual(2);
+      expect(report.faults.leader_kills, output).toBeGreaterThanOrEqual(1);
+    }
     for (const kind of ['plain', 'optimistic', 'locked', 'link', 'checkpoint'] as const) {
       expect(report.ops[kind]?.ok ?? 0, `acknowledged ${kind} operations`).toBeGreaterThan(0);
     }
@@ -46,5 +61,5 @@ describe('robustness run', () => {
 
     expect(report.violations, `seed ${report.seed}:\n${formatReport(report)}`).toEqual([]);
     expect(code).toBe(0);
-  }, (SECONDS + 120) * 1000);
+  }, (seconds + 120) * 1000);
 });

@@ -5,7 +5,11 @@
 // lost, nothing was applied twice, readers never went backwards, no two
 // processes held a write lock at once, and every checkpoint is a real state.
 //
-//   node main/test/robustness/torture.ts --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
+// With --backend etcd the same run goes to a 3-member etcd cluster started
+// for it, and one more fault joins: a member killed (-9, sometimes the
+// leader) and started again on its data (member-faults.ts).
+//
+//   node main/test/robustness/torture.ts [--backend files|etcd] --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
 //   node main/test/robustness/torture.ts --check RUN_DIR      (judge a kept run again)
 //
 // Exit status: 0 no violation, 1 violations found, 2 bad usage or a broken run.
@@ -14,25 +18,24 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStateStore } from '../../engine/index.ts';
+import type { EtcdCluster } from '../etcd/cluster.ts';
 import { checkRun, formatReport, type CheckReport } from './checker.ts';
 import type { FaultEvent, InvokeEvent, ReturnEvent } from './events.ts';
 import { Journal } from './journal.ts';
 import { deriveSeed, Random } from './random.ts';
 import { loadRun, runPaths, writeJson, type FinalState, type RunMeta } from './run-files.ts';
+import { openRawReader, openRunStore, RUN_CONFIG, targetArgs, type BackendName, type Target } from './target.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const USAGE = `usage: node main/test/robustness/torture.ts --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
+const USAGE = `usage: node main/test/robustness/torture.ts [--backend files|etcd] --seconds N [--seed S] [--workers 8] [--keep] [--report FILE]
        node main/test/robustness/torture.ts --check RUN_DIR`;
 
-/** Short lease so pauses of a few seconds outlast it; a long lock time-out so waiting is never the failure. */
-const LEASE_MS = 1000;
-const CONFIG = { lease_ms: LEASE_MS, lock_timeout_ms: 15_000, max_history: 1_000_000, fsync: true };
 const TASKS = ['t1', 't2', 't3'];
 /** Time a worker gets to finish its operation after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 20_000;
 
 interface Options {
+  backend: BackendName;
   seconds: number;
   seed: number;
   workers: number;
@@ -42,7 +45,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { seconds: 30, seed: Math.floor(Math.random() * 2 ** 31), workers: 8, keep: false };
+  const opts: Options = { backend: 'files', seconds: 30, seed: Math.floor(Math.random() * 2 ** 31), workers: 8, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -56,7 +59,11 @@ function parseOptions(argv: string[]): Options {
       if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
       return n;
     };
-    if (flag === '--seconds') opts.seconds = count(1);
+    if (flag === '--backend') {
+      const v = value();
+      if (v !== 'files' && v !== 'etcd') fail(`--backend must be files or etcd, got ${JSON.stringify(v)}`);
+      opts.backend = v;
+    } else if (flag === '--seconds') opts.seconds = count(1);
     else if (flag === '--seed') opts.seed = count(0);
     else if (flag === '--workers') opts.workers = count(2);
     else if (flag === '--keep') opts.keep = true;
@@ -172,12 +179,12 @@ class Fleet {
   }
 }
 
-/** Creates the state root, its config, the session and the tasks; journals the task creations as ops. */
+/** Creates the state (root and config, or the namespace), the session and the tasks; journals the task creations as ops. */
 async function setUp(runDir: string, meta: Omit<RunMeta, 'session_id'>): Promise<RunMeta> {
   const paths = runPaths(runDir);
   for (const dir of [paths.root, paths.logs, paths.occ]) mkdirSync(dir, { recursive: true });
-  writeJson(join(paths.root, 'config.json'), CONFIG);
-  const store = openStateStore({ root: paths.root, owner: 'driver' });
+  if (meta.target.backend === 'files') writeJson(join(paths.root, 'config.json'), RUN_CONFIG.files);
+  const store = openRunStore(meta.target, 'driver');
   await store.init();
   const session = await store.createSession({ purpose: 'robustness run' });
   const journal = new Journal(join(paths.logs, 'driver.jsonl'));
@@ -190,33 +197,36 @@ async function setUp(runDir: string, meta: Omit<RunMeta, 'session_id'>): Promise
     journal.append({ type: 'return', op, t: Date.now(), outcome: 'ok', version: state.version } satisfies ReturnEvent);
   }
   journal.close();
-  store.close();
+  await store.close();
   const full: RunMeta = { ...meta, session_id: session.id };
   writeJson(paths.meta, full);
   return full;
 }
 
-/** What the state looks like once every worker has stopped: getTaskState first (it may finish a cut-short commit), then state.json as it is. */
-async function readFinal(root: string, meta: RunMeta): Promise<FinalState> {
-  const store = openStateStore({ root, owner: 'driver' });
+/**
+ * What the state looks like once every worker has stopped: getTaskState
+ * first (it may finish a cut-short commit), then the stored version as it is.
+ * On etcd the stored side comes from the namespace dumped at one revision
+ * into the run folder, which the checker then judges.
+ */
+async function readFinal(runDir: string, meta: RunMeta): Promise<FinalState> {
+  const store = openRunStore(meta.target, 'driver');
+  const api: Record<string, number | null> = {};
+  for (const task of meta.task_ids) api[task] = (await store.getTaskState(task))?.version ?? null;
+  await store.close();
   const versions: FinalState['versions'] = {};
-  for (const task of meta.task_ids) {
-    const api = (await store.getTaskState(task))?.version ?? null;
-    let raw: number | null = null;
-    try {
-      raw = (JSON.parse(readFileSync(join(root, 'tasks', `task-${task}`, 'state.json'), 'utf8')) as { version: number }).version;
-    } catch {
-      /* reported by the checker as a mismatch */
-    }
-    versions[task] = { api, raw };
+  if (meta.target.backend === 'etcd') {
+    const { dumpNamespace, loadDump } = await import('./etcd-target.ts');
+    const file = runPaths(runDir).dump;
+    await dumpNamespace(meta.target, file);
+    const dump = loadDump(file, meta.target.namespace, meta.task_ids, meta.session_id);
+    for (const task of meta.task_ids) versions[task] = { api: api[task]!, raw: dump.raw_versions[task]! };
+    return { versions, session_task_ids: dump.session_task_ids };
   }
-  let sessionTaskIds: string[] | null = null;
-  try {
-    sessionTaskIds = (JSON.parse(readFileSync(join(root, 'sessions', `${meta.session_id}.json`), 'utf8')) as { task_ids: string[] }).task_ids;
-  } catch {
-    /* reported by the checker */
-  }
-  store.close();
+  const raw = await openRawReader(meta.target);
+  for (const task of meta.task_ids) versions[task] = { api: api[task]!, raw: (await raw.taskVersion(task)).raw };
+  const sessionTaskIds = (await raw.sessionTaskIds(meta.session_id)) ?? null;
+  raw.close();
   return { versions, session_task_ids: sessionTaskIds };
 }
 
@@ -237,30 +247,43 @@ function judge(runDir: string, reportFile?: string): CheckReport {
   return report;
 }
 
+/** Where the run's state lives: a folder in the run folder, or a namespace on a cluster started for the run. */
+async function openTarget(backend: BackendName, runDir: string): Promise<{ target: Target; cluster: EtcdCluster | null }> {
+  if (backend === 'files') return { target: { backend, root: runPaths(runDir).root }, cluster: null };
+  const { startRunCluster } = await import('./member-faults.ts');
+  const cluster = await startRunCluster();
+  return { target: { backend, endpoints: cluster.endpoints, namespace: 'torture' }, cluster };
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   if (opts.check) return judge(opts.check, opts.report).violations.length > 0 ? 1 : 0;
 
+  const begun = Date.now();
   const runDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-'));
   const paths = runPaths(runDir);
-  const meta = await setUp(runDir, { seed: opts.seed, lease_ms: LEASE_MS, task_ids: TASKS, seconds: opts.seconds, workers: opts.workers });
-  process.stdout.write(`robustness run: seed ${opts.seed}, ${opts.workers} workers, ${opts.seconds} s, lease ${LEASE_MS} ms, folder ${runDir}\n`);
+  const { target, cluster } = await openTarget(opts.backend, runDir);
+  const lease = RUN_CONFIG[opts.backend].lease_ms!;
+  const meta = await setUp(runDir, { target, seed: opts.seed, lease_ms: lease, task_ids: TASKS, seconds: opts.seconds, workers: opts.workers });
+  const where = target.backend === 'etcd' ? `etcd cluster of 3 at ${target.endpoints.join(',')}, ` : '';
+  process.stdout.write(`robustness run on ${opts.backend}: seed ${opts.seed}, ${opts.workers} workers, ${opts.seconds} s, lease ${lease} ms, ${where}folder ${runDir}\n`);
 
   const rng = new Random(opts.seed);
   const faults = new Journal(paths.faults, false);
   const fleet = new Fleet(faults, paths.logs, (id) => [
-    '--root', paths.root, '--run', runDir, '--worker', id, '--session', meta.session_id,
-    '--tasks', meta.task_ids.join(','), '--seed', String(deriveSeed(opts.seed, id)), '--lease', String(LEASE_MS),
+    ...targetArgs(target), '--run', runDir, '--worker', id, '--session', meta.session_id,
+    '--tasks', meta.task_ids.join(','), '--seed', String(deriveSeed(opts.seed, id)), '--lease', String(lease),
   ]);
   process.on('exit', () => fleet.killAllNow());
   const observerOut = openSync(join(paths.logs, 'observer.out'), 'a');
-  const observer = spawn(process.execPath, [join(HERE, 'observer.ts'), '--root', paths.root, '--run', runDir, '--session', meta.session_id, '--tasks', meta.task_ids.join(',')], { stdio: ['ignore', observerOut, observerOut] });
+  const observer = spawn(process.execPath, [join(HERE, 'observer.ts'), ...targetArgs(target), '--run', runDir, '--session', meta.session_id, '--tasks', meta.task_ids.join(',')], { stdio: ['ignore', observerOut, observerOut] });
   closeSync(observerOut);
   const observerExit = new Promise((resolve) => observer.once('exit', resolve));
   process.on('exit', () => observer.kill('SIGKILL'));
   const first = Array.from({ length: opts.workers }, () => fleet.spawn());
   // The clock starts once every process is up: on a loaded machine starting Node takes a while.
   await waitForFiles([join(paths.logs, 'observer.jsonl'), ...first.map((w) => join(paths.logs, `worker-${w.id}.jsonl`))], 60_000);
+  const loadStarted = Date.now();
 
   // Faults at random intervals into random running workers; at least half keep running.
   let deadline = Date.now() + opts.seconds * 1000;
@@ -268,6 +291,10 @@ async function main(): Promise<number> {
     process.stdout.write('interrupted: stopping the workers and checking what was recorded\n');
     deadline = 0;
   });
+  const members = cluster
+    ? import('./member-faults.ts').then(({ killMembers }) => killMembers(cluster, faults, new Random(deriveSeed(opts.seed, 'members')), () => deadline))
+    : Promise.resolve({ kills: 0, leaderKills: 0 });
+  members.catch(() => {}); // awaited below; a failed restart must not end this process before the workers are stopped
   let stops = 0;
   let kills = 0;
   let lastProgress = Date.now();
@@ -282,7 +309,7 @@ async function main(): Promise<number> {
       fleet.spawn();
       kills++;
     } else {
-      fleet.freeze(victim, rng.between(1.2, 3) * LEASE_MS);
+      fleet.freeze(victim, rng.between(1.2, 3) * lease);
       stops++;
     }
     if (Date.now() - lastProgress >= 10_000) {
@@ -291,15 +318,27 @@ async function main(): Promise<number> {
     }
   }
 
+  // A member still down is started again first: the final reads want the whole cluster.
+  const memberKills = await members;
+  if (cluster) process.stdout.write(`  etcd members killed: ${memberKills.kills} (${memberKills.leaderKills} leaders)\n`);
+  const loadEnded = Date.now();
   await fleet.stopAll();
   observer.kill('SIGTERM');
   await Promise.race([observerExit, sleep(10_000)]);
   observer.kill('SIGKILL');
   faults.close();
-  writeJson(paths.final, await readFinal(paths.root, meta));
+  writeJson(paths.final, await readFinal(runDir, meta));
 
+  const stopped = Date.now();
   const report = judge(runDir, opts.report);
   const failed = report.violations.length > 0;
+  if (cluster) {
+    const { keepMemberLogs } = await import('./member-faults.ts');
+    keepMemberLogs(cluster, paths.logs);
+    await cluster.stop();
+  }
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  process.stdout.write(`wall time ${s(Date.now() - begun)}: start-up ${s(loadStarted - begun)}, faults ${s(loadEnded - loadStarted)}, stop and final reads ${s(stopped - loadEnded)}, check ${s(Date.now() - stopped)}\n`);
   if (opts.keep || failed) process.stdout.write(`run kept in ${runDir} (check it again with --check ${runDir})\nseed ${opts.seed}\n`);
   else rmSync(runDir, { recursive: true, force: true });
   return failed ? 1 : 0;

@@ -2,15 +2,16 @@
 // through the engine's public API, each journaled (invoke before, return
 // after, fsynced) so the checker can judge them even after kill -9.
 //
-//   node worker.ts --root DIR --run DIR --worker ID --session SID --tasks a,b,c --seed N --lease MS
+//   node worker.ts (--root DIR | --etcd URL,URL --ns NAME) --run DIR --worker ID --session SID --tasks a,b,c --seed N --lease MS
 //
 // Runs until SIGTERM, then finishes the operation in hand and exits.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStateStore, type Lock, type TaskState } from '../../engine/index.ts';
+import type { Lock, TaskState } from '../../engine/index.ts';
 import type { InvokeEvent, OpKind, Outcome, ReturnEvent } from './events.ts';
 import { Journal } from './journal.ts';
 import { Random } from './random.ts';
+import { checkpointIds, connect, openRunStore, targetFromArgs } from './target.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -20,7 +21,7 @@ function arg(name: string): string {
   return v;
 }
 
-const root = arg('root');
+const target = targetFromArgs(args);
 const runDir = arg('run');
 const workerId = arg('worker');
 const sessionId = arg('session');
@@ -28,7 +29,10 @@ const taskIds = arg('tasks').split(',');
 const lease = Number(arg('lease'));
 const rng = new Random(Number(arg('seed')));
 
-const store = openStateStore({ root, owner: workerId });
+const store = openRunStore(target, workerId);
+// Connect before the journal exists: the driver starts its clock once every journal does, and
+// loading the etcd client takes seconds on a busy machine, which is start-up, not a stall.
+await connect(store);
 const journal = new Journal(join(runDir, 'logs', `worker-${workerId}.jsonl`));
 
 /**
@@ -185,10 +189,10 @@ const operations: Record<keyof typeof MIX, () => Promise<void>> = {
       ret.tasks = Object.fromEntries(Object.entries(checkpoint.tasks).map(([id, state]) => [id, state.version]));
     }),
 
-  restore: () => {
-    const names = readdirSync(join(root, 'checkpoints')).filter((n) => /^checkpoint-.+\.json$/.test(n));
-    if (names.length === 0) return operations.plain();
-    const checkpoint = rng.pick(names).slice('checkpoint-'.length, -'.json'.length);
+  restore: async () => {
+    const ids = await checkpointIds(target, store);
+    if (ids.length === 0) return operations.plain();
+    const checkpoint = rng.pick(ids);
     return record('restore', undefined, { checkpoint }, async (_op, ret) => {
       ret.checkpoint = checkpoint;
       ret.changed = (await store.restoreCheckpoint(checkpoint)).changed;
@@ -201,6 +205,6 @@ while (!stopping) {
   await sleep(rng.between(0, 8));
 }
 clearInterval(stallTimer);
-store.close();
+await store.close();
 journal.close();
 process.exit(0);
