@@ -11,9 +11,16 @@ import { openForAppend, readRegularFile, writeFully } from './safe-files.ts';
 
 type LogKind = 'audit' | 'locks';
 
+/** Lines that may wait (releases) are written within this long, with the next lock line, or at close or exit. */
+const DEFER_MS = 50;
+const withDeferred = new Set<AppendLog>();
+let exitHooked = false;
+
 export class AppendLog {
   private readonly dir: string;
   private readonly fds = new Map<string, number>();
+  private deferred: { event: LockEvent; onError: (err: Error) => void }[] = [];
+  private deferTimer: NodeJS.Timeout | null = null;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -23,24 +30,84 @@ export class AppendLog {
     this.append('audit', entry.timestamp, entry);
   }
 
+  /** Append a lock line now, with any deferred ones before it in the same write. */
   appendLockEvent(event: LockEvent): void {
-    this.append('locks', event.ts, event);
+    const waiting = this.takeDeferred();
+    this.appendLines('locks', [...waiting.map((d) => d.event), event]);
+  }
+
+  /**
+   * Append a lock line that may wait (a release): it goes out with this
+   * process's next lock line, or within 50 ms, or when the log is closed or
+   * the process exits, so a commit (acquire, write, release) costs one write
+   * to the lock log, as before releases were logged. A line that then cannot
+   * be written is reported through `onError`.
+   */
+  appendLockEventSoon(event: LockEvent, onError: (err: Error) => void): void {
+    this.deferred.push({ event, onError });
+    withDeferred.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', () => {
+        for (const log of withDeferred) log.flushDeferred();
+      });
+    }
+    if (!this.deferTimer) {
+      this.deferTimer = setTimeout(() => this.flushDeferred(), DEFER_MS);
+      this.deferTimer.unref();
+    }
+  }
+
+  /** Write the deferred lines now; a failure goes to their onError, never to the caller. */
+  flushDeferred(): void {
+    const waiting = this.takeDeferred();
+    if (waiting.length === 0) return;
+    try {
+      this.appendLines('locks', waiting.map((d) => d.event));
+    } catch (err) {
+      waiting[0]!.onError(err as Error);
+    }
+  }
+
+  private takeDeferred(): { event: LockEvent; onError: (err: Error) => void }[] {
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    withDeferred.delete(this);
+    const waiting = this.deferred;
+    this.deferred = [];
+    return waiting;
+  }
+
+  /** Lines of one kind, each day's in one write (lines written together never interleave with another process's). */
+  private appendLines(kind: LogKind, records: LockEvent[]): void {
+    const byDay = new Map<string, string>();
+    for (const r of records) byDay.set(r.ts.slice(0, 10), (byDay.get(r.ts.slice(0, 10)) ?? '') + `${JSON.stringify(r)}\n`);
+    for (const [day, text] of byDay) this.write(kind, day, text);
   }
 
   private append(kind: LogKind, isoTime: string, record: object): void {
-    const name = `${kind}-${isoTime.slice(0, 10)}.jsonl`;
+    this.write(kind, isoTime.slice(0, 10), `${JSON.stringify(record)}\n`);
+  }
+
+  private write(kind: LogKind, day: string, text: string): void {
+    const name = `${kind}-${day}.jsonl`;
     const path = join(this.dir, name);
     let fd = this.fds.get(name);
     if (fd === undefined) {
-      if (this.fds.size > 4) this.close(); // a new day: drop the old descriptors
+      if (this.fds.size > 4) this.closeFiles(); // a new day: drop the old descriptors
       mkdirSync(this.dir, { recursive: true });
       fd = openForAppend(path);
       this.fds.set(name, fd);
     }
-    writeFully(fd, Buffer.from(`${JSON.stringify(record)}\n`), path);
+    writeFully(fd, Buffer.from(text), path);
   }
 
   close(): void {
+    this.flushDeferred();
+    this.closeFiles();
+  }
+
+  private closeFiles(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
   }

@@ -57,6 +57,7 @@ describe('log appends under short writes', () => {
     for (let n = 1; n <= 3; n++) await store.updateTaskState('t', { n, note: 'a line much longer than seven bytes' });
     const lock = await store.acquireLock('t', 'read', { timeout: 1000 });
     await store.releaseLock(lock);
+    store.close(); // writes the release line, which waits for the next lock line otherwise
     faults.cap = Number.POSITIVE_INFINITY;
 
     const audit = logLines(root, 'audit').map((l) => JSON.parse(l) as { new_version: number });
@@ -64,7 +65,6 @@ describe('log appends under short writes', () => {
     expect((await store.readAuditLog({ task: 't' })).map((e) => e.new_version)).toEqual([1, 2, 3]);
     const locks = logLines(root, 'locks').map((l) => JSON.parse(l) as { task_id: string; mode: string; outcome: string });
     expect(locks.filter((e) => e.mode === 'read').map((e) => e.outcome)).toEqual(['acquired', 'released']);
-    store.close();
   });
 
   it('a write that accepts nothing is reported, and the change it was logging still stands', async () => {
@@ -78,8 +78,8 @@ describe('log appends under short writes', () => {
     faults.cap = Number.POSITIVE_INFINITY;
     expect(state.version).toBe(2);
     expect(await store.getTaskState('t')).toMatchObject({ version: 2, n: 2 });
-    // One for the audit line, two for the lock log lines of the lock the update took (acquired, released).
-    expect(errors).toHaveLength(3);
+    // One for the audit line, one for the lock log's write (this acquisition, with the release before it).
+    expect(errors).toHaveLength(2);
     for (const message of errors) expect(message).toMatch(/^short write to .*: 0 of \d+ bytes written/);
     expect(errors.some((m) => m.includes(join(root, 'logs', 'audit-')))).toBe(true);
     expect(errors.some((m) => m.includes(join(root, 'logs', 'locks-')))).toBe(true);

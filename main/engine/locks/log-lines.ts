@@ -52,11 +52,20 @@ export function brokenLine(resourceId: string, record: LockRecord | null, why: s
   };
 }
 
-/** Append one line; a line that cannot be written is reported (state.log_error) and never fails the lock. */
+/**
+ * Append one line; a line that cannot be written is reported (state.log_error)
+ * and never fails the lock. A release waits for the next line (see
+ * AppendLog.appendLockEventSoon): a commit then costs one write to the lock log.
+ */
 export function appendLockLine(log: AppendLog, events: EventHub, line: LockEvent): void {
+  const report = (err: Error) => events.emit('state.log_error', { message: err.message });
+  if (line.outcome === 'released') {
+    log.appendLockEventSoon(line, report);
+    return;
+  }
   try {
     log.appendLockEvent(line);
   } catch (err) {
-    events.emit('state.log_error', { message: (err as Error).message });
+    report(err as Error);
   }
 }
