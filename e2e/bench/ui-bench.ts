@@ -15,6 +15,7 @@ import { openStateStore } from '../../main/engine/index.ts';
 import { percentile } from '../../main/engine/maintenance.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CLI, startServe } from '../fixtures.ts';
 import { preciseNow, ratio, tenth } from './figures.ts';
+import { timelineBench } from './timeline-bench.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -234,6 +235,9 @@ async function main(): Promise<void> {
   served.child.kill('SIGTERM');
   await browser.close();
 
+  // 7. The lock timeline with 50,000 lock events in its window, panned by mouse (its own serve and page).
+  const timeline = await timelineBench();
+
   const p = (xs: number[], q: number) => tenth(percentile(xs, q));
   const results = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -246,6 +250,7 @@ async function main(): Promise<void> {
     memory: { host_rss_mb: Math.round(hostRss), page_heap_mb: Math.round(heap.usedSize / 1024 / 1024) },
     watches: { inotify: watches, directories: dirs.all, history_directories_unwatched: dirs.history },
     long_tasks_over_100ms: longTasks.filter((d) => d > 100).length,
+    lock_timeline: timeline,
   };
   const rows: [string, string, string, boolean][] = [
     ['1 cold start', `${coldStartMs} ms`, '≤ 2000 ms', coldStartMs <= 2000],
@@ -259,6 +264,8 @@ async function main(): Promise<void> {
     ['4 page JS heap', `${results.memory.page_heap_mb} MB`, '≤ 200 MB', results.memory.page_heap_mb <= 200],
     ['5 inotify watches', `${watches} for ${dirs.all} dirs (${dirs.history} history dirs unwatched), ${dirs.files} files`, '≈ 1 per dir, 0 per file', watches <= dirs.all + 5],
     ['6 long tasks > 100 ms', String(results.long_tasks_over_100ms), '0', results.long_tasks_over_100ms === 0],
+    ['7 timeline pan, 50k events', `paint p50 ${timeline.paint_p50_ms} ms, p95 ${timeline.paint_p95_ms} ms, max ${timeline.paint_max_ms} ms (${timeline.frames} frames)`, '≤ 16 ms per frame', timeline.paint_max_ms <= 16],
+    ['  (frame intervals)', `p50 ${timeline.frame_p50_ms} ms, p95 ${timeline.frame_p95_ms} ms, ${timeline.frames_over_16ms} over 16.7 ms`, 'print', true],
   ];
   const width = Math.max(...rows.map((r) => r[1].length));
   process.stdout.write(`\nLockstep dashboard benchmark — ${expectedTasks} tasks, ${loadWrites} background writes at ${LOAD_PER_SECOND}/s, node ${process.version}\n\n`);

@@ -93,23 +93,36 @@ test('simulated agents appear in the timeline with their owners, and hovering sh
   await timeline.getByRole('radio', { name: 'By owner' }).click();
   expect((await range(page)).lanes).toEqual(owners);
 
-  // Live again: agents at work over the last half minute, a reviewer holding sim-1 and a bot giving up on it.
+  // Live again: new holds reach the open view as agents work (pushed in patches, no reload).
   await timeline.getByRole('button', { name: 'Live' }).click();
   await timeline.getByRole('radio', { name: 'By task' }).click();
   await expect(canvas).toHaveAttribute('data-live', 'true');
-  const busy = dashboard.spawnCli('simulate', '--agents', '6', '--tasks', '5', '--seconds', '12');
-  await page.waitForTimeout(3000);
-  const reviewer = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--hold', '20000', '--owner', 'reviewer');
+  const before = holds.length;
+  const started = Date.now();
+  const busy = dashboard.spawnCli('simulate', '--agents', '6', '--tasks', '5', '--seconds', '10');
+  await expect.poll(async () => Number(await canvas.getAttribute('data-holds')), { timeout: 30_000 }).toBeGreaterThan(before + 40);
+  // A reviewer holds sim-1; a bot gives up on it (a time-out mark).
+  const reviewer = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--hold', '3000', '--owner', 'reviewer');
   await reviewer.firstLine;
-  expect(dashboard.cli('lock', 'acquire', 'sim-1', '--timeout', '1500', '--owner', 'release-bot').code).toBe(4);
-  await canvas.focus();
-  for (let i = 0; i < 6; i++) await page.keyboard.press('+'); // zoomed at the live edge: stays live
-  await expect(canvas).toHaveAttribute('data-live', 'true');
-  await expect(timeline).toContainText(/[1-9]\d* time-outs?/);
-  await page.waitForTimeout(4000);
-  await canvas.evaluate((el) => el.blur()); // no focus ring in the picture
-  await dashboard.screenshot('lock-timeline');
+  const bot = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--timeout', '1000', '--owner', 'release-bot');
+  expect(await new Promise<number | null>((resolve) => bot.child.once('exit', resolve))).toBe(4);
   expect(JSON.parse(await busy.firstLine)).toMatchObject({ agents: 6, errors: 0 });
+  await expect(timeline).toContainText(/[1-9]\d* time-outs?/);
+
+  // The picture for the README: paused on the run, zoomed around it with the wheel.
+  const ended = Date.now();
+  const first = Math.min(...lockLog(dashboard.root).map((e) => Date.parse(e.ts)).filter((t) => t >= started));
+  await timeline.getByRole('button', { name: 'Pause' }).click();
+  for (let i = 0; i < 12; i++) {
+    const r = await range(page);
+    if (r.to - r.from < 1.3 * (ended - first)) break;
+    const mid = (first + ended) / 2;
+    await page.mouse.move(box.x + GUTTER + ((mid - r.from) / (r.to - r.from)) * (r.width - GUTTER), box.y + AXIS + 2);
+    await page.mouse.wheel(0, -300);
+    await expect.poll(async () => (await range(page)).from).not.toBe(r.from);
+  }
+  await page.mouse.move(0, 0);
+  await dashboard.screenshot('lock-timeline');
 
   // The Overview names the task fought over most: sim-1, where 'release-bot' and agents timed out.
   await openView(page, 'Overview');

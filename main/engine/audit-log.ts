@@ -1,6 +1,6 @@
 // Append-only JSONL logs shared by every process: one line per change in
-// audit-<date>.jsonl, one line per lock acquisition or time-out in
-// locks-<date>.jsonl. Each line goes out in one O_APPEND write, so lines
+// audit-<date>.jsonl, one line per lock acquisition, release, time-out or
+// broken lock in locks-<date>.jsonl. Each line goes out in one O_APPEND write, so lines
 // from concurrent processes do not interleave; should the filesystem take
 // only part of it, the rest follows at once (a torn line is tolerated on
 // reading). The files are opened without following a symlink.

@@ -80,13 +80,17 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
+    // Assigning a canvas's size reallocates (and clears) it: only when it changed.
+    if (canvas.width !== Math.round(width * dpr)) canvas.width = Math.round(width * dpr);
+    if (canvas.height !== Math.round(height * dpr)) canvas.height = Math.round(height * dpr);
     const theme = readTheme(canvas);
     let frame = 0;
     const draw = () => {
       frame = 0;
+      const started = performance.now();
       paint(ctx, shown, colours, viewportOf(view, width, height, Date.now()), theme, dpr, hover?.item ?? null);
+      // npm run bench:ui collects paint times here (the array exists only while it measures).
+      (globalThis as { __lockTimelinePaints?: number[] }).__lockTimelinePaints?.push(performance.now() - started);
     };
     frame = requestAnimationFrame(draw);
     const timer = live ? setInterval(() => (frame ||= requestAnimationFrame(draw)), LIVE_REPAINT_MS) : null;

@@ -10,6 +10,10 @@ export interface Lane {
   marks: Mark[];
   /** Total time waited in this lane (ms): the sort order of task lanes. */
   waited: number;
+  /** The longest released hold, request to release (ms): how far back a painter must look for bars reaching into view. */
+  longest: number;
+  /** Holds not released yet: they reach to now, however long ago they began. */
+  open: Hold[];
 }
 
 /** Ten colours that stay apart on light and dark panels (Tableau 10). */
@@ -21,13 +25,15 @@ export function buildLanes(spans: Spans, grouping: LaneGrouping): Lane[] {
   const lanes = new Map<string, Lane>();
   const laneOf = (key: string) => {
     let lane = lanes.get(key);
-    if (!lane) lanes.set(key, (lane = { key, holds: [], marks: [], waited: 0 }));
+    if (!lane) lanes.set(key, (lane = { key, holds: [], marks: [], waited: 0, longest: 0, open: [] }));
     return lane;
   };
   for (const h of spans.holds) {
     const lane = laneOf(grouping === 'task' ? h.task : h.owner);
     lane.holds.push(h);
     lane.waited += h.granted - h.requested;
+    if (h.released === null) lane.open.push(h);
+    else lane.longest = Math.max(lane.longest, h.released - h.requested);
   }
   for (const m of spans.marks) {
     const lane = laneOf(grouping === 'task' ? m.task : m.owner);

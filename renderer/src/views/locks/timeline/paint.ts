@@ -62,6 +62,19 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): Canv
   return hatches.get(key) ?? colour;
 }
 
+/** Bars of one fill, drawn as one path: setting a fill style per bar costs more than the bar. */
+type Batches = Map<string, { fill: string | CanvasPattern; alpha: number; rects: number[] }>;
+
+function addRect(batches: Batches, key: string, fill: () => string | CanvasPattern, alpha: number, x: number, y: number, w: number, h: number): void {
+  let b = batches.get(key);
+  if (!b) batches.set(key, (b = { fill: fill(), alpha, rects: [] }));
+  const r = b.rects;
+  const n = r.length;
+  // Touching the previous bar of the same fill in the same lane: widen it instead (zoomed out, most bars do).
+  if (n > 0 && r[n - 3] === y && x <= r[n - 4]! + r[n - 2]! + 0.5) r[n - 2] = Math.max(r[n - 2]!, x + w - r[n - 4]!);
+  else r.push(x, y, w, h);
+}
+
 export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number, hovered: Hold | Mark | null): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, v.width, v.height);
@@ -70,7 +83,19 @@ export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], col
   ctx.beginPath();
   ctx.rect(GUTTER, AXIS, v.width - GUTTER, v.height - AXIS);
   ctx.clip();
-  lanes.forEach((lane, i) => paintLane(ctx, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
+  const batches: Batches = new Map();
+  ctx.fillStyle = theme.grid;
+  lanes.forEach((lane, i) => ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5));
+  lanes.forEach((lane, i) => collectLane(ctx, batches, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
+  for (const b of batches.values()) {
+    ctx.globalAlpha = b.alpha;
+    ctx.fillStyle = b.fill;
+    ctx.beginPath();
+    for (let i = 0; i < b.rects.length; i += 4) ctx.rect(b.rects[i]!, b.rects[i + 1]!, b.rects[i + 2]!, b.rects[i + 3]!);
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
+  lanes.forEach((lane, i) => paintMarks(ctx, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
   if (hovered) outline(ctx, hovered, lanes, v, theme);
   const nowX = xOf(v.now, v);
   if (nowX <= v.width) {
@@ -87,39 +112,43 @@ export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], col
   });
 }
 
-function paintLane(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
+function collectLane(ctx: CanvasRenderingContext2D, batches: Batches, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
   const y = top + (LANE_HEIGHT - BAR) / 2;
-  ctx.fillStyle = theme.grid;
-  ctx.fillRect(GUTTER, top + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
   // One bar per pixel column and kind: zoomed out, thousands of holds collapse into what the screen can show.
   let lastWaitPx = -1;
   let lastHoldPx = -1;
-  for (const h of lane.holds) {
+  const draw = (h: Hold) => {
     const end = h.released ?? v.now;
-    if (end < v.from || h.requested > v.to) continue;
+    if (end < v.from) return;
     const colour = colours.get(h.owner) ?? theme.muted;
     const x0 = xOf(h.requested, v);
     const x1 = xOf(h.granted, v);
     const x2 = xOf(end, v);
     if (x1 - x0 >= 0.5 && Math.floor(x1) > lastWaitPx) {
-      ctx.fillStyle = hatch(ctx, colour, dpr);
-      ctx.fillRect(x0, y + 2, Math.max(1, x1 - x0), BAR - 4);
+      addRect(batches, `w${colour}`, () => hatch(ctx, colour, dpr), 1, x0, y + 2, Math.max(1, x1 - x0), BAR - 4);
       lastWaitPx = Math.floor(x1);
     }
     if (Math.floor(x2) > lastHoldPx || x2 - x1 >= 1) {
-      ctx.globalAlpha = h.mode === 'read' ? 0.45 : 1;
-      ctx.fillStyle = colour;
-      ctx.fillRect(x1, y, Math.max(1, x2 - x1), BAR);
-      ctx.globalAlpha = 1;
+      const read = h.mode === 'read';
+      addRect(batches, `${read ? 'r' : 'h'}${colour}`, () => colour, read ? 0.45 : 1, x1, y, Math.max(1, x2 - x1), BAR);
       lastHoldPx = Math.floor(x2);
     }
-    if (h.end === 'lost') {
-      ctx.fillStyle = theme.danger;
-      ctx.fillRect(x2 - 1, y - 2, 2, BAR + 4);
-    }
+    if (h.end === 'lost') addRect(batches, 'lost', () => theme.danger, 1, x2 - 1, y - 2, 2, BAR + 4);
+  };
+  // Holds are sorted by request: start with the first that can still reach into view.
+  const holds = lane.holds;
+  for (let i = firstRequestedAtOrAfter(holds, v.from - lane.longest); i < holds.length; i++) {
+    const h = holds[i]!;
+    if (h.requested > v.to) break;
+    if (h.released !== null) draw(h);
   }
+  for (const h of lane.open) if (h.requested <= v.to) draw(h);
+}
+
+function paintMarks(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
+  const y = top + (LANE_HEIGHT - BAR) / 2;
   for (const m of lane.marks) {
-    if (m.at < v.from - (m.wait || 0) || m.at - m.wait > v.to) continue;
+    if (m.at < v.from || m.at - m.wait > v.to) continue;
     const x = xOf(m.at, v);
     if (m.kind === 'timeout') {
       const x0 = xOf(m.at - m.wait, v);
@@ -130,6 +159,17 @@ function paintLane(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colou
       bolt(ctx, x, y, theme.danger);
     }
   }
+}
+
+function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
+  let lo = 0;
+  let hi = holds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (holds[mid]!.requested < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A time-out: an ✕ where the waiter gave up. */
