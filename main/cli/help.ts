@@ -24,7 +24,8 @@ Tasks
   task restore <id> <version> [--owner LABEL]   write an earlier version back as a new one
 Locks
   lock acquire <id> [--mode read|write] [--hold MS] [--owner LABEL] [--timeout MS]
-  locks                                  every holder, one entry per reader, with waiters
+  locks [--deadlocks]                    every holder, one entry per reader, with waiters; deadlocks
+                                         as one line each (--json --deadlocks: {locks, deadlocks})
   contention [--window MS]               per-task waits and time-outs, most contended first
   gc                                     remove expired/dead locks and crash left-overs
 Sessions
