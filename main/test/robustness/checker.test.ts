@@ -241,6 +241,14 @@ describe('robustness checker', () => {
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
+  it('reports two versions carrying the operation id of one etcd commit (a resent Txn applied twice)', () => {
+    const run = cleanRun();
+    run.data.write_ids = { a: Object.fromEntries(Array.from({ length: run.version('a') }, (_, i) => [i + 1, `op${i + 1}`])) };
+    expect(run.check().kinds).toEqual([]);
+    run.data.write_ids.a![2] = 'op1';
+    expect(run.check().kinds).toEqual(['duplicate-apply']);
+  });
+
   it('counts etcd member kills, and those of the leader, among the faults', () => {
     const run = cleanRun();
     run.data.faults.push(

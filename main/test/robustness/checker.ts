@@ -7,7 +7,8 @@
 //   wrong-version          an acknowledged commit sits at another version than the one reported
 //   refused-but-landed     an op refused with VersionConflict/LockTimeout was committed anyway
 //   lost-update            a commit was not built on the version just before it (v = v-1 + payload)
-//   duplicate-apply        an op's content appears twice and no restore explains the second copy
+//   duplicate-apply        an op's content appears twice and no restore explains the second copy,
+//                          or (etcd) two versions carry the operation id of one commit Txn
 //   phantom-version        a version whose last_op no operation of that task wrote
 //   history-gap / history-invalid / current-mismatch   history is not 1..current, valid, ending at state.json
 //   bad-content            counter != ops.length in some version
@@ -185,6 +186,7 @@ class Checker {
     for (const task of this.data.task_ids) this.checkHistory(task);
     this.checkUpdates();
     for (const task of this.data.task_ids) this.checkRepeats(task);
+    for (const task of this.data.task_ids) this.checkWriteIds(task);
     this.checkReads();
     this.checkCheckpoints();
     this.checkSession();
@@ -330,6 +332,16 @@ class Checker {
       if (!slot || !repeats.some((r) => fits(r, slot))) {
         this.flag('lost-ack', `restore ${op.id} of ${op.input.checkpoint} reported ${task} changed, but no version written during it holds the checkpoint's content`, [op.id], task, op.end);
       }
+    }
+  }
+
+  /** etcd: each commit Txn stores a fresh operation id with the version it writes; a resent Txn applied twice would show it twice. */
+  private checkWriteIds(task: string): void {
+    const seen = new Map<string, number>();
+    for (const [v, id] of Object.entries(this.data.write_ids?.[task] ?? {})) {
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, Number(v));
+      else this.flag('duplicate-apply', `task ${task}: v${first} and v${v} carry the same operation id ${id}: one commit was applied twice`, [], task);
     }
   }
 

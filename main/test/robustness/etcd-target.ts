@@ -82,19 +82,20 @@ function parseObject(text: string): { ok: true; value: Record<string, unknown> }
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ok: true, value: value as Record<string, unknown> } : { ok: false, reason: 'is not a JSON object' };
 }
 
-/** A stored version (`{"op", "state"}`, see engine/etcd/codec.ts) as the checker's history entry. */
-function historyEntry(text: string): HistoryEntry {
+/** A stored version (`{"op", "state"}`, see engine/etcd/codec.ts) as the checker's history entry, and its operation id. */
+function historyEntry(text: string): { entry: HistoryEntry; op?: string } {
   const parsed = parseObject(text);
-  if (!parsed.ok) return parsed;
-  const state = parsed.value.state;
+  if (!parsed.ok) return { entry: parsed };
+  const { state, op } = parsed.value;
   return typeof state === 'object' && state !== null && !Array.isArray(state)
-    ? { ok: true, state: state as Record<string, unknown> }
-    : { ok: false, reason: 'has no state object' };
+    ? { entry: { ok: true, state: state as Record<string, unknown> }, ...(typeof op === 'string' ? { op } : {}) }
+    : { entry: { ok: false, reason: 'has no state object' } };
 }
 
 export interface EtcdDump {
   revision: number;
   history: RunData['history'];
+  write_ids: NonNullable<RunData['write_ids']>;
   checkpoints: RunData['checkpoints'];
   raw_versions: Record<string, number | null>;
   session_task_ids: string[] | null;
@@ -108,6 +109,7 @@ export function loadDump(file: string, namespace: string, taskIds: string[], ses
   const out: EtcdDump = {
     revision,
     history: Object.fromEntries(taskIds.map((t) => [t, {}])),
+    write_ids: Object.fromEntries(taskIds.map((t) => [t, {}])),
     checkpoints: {},
     raw_versions: Object.fromEntries(taskIds.map((t) => [t, null])),
     session_task_ids: null,
@@ -133,7 +135,10 @@ export function loadDump(file: string, namespace: string, taskIds: string[], ses
       if (key === keys.state(task)) out.raw_versions[task] = versionOfJson(value, true).raw;
       else if (key.startsWith(keys.historyPrefix(task))) {
         const version = Number(key.slice(keys.historyPrefix(task).length));
-        if (Number.isInteger(version)) out.history[task]![version] = historyEntry(value);
+        if (!Number.isInteger(version)) continue;
+        const { entry, op } = historyEntry(value);
+        out.history[task]![version] = entry;
+        if (op !== undefined) out.write_ids[task]![version] = op;
       }
     }
   }

@@ -94,6 +94,8 @@ export interface RunData {
   events: WorkerEvent[];
   faults: FaultEvent[];
   observations: Observation[];
+  /** etcd: per task, version number -> the operation id its commit stored with it (engine/etcd/codec.ts). */
+  write_ids?: Record<string, Record<number, string>>;
   /** Per task: version number -> file content. */
   history: Record<string, Record<number, HistoryEntry>>;
   /** How the stored current version is named in reports: state.json (default), or the etcd state key. */

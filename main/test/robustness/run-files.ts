@@ -118,6 +118,7 @@ export function loadRun(runDir: string): RunData {
     events,
     faults: readJournal<FaultEvent>(paths.faults),
     observations,
+    ...(dump ? { write_ids: dump.write_ids } : {}),
     history: dump?.history ?? Object.fromEntries(meta.task_ids.map((t) => [t, loadHistory(paths.root, t)])),
     final_versions: final.versions,
     final_session_task_ids: final.session_task_ids,
