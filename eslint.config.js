@@ -59,10 +59,11 @@ export default tseslint.config(
   // finding out/renderer.
   {
     files: ['main/host/**/*.ts'],
-    ignores: ['main/host/test/**', 'main/host/serve-static.ts', 'main/host/serve-command.ts', 'main/host/demo.ts'],
+    ignores: ['main/host/test/**', 'main/host/serve-static.ts', 'main/host/demo.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...nodeHalfBoundaries,
+        { group: ['**/cli/**', '**/mcp/**'], message: 'The host is started by the CLI and the app; it imports neither.' },
         { group: ['fs', 'fs/*', 'node:fs', 'node:fs/*'], message: 'The host reads state only through the StateStore and its change feed.' },
       ] }],
     },

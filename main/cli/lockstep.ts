@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     // --root DIR, or --etcd URLS (LOCKSTEP_ETCD) with --namespace, TLS and user options.
     const target = storeTarget(flags);
     if (command === 'serve') {
-      const { serveCommand } = await import('../host/serve-command.ts');
+      const { serveCommand } = await import('./serve-command.ts');
       return await serveCommand(target, flags);
     }
     if (command === 'simulate') {

@@ -5,15 +5,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Flags } from '../cli/args.ts';
-import { storeOptionsOf, type StoreTarget } from '../cli/store-target.ts';
+import type { Flags } from './args.ts';
+import { storeOptionsOf, type StoreTarget } from './store-target.ts';
 import { InvalidInputError, defaultRoot } from '../engine/public.ts';
-import { createHandlers } from './api.ts';
-import { DemoRunner } from './demo.ts';
-import { startServer, type RunningServer } from './serve.ts';
-import { externalAddresses, hostWithPort, isLoopbackAddress, isWildcardAddress } from './serve-access.ts';
-import { stderrLogger } from './logger.ts';
-import { StateHost } from './state-host.ts';
+import { createHandlers } from '../host/api.ts';
+import { DemoRunner } from '../host/demo.ts';
+import { startServer, type RunningServer } from '../host/serve.ts';
+import { externalAddresses, hostWithPort, isLoopbackAddress, isWildcardAddress } from '../host/serve-access.ts';
+import { stderrLogger } from '../host/logger.ts';
+import { StateHost } from '../host/state-host.ts';
 
 /** out/renderer, found from either the source tree or the bundle in out/cli. */
 export function findRendererDir(): string {
