@@ -249,6 +249,21 @@ describe('robustness checker', () => {
     expect(run.check().kinds).toEqual(['duplicate-apply']);
   });
 
+  it('lists operations that failed while their process ran (not a lost optimistic race), without calling them violations', () => {
+    const run = cleanRun();
+    run.invoke('w7.1', 'optimistic', 'a');
+    run.ret('w7.1', { error: { name: 'VersionConflictError', code: 'VERSION_CONFLICT', message: 'task a: expected version 1, but the current version is 2' } }, 'refused');
+    run.invoke('w8.1', 'plain', 'a');
+    run.ret('w8.1', { error: { name: 'ClusterUnavailableError', code: 'CLUSTER_UNAVAILABLE', message: 'etcd cluster unreachable' } }, 'error');
+    run.invoke('w9.1', 'locked', 'b');
+    run.data.faults.push({ type: 'stop', worker: 'w9', pid: 9, t: run.tick() }, { type: 'cont', worker: 'w9', pid: 9, t: run.tick(3000) });
+    run.ret('w9.1', { error: { name: 'VersionConflictError', code: 'VERSION_CONFLICT', message: 'task b: the lock lease ran out while this process was stopped' } }, 'refused');
+    const { kinds, text } = run.check();
+    expect(kinds).toEqual([]);
+    expect(checkRun(run.data).failures_while_running.map((f) => f.op)).toEqual(['w8.1']);
+    expect(text).toContain('plain w8.1: CLUSTER_UNAVAILABLE etcd cluster unreachable');
+  });
+
   it('counts etcd member kills, and those of the leader, among the faults', () => {
     const run = cleanRun();
     run.data.faults.push(

@@ -61,6 +61,12 @@ export interface CheckReport {
   versions: Record<string, number>;
   violations: Violation[];
   counts: Partial<Record<ViolationKind, number>>;
+  /**
+   * Not violations, but worth a look: operations that failed while their
+   * process was never paused, other than an optimistic write losing a race
+   * (a lock lost by a running process, a cluster that did not answer...).
+   */
+  failures_while_running: { op: string; kind: OpKind; worker: string; code: string; message: string; t: number }[];
 }
 
 interface Op {
@@ -561,6 +567,10 @@ class Checker {
     // Times in the report count from the first worker's start (the set-up before it is not load).
     const firstSpawn = this.data.faults.find((f) => f.type === 'spawn')?.t;
     const invokes = [...this.ops.values()].map((op) => op.invoke);
+    const failures = [...this.ops.values()]
+      .filter((op) => op.ret && op.ret.outcome !== 'ok' && !this.paused(op.worker, op.invoke, op.end))
+      .filter((op) => !(op.ret?.error?.code === 'VERSION_CONFLICT' && /expected version/.test(op.ret.error.message)))
+      .map((op) => ({ op: op.id, kind: op.kind, worker: op.worker, code: op.ret?.error?.code ?? '', message: op.ret?.error?.message ?? '', t: op.end }));
     return {
       started_at: firstSpawn ?? (invokes.length ? Math.min(...invokes) : 0),
       ops,
@@ -570,6 +580,7 @@ class Checker {
       versions: Object.fromEntries(this.data.task_ids.map((t) => [t, this.maxVersion(t)])),
       violations: this.violations,
       counts,
+      failures_while_running: failures,
     };
   }
 }
@@ -592,6 +603,11 @@ export function formatReport(report: CheckReport, maxPerKind = 15): string {
   const members = f.member_kills > 0 ? `, ${f.member_kills} etcd member kill -9 (${f.leader_kills} of the leader)` : '';
   lines.push(`faults: ${f.stops} SIGSTOP (${f.stops_past_lease} longer than the lease), ${f.kills} kill -9${members}; ${f.stalls} pauses seen by the workers`);
   lines.push(`observer reads: ${report.observations}; checkpoints: ${report.checkpoints}; versions: ${Object.entries(report.versions).map(([t, v]) => `${t}=${v}`).join(' ')}`);
+  const failures = report.failures_while_running;
+  if (failures.length > 0) {
+    lines.push(`failed while running (not paused), not a lost optimistic race: ${failures.length}`);
+    for (const f of failures.slice(0, maxPerKind)) lines.push(`    - ${f.kind} ${f.op}: ${f.code || 'error'} ${f.message}${at(f.t)}`);
+  }
   if (report.violations.length === 0) {
     lines.push('no violations');
     return lines.join('\n');
