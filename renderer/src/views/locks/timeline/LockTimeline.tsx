@@ -6,12 +6,13 @@
 // it waited and held.
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { LockEvent } from '../../../../../shared/model.ts';
+import { useMirror } from '../../../app/services.ts';
 import { useNow } from '../../../lib/clock.ts';
 import { duration, fullTime, plural } from '../../../lib/format.ts';
 import { buildLanes, ownerColours, type LaneGrouping } from './lanes.ts';
 import { useLockEvents } from './lock-events.ts';
 import { AXIS, GUTTER, hitTest, LANE_HEIGHT, paint, timeAt, type Theme, type Viewport } from './paint.ts';
-import { buildSpans, spansOf, type Hold, type Mark } from './spans.ts';
+import { buildSpans, liveWaits, spansOf, type Hold, type Mark } from './spans.ts';
 import './timeline.css';
 
 export const TIMELINE_WINDOWS = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 24 * 3600_000 } as const;
@@ -38,7 +39,14 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   // Paused, the picture holds still: new lines are kept, not drawn, until live again.
   const [frozen, setFrozen] = useState<readonly LockEvent[] | null>(null);
   const events = live || frozen === null ? feed.events : frozen;
-  const spans = useMemo(() => (taskId ? buildSpans(events.filter((e) => e.task_id === taskId)) : spansOf(events)), [events, taskId]);
+  const logged = useMemo(() => (taskId ? buildSpans(events.filter((e) => e.task_id === taskId)) : spansOf(events)), [events, taskId]);
+  // Waits still going on are not in the log yet: the live lock model has them.
+  const locks = useMirror((s) => s.locks);
+  const frozenLocks = useMemo(() => (live ? locks : null), [live, locks]);
+  const spans = useMemo(() => {
+    const waiting = liveWaits(frozenLocks?.values() ?? [], taskId);
+    return waiting.length ? { holds: logged.holds, marks: [...logged.marks, ...waiting] } : logged;
+  }, [logged, frozenLocks, taskId]);
   const colours = useMemo(() => ownerColours(spans), [spans]);
   const lanes = useMemo(() => buildLanes(spans, grouping), [spans, grouping]);
   const shown = allLanes ? lanes.slice(0, 200) : lanes.slice(0, LANES_SHOWN);
@@ -263,6 +271,9 @@ function Tooltip({ item, x, y }: { item: Hold | Mark; x: number; y: number }) {
     rows.push(['Held', item.released === null ? `${duration(now - item.granted)}, still held` : duration(item.released - item.granted)]);
     rows.push(['Granted', fullTime(new Date(item.granted).toISOString())]);
     if (item.end === 'lost' || item.end === 'broken') rows.push(['Ended', item.end === 'lost' ? 'taken over while stopped' : 'broken as stale']);
+  } else if (item.kind === 'waiting') {
+    rows.push(['Waiting', `${duration(now - item.at)}, still waiting`]);
+    rows.push(['Since', fullTime(new Date(item.at).toISOString())]);
   } else if (item.kind === 'timeout') {
     rows.push(['Timed out', `after waiting ${duration(item.wait)}`]);
     rows.push(['At', fullTime(new Date(item.at).toISOString())]);

@@ -148,6 +148,13 @@ function collectLane(ctx: CanvasRenderingContext2D, batches: Batches, lane: Lane
 function paintMarks(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
   const y = top + (LANE_HEIGHT - BAR) / 2;
   for (const m of lane.marks) {
+    if (m.kind === 'waiting') {
+      if (m.at > v.to) continue;
+      const x0 = xOf(m.at, v);
+      ctx.fillStyle = hatch(ctx, colours.get(m.owner) ?? theme.muted, dpr);
+      ctx.fillRect(x0, y + 2, Math.max(1, xOf(v.now, v) - x0), BAR - 4);
+      continue;
+    }
     if (m.at < v.from || m.at - m.wait > v.to) continue;
     const x = xOf(m.at, v);
     if (m.kind === 'timeout') {
@@ -201,7 +208,7 @@ function outline(ctx: CanvasRenderingContext2D, item: Hold | Mark, lanes: readon
   const i = lanes.findIndex((l) => ('granted' in item ? l.holds.includes(item) : l.marks.includes(item)));
   if (i < 0) return;
   const y = AXIS + i * LANE_HEIGHT + (LANE_HEIGHT - BAR) / 2;
-  const [a, b] = 'granted' in item ? [item.requested, item.released ?? v.now] : [item.at - item.wait, item.at];
+  const [a, b] = 'granted' in item ? [item.requested, item.released ?? v.now] : item.kind === 'waiting' ? [item.at, v.now] : [item.at - item.wait, item.at];
   ctx.strokeStyle = theme.text;
   ctx.lineWidth = 1.5;
   const x0 = xOf(a, v);
@@ -248,7 +255,7 @@ export function hitTest(lanes: readonly Lane[], v: Viewport, x: number, y: numbe
   if (x < GUTTER || y < AXIS) return null;
   const lane = lanes[Math.floor((y - AXIS) / LANE_HEIGHT)];
   if (!lane) return null;
-  for (const m of lane.marks) if (Math.abs(xOf(m.at, v) - x) <= 5) return m;
+  for (const m of lane.marks) if (m.kind !== 'waiting' && Math.abs(xOf(m.at, v) - x) <= 5) return m;
   // A hold bar wins over a wait bar: while one agent holds, the next one's wait runs under it.
   let holding: Hold | null = null;
   let waiting: Hold | null = null;
@@ -260,6 +267,9 @@ export function hitTest(lanes: readonly Lane[], v: Viewport, x: number, y: numbe
     else if (x >= x0 && x < x1) waiting = h;
   }
   if (holding ?? waiting) return holding ?? waiting;
-  for (const m of lane.marks) if (m.kind === 'timeout' && x >= xOf(m.at - m.wait, v) && x <= xOf(m.at, v)) return m;
+  for (const m of lane.marks) {
+    if (m.kind === 'timeout' && x >= xOf(m.at - m.wait, v) && x <= xOf(m.at, v)) return m;
+    if (m.kind === 'waiting' && x >= xOf(m.at, v) - 2 && x <= xOf(v.now, v)) return m;
+  }
   return null;
 }

@@ -6,7 +6,7 @@
 // A released line carries its own wait and hold, so a hold whose acquisition
 // fell outside the window is still whole. An acquisition with no release yet
 // is open: still held (or its holder died and nobody has broken it yet).
-import type { LockEvent, LockMode } from '../../../../../shared/model.ts';
+import type { LockEvent, LockMode, TaskLocks } from '../../../../../shared/model.ts';
 
 export interface Party {
   task: string;
@@ -26,8 +26,9 @@ export interface Hold extends Party {
 }
 
 export interface Mark extends Party {
+  /** timeout, broken: when it happened; waiting: when the wait began (it runs to now). */
   at: number;
-  kind: 'timeout' | 'broken';
+  kind: 'timeout' | 'broken' | 'waiting';
   /** timeout: how long it waited (from at - wait to at). */
   wait: number;
   reason?: string;
@@ -162,4 +163,17 @@ function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Waits going on now (from the live lock model): not in the log until they end, drawn from their start to now. */
+export function liveWaits(locks: Iterable<TaskLocks>, taskId?: string): Mark[] {
+  const out: Mark[] = [];
+  for (const l of locks) {
+    if (taskId !== undefined && l.task_id !== taskId) continue;
+    for (const w of l.waiters) {
+      const at = Date.parse(w.since);
+      if (!Number.isNaN(at)) out.push({ task: l.task_id, owner: w.owner || 'unnamed', pid: w.pid, host: w.host, mode: w.mode, at, kind: 'waiting', wait: 0 });
+    }
+  }
+  return out;
 }
