@@ -48,7 +48,7 @@ export default tseslint.config(
   },
   {
     files: ['main/host/**/*.ts', 'main/cli/**/*.ts', 'main/mcp/**/*.ts'],
-    ignores: ['main/host/test/**'],
+    ignores: ['main/test/host/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...nodeHalfBoundaries] }],
     },
@@ -59,7 +59,7 @@ export default tseslint.config(
   // finding out/renderer.
   {
     files: ['main/host/**/*.ts'],
-    ignores: ['main/host/test/**', 'main/host/serve-static.ts', 'main/host/demo.ts'],
+    ignores: ['main/test/host/**', 'main/host/serve-static.ts', 'main/host/demo.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...nodeHalfBoundaries,
@@ -69,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/host/test/**/*.ts'],
+    files: ['main/test/host/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/electron/**'], message: 'The host runs without Electron.' }] }],
     },

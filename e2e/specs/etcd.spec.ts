@@ -14,7 +14,7 @@ let cluster: EtcdCluster;
 // Playwright reads fixture dependencies from this destructuring; this one has none.
 // eslint-disable-next-line no-empty-pattern
 test.beforeAll(async ({}, testInfo) => {
-  testInfo.skip(testInfo.project.metadata.mode !== 'serve', 'serve --etcd is the browser dashboard; the desktop app opens a cluster from its File menu (main/electron/test/etcd-cluster.test.ts)');
+  testInfo.skip(testInfo.project.metadata.mode !== 'serve', 'serve --etcd is the browser dashboard; the desktop app opens a cluster from its File menu (main/test/electron/etcd-cluster.test.ts)');
   cluster = await sharedCluster();
 });
 

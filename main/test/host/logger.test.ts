@@ -1,7 +1,7 @@
 // The host's log lines: time, level, message and an error's stack; a log
 // that cannot be written never throws into the host.
 import { describe, expect, it } from 'vitest';
-import { lineLogger } from '../logger.ts';
+import { lineLogger } from '../../host/logger.ts';
 
 describe('lineLogger', () => {
   it('writes one entry per call with the time, the level and the stack of an error', () => {

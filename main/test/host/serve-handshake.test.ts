@@ -13,10 +13,10 @@ import type { Patch, Snapshot } from '../../../shared/contract.ts';
 import type { AuditEntry } from '../../../shared/model.ts';
 import { apply, mapsOf, SYNCED, SYNCED_NAMES, type Collection, type SyncedMaps } from '../../../shared/sync.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { createHandlers } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { startServer, type RunningServer } from '../serve.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { startServer, type RunningServer } from '../../host/serve.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 let dir: string;
 let root: string;

@@ -5,10 +5,10 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { startServer, type RunningServer } from '../serve.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { startServer, type RunningServer } from '../../host/serve.ts';
+import { StateHost } from '../../host/state-host.ts';
 import { openStateStore } from '../../engine/index.ts';
 
 let dir: string;

@@ -1,8 +1,8 @@
 // The synced-collection helpers both sides use: diff (host rescan), update
 // (host flush), apply (renderer store).
 import { describe, expect, it } from 'vitest';
-import type { TaskState } from './model.ts';
-import { apply, countSynced, diff, diffAll, mapsOf, sameData, SYNCED, TASK_ROW_FIELDS, TASKS, update } from './sync.ts';
+import type { TaskState } from '../model.ts';
+import { apply, countSynced, diff, diffAll, mapsOf, sameData, SYNCED, TASK_ROW_FIELDS, TASKS, update } from '../sync.ts';
 
 const state = (over: Partial<TaskState> = {}): TaskState => ({
   task_id: 't1', version: 1, updated_at: '2026-01-01T00:00:00.000Z', updated_by: { owner: 'agent-1', pid: 1, host: 'h' }, status: 'queued', ...over,

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DemoRunner, nodeChildProcess, type NodeProcess } from '../demo.ts';
-import { StateHost } from '../state-host.ts';
+import { DemoRunner, nodeChildProcess, type NodeProcess } from '../../host/demo.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 const CLI_SOURCE = resolve('main/cli/bin.ts');
 

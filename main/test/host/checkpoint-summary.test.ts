@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { createHandlers } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 let dir: string | null = null;
 afterEach(() => {

@@ -5,11 +5,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../api.ts';
-import { contentSecurityPolicy, serveCsp } from '../csp.ts';
-import { DemoRunner } from '../demo.ts';
-import { startServer, type RunningServer } from '../serve.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers } from '../../host/api.ts';
+import { contentSecurityPolicy, serveCsp } from '../../host/csp.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { startServer, type RunningServer } from '../../host/serve.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 const connectSrc = (policy: string) => policy.split('; ').find((d) => d.startsWith('connect-src '));
 

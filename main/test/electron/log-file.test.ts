@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rotatingFileLogger } from '../log-file.ts';
+import { rotatingFileLogger } from '../../electron/log-file.ts';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killChildren, makeTempDir, removeTempDirs, runCli, sleep, spawnCli } from '../../test/helpers.ts';
+import { killChildren, makeTempDir, removeTempDirs, runCli, sleep, spawnCli } from '../helpers.ts';
 
 afterEach(async () => {
   await killChildren();

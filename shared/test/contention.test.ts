@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LockEvent } from './model.ts';
-import { ContentionTracker, contentionSince } from './contention.ts';
+import type { LockEvent } from '../model.ts';
+import { ContentionTracker, contentionSince } from '../contention.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const event = (task: string, wait: number, minutesAgo: number, outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({

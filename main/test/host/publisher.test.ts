@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EventName } from '../../../shared/channels.ts';
 import type { Snapshot } from '../../../shared/contract.ts';
-import { lineLogger } from '../logger.ts';
-import { Publisher, type HostListener } from '../publisher.ts';
+import { lineLogger } from '../../host/logger.ts';
+import { Publisher, type HostListener } from '../../host/publisher.ts';
 
 /** A host model reduced to a counter: each patch sets `n`; the snapshot carries it. */
 function setup() {

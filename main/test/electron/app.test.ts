@@ -7,7 +7,7 @@ import type * as Electron from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
 import { openStateStore } from '../../engine/index.ts';
 import { contentSecurityPolicy } from '../../host/csp.ts';
-import { startApp } from '../app.ts';
+import { startApp } from '../../electron/app.ts';
 import { createFakeElectron, FakeWebContents } from './fake-electron.ts';
 
 type Fake = ReturnType<typeof createFakeElectron>;

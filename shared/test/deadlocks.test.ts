@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeDeadlock, findDeadlocks, queuesOf, type LockParty, type LockQueue } from './deadlocks.ts';
-import type { HolderInfo, TaskLocks } from './model.ts';
+import { describeDeadlock, findDeadlocks, queuesOf, type LockParty, type LockQueue } from '../deadlocks.ts';
+import type { HolderInfo, TaskLocks } from '../model.ts';
 
 const p = (pid: number, mode: LockParty['mode'] = 'write', owner = `agent-${pid}`): LockParty => ({ pid, host: 'h', owner, mode });
 const q = (task_id: string, holders: LockParty[], waiters: LockParty[] = []): LockQueue => ({ task_id, holders, waiters });

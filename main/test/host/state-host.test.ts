@@ -11,10 +11,10 @@ import type { WatchFactory, WatchSource } from '../../engine/public.ts';
 import { TreeWatcher } from '../../engine/feed/tree-watcher.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { StateHost } from '../state-host.ts';
-import { createHandlers } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { lineLogger } from '../logger.ts';
+import { StateHost } from '../../host/state-host.ts';
+import { createHandlers } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { lineLogger } from '../../host/logger.ts';
 
 const CLI = join(import.meta.dirname, '../../cli/bin.ts');
 

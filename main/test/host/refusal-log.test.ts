@@ -1,8 +1,8 @@
 // The stderr lines of refused requests: one per request, printable, no
 // token, and bounded under a flood while every kind still shows.
 import { describe, expect, it } from 'vitest';
-import { RefusalLog, renderTarget } from '../refusal-log.ts';
-import { sleep } from '../../test/helpers.ts';
+import { RefusalLog, renderTarget } from '../../host/refusal-log.ts';
+import { sleep } from '../helpers.ts';
 
 function capture(windowMs?: number): { lines: string[]; log: RefusalLog } {
   const lines: string[] = [];

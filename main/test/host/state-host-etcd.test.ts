@@ -3,8 +3,8 @@
 // audit entries reach the dashboard like a folder's.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore, type StateStore } from '../../engine/index.ts';
-import { freshNamespace, sharedCluster } from '../../test/etcd/cluster.ts';
-import { StateHost } from '../state-host.ts';
+import { freshNamespace, sharedCluster } from '../etcd/cluster.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 let host: StateHost | null = null;
 const stores: StateStore[] = [];

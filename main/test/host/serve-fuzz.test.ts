@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../engine/index.ts';
-import { killChildren, makeTempDir, removeTempDirs, REPO, sleep, spawnCli, type Proc } from '../../test/helpers.ts';
+import { killChildren, makeTempDir, removeTempDirs, REPO, sleep, spawnCli, type Proc } from '../helpers.ts';
 import { openApi, type Answer } from './api-client.ts';
 import {
   deepArray,

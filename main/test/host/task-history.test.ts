@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TASK_HISTORY_LIMIT, type TaskDetail } from '../../../shared/contract.ts';
 import { openStateStore, type StateStore } from '../../engine/index.ts';
-import { createHandlers, dispatch, type HostHandlers } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers, dispatch, type HostHandlers } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 let dir: string;
 let store: StateStore;

@@ -8,10 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Patch } from '../../../shared/contract.ts';
 import type { LockEvent } from '../../../shared/model.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { createHandlers, dispatch } from '../api.ts';
-import { DemoRunner } from '../demo.ts';
-import { LockHistory } from '../lock-history.ts';
-import { StateHost } from '../state-host.ts';
+import { createHandlers, dispatch } from '../../host/api.ts';
+import { DemoRunner } from '../../host/demo.ts';
+import { LockHistory } from '../../host/lock-history.ts';
+import { StateHost } from '../../host/state-host.ts';
 
 const CLI = join(import.meta.dirname, '../../cli/bin.ts');
 const ev = (ts: number, task_id = 't', outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({

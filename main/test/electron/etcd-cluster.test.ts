@@ -11,11 +11,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { freshNamespace, sharedCluster, type EtcdCluster } from '../../test/etcd/cluster.ts';
-import { startApp } from '../app.ts';
-import { CANCEL_URL, SUBMIT_URL } from '../etcd-dialog.ts';
-import { placeFromArgv } from '../place.ts';
-import { addRecent, loadRecent } from '../recent.ts';
+import { freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
+import { startApp } from '../../electron/app.ts';
+import { CANCEL_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
+import { placeFromArgv } from '../../electron/place.ts';
+import { addRecent, loadRecent } from '../../electron/recent.ts';
 import { createFakeElectron } from './fake-electron.ts';
 
 type Fake = ReturnType<typeof createFakeElectron>;
