@@ -175,3 +175,19 @@ test('a deadlock between two agents is flagged with its cycle drawn, and clears 
     b.child.kill('SIGKILL');
   }
 });
+
+test('"Pause live updates" holds the timeline still, and resuming shows what happened meanwhile', async ({ dashboard }) => {
+  const { page } = dashboard;
+  await waitReady(page);
+  await openView(page, 'Locks');
+  const canvas = page.getByRole('region', { name: 'Lock timeline' }).getByRole('img', { name: /^Lock timeline:/ });
+  expect(dashboard.cli('lock', 'acquire', 'paused-task', '--hold', '0', '--owner', 'first').code).toBe(0);
+  await expect(canvas).toHaveAttribute('data-holds', '1');
+  await page.getByRole('button', { name: 'Pause live updates' }).click();
+  expect(dashboard.cli('lock', 'acquire', 'paused-task', '--hold', '0', '--owner', 'second').code).toBe(0);
+  await page.waitForTimeout(1500); // a patch arrives within ~100 ms: long enough to see it was held back
+  await expect(canvas).toHaveAttribute('data-holds', '1');
+  await page.getByRole('button', { name: 'Resume live updates' }).click();
+  await expect(canvas).toHaveAttribute('data-holds', '2');
+  await expect(page.getByRole('region', { name: 'Lock timeline' }).getByRole('list', { name: 'Owners' })).toContainText('second');
+});

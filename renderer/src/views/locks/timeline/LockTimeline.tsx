@@ -38,7 +38,12 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
 
   // Paused, the picture holds still: new lines are kept, not drawn, until live again.
   const [frozen, setFrozen] = useState<readonly LockEvent[] | null>(null);
-  const events = live || frozen === null ? feed.events : frozen;
+  // "Pause live updates" in the title bar holds the timeline still too (the mirror buffers, this feed keeps).
+  const globallyPaused = useMirror((s) => s.live.paused);
+  const [heldByTitleBar, setHeldByTitleBar] = useState<readonly LockEvent[] | null>(null);
+  if (globallyPaused && heldByTitleBar === null) setHeldByTitleBar(feed.events);
+  if (!globallyPaused && heldByTitleBar !== null) setHeldByTitleBar(null);
+  const events = heldByTitleBar ?? (live || frozen === null ? feed.events : frozen);
   const logged = useMemo(() => (taskId ? buildSpans(events.filter((e) => e.task_id === taskId)) : spansOf(events)), [events, taskId]);
   // Waits still going on are not in the log yet: the live lock model has them.
   const locks = useMirror((s) => s.locks);
