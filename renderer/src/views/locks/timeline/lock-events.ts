@@ -70,6 +70,7 @@ export class LockEventsFeed {
       // Another root (or a resync after a failure): start over.
       this.bridge.on('reset', () => {
         this.state = { events: [], since: null, truncated: false, error: null, version: this.state.version + 1 };
+        this.arrived = [];
         this.emit();
         if (this.wantedMs > 0) void this.refetch();
       }),
@@ -91,6 +92,7 @@ export class LockEventsFeed {
     const windowMs = this.wantedMs;
     const started = Date.now();
     this.pending = [];
+    this.arrived = []; // the answer includes them
     this.fetching = this.api.getLockEvents({ windowMs, limit: FETCH_LIMIT }).then(
       ({ events, total }) => {
         const merged = dedupe([...events, ...this.pending]);
@@ -114,16 +116,22 @@ export class LockEventsFeed {
       return;
     }
     if (this.state.since === null) return;
-    let events = [...this.state.events, ...lines];
-    if (events.length > KEEP) events = events.slice(events.length - KEEP);
-    this.state = { ...this.state, events, version: this.state.version + 1 };
+    // Gathered, and joined to the list once per notification: copying 150,000 lines per patch would not keep up.
+    for (const line of lines) this.arrived.push(line);
     this.scheduleNotify();
   }
+
+  private arrived: LockEvent[] = [];
 
   private scheduleNotify(): void {
     if (this.notifyTimer) return;
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = null;
+      if (this.arrived.length === 0 || this.state.since === null) return;
+      let events = this.state.events.concat(this.arrived);
+      this.arrived = [];
+      if (events.length > KEEP) events = events.slice(events.length - KEEP);
+      this.state = { ...this.state, events, version: this.state.version + 1 };
       this.emit();
     }, NOTIFY_MS);
   }
