@@ -1,6 +1,6 @@
 // Builders for contract objects in unit tests (never used by the product).
-import type { Patch, Snapshot, TaskRow } from '../../../shared/contract.ts';
-import type { AuditEntry, HolderInfo, LockWaiter, Session, TaskLocks, TaskState } from '../../../shared/model.ts';
+import type { Patch, Snapshot, TaskRow } from '../../shared/contract.ts';
+import type { AuditEntry, HolderInfo, LockWaiter, Session, TaskLocks, TaskState } from '../../shared/model.ts';
 
 export function row(id: string, over: Partial<TaskRow> = {}): TaskRow {
   return { task_id: id, version: 1, updated_at: '2026-01-01T00:00:00.000Z', status: 'pending', session_id: null, owner: null, progress: null, size: 100, ...over };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LockstepBridge } from '../../../shared/contract.ts';
-import { ApiError, createApi } from './api.ts';
+import { ApiError, createApi } from '../../src/bridge/api.ts';
 
 function fakeBridge(impl: Partial<Record<keyof LockstepBridge, (r: unknown) => Promise<unknown>>>): LockstepBridge {
   return new Proxy({} as LockstepBridge, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { websocketUrl } from './index.ts';
-import { splitToken, takeToken, TOKEN_STORAGE_KEY } from './token.ts';
+import { websocketUrl } from '../../src/bridge/index.ts';
+import { splitToken, takeToken, TOKEN_STORAGE_KEY } from '../../src/bridge/token.ts';
 
 function host(href: string, stored: string | null = null) {
   const storage = new Map<string, string>(stored ? [[TOKEN_STORAGE_KEY, stored]] : []);

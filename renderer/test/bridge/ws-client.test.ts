@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Snapshot } from '../../../shared/contract.ts';
-import { snapshot } from '../testing/fixtures.ts';
-import { createConnectionStore } from './connection.ts';
-import { createWsBridge } from './ws-client.ts';
+import { snapshot } from '../fixtures.ts';
+import { createConnectionStore } from '../../src/bridge/connection.ts';
+import { createWsBridge } from '../../src/bridge/ws-client.ts';
 
 /** A scriptable stand-in for the browser WebSocket. */
 class FakeSocket {

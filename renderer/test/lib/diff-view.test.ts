@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { state } from '../testing/fixtures.ts';
-import { buildTimeline, changeSummary, diffRows, sessionLinkChange, writerOf } from './diff-view.ts';
+import { state } from '../fixtures.ts';
+import { buildTimeline, changeSummary, diffRows, sessionLinkChange, writerOf } from '../../src/lib/diff-view.ts';
 
 describe('diff rendering helpers', () => {
   it('lists modified (old → new), added and removed fields, ignoring engine noise', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from './format.ts';
+import { bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from '../../src/lib/format.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 

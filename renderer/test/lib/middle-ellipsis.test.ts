@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitForMiddleEllipsis } from './middle-ellipsis.ts';
+import { splitForMiddleEllipsis } from '../../src/lib/middle-ellipsis.ts';
 
 describe('middle ellipsis', () => {
   const path = '/home/someone/projects/very-long-repository-name/.worktrees/.state/tasks/task-build-42/history/v7.json';

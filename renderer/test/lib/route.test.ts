@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROUTE, formatHash, parseHash, viewHref } from './route.ts';
+import { DEFAULT_ROUTE, formatHash, parseHash, viewHref } from '../../src/lib/route.ts';
 
 describe('URL state', () => {
   it('parses an empty hash as the overview with defaults', () => {

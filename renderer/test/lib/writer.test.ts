@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { writerOf } from './diff-view.ts';
-import { state } from '../testing/fixtures.ts';
-import { isAnonymous, ownerLabel, UNKNOWN_WRITER, UNNAMED_WRITER, writerLabel } from './writer.ts';
+import { writerOf } from '../../src/lib/diff-view.ts';
+import { state } from '../fixtures.ts';
+import { isAnonymous, ownerLabel, UNKNOWN_WRITER, UNNAMED_WRITER, writerLabel } from '../../src/lib/writer.ts';
 
 describe('writer wording', () => {
   it('names a writer by its owner label', () => {

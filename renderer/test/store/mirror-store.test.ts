@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Snapshot } from '../../../shared/contract.ts';
-import { audit, holder, locks, row, session, snapshot, taskPatch } from '../testing/fixtures.ts';
-import { ACTIVITY_LIMIT } from './mirror-data.ts';
-import { createMirrorStore, MAX_BUFFERED_PATCHES } from './mirror-store.ts';
+import { audit, holder, locks, row, session, snapshot, taskPatch } from '../fixtures.ts';
+import { ACTIVITY_LIMIT } from '../../src/store/mirror-data.ts';
+import { createMirrorStore, MAX_BUFFERED_PATCHES } from '../../src/store/mirror-store.ts';
 
 /** A mirror whose `ready` requests are counted; main pushes `pushed` (if given) before it answers, as the host does. */
 function setup(pushed?: Snapshot) {

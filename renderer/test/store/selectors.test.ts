@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { holder, locks, row, session, snapshot } from '../testing/fixtures.ts';
-import { lockWeight, NO_LOCK, summarizeLock } from '../lib/locks.ts';
-import { fromSnapshot } from './mirror-data.ts';
-import { isEmptyRoot, selectBuckets, selectCounts, selectHolders, selectStatuses } from './selectors.ts';
+import { holder, locks, row, session, snapshot } from '../fixtures.ts';
+import { lockWeight, NO_LOCK, summarizeLock } from '../../src/lib/locks.ts';
+import { fromSnapshot } from '../../src/store/mirror-data.ts';
+import { isEmptyRoot, selectBuckets, selectCounts, selectHolders, selectStatuses } from '../../src/store/selectors.ts';
 
 const waiter = { task_id: 'a', mode: 'write' as const, pid: 7, host: 'h', owner: 'agent-3', since: '2026-01-01T00:00:00Z' };
 

@@ -4,10 +4,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EventName } from '../../../shared/channels.ts';
 import type { Events, LockstepBridge } from '../../../shared/contract.ts';
-import { createConnectionStore, type ConnectionState } from '../bridge/connection.ts';
-import { row, snapshot, taskPatch } from '../testing/fixtures.ts';
-import { createMirrorStore } from './mirror-store.ts';
-import { connectMirror } from './sync.ts';
+import { createConnectionStore, type ConnectionState } from '../../src/bridge/connection.ts';
+import { row, snapshot, taskPatch } from '../fixtures.ts';
+import { createMirrorStore } from '../../src/store/mirror-store.ts';
+import { connectMirror } from '../../src/store/sync.ts';
 
 /** A bridge whose events the test pushes, as main would. */
 function fakeBridge() {

@@ -6,8 +6,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Patch } from '../../../shared/contract.ts';
 import type { TaskState } from '../../../shared/model.ts';
 import { SYNCED, TASKS, update } from '../../../shared/sync.ts';
-import { snapshot } from '../testing/fixtures.ts';
-import { createMirrorStore } from './mirror-store.ts';
+import { snapshot } from '../fixtures.ts';
+import { createMirrorStore } from '../../src/store/mirror-store.ts';
 
 vi.mock('../../../shared/sync.ts', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../shared/sync.ts')>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { holder, locks, row, session, snapshot } from '../testing/fixtures.ts';
-import { applyPatch, fromSnapshot } from './mirror-data.ts';
-import { createTaskQuerySelector, queryTasks, type TaskQuery } from './task-query.ts';
+import { holder, locks, row, session, snapshot } from '../fixtures.ts';
+import { applyPatch, fromSnapshot } from '../../src/store/mirror-data.ts';
+import { createTaskQuerySelector, queryTasks, type TaskQuery } from '../../src/store/task-query.ts';
 
 const base: TaskQuery = { q: '', status: '', session: null, sort: 'id', dir: 'asc' };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Responses } from '../../../../shared/contract.ts';
 import type { CheckpointSummary } from '../../../../shared/model.ts';
-import { onProgress, previewCounts, restoreMeaning, splitChanged, startRunning, undoLabel, undoMeaning, undoPointReason, type RestoreFlow } from './restore-flow.ts';
+import { onProgress, previewCounts, restoreMeaning, splitChanged, startRunning, undoLabel, undoMeaning, undoPointReason, type RestoreFlow } from '../../../src/views/checkpoints/restore-flow.ts';
 
 const preview: Responses['previewRestore'] = {
   checkpoint: { id: '2026-01-01-120000', session_id: '2026-01-01-001', created_at: '2026-01-01T12:00:00Z', reason: '', task_count: 3 },

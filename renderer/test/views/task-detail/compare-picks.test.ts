@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPicked, togglePick, type Picks } from './compare-picks.ts';
+import { isPicked, togglePick, type Picks } from '../../../src/views/task-detail/compare-picks.ts';
 
 describe('picking two versions to compare', () => {
   it('first pick waits, second completes the pair older first', () => {

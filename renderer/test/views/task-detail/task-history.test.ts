@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_HISTORY_LIMIT, type RequestOf, type TaskDetail } from '../../../../shared/contract.ts';
 import type { TaskState } from '../../../../shared/model.ts';
-import { TaskHistoryLoader, type TaskHistoryView } from './task-history.ts';
+import { TaskHistoryLoader, type TaskHistoryView } from '../../../src/views/task-detail/task-history.ts';
 
 class FakeHost {
   private versions: TaskState[] = []; // oldest first

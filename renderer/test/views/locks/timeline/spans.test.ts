@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LockEvent } from '../../../../../shared/model.ts';
-import { buildSpans, whoBlocksWhom } from './spans.ts';
-import { waitSeries } from './series.ts';
+import { buildSpans, whoBlocksWhom } from '../../../../src/views/locks/timeline/spans.ts';
+import { waitSeries } from '../../../../src/views/locks/timeline/series.ts';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
