@@ -12,57 +12,39 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-describe('revision persistence', () => {
-  it('a new store instance and another process see the same versions and history', async () => {
-    const root = makeTempDir();
-    const first = openStateStore({ root });
-    await first.init();
+describeBackends('revision persistence', (backend) => {
+  it('another store instance sees the same versions and history, and a restored version is written as a new one', async () => {
+    const first = await backend.open({ owner: 'writer' });
     const written: TaskState[] = [];
-    for (let i = 1; i <= 4; i++) written.push(await first.updateTaskState('persist', { step: i, notes: `n${i}` }, { owner: 'writer' }));
-    first.close();
+    for (let i = 1; i <= 4; i++) written.push(await first.updateTaskState('persist', { step: i, notes: `n${i}` }));
 
-    const second = openStateStore({ root });
+    const second = backend.reopen(first);
     const state = await second.getTaskState('persist');
     expect(state).toEqual(written[3]);
     expect(state).toMatchObject({ version: 4, step: 4, updated_by: { owner: 'writer', pid: process.pid } });
-    const history = await second.getTaskHistory('persist');
-    expect(history).toEqual([...written].reverse());
+    expect(await second.getTaskHistory('persist')).toEqual([...written].reverse());
     expect(await second.listTaskIds()).toEqual(['persist']);
-
-    const cli = await runCli(root, ['--json', 'task', 'history', 'persist']);
-    expect(cli.code).toBe(0);
-    expect(cli.json).toEqual([...written].reverse());
-    const get = await runCli(root, ['--json', 'task', 'get', 'persist']);
-    expect(get.json).toEqual(written[3]);
 
     // Restoring an earlier version writes it back as a new version.
     const restored = await second.restoreTaskVersion('persist', 2);
     expect(restored).toMatchObject({ version: 5, step: 2, notes: 'n2' });
-    const third = openStateStore({ root });
-    expect(await third.getTaskState('persist')).toEqual(restored);
-    second.close();
-    third.close();
+    expect(await backend.reopen(first).getTaskState('persist')).toEqual(restored);
   });
 
   it('history keeps the current version plus max_history earlier ones', async () => {
-    const root = makeTempDir();
-    writeFileSync(join(root, 'config.json'), JSON.stringify({ max_history: 3 }));
-    const store = openStateStore({ root });
+    const store = await backend.open({ max_history: 3 });
     for (let i = 1; i <= 30; i++) await store.updateTaskState('pruned', { i });
     expect((await store.getTaskHistory('pruned')).map((h) => h.version)).toEqual([30, 29, 28, 27]);
-    store.close();
   });
 });
 
-describe('sessions', () => {
+describeBackends('sessions', (backend) => {
   it('8 processes creating sessions at once get 8 unique ids of the form YYYY-MM-DD-NNN', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
-    const workers = Array.from({ length: 8 }, () => spawnWorker('session-create', ['--root', root]));
-    await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready')));
+    const store = await backend.open();
+    const workers = Array.from({ length: 8 }, () => spawnWorker('session-create', backend.workerArgs(store)));
+    await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready', 30_000)));
     for (const w of workers) w.send('go');
-    const created = await Promise.all(workers.map((w) => w.waitForJson<{ id: string; agent: string; error?: unknown }>()));
+    const created = await Promise.all(workers.map((w) => w.waitForJson<{ id: string; agent: string; error?: unknown }>(undefined, 30_000)));
     await Promise.all(workers.map((w) => w.waitExit()));
 
     for (const c of created) expect(c.error).toBeUndefined();
@@ -73,11 +55,36 @@ describe('sessions', () => {
     // Numbers are handed out densely: 001..008, one each.
     expect([...ids].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `${today}-${String(i + 1).padStart(3, '0')}`));
 
-    // Each session file holds the creator's own options.
+    // Each session holds the creator's own options.
     const sessions = await store.listSessions();
     expect(sessions.map((s) => s.id)).toEqual([...ids].sort());
     for (const c of created) expect((await store.getSession(c.id)).options).toEqual({ agent: c.agent });
-    expect(readAuditLines(root).filter((e) => e.change_type === 'session_created')).toHaveLength(8);
+    expect((await store.readAuditLog()).filter((e) => e.change_type === 'session_created')).toHaveLength(8);
+  }, 60_000); // 8 processes starting at once on 2 shared cores
+});
+
+describe('revision persistence in a folder', () => {
+  it('the CLI reads the versions and history a store wrote to a folder', async () => {
+    const root = makeTempDir();
+    const store = openStateStore({ root });
+    await store.init();
+    const written: TaskState[] = [];
+    for (let i = 1; i <= 4; i++) written.push(await store.updateTaskState('persist', { step: i, notes: `n${i}` }, { owner: 'writer' }));
+    store.close();
+
+    const cli = await runCli(root, ['--json', 'task', 'history', 'persist']);
+    expect(cli.code).toBe(0);
+    expect(cli.json).toEqual([...written].reverse());
+    const get = await runCli(root, ['--json', 'task', 'get', 'persist']);
+    expect(get.json).toEqual(written[3]);
+  });
+
+  it('reads max_history from the folder\'s config.json', async () => {
+    const root = makeTempDir();
+    writeFileSync(join(root, 'config.json'), JSON.stringify({ max_history: 3 }));
+    const store = openStateStore({ root });
+    for (let i = 1; i <= 30; i++) await store.updateTaskState('pruned', { i });
+    expect((await store.getTaskHistory('pruned')).map((h) => h.version)).toEqual([30, 29, 28, 27]);
     store.close();
   });
 });

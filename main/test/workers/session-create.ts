@@ -1,9 +1,8 @@
 // Prints "ready", waits for "go", creates one session and prints it.
-import { openStateStore } from '../../engine/index.ts';
-import { errorInfo, nextLine, options, print, required, stopReading } from './common.ts';
+import { errorInfo, nextLine, openWorkerStore, options, print, stopReading } from './common.ts';
 
 const opts = options();
-const store = openStateStore({ root: required(opts, 'root') });
+const store = openWorkerStore(opts); // --root DIR, or --etcd URLS --ns NAMESPACE
 print('ready');
 await nextLine();
 stopReading();
@@ -13,4 +12,4 @@ try {
 } catch (err) {
   print({ error: errorInfo(err) });
 }
-store.close();
+await store.close();
