@@ -12,6 +12,7 @@
 //   <root>/logs/<name>.jsonl
 import { basename, join, relative, sep } from 'node:path';
 import { isTaskId } from '../../shared/ids.ts';
+import type { StoreChange } from './backend.ts';
 
 export const STATE_DIR_NAME = join('.worktrees', '.state');
 export const LEGACY_STATE_FILE = '.parallel-dev-state.json';
@@ -57,16 +58,8 @@ export function versionFromHistoryName(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** What a change at a path inside (or beside) the root is about; null: nothing anyone shows. */
-export type LayoutChange =
-  | { kind: 'task'; taskId: string }
-  | { kind: 'lock'; taskId: string }
-  | { kind: 'session'; sessionId: string }
-  | { kind: 'checkpoint'; checkpointId: string }
-  | { kind: 'log' }
-  | { kind: 'legacy' }
-  | { kind: 'config' }
-  | { kind: 'root' };
+/** What a change at a path inside (or beside) the root is about: a feed change that is not a verify result. */
+export type LayoutChange = Exclude<StoreChange, { kind: 'integrity' }>;
 
 export function classify(root: string, path: string): LayoutChange | null {
   const rel = relative(root, path);
