@@ -19,6 +19,7 @@ import type { Lock } from '../backend.ts';
 import { InvalidInputError, LockTimeoutError, type VersionConflictError } from '../errors.ts';
 import { HOST } from '../identity.ts';
 import { appendLockEvent, auditEntry, appendAudit, put, type EtcdContext } from './context.ts';
+import { isUnreachable } from './connection.ts';
 import { prefixRange } from './keys.ts';
 
 export interface EtcdLock extends Lock {
@@ -136,8 +137,11 @@ export class EtcdLocks {
     const stale = await options.abortIf?.();
     if (stale) throw stale;
     const { leaseId, key, record, enqueued } = await this.enqueue(taskId, mode, options.owner ?? this.ctx.config.owner);
-    const createRevision = enqueued.header.revision;
-    let queue = parseEntries(enqueued.responses[1]!.response_range.kvs, taskId);
+    const queued = enqueued.responses[1]!.response_range.kvs;
+    // Our key's own create_revision, not the Txn's revision: if etcd3 resent the Txn after a lost
+    // answer, the put was applied twice and the key keeps the first revision, the fencing token.
+    const createRevision = queued.find((kv) => kv.key.toString('utf8') === key)?.create_revision ?? enqueued.header.revision;
+    let queue = parseEntries(queued, taskId);
     let seenAt = createRevision;
     let waited = false;
     try {
@@ -205,6 +209,8 @@ export class EtcdLocks {
         });
         return { leaseId, key, record, enqueued };
       } catch (err) {
+        // The put may have been applied with its answer lost: never leave our key queued on a live lease.
+        if (isUnreachable(err)) await this.deleteKey(key, null).catch(() => {});
         // Our lease expired while this process was stopped, before etcd3 noticed: take a new one.
         if (attempt > 1 || !/lease not found/i.test((err as Error).message)) throw err;
         const stale = await this.lease?.catch(() => null);
