@@ -1,0 +1,53 @@
+// Found while making the robustness run work on etcd: a lock's enqueue Txn
+// whose answer is lost (a member killed after applying it) is resent by
+// etcd3 to another member and applied twice. The key keeps the first
+// revision; the lock must use that one as its fencing token, or its holder's
+// commits are refused as if its lease had run out, and its release leaves the
+// key behind on a live lease, locking the task until the process exits.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EtcdStateStore } from '../../engine/etcd/index.ts';
+import { freshNamespace, sharedCluster } from '../etcd/cluster.ts';
+import { CutProxy } from '../etcd/cut-proxy.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+describe('etcd lock whose enqueue answer was lost', () => {
+  it('commits under the lock, releases it, and leaves no key behind', async () => {
+    const cluster = await sharedCluster();
+    const ns = freshNamespace('resend');
+    const member = new URL(cluster.endpoints[0]!);
+    const proxy = new CutProxy({ host: member.hostname, port: Number(member.port) });
+    // One endpoint through the proxy, two direct: etcd3 resends a cut request to any of them.
+    const holder = new EtcdStateStore({ etcd: { endpoints: [await proxy.start(), ...cluster.endpoints.slice(1)], namespace: ns }, lease_ms: 10_000 });
+    const other = new EtcdStateStore({ etcd: { endpoints: cluster.endpoints.slice(1), namespace: ns } });
+    cleanups.push(() => proxy.stop(), () => holder.close(), () => other.close());
+    await holder.updateTaskState('t', { n: 0 });
+    await holder.releaseLock(await holder.acquireLock('t', 'write')); // the lease exists: the next acquire is one Txn
+
+    // etcd3 picks a member per request: arm the proxy until the cut lands on an enqueue.
+    for (let attempt = 1; ; attempt++) {
+      const before = proxy.cuts;
+      proxy.arm();
+      const asked = Date.now();
+      const lock = await holder.acquireLock('t', 'write', { timeout: 5000 });
+      // Nobody else holds it: a wait means a key of ours was left behind (as from an earlier resent enqueue).
+      expect(Date.now() - asked, `a free lock took ${Date.now() - asked} ms (attempt ${attempt})`).toBeLessThan(3000);
+      if (proxy.cuts > before) {
+        expect(await holder.updateTaskState('t', { n: 1 }, { lock })).toMatchObject({ version: 2, n: 1 });
+        expect(await holder.releaseLock(lock)).toBe(true);
+        break;
+      }
+      // Spend the armed cut on a commit (which resolves its own ambiguity), then try again.
+      while (proxy.cuts === before) await holder.updateTaskState('burn', { attempt });
+      await holder.releaseLock(lock);
+      expect(attempt, 'the cut never landed on an enqueue').toBeLessThan(40);
+    }
+    expect(await other.lockSummaries(['t'])).toEqual([]);
+    const started = Date.now();
+    await other.releaseLock(await other.acquireLock('t', 'write', { timeout: 5000 }));
+    expect(Date.now() - started).toBeLessThan(1000);
+  }, 120_000);
+});
