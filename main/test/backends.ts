@@ -9,6 +9,7 @@
 //       …
 //     });
 //   });
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe } from 'vitest';
@@ -17,7 +18,7 @@ import type { StoreConfig } from '../engine/config.ts';
 import { EtcdStateStore } from '../engine/etcd/index.ts';
 import { openStateStore } from '../engine/index.ts';
 import { ETCD_BIN, freshNamespace, sharedCluster } from './etcd/cluster.ts';
-import { makeTempDir, removeTempDirs } from './helpers.ts';
+import { BIN, makeTempDir, Proc, removeTempDirs, tryJson, type CliResult } from './helpers.ts';
 
 export type BackendName = 'files' | 'etcd';
 
@@ -29,6 +30,8 @@ export interface Backend {
   reopen(store: StateStore, overrides?: Partial<StoreConfig>): StateStore;
   /** Arguments that point a worker process (test/workers, openWorkerStore) at `store`'s state. */
   workerArgs(store: StateStore): string[];
+  /** Arguments that point the `lockstep` CLI at `store`'s state. */
+  cliArgs(store: StateStore): string[];
 }
 
 const opened = new Set<StateStore>();
@@ -53,6 +56,9 @@ const files: Backend = {
     if (store.location.kind !== 'files') throw new Error('not a file store');
     return ['--root', store.location.root];
   },
+  cliArgs(store) {
+    return this.workerArgs(store);
+  },
 };
 
 const etcd: Backend = {
@@ -70,6 +76,10 @@ const etcd: Backend = {
   workerArgs(store) {
     if (store.location.kind !== 'etcd') throw new Error('not an etcd store');
     return ['--etcd', store.location.endpoints.join(','), '--ns', store.location.namespace];
+  },
+  cliArgs(store) {
+    if (store.location.kind !== 'etcd') throw new Error('not an etcd store');
+    return ['--etcd', store.location.endpoints.join(','), '--namespace', store.location.namespace];
   },
 };
 
@@ -91,4 +101,24 @@ export function describeBackends(name: string, body: (backend: Backend) => void)
     body(backend);
   });
   if (!BACKENDS.includes(etcd)) describe.skip(`${name} [etcd: ${ETCD_BIN} not found]`, () => {});
+}
+
+/** The CLI on `store`'s state (another process), with no store inherited from the environment. */
+export function spawnCliOn(backend: Backend, store: StateStore, args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, ...backend.cliArgs(store), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '' },
+  });
+  return new Proc(child);
+}
+
+/** `spawnCliOn` run to completion, like helpers' runCli. */
+export async function runCliOn(backend: Backend, store: StateStore, args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  const started = Date.now();
+  const proc = spawnCliOn(backend, store, args);
+  const stdout: string[] = [];
+  proc.child.stdout!.on('data', (c: string) => stdout.push(c));
+  proc.child.stdin!.end();
+  const exit = await proc.waitExit(timeoutMs);
+  return { ...exit, stdout: stdout.join(''), stderr: proc.stderr, ms: Date.now() - started, json: tryJson(stdout.join('')) };
 }

@@ -1,10 +1,9 @@
 // Takes short read locks back to back until SIGTERM, then prints
 // {count, errors}. Prints "ready" after its first acquisition.
-import { openStateStore } from '../../engine/index.ts';
-import { errorInfo, options, print, required, sleep } from './common.ts';
+import { errorInfo, openWorkerStore, options, print, required, sleep } from './common.ts';
 
 const opts = options();
-const store = openStateStore({ root: required(opts, 'root'), owner: `reader-${process.pid}` });
+const store = openWorkerStore(opts, { owner: `reader-${process.pid}` }); // --root DIR, or --etcd URLS --ns NAMESPACE
 const taskId = required(opts, 'task');
 const holdMs = Number(opts.get('hold') ?? '10');
 
@@ -23,4 +22,4 @@ while (!stop) {
   }
 }
 print({ count, errors });
-store.close();
+await store.close();
