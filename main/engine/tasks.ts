@@ -14,19 +14,22 @@
 // the stopped writer's ticket is gone. This holds however long the pause and
 // whatever history was pruned meanwhile: a pruned v<N+1> cannot be linked again.
 import { existsSync, mkdirSync, unlink } from 'node:fs';
-import type { FieldChanges, JsonObject, TaskState } from '../../shared/model.ts';
+import type { JsonObject, TaskState } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
 import { diffFields } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError, asStateError } from './errors.ts';
 import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
-import { linkExclusive, renameWithRetry, unlinkQuiet, isPlainObject } from './fsx.ts';
-import { HOST } from './identity.ts';
+import { linkExclusive, renameWithRetry, unlinkQuiet } from './fsx.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
 import { assertTaskId } from './paths.ts';
 import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { assertExpectedVersion, checkUpdatePayload, commitAuditDetails, nextVersion, restoreSpec, updateSpec, versionConflict, type CommitSpec } from './task-rules.ts';
+
+export type { CommitSpec } from './task-rules.ts';
+export { userContent } from './task-rules.ts';
 
 export interface CommitOptions {
   expectedVersion?: number;
@@ -37,41 +40,9 @@ export interface CommitOptions {
   session?: string;
 }
 
-export interface CommitSpec {
-  /** The new user content (engine fields are added on top), from the current state. */
-  next(current: TaskState | null): JsonObject;
-  changeType: 'task_updated' | 'task_restored';
-  describe(current: TaskState | null, next: TaskState, changes: FieldChanges): string;
-}
-
 /** Validates an update payload before anything is locked or written. */
 export function checkPayload(ctx: EngineContext, updates: unknown): { updates: JsonObject; bytes: number } {
-  if (!isPlainObject(updates)) {
-    const what = updates === null ? 'null' : Array.isArray(updates) ? 'an array' : typeof updates;
-    throw new InvalidInputError(`update payload must be a JSON object, got ${what}`);
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(updates);
-  } catch (err) {
-    throw new InvalidInputError(`update payload is not serializable as JSON: ${(err as Error).message}`);
-  }
-  const bytes = Buffer.byteLength(json);
-  if (bytes > ctx.config.max_state_bytes) {
-    throw new InvalidInputError(`update payload is ${bytes} bytes; the limit is ${ctx.config.max_state_bytes} (max_state_bytes)`, {
-      bytes,
-      limit: ctx.config.max_state_bytes,
-    });
-  }
-  // Round-trip so the stored content is exactly what JSON can represent.
-  return { updates: JSON.parse(json) as JsonObject, bytes };
-}
-
-/** User content of a state: everything except the engine-managed fields. */
-export function userContent(state: TaskState | JsonObject | null): JsonObject {
-  const out: JsonObject = { ...(state ?? {}) };
-  for (const f of ENGINE_TASK_FIELDS) delete out[f];
-  return out;
+  return checkUpdatePayload(updates, ctx.config.max_state_bytes);
 }
 
 /**
@@ -128,7 +99,7 @@ export function staleVersionError(ctx: EngineContext, taskId: string, expected: 
   const read = readTask(ctx.layout, taskId);
   const current = read.kind === 'ok' ? read.state.version : read.kind === 'damaged' ? (read.best?.version ?? null) : 0;
   if (current === null || current <= expected) return null;
-  return new VersionConflictError(`task ${taskId}: expected version ${expected}, but the current version is ${current}`, expected, current, { task_id: taskId });
+  return versionConflict(taskId, expected, current);
 }
 
 export async function commitTask(ctx: EngineContext, taskId: string, spec: CommitSpec, options: CommitOptions): Promise<TaskState> {
@@ -154,12 +125,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   const { previous, next } = result;
   pruneHistory(ctx, taskId, next.version);
   const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
-  audit(ctx, spec.changeType, spec.describe(previous, next, changes), {
-    task_id: taskId,
-    session_id: typeof next.session_id === 'string' ? next.session_id : undefined,
-    old_version: previous?.version ?? null,
-    new_version: next.version,
-  }, owner);
+  audit(ctx, spec.changeType, spec.describe(previous, next, changes), commitAuditDetails(taskId, previous, next), owner);
   ctx.events.emit('state.task_updated', {
     task_id: taskId,
     previous_version: previous?.version ?? null,
@@ -218,20 +184,9 @@ function commitUnderLock(
   pausePoint('commit.after-read');
   const currentVersion = previous?.version ?? 0;
   if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
-    throw new VersionConflictError(
-      `task ${taskId}: expected version ${options.expectedVersion}, but the current version is ${currentVersion}`,
-      options.expectedVersion,
-      currentVersion,
-      { task_id: taskId },
-    );
+    throw versionConflict(taskId, options.expectedVersion, currentVersion);
   }
-  const next: TaskState = {
-    ...userContent(spec.next(previous)),
-    task_id: taskId,
-    version: currentVersion + 1,
-    updated_at: new Date().toISOString(),
-    updated_by: { owner, pid: process.pid, host: HOST },
-  };
+  const next = nextVersion(taskId, spec.next(previous), currentVersion, owner);
   let json: string;
   try {
     json = JSON.stringify(next, null, 2);
@@ -285,31 +240,14 @@ export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion:
 export function updateTask(ctx: EngineContext, taskId: string, updates: unknown, options: CommitOptions): Promise<TaskState> {
   assertTaskId(taskId);
   const payload = checkPayload(ctx, updates).updates;
-  if (options.expectedVersion !== undefined && (!Number.isInteger(options.expectedVersion) || options.expectedVersion < 0)) {
-    throw new InvalidInputError(`expectedVersion must be a non-negative integer, got ${JSON.stringify(options.expectedVersion)}`);
-  }
+  assertExpectedVersion(options.expectedVersion);
   if (options.session !== undefined) payload.session_id = options.session;
-  return commitTask(ctx, taskId, {
-    changeType: 'task_updated',
-    next: (current) => ({ ...userContent(current), ...userContent(payload) }),
-    describe: (prev, _next, changes) => {
-      const parts = [
-        changes.added.length ? `+${changes.added.join(',')}` : '',
-        changes.modified.length ? `~${changes.modified.join(',')}` : '',
-        changes.removed.length ? `-${changes.removed.join(',')}` : '',
-      ].filter(Boolean);
-      return `${prev ? 'updated' : 'created'} task ${taskId}${parts.length ? ` (${parts.join(' ')})` : ''}`;
-    },
-  }, options);
+  return commitTask(ctx, taskId, updateSpec(taskId, payload), options);
 }
 
 /** Write `content` back as a new version (restores of history versions and checkpoints). */
 export function restoreTaskContent(ctx: EngineContext, taskId: string, content: JsonObject, what: string, options: CommitOptions = {}): Promise<TaskState> {
-  return commitTask(ctx, taskId, {
-    changeType: 'task_restored',
-    next: () => userContent(content),
-    describe: (prev, next) => `restored ${what} as version ${next.version} (was ${prev?.version ?? 'absent'})`,
-  }, options);
+  return commitTask(ctx, taskId, restoreSpec(content, what), options);
 }
 
 export async function restoreTaskVersion(ctx: EngineContext, taskId: string, version: number, options: CommitOptions = {}): Promise<TaskState> {

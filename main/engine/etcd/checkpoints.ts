@@ -19,7 +19,7 @@ import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, Par
 import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
-import { userContent } from '../tasks.ts';
+import { userContent } from '../task-rules.ts';
 import { MAX_TXN_OPS } from './connection.ts';
 import { appendAudit, auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';

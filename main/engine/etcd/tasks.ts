@@ -25,12 +25,10 @@ import { diffFields } from '../../../shared/diff.ts';
 import type { TaskInspection } from '../backend.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { lostLockError } from '../fenced-write.ts';
-import { isPlainObject } from '../fsx.ts';
-import { HOST } from '../identity.ts';
 import { canonicalJson } from '../file-import.ts';
 import { assertTaskId } from '../paths.ts';
 import { checkTaskValue } from '../task-files.ts';
-import { userContent } from '../tasks.ts';
+import { assertExpectedVersion, checkUpdatePayload, commitAuditDetails, nextVersion, restoreSpec, updateSpec, versionConflict, type CommitSpec } from '../task-rules.ts';
 import { decodeVersion, encodeVersion, historyVersionOf, type StoredVersion } from './codec.ts';
 import { isUnreachable } from './connection.ts';
 import { auditEntry, auditPut, get, newOpId, put, type EtcdContext } from './context.ts';
@@ -51,11 +49,7 @@ export interface CommitOptions {
   lock?: EtcdLock;
 }
 
-export interface CommitSpec {
-  next(current: TaskState | null): JsonObject;
-  changeType: 'task_updated' | 'task_restored';
-  describe(current: TaskState | null, next: TaskState, changes: FieldChanges): string;
-}
+export type { CommitSpec } from '../task-rules.ts';
 
 export type TaskRead =
   | { kind: 'ok'; stored: StoredVersion; bytes: number }
@@ -82,21 +76,7 @@ export class EtcdTasks {
 
   /** Validates an update payload before anything is sent. */
   checkPayload(updates: unknown): JsonObject {
-    if (!isPlainObject(updates)) {
-      const what = updates === null ? 'null' : Array.isArray(updates) ? 'an array' : typeof updates;
-      throw new InvalidInputError(`update payload must be a JSON object, got ${what}`);
-    }
-    let json: string;
-    try {
-      json = JSON.stringify(updates);
-    } catch (err) {
-      throw new InvalidInputError(`update payload is not serializable as JSON: ${(err as Error).message}`);
-    }
-    const bytes = Buffer.byteLength(json);
-    if (bytes > this.maxStateBytes) {
-      throw new InvalidInputError(`update payload is ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { bytes, limit: this.maxStateBytes });
-    }
-    return JSON.parse(json) as JsonObject;
+    return checkUpdatePayload(updates, this.maxStateBytes, this.limitNote()).updates;
   }
 
   private limitNote(): string {
@@ -230,15 +210,13 @@ export class EtcdTasks {
   async staleVersionError(id: string, expected: number): Promise<VersionConflictError | null> {
     const read = await this.read(id);
     const current = read.kind === 'ok' ? read.stored.state.version : read.kind === 'damaged' ? read.newestVersion : 0;
-    return current > expected ? conflict(id, expected, current) : null;
+    return current > expected ? versionConflict(id, expected, current) : null;
   }
 
   async commit(id: string, spec: CommitSpec, options: CommitOptions = {}): Promise<TaskState> {
     assertTaskId(id);
     const expected = options.expectedVersion;
-    if (expected !== undefined && (!Number.isInteger(expected) || expected < 0)) {
-      throw new InvalidInputError(`expectedVersion must be a non-negative integer, got ${JSON.stringify(expected)}`);
-    }
+    assertExpectedVersion(expected);
     const lock = options.lock;
     if (lock && (lock.record.mode !== 'write' || lock.taskId !== id)) {
       throw new InvalidInputError(`the lock passed is a ${lock.record.mode} lock on ${lock.taskId}, not a write lock on ${id}`);
@@ -251,32 +229,13 @@ export class EtcdTasks {
       const currentVersion = base?.state.version ?? 0;
       if (expected !== undefined && currentVersion !== expected) {
         // What we remember can be behind, never ahead: versions only grow.
-        if (fresh || currentVersion > expected) throw conflict(id, expected, currentVersion);
+        if (fresh || currentVersion > expected) throw versionConflict(id, expected, currentVersion);
         base = await this.freshBase(id);
         fresh = true;
         continue;
       }
       const previous = base?.state ?? null;
-      const next: TaskState = {
-        ...userContent(spec.next(previous)),
-        task_id: id,
-        version: currentVersion + 1,
-        updated_at: new Date().toISOString(),
-        updated_by: { owner, pid: process.pid, host: HOST },
-      };
-      const op = newOpId();
-      const value = encodeVersion(next, op);
-      const bytes = Buffer.byteLength(value);
-      if (bytes > this.maxStateBytes) {
-        throw new InvalidInputError(`task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
-      }
-      const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
-      const entry = auditEntry(this.ctx, spec.changeType, spec.describe(previous, next, changes), {
-        task_id: id,
-        session_id: typeof next.session_id === 'string' ? next.session_id : undefined,
-        old_version: previous?.version ?? null,
-        new_version: next.version,
-      }, owner);
+      const { next, op, value, changes, entry } = this.prepareVersion(id, previous, currentVersion, spec, owner);
       let outcome: Outcome;
       try {
         outcome = await this.sendCommit(id, base, next, value, op, entry, lock);
@@ -376,6 +335,20 @@ export class EtcdTasks {
     return null;
   }
 
+  /** The next version of a task, encoded with a new operation id, with its changes and audit entry. */
+  private prepareVersion(id: string, previous: TaskState | null, currentVersion: number, spec: CommitSpec, owner: string) {
+    const next = nextVersion(id, spec.next(previous), currentVersion, owner);
+    const op = newOpId();
+    const value = encodeVersion(next, op);
+    const bytes = Buffer.byteLength(value);
+    if (bytes > this.maxStateBytes) {
+      throw new InvalidInputError(`task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
+    }
+    const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
+    const entry = auditEntry(this.ctx, spec.changeType, spec.describe(previous, next, changes), commitAuditDetails(id, previous, next), owner);
+    return { next, op, value, changes, entry };
+  }
+
   committed(id: string, previous: TaskState | null, stored: StoredVersion, changes: FieldChanges): TaskState {
     this.remember(id, stored);
     const next = stored.state;
@@ -401,26 +374,7 @@ export class EtcdTasks {
   } {
     const previous = read.kind === 'ok' ? read.stored.state : read.kind === 'damaged' ? read.best : null;
     const currentVersion = read.kind === 'ok' ? read.stored.state.version : read.kind === 'damaged' ? read.newestVersion : 0;
-    const next: TaskState = {
-      ...userContent(content),
-      task_id: id,
-      version: currentVersion + 1,
-      updated_at: new Date().toISOString(),
-      updated_by: { owner, pid: process.pid, host: HOST },
-    };
-    const op = newOpId();
-    const value = encodeVersion(next, op);
-    const bytes = Buffer.byteLength(value);
-    if (bytes > this.maxStateBytes) {
-      throw new InvalidInputError(`task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
-    }
-    const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
-    const entry = auditEntry(this.ctx, 'task_restored', `restored ${what} as version ${next.version} (was ${previous?.version ?? 'absent'})`, {
-      task_id: id,
-      session_id: typeof next.session_id === 'string' ? next.session_id : undefined,
-      old_version: previous?.version ?? null,
-      new_version: next.version,
-    }, owner);
+    const { next, op, value, changes, entry } = this.prepareVersion(id, previous, currentVersion, restoreSpec(content, what), owner);
     const keys = this.ctx.keys;
     const oldestKept = next.version - this.ctx.config.max_history;
     const modRevision = read.kind === 'ok' ? read.stored.modRevision : read.kind === 'damaged' ? read.modRevision : '0';
@@ -445,26 +399,11 @@ export class EtcdTasks {
     assertTaskId(id);
     const payload = this.checkPayload(updates);
     if (options.session !== undefined) payload.session_id = options.session;
-    return this.commit(id, {
-      changeType: 'task_updated',
-      next: (current) => ({ ...userContent(current), ...userContent(payload) }),
-      describe: (prev, _next, changes) => {
-        const parts = [
-          changes.added.length ? `+${changes.added.join(',')}` : '',
-          changes.modified.length ? `~${changes.modified.join(',')}` : '',
-          changes.removed.length ? `-${changes.removed.join(',')}` : '',
-        ].filter(Boolean);
-        return `${prev ? 'updated' : 'created'} task ${id}${parts.length ? ` (${parts.join(' ')})` : ''}`;
-      },
-    }, options);
+    return this.commit(id, updateSpec(id, payload), options);
   }
 
   restoreContent(id: string, content: JsonObject, what: string, options: CommitOptions = {}): Promise<TaskState> {
-    return this.commit(id, {
-      changeType: 'task_restored',
-      next: () => userContent(content),
-      describe: (prev, next) => `restored ${what} as version ${next.version} (was ${prev?.version ?? 'absent'})`,
-    }, options);
+    return this.commit(id, restoreSpec(content, what), options);
   }
 
   async restoreVersion(id: string, version: number, options: CommitOptions = {}): Promise<TaskState> {
@@ -607,7 +546,3 @@ type Outcome =
   | { kind: 'conflict'; current: StoredVersion | null }
   | { kind: 'locked' }
   | { kind: 'lost-lock' };
-
-function conflict(id: string, expected: number, current: number): VersionConflictError {
-  return new VersionConflictError(`task ${id}: expected version ${expected}, but the current version is ${current}`, expected, current, { task_id: id });
-}
