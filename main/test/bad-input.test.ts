@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, re
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
 import type { IntegrityIssue } from '../../shared/model.ts';
+import { describeBackends } from './backends.ts';
 import { BIN, findFiles, listTree, makeTempDir, plantTicket, removeTempDirs, runCli, runCliAll } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
@@ -153,6 +154,82 @@ describe('invalid payloads', () => {
     expect(existsSync(join(root, 'tasks', 'task-someone-else'))).toBe(false);
     expect((await store.getTaskHistory('existing')).map((h) => h.version)).toEqual([3, 2, 1]);
     store.close();
+  });
+});
+
+// The same refusals through the StateStore contract, on both backends: what is
+// refused, with which error, and that the state and its log are left as they were.
+// (The cases above also check the folder itself, file by file, and the CLI.)
+describeBackends('bad input through the store', (backend) => {
+  const BAD_IDS = ['../x', 'a/b', '', 'x'.repeat(129), '..', '.hidden', '-dash', 'a\\b', 'sp ace', 'nul\0byte'];
+
+  async function withExistingTask(config: Parameters<typeof backend.open>[0] = {}) {
+    const store = await backend.open({ owner: 'me', ...config });
+    await store.updateTaskState('existing', { title: 'keep me' });
+    const unchanged = async () => {
+      expect(await store.listTaskIds()).toEqual(['existing']);
+      expect(await store.getTaskState('existing')).toMatchObject({ version: 1, title: 'keep me' });
+      expect(await store.getTaskHistory('existing')).toHaveLength(1);
+      expect((await store.readAuditLog()).map((e) => e.change_type)).toEqual(['task_updated']);
+    };
+    return { store, unchanged };
+  }
+
+  it('refuses invalid task ids with InvalidInputError and writes nothing', async () => {
+    const { store, unchanged } = await withExistingTask();
+    for (const id of BAD_IDS) {
+      await expect(store.updateTaskState(id, { a: 1 }), `update ${JSON.stringify(id)}`).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.getTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.getTaskHistory(id)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.acquireLock(id, 'write', { timeout: 100 })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.recoverTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(await store.getTaskState('x'.repeat(128))).toBeNull(); // the longest valid id is fine
+    expect(await store.listLocks()).toEqual([]);
+    await unchanged();
+  });
+
+  it('refuses payloads that are not objects, bad expected versions and unknown sessions, and writes nothing', async () => {
+    const { store, unchanged } = await withExistingTask();
+    for (const payload of [[1, 2], null, 42, 'text', undefined, new Date()]) {
+      await expect(store.updateTaskState('existing', payload), JSON.stringify(payload)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    await expect(store.updateTaskState('existing', { a: 1 }, { expectedVersion: -1 })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.updateTaskState('existing', { a: 1 }, { expectedVersion: 1.5 })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.updateTaskState('existing', { a: 1 }, { session: '2020-01-01-001' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateTaskState('existing', { a: 1 }, { session: '../s' })).rejects.toBeInstanceOf(InvalidInputError);
+    await unchanged();
+  });
+
+  it('refuses a state over max_state_bytes, engine fields included, and keeps taking small updates', async () => {
+    const { store, unchanged } = await withExistingTask({ max_state_bytes: 1024 });
+    const err = await store.updateTaskState('existing', { text: 'y'.repeat(1100) }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/max_state_bytes|limit/);
+    await expect(store.updateTaskState('fresh', { text: 'y'.repeat(1100) })).rejects.toBeInstanceOf(InvalidInputError);
+    // A payload under the limit whose resulting state (with engine fields) is over it is refused too.
+    await expect(store.updateTaskState('existing', { text: 'z'.repeat(950) })).rejects.toBeInstanceOf(InvalidInputError);
+    await unchanged();
+    expect((await store.updateTaskState('existing', { n: 1 })).version).toBe(2);
+  });
+
+  it('ignores engine-managed fields in a payload', async () => {
+    const { store } = await withExistingTask();
+    const forged = { task_id: 'someone-else', version: 1000, updated_at: 'not a date', updated_by: { owner: 'forger', pid: 1, host: 'x' }, title: 'real' };
+    const state = await store.updateTaskState('existing', forged);
+    expect(state).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
+    expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
+    expect(await store.listTaskIds()).toEqual(['existing']);
+    expect((await store.getTaskHistory('existing')).map((h) => h.version)).toEqual([2, 1]);
+  });
+
+  it('recovering a task that does not exist is NotFound and writes nothing (ids like "constructor" included)', async () => {
+    const { store, unchanged } = await withExistingTask();
+    for (const id of ['constructor', 'missing', 'toString']) {
+      await expect(store.recoverTaskState(id), id).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.getTaskState(id)).toBeNull();
+    }
+    await unchanged();
   });
 });
 
