@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptStateError, openStateStore, type IntegrityIssue, type StateStore, type TaskState } from '../engine/index.ts';
+import { describeBackends } from './backends.ts';
 import { killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnCli } from './helpers.ts';
 
 afterEach(async () => {
@@ -251,5 +252,25 @@ describe('verify names the kind of damage from what was found, not from message 
     expect(cli.code).toBe(0);
     expect(cli.json).toEqual({ issues: [expect.objectContaining({ kind: 'corrupt_state', task_id: TASK, recoverable: true })] });
     expect((cli.json as { issues: IntegrityIssue[] }).issues[0]!.message).toContain('"version"');
+  });
+});
+
+// Every case above damages files by hand, so they run on a folder only. What
+// holds on both backends: an undamaged store is reported clean, and recovering
+// it changes nothing.
+describeBackends('an undamaged store', (backend) => {
+  it('verify finds no issue, and recover reports nothing recovered and writes nothing', async () => {
+    const store = await backend.open();
+    for (let i = 1; i <= 3; i++) await store.updateTaskState(TASK, { step: i });
+    await store.updateTaskState('other', { step: 1 });
+    expect(await store.verifyAllStates()).toEqual([]);
+    expect(await store.verifyTaskState(TASK)).toEqual([]);
+    const auditBefore = await store.readAuditLog();
+    const { state, recovered } = await store.recoverTaskState(TASK);
+    expect(recovered).toBe(false);
+    expect(state).toEqual(await store.getTaskState(TASK));
+    expect(state).toMatchObject({ version: 3, step: 3 });
+    expect((await store.getTaskHistory(TASK)).map((h) => h.version)).toEqual([3, 2, 1]);
+    expect(await store.readAuditLog()).toEqual(auditBefore);
   });
 });
