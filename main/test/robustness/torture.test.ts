@@ -42,7 +42,8 @@ describe.each(RUNS)('robustness run [$backend]', ({ backend, seconds }) => {
     reportDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-report-'));
     const reportFile = join(reportDir, 'report.json');
     const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
-    const { code, output } = await runDriver(['--backend', backend, '--seconds', String(seconds), '--seed', seed, '--report', reportFile]);
+    const keep = process.env.TORTURE_KEEP ? ['--keep'] : [];
+    const { code, output } = await runDriver(['--backend', backend, '--seconds', String(seconds), '--seed', seed, '--report', reportFile, ...keep]);
     expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CheckReport & { run_dir: string; seed: number };
     if (!process.env.TORTURE_KEEP) rmSync(report.run_dir, { recursive: true, force: true });

@@ -299,8 +299,7 @@ async function main(): Promise<number> {
   let kills = 0;
   let lastProgress = Date.now();
   while (Date.now() < deadline) {
-    // Faults come as often per lease on both backends (etcd's lease is twice the file backend's).
-    await sleep(Math.min(rng.between(0.2, 0.7) * lease, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(rng.between(200, 700), Math.max(0, deadline - Date.now())));
     if (Date.now() >= deadline) break;
     const running = fleet.running();
     if (running.length <= opts.workers / 2) continue;
