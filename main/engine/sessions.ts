@@ -1,6 +1,5 @@
-import type { JsonObject, Session } from '../../shared/model.ts';
+import type { Session } from '../../shared/model.ts';
 import { computeSessionMetrics } from '../../shared/metrics.ts';
-import { isTaskId } from '../../shared/ids.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget } from './context.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError } from './errors.ts';
@@ -10,26 +9,8 @@ import type { HeldLock } from './locks.ts';
 import { assertSessionId } from './paths.ts';
 import { readTask } from './task-files.ts';
 import { checkPayload } from './tasks.ts';
+import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from './session-rules.ts';
 
-/** Fields of a session the engine owns; updates cannot set them. */
-const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', 'metrics'] as const;
-
-function checkSession(value: unknown, id: string): Session | string {
-  if (!isPlainObject(value)) return 'not a JSON object';
-  if (typeof value.status !== 'string') return 'missing "status"';
-  if (typeof value.started_at !== 'string') return 'missing "started_at"';
-  const taskIds = Array.isArray(value.task_ids) ? value.task_ids.filter(isTaskId) : [];
-  return {
-    ...(value as JsonObject),
-    id,
-    status: value.status,
-    started_at: value.started_at,
-    updated_at: typeof value.updated_at === 'string' ? value.updated_at : value.started_at,
-    options: isPlainObject(value.options) ? (value.options as JsonObject) : {},
-    task_ids: taskIds,
-    metrics: { total_tasks: taskIds.length, completed: 0, in_progress: 0, failed: 0 },
-  } as Session;
-}
 
 /** The session as stored, without live metrics. Throws NotFound or CorruptState. */
 export function readSessionFile(ctx: EngineContext, id: string): Session {
@@ -83,15 +64,7 @@ export function createSession(ctx: EngineContext, options: unknown = {}): Sessio
   }
   // Many processes may pick the same number: the exclusive publish decides, losers take the next.
   for (;; n++) {
-    const session: Session = {
-      id: `${date}-${String(n).padStart(3, '0')}`,
-      status: 'active',
-      started_at: now,
-      updated_at: now,
-      options: opts,
-      task_ids: [],
-      metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 },
-    };
+    const session = newSession(now, n, opts);
     if (publishExclusive(ctx.layout.sessionFile(session.id), JSON.stringify(session, null, 2), ctx.config.fsync)) {
       audit(ctx, 'session_created', `created session ${session.id}`, { session_id: session.id });
       ctx.events.emit('state.session_created', { session });
@@ -103,16 +76,9 @@ export function createSession(ctx: EngineContext, options: unknown = {}): Sessio
 export async function updateSession(ctx: EngineContext, id: string, updates: unknown, timeout?: number): Promise<Session> {
   assertSessionId(id);
   const payload = checkPayload(ctx, updates).updates;
-  if (payload.task_ids !== undefined && (!Array.isArray(payload.task_ids) || !payload.task_ids.every(isTaskId))) {
-    throw new InvalidInputError('task_ids must be an array of valid task ids');
-  }
-  if (payload.status !== undefined && typeof payload.status !== 'string') throw new InvalidInputError('status must be a string');
+  checkSessionUpdate(payload);
   readSessionFile(ctx, id); // NotFound before taking a lock
-  return mutateSession(ctx, id, timeout, (current) => {
-    const merged = { ...current, ...payload } as Session;
-    for (const f of ENGINE_SESSION_FIELDS) (merged as Record<string, unknown>)[f] = current[f];
-    return merged;
-  }, `updated session ${id} (${Object.keys(payload).join(', ') || 'no fields'})`);
+  return mutateSession(ctx, id, timeout, (current) => mergeSessionUpdate(current, payload), sessionUpdateDescription(id, payload));
 }
 
 /** Add a task to a session's task_ids (no-op when already there). */

@@ -3,9 +3,8 @@
 // session's id is `<date>-<NNN>`: the create compares create_revision == 0,
 // and a writer that loses the race takes the next number.
 import type { IKeyValue } from 'etcd3';
-import type { JsonObject, Session } from '../../../shared/model.ts';
+import type { Session } from '../../../shared/model.ts';
 import { computeSessionMetrics } from '../../../shared/metrics.ts';
-import { isTaskId } from '../../../shared/ids.ts';
 import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
@@ -13,25 +12,8 @@ import { assertSessionId } from '../paths.ts';
 import { auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';
 import type { EtcdTasks } from './tasks.ts';
+import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from '../session-rules.ts';
 
-const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', 'metrics'] as const;
-
-function checkSession(value: unknown, id: string): Session | string {
-  if (!isPlainObject(value)) return 'not a JSON object';
-  if (typeof value.status !== 'string') return 'missing "status"';
-  if (typeof value.started_at !== 'string') return 'missing "started_at"';
-  const taskIds = Array.isArray(value.task_ids) ? value.task_ids.filter(isTaskId) : [];
-  return {
-    ...(value as JsonObject),
-    id,
-    status: value.status,
-    started_at: value.started_at,
-    updated_at: typeof value.updated_at === 'string' ? value.updated_at : value.started_at,
-    options: isPlainObject(value.options) ? (value.options as JsonObject) : {},
-    task_ids: taskIds,
-    metrics: { total_tasks: taskIds.length, completed: 0, in_progress: 0, failed: 0 },
-  } as Session;
-}
 
 interface StoredSession {
   session: Session;
@@ -101,15 +83,7 @@ export class EtcdSessions {
       if (m) n = Math.max(n, Number(m[1]) + 1);
     }
     for (;; n++) {
-      const session: Session = {
-        id: `${date}-${String(n).padStart(3, '0')}`,
-        status: 'active',
-        started_at: now,
-        updated_at: now,
-        options: opts,
-        task_ids: [],
-        metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 },
-      };
+      const session = newSession(now, n, opts);
       const key = this.ctx.keys.session(session.id);
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
@@ -126,15 +100,8 @@ export class EtcdSessions {
   async update(id: string, updates: unknown): Promise<Session> {
     assertSessionId(id);
     const payload = this.tasks.checkPayload(updates);
-    if (payload.task_ids !== undefined && (!Array.isArray(payload.task_ids) || !payload.task_ids.every(isTaskId))) {
-      throw new InvalidInputError('task_ids must be an array of valid task ids');
-    }
-    if (payload.status !== undefined && typeof payload.status !== 'string') throw new InvalidInputError('status must be a string');
-    return this.mutate(id, (current) => {
-      const merged = { ...current, ...payload } as Session;
-      for (const f of ENGINE_SESSION_FIELDS) (merged as Record<string, unknown>)[f] = current[f];
-      return merged;
-    }, `updated session ${id} (${Object.keys(payload).join(', ') || 'no fields'})`);
+    checkSessionUpdate(payload);
+    return this.mutate(id, (current) => mergeSessionUpdate(current, payload), sessionUpdateDescription(id, payload));
   }
 
   /** Add a task to a session's task_ids (no-op when already there). */

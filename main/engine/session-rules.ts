@@ -1,0 +1,61 @@
+// The rules of sessions that do not depend on where they are kept: what a
+// stored session must contain, what a new one looks like, and what an update
+// may change. Both the file backend (sessions.ts) and the etcd backend
+// (etcd/sessions.ts) use these, so the two cannot drift apart.
+import type { JsonObject, Session } from '../../shared/model.ts';
+import { isTaskId } from '../../shared/ids.ts';
+import { InvalidInputError } from './errors.ts';
+import { isPlainObject } from './fsx.ts';
+
+/** Fields of a session the engine owns; updates cannot set them. */
+const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', 'metrics'] as const;
+
+/** A stored session, normalised, or why it is not one. */
+export function checkSession(value: unknown, id: string): Session | string {
+  if (!isPlainObject(value)) return 'not a JSON object';
+  if (typeof value.status !== 'string') return 'missing "status"';
+  if (typeof value.started_at !== 'string') return 'missing "started_at"';
+  const taskIds = Array.isArray(value.task_ids) ? value.task_ids.filter(isTaskId) : [];
+  return {
+    ...(value as JsonObject),
+    id,
+    status: value.status,
+    started_at: value.started_at,
+    updated_at: typeof value.updated_at === 'string' ? value.updated_at : value.started_at,
+    options: isPlainObject(value.options) ? (value.options as JsonObject) : {},
+    task_ids: taskIds,
+    metrics: { total_tasks: taskIds.length, completed: 0, in_progress: 0, failed: 0 },
+  } as Session;
+}
+
+/** The `n`th session of the day `now` falls on: `<date>-<NNN>`, active, with no tasks. */
+export function newSession(now: string, n: number, options: JsonObject): Session {
+  return {
+    id: `${now.slice(0, 10)}-${String(n).padStart(3, '0')}`,
+    status: 'active',
+    started_at: now,
+    updated_at: now,
+    options,
+    task_ids: [],
+    metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 },
+  };
+}
+
+/** Refuses an update payload (already a checked JSON object) whose task_ids or status have the wrong type. */
+export function checkSessionUpdate(payload: JsonObject): void {
+  if (payload.task_ids !== undefined && (!Array.isArray(payload.task_ids) || !payload.task_ids.every(isTaskId))) {
+    throw new InvalidInputError('task_ids must be an array of valid task ids');
+  }
+  if (payload.status !== undefined && typeof payload.status !== 'string') throw new InvalidInputError('status must be a string');
+}
+
+/** `payload` merged over `current`, the engine's own fields kept. */
+export function mergeSessionUpdate(current: Session, payload: JsonObject): Session {
+  const merged = { ...current, ...payload } as Session;
+  for (const f of ENGINE_SESSION_FIELDS) (merged as Record<string, unknown>)[f] = current[f];
+  return merged;
+}
+
+export function sessionUpdateDescription(id: string, payload: JsonObject): string {
+  return `updated session ${id} (${Object.keys(payload).join(', ') || 'no fields'})`;
+}
