@@ -315,7 +315,8 @@ export class StateHost {
     }
     if (dirty.legacy) await this.refreshLegacy(patch);
     if (this.pendingStatus) {
-      patch.watch = { ...this.pendingStatus, error: this.failing };
+      // The host's own refresh error first; else what the feed reports (a cancelled watch, a cluster out of reach).
+      patch.watch = { ...this.pendingStatus, error: this.failing ?? this.pendingStatus.error ?? null };
       this.pendingStatus = null;
     }
     this.emitPatch(patch);
@@ -437,7 +438,7 @@ export class StateHost {
 
   private currentStatus(): WatchStatus {
     const status = this.feed?.getStatus() ?? { mode: 'stopped', reason: null, rootPresent: true };
-    return { ...status, error: this.failing };
+    return { ...status, error: this.failing ?? status.error ?? null };
   }
 
   // ---- subscribers --------------------------------------------------------------

@@ -92,7 +92,9 @@ export class EtcdFeed implements ChangeFeed {
   private async recover(cause: unknown): Promise<void> {
     if (this.recovering || this.closed) return;
     this.recovering = true;
-    this.setStatus(`etcd watch cancelled (${(cause as Error)?.message ?? cause}); rescanning`);
+    // etcd gives no reason when it cancels a watch for a compacted revision.
+    const reason = String((cause as Error)?.message ?? cause).replace(/^Watcher canceled:\s*$/, 'the revisions it needed were compacted');
+    this.setStatus(`etcd watch cancelled (${reason}); rescanning`);
     try {
       while (!this.closed) {
         try {
