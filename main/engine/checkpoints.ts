@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type {
-  Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
+  Checkpoint, CheckpointSummary, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
 } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../shared/model.ts';
 import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
@@ -15,11 +15,7 @@ import { assertCheckpointId } from './paths.ts';
 import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
 import { readTask, type TaskRead } from './task-files.ts';
 import { restoreTaskContent, userContent } from './tasks.ts';
-
-function checkpointBaseId(date: Date): string {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS
-  return `${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-}
+import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, restorePreview, type CheckpointContent } from './checkpoint-rules.ts';
 
 /**
  * Freeze a session and all its tasks. Read locks on every task (taken in id
@@ -72,38 +68,19 @@ function readCurrent(ctx: EngineContext, taskId: string): TaskState | null {
 /** Write a new checkpoint file under a fresh id: `checkpoint-<UTC date-time>[-N].json`. */
 function publishCheckpoint(
   ctx: EngineContext,
-  { session, tasks, reason, undoOf }: { session: Session; tasks: Record<string, TaskState>; reason: string; undoOf?: string },
+  content: CheckpointContent,
 ): Checkpoint {
   const now = new Date();
   const base = checkpointBaseId(now);
-  // Start after the highest suffix already taken this second: many checkpoints in one second
-  // would otherwise each retry every taken id, writing the whole file each time.
-  let first = 1;
-  for (const name of safeReaddir(ctx.layout.checkpointsDir)) {
-    const id = checkpointIdFromFileName(name);
-    if (id === base) first = Math.max(first, 2);
-    const m = id === null ? null : /^(.+)-(\d+)$/.exec(id);
-    if (m && m[1] === base) first = Math.max(first, Number(m[2]) + 1);
-  }
+  // checkpointSummary reads only the head of the file: buildCheckpoint puts the summary fields first.
+  const first = firstFreeSuffix(base, safeReaddir(ctx.layout.checkpointsDir).map(checkpointIdFromFileName));
   for (let n = first; ; n++) {
-    const id = n === 1 ? base : `${base}-${n}`;
-    // Summary fields first, `session` right after them: checkpointSummary reads only the head.
-    const checkpoint: Checkpoint = {
-      id,
-      session_id: session.id,
-      created_at: now.toISOString(),
-      ...(undoOf ? { undo_of: undoOf } : {}),
-      reason,
-      task_count: Object.keys(tasks).length,
-      session,
-      tasks,
-    };
+    const id = checkpointIdAt(base, n);
+    const checkpoint = buildCheckpoint(id, now, content);
+    const { session_id, reason, task_count } = checkpoint;
     if (publishExclusive(ctx.layout.checkpointFile(id), JSON.stringify(checkpoint, null, 2), ctx.config.fsync)) {
-      audit(ctx, 'checkpoint_created', `checkpoint ${id} of session ${session.id} (${reason}, ${checkpoint.task_count} tasks)`, {
-        checkpoint_id: id,
-        session_id: session.id,
-      });
-      ctx.events.emit('state.checkpoint_created', { checkpoint_id: id, session_id: session.id, reason, task_count: checkpoint.task_count });
+      audit(ctx, 'checkpoint_created', checkpointCreatedDescription(checkpoint), { checkpoint_id: id, session_id });
+      ctx.events.emit('state.checkpoint_created', { checkpoint_id: id, session_id, reason, task_count });
       return checkpoint;
     }
   }
@@ -187,13 +164,7 @@ export function previewRestore(ctx: EngineContext, id: string): RestorePreview {
     const changes = diffFields(current, checkpoint.tasks[taskId]!, ENGINE_TASK_FIELDS);
     return { task_id: taskId, current_version: current?.version ?? null, changes, unchanged: !needsRestore(read, checkpoint.tasks[taskId]!) };
   });
-  const current = readSessionOrNull(ctx, checkpoint.session_id);
-  const sessionChanges = diffSession(current, checkpoint.session);
-  return {
-    checkpoint: { ...summarizeCheckpoint(checkpoint), task_count: items.length },
-    items,
-    session: { changes: sessionChanges, unchanged: current !== null && !hasChanges(sessionChanges) },
-  };
+  return restorePreview(checkpoint, items, readSessionOrNull(ctx, checkpoint.session_id));
 }
 
 /** A damaged task is always rewritten, even when its newest valid version matches. */
@@ -202,12 +173,6 @@ function needsRestore(read: TaskRead, wanted: TaskState): boolean {
 }
 
 /** Fields of a session file that every write changes, or that are derived: never a reason to rewrite it. */
-const SESSION_NOISE = ['id', 'updated_at', 'metrics'] as const;
-
-function diffSession(current: Session | null, wanted: Session): FieldChanges {
-  return diffFields(current as JsonObject | null, wanted as unknown as JsonObject, SESSION_NOISE);
-}
-
 /** The session file as stored; null when it is missing or unreadable (a restore rewrites it). */
 function readSessionOrNull(ctx: EngineContext, id: string): Session | null {
   try {

@@ -10,7 +10,7 @@
 // that already matches is never rewritten and a run cut short can be
 // repeated safely.
 import type {
-  Checkpoint, CheckpointSummary, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
+  Checkpoint, CheckpointSummary, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
 } from '../../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
 import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
@@ -20,6 +20,7 @@ import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
 import { userContent } from '../task-rules.ts';
+import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, restorePreview, type CheckpointContent } from '../checkpoint-rules.ts';
 import { MAX_TXN_OPS } from './connection.ts';
 import { appendAudit, auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';
@@ -32,13 +33,6 @@ const MAX_CHECKPOINT_BYTES = 1400 * 1024;
 /** Tasks per restore Txn: 4 operations and 2 compares each, within `--max-txn-ops` (128). */
 const TASKS_PER_TXN = Math.floor(MAX_TXN_OPS / 4);
 
-const SESSION_NOISE = ['id', 'updated_at', 'metrics'] as const;
-
-function checkpointBaseId(date: Date): string {
-  const iso = date.toISOString();
-  return `${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-}
-
 function readOf(read: TaskRead): TaskState | null {
   return read.kind === 'ok' ? read.stored.state : read.kind === 'damaged' ? read.best : null;
 }
@@ -46,10 +40,6 @@ function readOf(read: TaskRead): TaskState | null {
 /** A damaged task is always rewritten, even when its newest valid version matches. */
 function needsRestore(read: TaskRead, wanted: TaskState): boolean {
   return read.kind !== 'ok' || hasChanges(diffFields(read.stored.state, wanted, ENGINE_TASK_FIELDS));
-}
-
-function diffSession(current: Session | null, wanted: Session): FieldChanges {
-  return diffFields(current as JsonObject | null, wanted as unknown as JsonObject, SESSION_NOISE);
 }
 
 export class EtcdCheckpoints {
@@ -87,35 +77,21 @@ export class EtcdCheckpoints {
     return this.publish({ session: await this.sessions.withMetrics(session), tasks, reason });
   }
 
-  private async publish({ session, tasks, reason, undoOf }: { session: Session; tasks: Record<string, TaskState>; reason: string; undoOf?: string }): Promise<Checkpoint> {
+  private async publish(content: CheckpointContent): Promise<Checkpoint> {
+    const { session, reason } = content;
     const now = new Date();
     const base = checkpointBaseId(now);
     const taken = await this.ctx.conn.range({ ...prefixRange(this.ctx.keys.checkpoint(base)), keys_only: true });
-    let first = 1;
-    for (const kv of taken.kvs) {
-      const id = kv.key.toString('utf8').slice(this.ctx.keys.checkpoints.length);
-      if (id === base) first = Math.max(first, 2);
-      const m = /^(.+)-(\d+)$/.exec(id);
-      if (m && m[1] === base) first = Math.max(first, Number(m[2]) + 1);
-    }
+    const first = firstFreeSuffix(base, taken.kvs.map((kv) => kv.key.toString('utf8').slice(this.ctx.keys.checkpoints.length)));
     for (let n = first; ; n++) {
-      const id = n === 1 ? base : `${base}-${n}`;
-      const checkpoint: Checkpoint = {
-        id,
-        session_id: session.id,
-        created_at: now.toISOString(),
-        ...(undoOf ? { undo_of: undoOf } : {}),
-        reason,
-        task_count: Object.keys(tasks).length,
-        session,
-        tasks,
-      };
+      const id = checkpointIdAt(base, n);
+      const checkpoint = buildCheckpoint(id, now, content);
       const data = JSON.stringify(checkpoint);
       if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES) {
         throw new InvalidInputError(`checkpoint of session ${session.id} would be ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`);
       }
       const key = this.ctx.keys.checkpoint(id);
-      const entry = auditEntry(this.ctx, 'checkpoint_created', `checkpoint ${id} of session ${session.id} (${reason}, ${checkpoint.task_count} tasks)`, { checkpoint_id: id, session_id: session.id });
+      const entry = auditEntry(this.ctx, 'checkpoint_created', checkpointCreatedDescription(checkpoint), { checkpoint_id: id, session_id: session.id });
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
         success: [put(this.ctx.keys.checkpointData(id), data), put(key, JSON.stringify(summarizeCheckpoint(checkpoint))), auditPut(this.ctx, entry)],
@@ -213,13 +189,7 @@ export class EtcdCheckpoints {
         unchanged: !needsRestore(read, checkpoint.tasks[taskId]!),
       };
     });
-    const current = await this.sessionOrNull(checkpoint.session_id);
-    const changes = diffSession(current, checkpoint.session);
-    return {
-      checkpoint: { ...summarizeCheckpoint(checkpoint), task_count: items.length },
-      items,
-      session: { changes, unchanged: current !== null && !hasChanges(changes) },
-    };
+    return restorePreview(checkpoint, items, await this.sessionOrNull(checkpoint.session_id));
   }
 
   /** Locks on tasks, in id order (no two lockers wait on each other in a circle), all within one timeout; released again on failure. */
