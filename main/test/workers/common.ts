@@ -2,7 +2,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { StateStore } from '../../engine/backend.ts';
 import type { StoreConfig } from '../../engine/config.ts';
-import { openStateStore } from '../../engine/index.ts';
+import { openStateStore, VersionConflictError } from '../../engine/index.ts';
 
 /** `--key value` pairs from argv (values are strings). */
 export function options(argv = process.argv.slice(2)): Map<string, string> {
@@ -75,4 +75,32 @@ export function openWorkerStore(opts: Map<string, string>, config: Partial<Store
   const etcd = opts.get('etcd');
   if (etcd) return openStateStore({ etcd: { endpoints: etcd.split(','), namespace: required(opts, 'ns') }, ...config });
   return openStateStore({ root: required(opts, 'root'), ...config });
+}
+
+/**
+ * Optimistic read-increment-write `count` times: read the task, write
+ * counter+1 with the version read as expectedVersion, retry on
+ * VersionConflictError. Prints {done, conflicts} (and the error, if another
+ * one stopped it).
+ */
+export async function runIncrements(store: StateStore, taskId: string, count: number): Promise<void> {
+  let conflicts = 0;
+  let done = 0;
+  try {
+    while (done < count) {
+      const current = await store.getTaskState(taskId);
+      const counter = typeof current?.counter === 'number' ? current.counter : 0;
+      try {
+        await store.updateTaskState(taskId, { counter: counter + 1, last_writer: process.pid }, { expectedVersion: current?.version ?? 0 });
+        done++;
+      } catch (err) {
+        if (!(err instanceof VersionConflictError)) throw err;
+        conflicts++;
+      }
+    }
+    print({ done, conflicts });
+  } catch (err) {
+    print({ done, conflicts, error: errorInfo(err) });
+    process.exitCode = 1;
+  }
 }

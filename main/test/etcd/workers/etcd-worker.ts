@@ -6,8 +6,7 @@
 //                                         then takes and releases the lock once more
 // Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
 import { EtcdStateStore } from '../../../engine/etcd/index.ts';
-import { VersionConflictError } from '../../../engine/errors.ts';
-import { errorInfo, nextLine, options, print, required, stopReading } from '../../workers/common.ts';
+import { errorInfo, nextLine, options, print, required, runIncrements, stopReading } from '../../workers/common.ts';
 
 const opts = options();
 const mode = required(opts, 'mode');
@@ -23,25 +22,7 @@ if (mode === 'increment') {
   print('ready');
   await nextLine();
   stopReading();
-  let conflicts = 0;
-  let done = 0;
-  try {
-    while (done < count) {
-      const current = await store.getTaskState(taskId);
-      const counter = typeof current?.counter === 'number' ? current.counter : 0;
-      try {
-        await store.updateTaskState(taskId, { counter: counter + 1, last_writer: process.pid }, { expectedVersion: current?.version ?? 0 });
-        done++;
-      } catch (err) {
-        if (!(err instanceof VersionConflictError)) throw err;
-        conflicts++;
-      }
-    }
-    print({ done, conflicts });
-  } catch (err) {
-    print({ done, conflicts, error: errorInfo(err) });
-    process.exitCode = 1;
-  }
+  await runIncrements(store, taskId, count);
   await store.close();
 } else if (mode === 'hold') {
   await store.acquireLock(taskId, 'write', { timeout: 10_000 });
