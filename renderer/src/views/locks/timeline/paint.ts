@@ -3,7 +3,7 @@
 // repaints them in a few milliseconds. Each lane draws at most one bar per
 // pixel column and kind, so the cost is bounded by the screen, not the data.
 import type { Lane } from './lanes.ts';
-import type { Hold, Mark } from './spans.ts';
+import { firstRequestedAtOrAfter, type Hold, type Mark } from './spans.ts';
 
 export interface Viewport {
   /** Visible time range (ms). */
@@ -166,17 +166,6 @@ function paintMarks(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colo
       bolt(ctx, x, y, theme.danger);
     }
   }
-}
-
-function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
-  let lo = 0;
-  let hi = holds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (holds[mid]!.requested < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A time-out: an ✕ where the waiter gave up. */

@@ -154,7 +154,8 @@ export function whoBlocksWhom(spans: Spans, from: number, to: number, now: numbe
   return [...totals.values()].sort((x, y) => y.ms - x.ms || x.holder.localeCompare(y.holder));
 }
 
-function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
+/** Index of the first hold (sorted by `requested`) requested at or after `t`: a binary search. */
+export function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
   let lo = 0;
   let hi = holds.length;
   while (lo < hi) {
