@@ -6,17 +6,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Checkpoint, Session, TaskState } from '../../shared/model.ts';
-import { BIN, killChildren, makeTempDir, Proc, removeTempDirs, tryJson } from './helpers.ts';
-import { freshNamespace, sharedCluster, type EtcdCluster } from './etcd/cluster.ts';
+import { BIN, makeTempDir, Proc, tryJson } from './helpers.ts';
+import { freshNamespace } from './etcd/cluster.ts';
+import { cliOnSharedCluster } from './etcd/cli-hooks.ts';
 
-let cluster: EtcdCluster;
-beforeAll(async () => {
-  cluster = await sharedCluster();
-}, 90_000);
-afterEach(killChildren);
-afterAll(removeTempDirs);
+const cluster = cliOnSharedCluster();
 
 interface Item {
   kind: string;

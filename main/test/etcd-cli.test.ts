@@ -6,16 +6,12 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, killChildren, makeTempDir, Proc, removeTempDirs, tryJson } from './helpers.ts';
-import { freshNamespace, sharedCluster, type EtcdCluster } from './etcd/cluster.ts';
+import { describe, expect, it } from 'vitest';
+import { BIN, makeTempDir, Proc, tryJson } from './helpers.ts';
+import { freshNamespace } from './etcd/cluster.ts';
+import { cliOnSharedCluster } from './etcd/cli-hooks.ts';
 
-let cluster: EtcdCluster;
-beforeAll(async () => {
-  cluster = await sharedCluster();
-}, 90_000);
-afterEach(killChildren);
-afterAll(removeTempDirs);
+const cluster = cliOnSharedCluster();
 
 interface Run {
   code: number | null;
