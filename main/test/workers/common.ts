@@ -1,6 +1,6 @@
 // Small utilities for worker processes: command-line options, stdin lines, output.
 import { createInterface, type Interface } from 'node:readline';
-import type { StateStore } from '../../engine/backend.ts';
+import type { Lock, StateStore } from '../../engine/backend.ts';
 import type { StoreConfig } from '../../engine/config.ts';
 import { openStateStore, VersionConflictError } from '../../engine/index.ts';
 
@@ -103,4 +103,22 @@ export async function runIncrements(store: StateStore, taskId: string, count: nu
     print({ done, conflicts, error: errorInfo(err) });
     process.exitCode = 1;
   }
+}
+
+/**
+ * The paused holder's last act: waits for "commit", then writes under `lock`
+ * (which it may no longer own) with expectedVersion `version`, prints the
+ * outcome (and the versions a conflict names), then whether the lock still refreshes.
+ */
+export async function commitOnCue(store: StateStore, taskId: string, lock: Lock, version: number): Promise<void> {
+  await nextLine();
+  stopReading();
+  try {
+    const state = await store.updateTaskState(taskId, { by: 'paused-holder' }, { lock, expectedVersion: version });
+    print({ result: 'committed', version: state.version });
+  } catch (err) {
+    const e = err as { expectedVersion?: number | null; actualVersion?: number | null };
+    print({ result: 'error', ...errorInfo(err), expected: e.expectedVersion ?? null, actual: e.actualVersion ?? null });
+  }
+  print({ refreshed: await store.refreshLock(lock) });
 }

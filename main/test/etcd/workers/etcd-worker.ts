@@ -6,7 +6,7 @@
 //                                         then takes and releases the lock once more
 // Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
 import { EtcdStateStore } from '../../../engine/etcd/index.ts';
-import { errorInfo, nextLine, options, print, required, runIncrements, stopReading } from '../../workers/common.ts';
+import { commitOnCue, nextLine, options, print, required, runIncrements, stopReading } from '../../workers/common.ts';
 
 const opts = options();
 const mode = required(opts, 'mode');
@@ -32,15 +32,7 @@ if (mode === 'increment') {
   const lock = await store.acquireLock(taskId, 'write', { timeout: 10_000 });
   const version = (await store.getTaskState(taskId))?.version ?? 0;
   print({ ready: true, version });
-  await nextLine();
-  stopReading();
-  try {
-    const state = await store.updateTaskState(taskId, { by: 'paused-holder' }, { lock, expectedVersion: version });
-    print({ result: 'committed', version: state.version });
-  } catch (err) {
-    print({ result: 'error', ...errorInfo(err) });
-  }
-  print({ refreshed: await store.refreshLock(lock) });
+  await commitOnCue(store, taskId, lock, version);
   print({ released: await store.releaseLock(lock) });
   // Its lease expired while it was stopped: a new lock takes a new lease.
   const again = await store.acquireLock(taskId, 'write', { timeout: 10_000 });
