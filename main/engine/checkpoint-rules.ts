@@ -5,6 +5,7 @@
 import type { Checkpoint, FieldChanges, JsonObject, RestorePreview, RestorePreviewItem, Session, TaskState } from '../../shared/model.ts';
 import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../shared/diff.ts';
+import { LockstepError, PartialRestoreError } from './errors.ts';
 
 export interface CheckpointContent {
   session: Session;
@@ -69,4 +70,30 @@ export function restorePreview(checkpoint: Checkpoint, items: RestorePreviewItem
     items,
     session: { changes, unchanged: currentSession !== null && !hasChanges(changes) },
   };
+}
+
+/**
+ * The error of a restore that stopped at `writing` ("task <id>" or the
+ * session) after `restored` were written: what was done, what failed, and the
+ * undo checkpoint to go back with.
+ */
+export function partialRestoreError(
+  id: string,
+  writing: string,
+  err: unknown,
+  { restored, changed, undo }: { restored: string[]; changed: string[]; undo: { id: string } | null },
+): PartialRestoreError {
+  const cause = err instanceof Error ? err.message : String(err);
+  const undoHint = undo && changed.length > 0 ? ` To undo what was written, restore checkpoint ${undo.id}.` : '';
+  return new PartialRestoreError(
+    `restore of checkpoint ${id} stopped at ${writing}: ${cause}. Restored so far: ${restored.join(', ') || 'none'}. Running the restore again is safe.${undoHint}`,
+    restored,
+    {
+      checkpoint_id: id,
+      failed_task: writing.startsWith('task ') ? writing.slice(5) : null,
+      changed,
+      undo_checkpoint_id: undo?.id ?? null,
+      cause_code: err instanceof LockstepError ? err.code : 'INTERNAL',
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
-import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, PartialRestoreError } from './errors.ts';
+import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError } from './errors.ts';
 import { isPlainObject, publishExclusive, readJsonFile, safeReaddir } from './fsx.ts';
 import type { HeldLock } from './locks.ts';
 import { checkpointIdFromFileName } from './layout.ts';
@@ -15,7 +15,7 @@ import { assertCheckpointId } from './paths.ts';
 import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
 import { readTask, type TaskRead } from './task-files.ts';
 import { restoreTaskContent, userContent } from './tasks.ts';
-import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, restorePreview, type CheckpointContent } from './checkpoint-rules.ts';
+import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, partialRestoreError, restorePreview, type CheckpointContent } from './checkpoint-rules.ts';
 
 /**
  * Freeze a session and all its tasks. Read locks on every task (taken in id
@@ -239,19 +239,7 @@ export async function restoreCheckpoint(ctx: EngineContext, id: string, timeout?
     }
   } catch (err) {
     if (writing === null) throw err; // nothing was written: the error as it is
-    const cause = err instanceof Error ? err.message : String(err);
-    const undoHint = undo && changed.length > 0 ? ` To undo what was written, restore checkpoint ${undo.id}.` : '';
-    throw new PartialRestoreError(
-      `restore of checkpoint ${id} stopped at ${writing}: ${cause}. Restored so far: ${restored.join(', ') || 'none'}. Running the restore again is safe.${undoHint}`,
-      restored,
-      {
-        checkpoint_id: id,
-        failed_task: writing.startsWith('task ') ? writing.slice(5) : null,
-        changed,
-        undo_checkpoint_id: undo?.id ?? null,
-        cause_code: err instanceof LockstepError ? err.code : 'INTERNAL',
-      },
-    );
+    throw partialRestoreError(id, writing, err, { restored, changed, undo });
   } finally {
     for (const lock of held.values()) ctx.locks.release(lock);
   }

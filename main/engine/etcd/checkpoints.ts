@@ -15,12 +15,12 @@ import type {
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
 import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../../shared/diff.ts';
-import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, PartialRestoreError, VersionConflictError } from '../errors.ts';
+import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
 import { userContent } from '../task-rules.ts';
-import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, restorePreview, type CheckpointContent } from '../checkpoint-rules.ts';
+import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, partialRestoreError, restorePreview, type CheckpointContent } from '../checkpoint-rules.ts';
 import { MAX_TXN_OPS } from './connection.ts';
 import { appendAudit, auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';
@@ -278,19 +278,7 @@ export class EtcdCheckpoints {
       await flush();
     } catch (err) {
       if (writing === null) throw err;
-      const cause = err instanceof Error ? err.message : String(err);
-      const undoHint = undo && changed.length > 0 ? ` To undo what was written, restore checkpoint ${undo.id}.` : '';
-      throw new PartialRestoreError(
-        `restore of checkpoint ${id} stopped at ${writing}: ${cause}. Restored so far: ${restored.join(', ') || 'none'}. Running the restore again is safe.${undoHint}`,
-        restored,
-        {
-          checkpoint_id: id,
-          failed_task: writing.startsWith('task ') ? writing.slice(5) : null,
-          changed,
-          undo_checkpoint_id: undo?.id ?? null,
-          cause_code: err instanceof LockstepError ? err.code : 'INTERNAL',
-        },
-      );
+      throw partialRestoreError(id, writing, err, { restored, changed, undo });
     } finally {
       await Promise.allSettled([...held.values()].map((l) => this.locks.release(l)));
     }
