@@ -9,7 +9,14 @@ import { createInterface } from 'node:readline';
 import { test as base, chromium, _electron, type Browser, type Page } from '@playwright/test';
 
 export const CLI = resolve('out/cli/lockstep.js');
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface CliResult {
@@ -92,7 +99,10 @@ export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>(
     let page: Page;
     let close: () => Promise<void>;
     if (mode === 'electron') {
-      const app = await _electron.launch({ executablePath: process.env.ELECTRON_PATH, args: [resolve('out/main/main.js'), '--root', root] });
+      const app = await _electron.launch({
+        executablePath: process.env.ELECTRON_PATH,
+        args: [resolve('out/main/main.js'), '--root', root],
+      });
       page = await app.firstWindow();
       // The built UI comes from the app's own scheme (main/electron/app-protocol.ts), never file://.
       await page.waitForURL((url) => url.href.startsWith('lockstep://app/'));
@@ -118,7 +128,11 @@ export const test = base.extend<{ dashboard: Dashboard }, { browser: Browser }>(
       },
       screenshot: async (name) => {
         // Finite CSS animations (drawer slide-in, row flashes) are fast-forwarded to their end state.
-        await page.screenshot({ path: join('test-results', 'screenshots', `${mode}-${name}.png`), fullPage: false, animations: 'disabled' });
+        await page.screenshot({
+          path: join('test-results', 'screenshots', `${mode}-${name}.png`),
+          fullPage: false,
+          animations: 'disabled',
+        });
       },
     };
     await use(dashboard);

@@ -25,7 +25,14 @@ interface Bucket {
 }
 
 function emptyBucket(exact: boolean): Bucket {
-  return { acquisitions: 0, waited: 0, timeouts: 0, maxWait: 0, bins: new Array<number>(WAIT_BIN_EDGES_MS.length).fill(0), waits: exact ? [] : null };
+  return {
+    acquisitions: 0,
+    waited: 0,
+    timeouts: 0,
+    maxWait: 0,
+    bins: new Array<number>(WAIT_BIN_EDGES_MS.length).fill(0),
+    waits: exact ? [] : null,
+  };
 }
 
 function binOf(waitMs: number): number {
@@ -115,7 +122,10 @@ export class ContentionTracker {
         wait_max_ms: b.maxWait,
       });
     }
-    out.sort((a, b) => b.timeouts - a.timeouts || b.wait_p95_ms - a.wait_p95_ms || b.acquisitions - a.acquisitions || (a.task_id < b.task_id ? -1 : 1));
+    out.sort(
+      (a, b) =>
+        b.timeouts - a.timeouts || b.wait_p95_ms - a.wait_p95_ms || b.acquisitions - a.acquisitions || (a.task_id < b.task_id ? -1 : 1),
+    );
     return out.slice(0, limit);
   }
 }

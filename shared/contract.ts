@@ -11,8 +11,14 @@ import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
 import type {
-  AuditEntry, CheckpointSummary, ContentionStats, IntegrityIssue, LockEvent,
-  RestorePreview, RestoreResult, TaskState,
+  AuditEntry,
+  CheckpointSummary,
+  ContentionStats,
+  IntegrityIssue,
+  LockEvent,
+  RestorePreview,
+  RestoreResult,
+  TaskState,
 } from './model.ts';
 import type { SyncedPatch, SyncedSnapshot } from './sync.ts';
 import type { EventName, RequestMethod } from './channels.ts';
@@ -21,18 +27,42 @@ import type { EventName, RequestMethod } from './channels.ts';
 export const LOCK_EVENTS_LIMIT = 100_000;
 
 const taskId = z.string().regex(TASK_ID_PATTERN, 'invalid task id');
-const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'invalid id');
+const safeId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'invalid id');
 const empty = z.object({}).strict();
 
 export const REQUEST_SCHEMAS = {
   ready: empty,
   /** `after`: the newest version the caller has; only newer ones are sent (see TaskDetail). */
   getTask: z.object({ taskId, after: z.number().int().nonnegative().optional() }).strict(),
-  restoreTaskVersion: z.object({ taskId, version: z.number().int().positive(), expectedVersion: z.number().int().nonnegative().optional() }).strict(),
+  restoreTaskVersion: z
+    .object({ taskId, version: z.number().int().positive(), expectedVersion: z.number().int().nonnegative().optional() })
+    .strict(),
   recoverTask: z.object({ taskId }).strict(),
   breakLock: z.object({ taskId }).strict(),
-  getContention: z.object({ windowMs: z.number().int().positive().max(7 * 24 * 3600_000) }).strict(),
-  getLockEvents: z.object({ windowMs: z.number().int().positive().max(24 * 3600_000), taskId: taskId.optional(), limit: z.number().int().positive().max(LOCK_EVENTS_LIMIT).optional() }).strict(),
+  getContention: z
+    .object({
+      windowMs: z
+        .number()
+        .int()
+        .positive()
+        .max(7 * 24 * 3600_000),
+    })
+    .strict(),
+  getLockEvents: z
+    .object({
+      windowMs: z
+        .number()
+        .int()
+        .positive()
+        .max(24 * 3600_000),
+      taskId: taskId.optional(),
+      limit: z.number().int().positive().max(LOCK_EVENTS_LIMIT).optional(),
+    })
+    .strict(),
   createCheckpoint: z.object({ sessionId: safeId, reason: z.string().max(500).optional() }).strict(),
   previewRestore: z.object({ checkpointId: safeId }).strict(),
   restoreCheckpoint: z.object({ checkpointId: safeId }).strict(),

@@ -142,7 +142,7 @@ function cycleWithin(group: Set<string>, edges: Map<string, Edge[]>): { from: st
       if (!group.has(edge.to)) continue;
       if (edge.to === start) {
         const path = [{ from: node, edge }];
-        for (let n = node; n !== start; ) {
+        for (let n = node; n !== start;) {
           const step = came.get(n)!;
           path.unshift(step);
           n = step.from;

@@ -122,7 +122,11 @@ export function diff<T>(c: Collection<T>, before: ReadonlyMap<string, T>, after:
  * Fresh reads of some keys (null: gone) merged into a model the caller owns
  * (mutated in place); returns the patch section, or undefined when nothing changed.
  */
-export function update<T>(c: Collection<T>, model: Map<string, T>, reads: Iterable<readonly [string, T | null]>): CollectionPatch<T> | undefined {
+export function update<T>(
+  c: Collection<T>,
+  model: Map<string, T>,
+  reads: Iterable<readonly [string, T | null]>,
+): CollectionPatch<T> | undefined {
   const upsert: T[] = [];
   const remove: string[] = [];
   for (const [key, item] of reads) {

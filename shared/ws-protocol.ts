@@ -11,9 +11,7 @@ export interface WsRequest {
 }
 
 /** Server → client. */
-export type WsMessage =
-  | { id: number; result: Result<unknown> }
-  | { event: EventName; payload: unknown };
+export type WsMessage = { id: number; result: Result<unknown> } | { event: EventName; payload: unknown };
 
 export const WS_PATH = '/api';
 /** Largest accepted client message; requests are small. */

@@ -38,10 +38,18 @@ function writeEvents(root: string, count: number): void {
   for (let i = 0; i < count; i++) {
     const t = now - span + (i / count) * span;
     const hold = 1 + ((i * 7919) % 40);
-    const wait = (i * 104_729) % 5 === 0 ? (i % 60) : 0;
+    const wait = (i * 104_729) % 5 === 0 ? i % 60 : 0;
     const e: LockEvent = {
-      ts: new Date(t).toISOString(), task_id: `task-${(i * 31) % 40}`, mode: i % 4 === 0 ? 'read' : 'write', pid: 1000 + (i % 16),
-      owner: `agent-${1 + (i % 16)}`, wait_ms: wait, outcome: 'released', hold_ms: hold, token: `t${i}`, host: 'bench',
+      ts: new Date(t).toISOString(),
+      task_id: `task-${(i * 31) % 40}`,
+      mode: i % 4 === 0 ? 'read' : 'write',
+      pid: 1000 + (i % 16),
+      owner: `agent-${1 + (i % 16)}`,
+      wait_ms: wait,
+      outcome: 'released',
+      hold_ms: hold,
+      token: `t${i}`,
+      host: 'bench',
     };
     lines.push(JSON.stringify(e));
   }
@@ -66,7 +74,9 @@ export async function timelineBench(): Promise<TimelineFigures> {
     const canvas = page.getByRole('img', { name: /^Lock timeline:/ });
     await canvas.waitFor();
     writeEvents(root, EVENTS);
-    await page.waitForFunction((n) => Number(document.querySelector('canvas[data-holds]')?.getAttribute('data-holds')) >= n, EVENTS, { timeout: 120_000 });
+    await page.waitForFunction((n) => Number(document.querySelector('canvas[data-holds]')?.getAttribute('data-holds')) >= n, EVENTS, {
+      timeout: 120_000,
+    });
     await page.getByRole('region', { name: 'Lock timeline' }).getByRole('button', { name: 'Pause', exact: true }).click();
 
     // Pan: drag across the canvas and back, 120 pointer moves, one per animation frame.

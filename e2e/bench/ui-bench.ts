@@ -43,7 +43,23 @@ function ensureFixture(): string {
   rmSync(dir, { recursive: true, force: true });
   log(`generating the fixture in ${dir} (once; reused by later runs)…`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['main/bench/fixture.ts', '--tasks', String(TASKS), '--history', String(HISTORY), '--sessions', String(SESSIONS), '--checkpoints', String(CHECKPOINTS), '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(
+    process.execPath,
+    [
+      'main/bench/fixture.ts',
+      '--tasks',
+      String(TASKS),
+      '--history',
+      String(HISTORY),
+      '--sessions',
+      String(SESSIONS),
+      '--checkpoints',
+      String(CHECKPOINTS),
+      '--out',
+      dir,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   if (r.status !== 0) throw new Error('fixture generation failed');
   log(`fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   writeFileSync(marker, new Date().toISOString());
@@ -66,7 +82,9 @@ function inotifyWatches(pid: number): number {
       continue;
     }
     if (target !== 'anon_inode:inotify') continue;
-    watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('inotify wd:')).length;
   }
   return watches;
 }
@@ -103,22 +121,23 @@ async function main(): Promise<void> {
   // When each probe version reached the page over the WebSocket: splits the latency into host and page.
   // Opt-in (--trace-wire): forwarding every frame over CDP costs the browser CPU and skews the figures.
   const arrived = new Map<string, number>();
-  if (args.includes('--trace-wire')) page.on('websocket', (ws) =>
-    ws.on('framereceived', ({ payload }) => {
-      const text = String(payload);
-      if (!text.includes('"probe-')) return;
-      const t = preciseNow();
-      try {
-        const msg = JSON.parse(text) as { event?: string; payload?: { tasks?: { upsert?: { task_id: string; version: number }[] } } };
-        for (const row of msg.payload?.tasks?.upsert ?? []) {
-          const key = `${row.task_id}@${row.version}`;
-          if (!arrived.has(key)) arrived.set(key, t);
+  if (args.includes('--trace-wire'))
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        const text = String(payload);
+        if (!text.includes('"probe-')) return;
+        const t = preciseNow();
+        try {
+          const msg = JSON.parse(text) as { event?: string; payload?: { tasks?: { upsert?: { task_id: string; version: number }[] } } };
+          for (const row of msg.payload?.tasks?.upsert ?? []) {
+            const key = `${row.task_id}@${row.version}`;
+            if (!arrived.has(key)) arrived.set(key, t);
+          }
+        } catch {
+          /* not a patch */
         }
-      } catch {
-        /* not a patch */
-      }
-    }),
-  );
+      }),
+    );
 
   // 1. Cold start: from launching serve to the table rendered with the right count.
   const t0 = Date.now();
@@ -127,7 +146,10 @@ async function main(): Promise<void> {
   const cleanup = () => served.child.kill('SIGTERM');
   process.once('exit', cleanup);
   await page.goto(`${served.url}#/tasks`);
-  await page.locator(`[role="table"][aria-rowcount="${expectedTasks + 1}"], [data-total-rows="${expectedTasks}"]`).first().waitFor({ timeout: 60_000 });
+  await page
+    .locator(`[role="table"][aria-rowcount="${expectedTasks + 1}"], [data-total-rows="${expectedTasks}"]`)
+    .first()
+    .waitFor({ timeout: 60_000 });
   await page.locator('[data-task-id]').first().waitFor();
   const coldStartMs = Date.now() - t0;
   log(`cold start: ${coldStartMs} ms (${expectedTasks} tasks)`);
@@ -136,7 +158,10 @@ async function main(): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { __longTasks: number[] };
     w.__longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({
+      type: 'longtask',
+      buffered: false,
+    });
   });
 
   // Keep only the probe rows on screen and timestamp every version the DOM shows.
@@ -154,13 +179,23 @@ async function main(): Promise<void> {
         w.__seen.push([row.dataset.taskId!, v, now]);
       });
     };
-    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true, attributeFilter: ['data-version'] });
+    new MutationObserver(record).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+      attributeFilter: ['data-version'],
+    });
   });
 
   // The raw latency of a chokidar event for the same writes, in this process.
   const rawSeen = new Map<string, number>();
   const probeDirs = Array.from({ length: PROBE_TASKS }, (_, i) => join(root, 'tasks', `task-probe-${i + 1}`));
-  const rawWatcher = watch(probeDirs, { ignoreInitial: true, atomic: false, ignored: (p: string) => p.includes('.tmp-') || p.endsWith('history') });
+  const rawWatcher = watch(probeDirs, {
+    ignoreInitial: true,
+    atomic: false,
+    ignored: (p: string) => p.includes('.tmp-') || p.endsWith('history'),
+  });
   const rawVersions = new Map<string, number>();
   rawWatcher.on('all', (_event, path) => {
     if (!path.endsWith('state.json')) return;
@@ -197,7 +232,11 @@ async function main(): Promise<void> {
   });
   await rawWatcher.close();
 
-  const seen = (await page.evaluate(() => (window as unknown as { __seen: [string, number, number][] }).__seen)) as [string, number, number][];
+  const seen = (await page.evaluate(() => (window as unknown as { __seen: [string, number, number][] }).__seen)) as [
+    string,
+    number,
+    number,
+  ][];
   const firstOnScreen = new Map<string, number>();
   for (const [id, v, t] of seen) {
     const key = `${id}@${v}`;
@@ -241,9 +280,23 @@ async function main(): Promise<void> {
   const p = (xs: number[], q: number) => tenth(percentile(xs, q));
   const results = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    fixture: { tasks: expectedTasks, history: HISTORY, sessions: SESSIONS, checkpoints: CHECKPOINTS, directories: dirs.all, files: dirs.files },
+    fixture: {
+      tasks: expectedTasks,
+      history: HISTORY,
+      sessions: SESSIONS,
+      checkpoints: CHECKPOINTS,
+      directories: dirs.all,
+      files: dirs.files,
+    },
     cold_start_ms: coldStartMs,
-    latency: { updates: commits.length, seen: screenLatency.length, missing, p50_ms: p(screenLatency, 50), p95_ms: p(screenLatency, 95), max_ms: tenth(screenLatency.at(-1) ?? NaN) },
+    latency: {
+      updates: commits.length,
+      seen: screenLatency.length,
+      missing,
+      p50_ms: p(screenLatency, 50),
+      p95_ms: p(screenLatency, 95),
+      max_ms: tenth(screenLatency.at(-1) ?? NaN),
+    },
     raw_chokidar: { p50_ms: p(rawLatency, 50), p95_ms: p(rawLatency, 95), seen_before_the_update_returned: rawEarly },
     patch_at_page: { p50_ms: p(wireLatency, 50), p95_ms: p(wireLatency, 95) },
     background_load: { per_second_target: LOAD_PER_SECOND, writes: loadWrites },
@@ -257,19 +310,53 @@ async function main(): Promise<void> {
     ['2 change-to-screen p50', `${results.latency.p50_ms} ms`, '≤ 50 ms', results.latency.p50_ms <= 50],
     ['2 change-to-screen p95', `${results.latency.p95_ms} ms`, '≤ 150 ms', results.latency.p95_ms <= 150],
     ['2 updates shown', `${screenLatency.length}/${commits.length}`, 'all', missing === 0],
-    ['3 ratio to raw chokidar', `p50 ${ratio(results.latency.p50_ms, results.raw_chokidar.p50_ms)} (${results.raw_chokidar.p50_ms} ms raw), p95 ${ratio(results.latency.p95_ms, results.raw_chokidar.p95_ms)} (${results.raw_chokidar.p95_ms} ms raw)`, 'print', true],
+    [
+      '3 ratio to raw chokidar',
+      `p50 ${ratio(results.latency.p50_ms, results.raw_chokidar.p50_ms)} (${results.raw_chokidar.p50_ms} ms raw), p95 ${ratio(results.latency.p95_ms, results.raw_chokidar.p95_ms)} (${results.raw_chokidar.p95_ms} ms raw)`,
+      'print',
+      true,
+    ],
     ['  (raw seen before return)', `${rawEarly} of ${rawLatency.length}`, 'print', true],
-    ...(wireLatency.length ? [['  (patch reaches the page)', `p50 ${results.patch_at_page.p50_ms} ms, p95 ${results.patch_at_page.p95_ms} ms`, 'print', true] as [string, string, string, boolean]] : []),
+    ...(wireLatency.length
+      ? [
+          [
+            '  (patch reaches the page)',
+            `p50 ${results.patch_at_page.p50_ms} ms, p95 ${results.patch_at_page.p95_ms} ms`,
+            'print',
+            true,
+          ] as [string, string, string, boolean],
+        ]
+      : []),
     ['4 host RSS', `${results.memory.host_rss_mb} MB`, '≤ 400 MB', results.memory.host_rss_mb <= 400],
     ['4 page JS heap', `${results.memory.page_heap_mb} MB`, '≤ 200 MB', results.memory.page_heap_mb <= 200],
-    ['5 inotify watches', `${watches} for ${dirs.all} dirs (${dirs.history} history dirs unwatched), ${dirs.files} files`, '≈ 1 per dir, 0 per file', watches <= dirs.all + 5],
+    [
+      '5 inotify watches',
+      `${watches} for ${dirs.all} dirs (${dirs.history} history dirs unwatched), ${dirs.files} files`,
+      '≈ 1 per dir, 0 per file',
+      watches <= dirs.all + 5,
+    ],
     ['6 long tasks > 100 ms', String(results.long_tasks_over_100ms), '0', results.long_tasks_over_100ms === 0],
-    ['7 timeline pan, 50k events', `paint p50 ${timeline.paint_p50_ms} ms, p95 ${timeline.paint_p95_ms} ms, max ${timeline.paint_max_ms} ms (${timeline.frames} frames)`, '≤ 16 ms per frame', timeline.paint_max_ms <= 16],
-    ['  (frame intervals)', `p50 ${timeline.frame_p50_ms} ms, p95 ${timeline.frame_p95_ms} ms, ${timeline.frames_over_16ms} over 16.7 ms`, 'print', true],
+    [
+      '7 timeline pan, 50k events',
+      `paint p50 ${timeline.paint_p50_ms} ms, p95 ${timeline.paint_p95_ms} ms, max ${timeline.paint_max_ms} ms (${timeline.frames} frames)`,
+      '≤ 16 ms per frame',
+      timeline.paint_max_ms <= 16,
+    ],
+    [
+      '  (frame intervals)',
+      `p50 ${timeline.frame_p50_ms} ms, p95 ${timeline.frame_p95_ms} ms, ${timeline.frames_over_16ms} over 16.7 ms`,
+      'print',
+      true,
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[1].length));
-  process.stdout.write(`\nLockstep dashboard benchmark — ${expectedTasks} tasks, ${loadWrites} background writes at ${LOAD_PER_SECOND}/s, node ${process.version}\n\n`);
-  for (const [name, value, target, ok] of rows) process.stdout.write(`${name.padEnd(26)} ${value.padEnd(width)}  target ${target.padEnd(24)} ${target === 'print' ? '' : ok ? 'PASS' : 'MISS'}\n`);
+  process.stdout.write(
+    `\nLockstep dashboard benchmark — ${expectedTasks} tasks, ${loadWrites} background writes at ${LOAD_PER_SECOND}/s, node ${process.version}\n\n`,
+  );
+  for (const [name, value, target, ok] of rows)
+    process.stdout.write(
+      `${name.padEnd(26)} ${value.padEnd(width)}  target ${target.padEnd(24)} ${target === 'print' ? '' : ok ? 'PASS' : 'MISS'}\n`,
+    );
   if (asJson) process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 
@@ -280,4 +367,3 @@ main().then(
     process.exit(1);
   },
 );
-

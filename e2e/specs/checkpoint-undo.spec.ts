@@ -26,7 +26,10 @@ test('Undo restore in the summary brings back every task and the session; the un
 
   await openView(page, 'Checkpoints');
   const rows = page.getByRole('table', { name: 'Checkpoints' }).locator('tbody tr[data-checkpoint-id]');
-  await rows.and(page.locator(`[data-checkpoint-id="${cid}"]`)).getByRole('button', { name: 'Restore…' }).click();
+  await rows
+    .and(page.locator(`[data-checkpoint-id="${cid}"]`))
+    .getByRole('button', { name: 'Restore…' })
+    .click();
   // One dialog all along: its title follows what it does (restore, then undo).
   const dialog = page.getByRole('dialog');
   await expect(dialog).toHaveAccessibleName(`Restore checkpoint ${cid}`);
@@ -41,7 +44,9 @@ test('Undo restore in the summary brings back every task and the session; the un
   // One click: everything is back, as the dashboard shows it and on disk.
   await dialog.getByRole('button', { name: 'Undo restore' }).click();
   await expect(dialog).toHaveAccessibleName(`Undo restore of checkpoint ${cid}`);
-  await expect(dialog.getByRole('status')).toContainText(`Undid the restore of checkpoint ${cid}: 2 tasks back to how they were before it.`);
+  await expect(dialog.getByRole('status')).toContainText(
+    `Undid the restore of checkpoint ${cid}: 2 tasks back to how they were before it.`,
+  );
   await expect(dialog.getByRole('button', { name: 'Redo restore' })).toBeVisible();
   await dashboard.screenshot('restore-summary-after-undo');
   expect(cliOk<TaskJson>(dashboard, 'task', 'get', 'un-a')).toMatchObject({ status: 'failed', note: 'agent work after the checkpoint' });

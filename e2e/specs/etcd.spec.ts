@@ -14,7 +14,10 @@ let cluster: EtcdCluster;
 // Playwright reads fixture dependencies from this destructuring; this one has none.
 // eslint-disable-next-line no-empty-pattern
 test.beforeAll(async ({}, testInfo) => {
-  testInfo.skip(testInfo.project.metadata.mode !== 'serve', 'serve --etcd is the browser dashboard; the desktop app opens a cluster from its File menu (main/test/electron/etcd-cluster.test.ts)');
+  testInfo.skip(
+    testInfo.project.metadata.mode !== 'serve',
+    'serve --etcd is the browser dashboard; the desktop app opens a cluster from its File menu (main/test/electron/etcd-cluster.test.ts)',
+  );
   cluster = await sharedCluster();
 });
 
@@ -27,11 +30,16 @@ interface Served {
 
 const children: ChildProcess[] = [];
 test.afterEach(async () => {
-  await Promise.all(children.splice(0).map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 });
 
 async function serveCluster(browser: import('@playwright/test').Browser): Promise<Served> {
@@ -98,11 +106,18 @@ test('a session and commits made by the CLI on etcd show live in Sessions, Tasks
   await page.keyboard.press('Escape');
 
   await openView(page, 'Sessions');
-  const row = page.getByRole('table', { name: 'Sessions' }).getByRole('row').filter({ has: page.getByRole('link', { name: sid }) });
+  const row = page
+    .getByRole('table', { name: 'Sessions' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('link', { name: sid }) });
   await expect(row).toContainText('agent=etcd-agent');
-  await expect(row.getByRole('img', { name: `Session ${sid} progress`, exact: false })).toHaveAccessibleName(`Session ${sid} progress: 0 completed, 1 in progress, 0 failed of 1`);
+  await expect(row.getByRole('img', { name: `Session ${sid} progress`, exact: false })).toHaveAccessibleName(
+    `Session ${sid} progress: 0 completed, 1 in progress, 0 failed of 1`,
+  );
   cli('task', 'update', 'alpha', JSON.stringify({ status: 'completed' }));
-  await expect(row.getByRole('img', { name: `Session ${sid} progress`, exact: false })).toHaveAccessibleName(`Session ${sid} progress: 1 completed, 0 in progress, 0 failed of 1`);
+  await expect(row.getByRole('img', { name: `Session ${sid} progress`, exact: false })).toHaveAccessibleName(
+    `Session ${sid} progress: 1 completed, 0 in progress, 0 failed of 1`,
+  );
   expect(await page.evaluate(() => (window as unknown as { __e2eNoReload?: boolean }).__e2eNoReload)).toBe(true);
 });
 

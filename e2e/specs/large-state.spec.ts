@@ -11,13 +11,20 @@ test('a 3 MB state is listed, opens, and renders its JSON only on request', asyn
   const { page } = dashboard;
   const payload = { status: 'in_progress', log: 'x'.repeat(3 * 1024 * 1024) };
   // Through stdin: a payload this large does not fit on a command line.
-  const update = spawnSync(process.execPath, [CLI, '--root', dashboard.root, '--json', 'task', 'update', 'big', '-'], { input: JSON.stringify(payload), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const update = spawnSync(process.execPath, [CLI, '--root', dashboard.root, '--json', 'task', 'update', 'big', '-'], {
+    input: JSON.stringify(payload),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   expect(update.status, update.stderr).toBe(0);
   await page.goto(`${page.url().split('#')[0]}#/tasks?task=big`);
   await expect(taskRow(page, 'big')).toHaveAttribute('data-task-id', 'big');
   const drawer = taskDrawer(page, 'big');
   await expect(drawer).toBeVisible();
-  await drawer.getByRole('button', { name: /View JSON/ }).first().click();
+  await drawer
+    .getByRole('button', { name: /View JSON/ })
+    .first()
+    .click();
   await expect(drawer.getByText(/large documents are not rendered automatically/).first()).toBeVisible();
   await expect(drawer.getByRole('button', { name: 'Show anyway' }).first()).toBeVisible();
 });

@@ -111,7 +111,11 @@ test('simulated agents appear in the timeline with their owners, and hovering sh
 
   // The picture for the README: paused on the run, zoomed around it with the wheel.
   const ended = Date.now();
-  const first = Math.min(...lockLog(dashboard.root).map((e) => Date.parse(e.ts)).filter((t) => t >= started));
+  const first = Math.min(
+    ...lockLog(dashboard.root)
+      .map((e) => Date.parse(e.ts))
+      .filter((t) => t >= started),
+  );
   await timeline.getByRole('button', { name: 'Pause' }).click();
   for (let i = 0; i < 12; i++) {
     const r = await range(page);
@@ -146,7 +150,11 @@ test('a deadlock between two agents is flagged with its cycle drawn, and clears 
   await openView(page, 'Locks');
   const worker = join('main', 'test', 'workers', 'hold-then-wait.ts');
   const agent = (owner: string, hold: string, wait: string, timeout: number) => {
-    const child = spawn(process.execPath, [worker, '--root', dashboard.root, '--owner', owner, '--hold', hold, '--wait', wait, '--timeout', String(timeout)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [worker, '--root', dashboard.root, '--owner', owner, '--hold', hold, '--wait', wait, '--timeout', String(timeout)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     // Lines are queued as they come: one may arrive before anybody asks for it.
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const next = async () => (await lines.next()).value as string;
@@ -161,7 +169,9 @@ test('a deadlock between two agents is flagged with its cycle drawn, and clears 
     b.child.stdin!.write('go\n');
     const banner = page.getByRole('alert').filter({ hasText: 'Deadlock' });
     await expect(banner).toBeVisible();
-    const ring = banner.getByRole('img', { name: /^agent-a \(pid \d+\) holds left, waits for right → agent-b \(pid \d+\) holds right, waits for left → agent-a/ });
+    const ring = banner.getByRole('img', {
+      name: /^agent-a \(pid \d+\) holds left, waits for right → agent-b \(pid \d+\) holds right, waits for left → agent-a/,
+    });
     await expect(ring).toBeVisible();
     await expect(ring).toContainText('waits for right');
     await expect(ring).toContainText('waits for left');

@@ -65,10 +65,20 @@ test('a dead holder is flagged and its lock can be broken', async ({ dashboard }
   const lockFile = join(dashboard.root, 'tasks', 'task-ghosted', 'state.lock');
   mkdirSync(join(dashboard.root, 'tasks', 'task-ghosted'), { recursive: true });
   const now = Date.now();
-  writeFileSync(lockFile, JSON.stringify({
-    task_id: 'ghosted', mode: 'write', token: randomBytes(8).toString('hex'), pid: gone.pid, host: hostname(), start: null,
-    owner: 'ghost', acquired_at: new Date(now).toISOString(), expires_at: new Date(now + 3_600_000).toISOString(),
-  }));
+  writeFileSync(
+    lockFile,
+    JSON.stringify({
+      task_id: 'ghosted',
+      mode: 'write',
+      token: randomBytes(8).toString('hex'),
+      pid: gone.pid,
+      host: hostname(),
+      start: null,
+      owner: 'ghost',
+      acquired_at: new Date(now).toISOString(),
+      expires_at: new Date(now + 3_600_000).toISOString(),
+    }),
+  );
 
   await openView(page, 'Locks');
   const row = page.getByRole('table', { name: 'Lock holders' }).locator('tbody tr[data-task-id="ghosted"]');

@@ -42,7 +42,12 @@ test('screenshots of every view from a populated, live root', async ({ dashboard
   await openView(page, 'Sessions');
   const sessions = page.getByRole('table', { name: 'Sessions' });
   await sessions.getByRole('link').first().click();
-  await expect(page.getByRole('table', { name: /^Tasks of session / }).locator('[role="row"][data-task-id]').first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('table', { name: /^Tasks of session / })
+      .locator('[role="row"][data-task-id]')
+      .first(),
+  ).toBeVisible();
   await dashboard.screenshot('sessions');
 
   await openView(page, 'Checkpoints');

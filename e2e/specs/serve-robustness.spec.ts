@@ -26,7 +26,10 @@ async function attackerSite(html: string): Promise<{ url: string; server: Server
   return { url: `http://localhost:${typeof address === 'object' && address ? address.port : 0}/`, server };
 }
 
-test('requests from another origin that used to end serve are refused, and the dashboard keeps updating', async ({ dashboard, browser }) => {
+test('requests from another origin that used to end serve are refused, and the dashboard keeps updating', async ({
+  dashboard,
+  browser,
+}) => {
   const { page } = dashboard;
   await waitReady(page);
   updateTask(dashboard, 'alive', { status: 'in_progress' });
@@ -85,7 +88,10 @@ test('a task whose state.json is nested 10,000 levels deep opens with an error, 
   const file = join(dashboard.root, 'tasks', 'task-deep', 'state.json');
   const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const depth = 10_000;
-  writeFileSync(file, JSON.stringify({ ...state, status: 'hand-edited' }).replace(/}$/, `,"nested":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+  writeFileSync(
+    file,
+    JSON.stringify({ ...state, status: 'hand-edited' }).replace(/}$/, `,"nested":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+  );
 
   await taskRow(page, 'deep').getByRole('link', { name: 'deep' }).click();
   const drawer = taskDrawer(page, 'deep');
@@ -112,7 +118,9 @@ test('--host with a non-loopback address: the dashboard works in Chromium over t
   mkdirSync(root, { recursive: true });
   runCli(root, ['init']);
   runCli(root, ['task', 'update', 'remote-1', '{"status":"in_progress"}']);
-  const child = spawn(process.execPath, [CLI, '--root', root, 'serve', '--port', '0', '--host', externalIPv4!], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--root', root, 'serve', '--port', '0', '--host', externalIPv4!], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

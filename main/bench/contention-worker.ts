@@ -79,9 +79,13 @@ async function run(config: WorkerConfig): Promise<void> {
           const current = await store.getTaskState(taskId);
           const counter = Number(current?.counter ?? 0);
           try {
-            await store.updateTaskState(taskId, { ...taskPayload(successes, worker), counter: counter + 1 }, {
-              expectedVersion: current?.version ?? 0,
-            });
+            await store.updateTaskState(
+              taskId,
+              { ...taskPayload(successes, worker), counter: counter + 1 },
+              {
+                expectedVersion: current?.version ?? 0,
+              },
+            );
             break;
           } catch (err) {
             if (!(err instanceof VersionConflictError)) throw err;

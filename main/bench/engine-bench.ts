@@ -164,7 +164,11 @@ function naiveRunner(): Runner {
       await writeFileAtomic(stateFile, JSON.stringify({ task_id: 'bench', version: 0 }));
     },
     async op(i) {
-      const release = await lockfile.lock(stateFile, { realpath: false, stale: 10_000, retries: { retries: 1000, minTimeout: 1, maxTimeout: 20 } });
+      const release = await lockfile.lock(stateFile, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: 1000, minTimeout: 1, maxTimeout: 20 },
+      });
       try {
         const current = JSON.parse(await readFile(stateFile, 'utf8')) as { version: number };
         const next = { ...current, ...storedState(i, current.version + 1) };
@@ -276,7 +280,12 @@ function streaks(root: string, taskIds: Set<string>): { mean: number; max: numbe
 
 const WORKER = join(import.meta.dirname, 'contention-worker.ts');
 
-async function runContention(scenario: 'one_task' | 'four_tasks', mode: ContentionMode, processes: number, durationMs: number): Promise<ContentionResult> {
+async function runContention(
+  scenario: 'one_task' | 'four_tasks',
+  mode: ContentionMode,
+  processes: number,
+  durationMs: number,
+): Promise<ContentionResult> {
   const root = makeTempDir(`contention-${scenario}-${mode}`);
   try {
     const store = openStateStore({ root });
@@ -421,7 +430,8 @@ async function runCli(runs: number): Promise<CliResult> {
     const cliArgs = [cli, '--root', root, 'task', 'get', 'cli-task'];
     const bare = ['-e', '0'];
     const check = spawnSync(process.execPath, [...cliArgs, '--json'], { encoding: 'utf8' });
-    if (check.status !== 0 || !check.stdout.includes('cli-task')) throw new Error(`the CLI did not print the task: ${check.stdout}${check.stderr}`);
+    if (check.status !== 0 || !check.stdout.includes('cli-task'))
+      throw new Error(`the CLI did not print the task: ${check.stdout}${check.stderr}`);
     for (let i = 0; i < 2; i++) {
       time(bare);
       time(cliArgs);
@@ -487,10 +497,14 @@ async function main(): Promise<void> {
       naive: 'naive (proper-lockfile + write-file-atomic + history copy)',
       sqlite: 'sqlite (node:sqlite WAL, synchronous=FULL, CAS update)',
     };
-    log(`  ${pad('', 58)} ${pad('updates', 8)} ${pad('ops/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('bytes', 6)} engine/x (paired median)`);
+    log(
+      `  ${pad('', 58)} ${pad('updates', 8)} ${pad('ops/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('bytes', 6)} engine/x (paired median)`,
+    );
     for (const r of [engine, floor, naive, sqlite]) {
       const ratio = r === engine ? '' : `${fmt(engine.throughput / r.throughput)}x (${fmt(pairedRatio(engine, r))}x)`;
-      log(`  ${pad(label[r.name]!, 58)} ${pad(String(r.ops), 8)} ${pad(fmt(r.throughput, 0), 7)} ${pad(fmt(r.p50_ms, 3), 7)} ${pad(fmt(r.p99_ms, 3), 7)} ${pad(String(r.state_bytes ?? ''), 6)} ${ratio}`);
+      log(
+        `  ${pad(label[r.name]!, 58)} ${pad(String(r.ops), 8)} ${pad(fmt(r.throughput, 0), 7)} ${pad(fmt(r.p50_ms, 3), 7)} ${pad(fmt(r.p99_ms, 3), 7)} ${pad(String(r.state_bytes ?? ''), 6)} ${ratio}`,
+      );
     }
     log('  bytes = stored state per version; engine/x = throughput ratio over all rounds (median of the per-round ratios)');
     log();
@@ -498,19 +512,37 @@ async function main(): Promise<void> {
     const vsNaive = engine.throughput / naive.throughput;
     const vsSqlite = engine.throughput / sqlite.throughput;
     targets.push(
-      { figure: 'engine durable update', target: '(reported)', measured: `${fmt(engine.throughput, 0)} ops/s, p50 ${fmt(engine.p50_ms, 3)} ms, p99 ${fmt(engine.p99_ms, 3)} ms`, pass: true },
+      {
+        figure: 'engine durable update',
+        target: '(reported)',
+        measured: `${fmt(engine.throughput, 0)} ops/s, p50 ${fmt(engine.p50_ms, 3)} ms, p99 ${fmt(engine.p99_ms, 3)} ms`,
+        pass: true,
+      },
       { figure: 'engine / floor throughput', target: '>= 0.50', measured: fmt(vsFloor), pass: vsFloor >= 0.5 },
       { figure: 'engine / naive throughput', target: '>= 3.00x', measured: `${fmt(vsNaive)}x`, pass: vsNaive >= 3 },
       { figure: 'engine / sqlite throughput', target: '>= 0.33 (1/3)', measured: fmt(vsSqlite), pass: vsSqlite >= 1 / 3 },
     );
     json.single = Object.fromEntries(
-      [...single.values()].map((r) => [r.name, { ops: r.ops, throughput_ops_s: round(r.throughput, 1), p50_ms: round(r.p50_ms), p99_ms: round(r.p99_ms), state_bytes: r.state_bytes }]),
+      [...single.values()].map((r) => [
+        r.name,
+        {
+          ops: r.ops,
+          throughput_ops_s: round(r.throughput, 1),
+          p50_ms: round(r.p50_ms),
+          p99_ms: round(r.p99_ms),
+          state_bytes: r.state_bytes,
+        },
+      ]),
     );
     json.ratios = {
       engine_vs_floor: round(vsFloor),
       engine_vs_naive: round(vsNaive),
       engine_vs_sqlite: round(vsSqlite),
-      paired_median: { engine_vs_floor: round(pairedRatio(engine, floor)), engine_vs_naive: round(pairedRatio(engine, naive)), engine_vs_sqlite: round(pairedRatio(engine, sqlite)) },
+      paired_median: {
+        engine_vs_floor: round(pairedRatio(engine, floor)),
+        engine_vs_naive: round(pairedRatio(engine, naive)),
+        engine_vs_sqlite: round(pairedRatio(engine, sqlite)),
+      },
     };
   }
 
@@ -531,7 +563,9 @@ async function main(): Promise<void> {
             ` ${pad(`${fmt(r.throughput, 0)} upd/s`, 13)} lock wait p50 ${pad(`${fmt(r.lock_wait_p50_ms, 0)} ms`, 6)} p99 ${pad(`${fmt(r.lock_wait_p99_ms, 0)} ms`, 6)} max ${pad(`${fmt(r.lock_wait_max_ms, 0)} ms`, 7)}` +
             ` update p99 ${pad(`${fmt(r.update_p99_ms, 1)} ms`, 9)} conflicts ${pad(String(r.conflicts), 5)} timeouts ${r.timeouts}  lost ${r.lost_updates} (${r.actual}/${r.expected})`,
         );
-        log(`  ${pad('', 25)} per process ${r.per_process.join('/')}; consecutive versions by the same process: mean ${fmt(r.mean_streak, 1)}, max ${r.max_streak}`);
+        log(
+          `  ${pad('', 25)} per process ${r.per_process.join('/')}; consecutive versions by the same process: mean ${fmt(r.mean_streak, 1)}, max ${r.max_streak}`,
+        );
       }
     }
     log();
@@ -539,7 +573,12 @@ async function main(): Promise<void> {
     const lost = contention.reduce((s, c) => s + Math.abs(c.lost_updates), 0);
     targets.push(
       { figure: 'throughput, 4 procs 1 task', target: '(reported)', measured: `${fmt(hotPlain.throughput, 0)} upd/s (plain)`, pass: true },
-      { figure: 'p99 lock wait, 4 procs 1 task', target: '<= 25 ms', measured: `${fmt(hotPlain.lock_wait_p99_ms, 0)} ms (plain)`, pass: hotPlain.lock_wait_p99_ms <= 25 },
+      {
+        figure: 'p99 lock wait, 4 procs 1 task',
+        target: '<= 25 ms',
+        measured: `${fmt(hotPlain.lock_wait_p99_ms, 0)} ms (plain)`,
+        pass: hotPlain.lock_wait_p99_ms <= 25,
+      },
       { figure: `lost updates (all ${contention.length} runs)`, target: '0', measured: String(lost), pass: lost === 0 },
     );
     json.contention = contention.map((c) => ({
@@ -556,22 +595,42 @@ async function main(): Promise<void> {
     log('[6] CLI start-up (median of 15 interleaved runs, after 2 warm-ups)');
     const cli = await runCli(15);
     if (cli.built) log('  (built out/cli/lockstep.js with npm run build:node first)');
-    if (cli.stale_bundle) log('  NOTE: out/cli is older than some main/engine, main/cli or shared source: run npm run build:node for current numbers');
+    if (cli.stale_bundle)
+      log('  NOTE: out/cli is older than some main/engine, main/cli or shared source: run npm run build:node for current numbers');
     log(`  node -e 0                                   median ${fmt(cli.node_median_ms, 1)} ms (p90 ${fmt(cli.node_p90_ms, 1)} ms)`);
-    log(`  node out/cli/lockstep.js task get <id>      median ${fmt(cli.cli_median_ms, 1)} ms (p90 ${fmt(cli.cli_p90_ms, 1)} ms)  ratio ${fmt(cli.ratio)}x`);
+    log(
+      `  node out/cli/lockstep.js task get <id>      median ${fmt(cli.cli_median_ms, 1)} ms (p90 ${fmt(cli.cli_p90_ms, 1)} ms)  ratio ${fmt(cli.ratio)}x`,
+    );
     log();
-    targets.push({ figure: 'CLI start-up / node -e 0', target: '<= 2.00x', measured: `${fmt(cli.ratio)}x (${fmt(cli.cli_median_ms, 1)} / ${fmt(cli.node_median_ms, 1)} ms)`, pass: cli.ratio <= 2 });
-    json.cli = { ...cli, node_median_ms: round(cli.node_median_ms, 1), cli_median_ms: round(cli.cli_median_ms, 1), node_p90_ms: round(cli.node_p90_ms, 1), cli_p90_ms: round(cli.cli_p90_ms, 1), ratio: round(cli.ratio) };
+    targets.push({
+      figure: 'CLI start-up / node -e 0',
+      target: '<= 2.00x',
+      measured: `${fmt(cli.ratio)}x (${fmt(cli.cli_median_ms, 1)} / ${fmt(cli.node_median_ms, 1)} ms)`,
+      pass: cli.ratio <= 2,
+    });
+    json.cli = {
+      ...cli,
+      node_median_ms: round(cli.node_median_ms, 1),
+      cli_median_ms: round(cli.cli_median_ms, 1),
+      node_p90_ms: round(cli.node_p90_ms, 1),
+      cli_p90_ms: round(cli.cli_p90_ms, 1),
+      ratio: round(cli.ratio),
+    };
   }
 
   log('Summary');
   log(`  ${pad('figure', 32)} ${pad('target', 14)} ${pad('measured', 50)} result`);
-  for (const t of targets) log(`  ${pad(t.figure, 32)} ${pad(t.target, 14)} ${pad(t.measured, 50)} ${t.target === '(reported)' ? '-' : t.pass ? 'PASS' : 'MISS'}`);
+  for (const t of targets)
+    log(`  ${pad(t.figure, 32)} ${pad(t.target, 14)} ${pad(t.measured, 50)} ${t.target === '(reported)' ? '-' : t.pass ? 'PASS' : 'MISS'}`);
   const seconds = (performance.now() - started) / 1000;
-  log(`  bench took ${fmt(seconds, 1)} s; load average ${fmt(loadavg()[0]!, 2)} at the end (other processes on the machine skew the figures)`);
+  log(
+    `  bench took ${fmt(seconds, 1)} s; load average ${fmt(loadavg()[0]!, 2)} at the end (other processes on the machine skew the figures)`,
+  );
 
   if (JSON_OUT) {
-    json.targets = targets.filter((t) => t.target !== '(reported)').map((t) => ({ figure: t.figure, target: t.target, measured: t.measured, result: t.pass ? 'PASS' : 'MISS' }));
+    json.targets = targets
+      .filter((t) => t.target !== '(reported)')
+      .map((t) => ({ figure: t.figure, target: t.target, measured: t.measured, result: t.pass ? 'PASS' : 'MISS' }));
     json.seconds = round(seconds, 1);
     log();
     log(JSON.stringify(json, null, 2));

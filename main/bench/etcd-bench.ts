@@ -97,9 +97,19 @@ function rawTxnRunner(endpoints: string[], iterations: number): Runner {
     },
     async op(i) {
       version++;
-      const value = Buffer.from(JSON.stringify({ ...taskPayload(i), task_id: 'bench', version, updated_at: new Date().toISOString(), updated_by: { owner: '', pid: process.pid, host: hostname() } }));
+      const value = Buffer.from(
+        JSON.stringify({
+          ...taskPayload(i),
+          task_id: 'bench',
+          version,
+          updated_at: new Date().toISOString(),
+          updated_by: { owner: '', pid: process.pid, host: hostname() },
+        }),
+      );
       runner.bytes ??= value.length;
-      const audit = Buffer.from(JSON.stringify({ timestamp: new Date().toISOString(), change_type: 'task_updated', task_id: 'bench', new_version: version }));
+      const audit = Buffer.from(
+        JSON.stringify({ timestamp: new Date().toISOString(), change_type: 'task_updated', task_id: 'bench', new_version: version }),
+      );
       const pruned = version - MAX_HISTORY - 1;
       const res = await client!.kv.txn({
         compare: [{ key: key('state'), target: 'Mod', result: 'Equal', mod_revision: revision }],
@@ -170,9 +180,12 @@ async function runContention(endpoints: string[], mode: ContentionMode, processe
     const final = (await store.getTaskState('hot'))!;
     const committed = results.reduce((s, r) => s + r.successes, 0);
     // plain: each commit is one version and each writer's own field holds its count; cas/locked: one increment each.
-    const found = mode === 'plain'
-      ? final.version - initial.version - results.reduce((s, r) => s + Math.max(0, r.successes - Number(final[`count_w${r.worker}`] ?? 0)), 0)
-      : Number(final.counter);
+    const found =
+      mode === 'plain'
+        ? final.version -
+          initial.version -
+          results.reduce((s, r) => s + Math.max(0, r.successes - Number(final[`count_w${r.worker}`] ?? 0)), 0)
+        : Number(final.counter);
     const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
     const lat = results.flatMap((r) => r.latencies);
     const waits = results.flatMap((r) => r.lockWaits);
@@ -195,17 +208,24 @@ async function runContention(endpoints: string[], mode: ContentionMode, processe
 /** Start the workers together once all are warm; their results, or the first failure. */
 async function collectWorkers(children: ChildProcess[]): Promise<WorkerResult[]> {
   let ready = 0;
-  const perChild = children.map((child, w) => new Promise<WorkerResult>((res, rej) => {
-    let result: WorkerResult | null = null;
-    child.on('message', (msg: { type: string }) => {
-      if (msg.type === 'ready' && ++ready === children.length) {
-        const at = Date.now() + 200;
-        for (const c of children) c.send({ type: 'start', at });
-      } else if (msg.type === 'result') result = msg as WorkerResult;
-    });
-    child.on('error', rej);
-    child.on('exit', (code, signal) => (code === 0 && result ? res(result) : rej(new Error(`contention worker ${w} exited with ${code ?? signal}${result ? '' : ', no result'}`))));
-  }));
+  const perChild = children.map(
+    (child, w) =>
+      new Promise<WorkerResult>((res, rej) => {
+        let result: WorkerResult | null = null;
+        child.on('message', (msg: { type: string }) => {
+          if (msg.type === 'ready' && ++ready === children.length) {
+            const at = Date.now() + 200;
+            for (const c of children) c.send({ type: 'start', at });
+          } else if (msg.type === 'result') result = msg as WorkerResult;
+        });
+        child.on('error', rej);
+        child.on('exit', (code, signal) =>
+          code === 0 && result
+            ? res(result)
+            : rej(new Error(`contention worker ${w} exited with ${code ?? signal}${result ? '' : ', no result'}`)),
+        );
+      }),
+  );
   for (const p of perChild) p.catch(() => children.forEach((c) => c.exitCode === null && c.kill()));
   return Promise.all(perChild);
 }
@@ -220,12 +240,14 @@ async function inFlight(store: StateStore, tasks: number, durationMs: number): P
   const started = performance.now();
   const deadline = started + durationMs;
   // Each task has its own loop: a commit starts as soon as the previous one on that task returns.
-  await Promise.all(ids.map(async (id, k) => {
-    for (let i = 1; performance.now() < deadline; i++) {
-      await store.updateTaskState(id, taskPayload(i, k));
-      done++;
-    }
-  }));
+  await Promise.all(
+    ids.map(async (id, k) => {
+      for (let i = 1; performance.now() < deadline; i++) {
+        await store.updateTaskState(id, taskPayload(i, k));
+        done++;
+      }
+    }),
+  );
   return (done / (performance.now() - started)) * 1000;
 }
 
@@ -243,7 +265,9 @@ setInterval(() => {}, 1 << 30);
 
 async function handover(endpoints: string[]): Promise<number> {
   const namespace = freshNamespace('handover');
-  const holder = spawn(process.execPath, ['--input-type=module', '-e', HOLDER, endpoints.join(','), namespace], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', HOLDER, endpoints.join(','), namespace], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((res, rej) => {
       createInterface({ input: holder.stdout! }).once('line', () => res());
@@ -312,7 +336,9 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
   const durationMs = Math.round(3000 * Math.max(scale, 0.5));
   log('Lockstep etcd backend benchmark');
   log(`  machine: ${info.cpus} CPU (${info.cpu_model}), ${info.platform}, node ${info.node}, load average ${info.load_1m} at start`);
-  log(`  etcd: ${spawnSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'unknown'}, clusters of ${options.members.join(' and ')} member(s) on loopback, data in ${info.tmpdir} (${info.filesystem})`);
+  log(
+    `  etcd: ${spawnSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'unknown'}, clusters of ${options.members.join(' and ')} member(s) on loopback, data in ${info.tmpdir} (${info.filesystem})`,
+  );
   log();
   const targets: Target[] = [];
   const json: Record<string, unknown> = { machine: info, quick: options.quick, clusters: {} };
@@ -330,17 +356,32 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
       const etcd = single.get('etcd')!;
       const raw = single.get('raw etcd3 Txn')!;
       const file = single.get('file backend')!;
-      const row = (r: SingleResult, note: string) => log(`  ${pad(r.name, 16)} ${pad(fmt(r.throughput, 0), 7)} ops/s  p50 ${pad(fmt(r.p50_ms, 2), 6)} ms  p99 ${pad(fmt(r.p99_ms, 2), 6)} ms  ${note}`);
+      const row = (r: SingleResult, note: string) =>
+        log(
+          `  ${pad(r.name, 16)} ${pad(fmt(r.throughput, 0), 7)} ops/s  p50 ${pad(fmt(r.p50_ms, 2), 6)} ms  p99 ${pad(fmt(r.p99_ms, 2), 6)} ms  ${note}`,
+        );
       row(etcd, '');
       row(raw, `etcd/raw ${fmt(etcd.throughput / raw.throughput)} (paired ${fmt(pairedRatio(etcd, raw))})`);
       row(file, `etcd/file ${fmt(etcd.throughput / file.throughput)} (paired ${fmt(pairedRatio(etcd, file))})`);
       const vsRaw = pairedRatio(etcd, raw);
       targets.push(
-        { figure: `${members}m: sequential commits`, target: `prototype ${PROTOTYPE[members]?.sequential ?? '-'}`, measured: `${fmt(etcd.throughput, 0)} ops/s, p50 ${fmt(etcd.p50_ms, 2)} ms, p99 ${fmt(etcd.p99_ms, 2)} ms`, pass: null },
+        {
+          figure: `${members}m: sequential commits`,
+          target: `prototype ${PROTOTYPE[members]?.sequential ?? '-'}`,
+          measured: `${fmt(etcd.throughput, 0)} ops/s, p50 ${fmt(etcd.p50_ms, 2)} ms, p99 ${fmt(etcd.p99_ms, 2)} ms`,
+          pass: null,
+        },
         { figure: `${members}m: commits / raw etcd3 Txn`, target: '>= 0.70', measured: fmt(vsRaw), pass: vsRaw >= 0.7 },
-        { figure: `${members}m: commits / file backend`, target: '(reported)', measured: `${fmt(pairedRatio(etcd, file))} (${fmt(file.throughput, 0)} ops/s on files)`, pass: null },
+        {
+          figure: `${members}m: commits / file backend`,
+          target: '(reported)',
+          measured: `${fmt(pairedRatio(etcd, file))} (${fmt(file.throughput, 0)} ops/s on files)`,
+          pass: null,
+        },
       );
-      figures.single = Object.fromEntries([...single.values()].map((r) => [r.name, { ops_s: round(r.throughput, 1), p50_ms: round(r.p50_ms), p99_ms: round(r.p99_ms) }]));
+      figures.single = Object.fromEntries(
+        [...single.values()].map((r) => [r.name, { ops_s: round(r.throughput, 1), p50_ms: round(r.p50_ms), p99_ms: round(r.p99_ms) }]),
+      );
       figures.ratios = { etcd_vs_raw: round(vsRaw), etcd_vs_file: round(pairedRatio(etcd, file)) };
 
       log(`[2] 4 processes on one task, ${durationMs / 1000} s each`);
@@ -348,11 +389,24 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
       for (const mode of ['plain', 'cas', 'locked'] as const) {
         const c = await runContention(endpoints, mode, 4, durationMs);
         contention.push(c);
-        log(`  ${pad(mode, 7)} ${pad(`${fmt(c.throughput, 0)} upd/s`, 12)} update p50 ${pad(`${fmt(c.update_p50_ms, 1)} ms`, 9)} p99 ${pad(`${fmt(c.update_p99_ms, 1)} ms`, 10)} conflicts ${pad(String(c.conflicts), 5)} timeouts ${c.timeouts}  lost ${c.lost} of ${c.updates}`);
+        log(
+          `  ${pad(mode, 7)} ${pad(`${fmt(c.throughput, 0)} upd/s`, 12)} update p50 ${pad(`${fmt(c.update_p50_ms, 1)} ms`, 9)} p99 ${pad(`${fmt(c.update_p99_ms, 1)} ms`, 10)} conflicts ${pad(String(c.conflicts), 5)} timeouts ${c.timeouts}  lost ${c.lost} of ${c.updates}`,
+        );
       }
       const lost = contention.reduce((s, c) => s + Math.abs(c.lost), 0);
-      targets.push({ figure: `${members}m: 4 procs, 1 task, lost updates`, target: '0', measured: `${lost} (cas ${fmt(contention[1]!.throughput, 0)} upd/s)`, pass: lost === 0 });
-      figures.contention = contention.map((c) => ({ ...c, throughput: round(c.throughput, 1), update_p50_ms: round(c.update_p50_ms), update_p99_ms: round(c.update_p99_ms), lock_wait_p99_ms: round(c.lock_wait_p99_ms) }));
+      targets.push({
+        figure: `${members}m: 4 procs, 1 task, lost updates`,
+        target: '0',
+        measured: `${lost} (cas ${fmt(contention[1]!.throughput, 0)} upd/s)`,
+        pass: lost === 0,
+      });
+      figures.contention = contention.map((c) => ({
+        ...c,
+        throughput: round(c.throughput, 1),
+        update_p50_ms: round(c.update_p50_ms),
+        update_p99_ms: round(c.update_p99_ms),
+        lock_wait_p99_ms: round(c.lock_wait_p99_ms),
+      }));
 
       log(`[3] 16 commits in flight on 16 tasks, one process, ${durationMs / 1000} s`);
       const onEtcd = openStateStore({ etcd: { endpoints, namespace: freshNamespace('flight') } });
@@ -369,7 +423,12 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
         removeDir(flightDir);
       }
       log(`  etcd ${fmt(sixteen, 0)} ops/s; file backend ${fmt(sixteenFiles, 0)} ops/s (etcd/file ${fmt(sixteen / sixteenFiles)})`);
-      targets.push({ figure: `${members}m: 16 tasks in flight`, target: `prototype ${PROTOTYPE[members]?.sixteen ?? '-'}`, measured: `${fmt(sixteen, 0)} ops/s (files ${fmt(sixteenFiles, 0)})`, pass: null });
+      targets.push({
+        figure: `${members}m: 16 tasks in flight`,
+        target: `prototype ${PROTOTYPE[members]?.sixteen ?? '-'}`,
+        measured: `${fmt(sixteen, 0)} ops/s (files ${fmt(sixteenFiles, 0)})`,
+        pass: null,
+      });
       figures.in_flight_16 = { etcd_ops_s: round(sixteen, 1), file_ops_s: round(sixteenFiles, 1) };
 
       log('[4] write lock handed over after kill -9 of its holder (lease 2 s; etcd counts whole seconds), 3 times');
@@ -377,14 +436,26 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
       for (let k = 0; k < 3; k++) handovers.push(await handover(endpoints));
       log(`  ${handovers.map((ms) => `${fmt(ms / 1000, 2)} s`).join(', ')}`);
       const worst = Math.max(...handovers);
-      targets.push({ figure: `${members}m: lock free after kill -9`, target: '<= 2.5 s (lease + 0.5 s)', measured: `${handovers.map((ms) => fmt(ms / 1000, 2)).join(' / ')} s (prototype ${PROTOTYPE[members]?.handover ?? '-'})`, pass: worst <= 2500 });
+      targets.push({
+        figure: `${members}m: lock free after kill -9`,
+        target: '<= 2.5 s (lease + 0.5 s)',
+        measured: `${handovers.map((ms) => fmt(ms / 1000, 2)).join(' / ')} s (prototype ${PROTOTYPE[members]?.handover ?? '-'})`,
+        pass: worst <= 2500,
+      });
       figures.handover_ms = handovers.map((ms) => round(ms, 0));
 
       if (members === options.members[0]) {
         log('[5] CLI start-up: task get, median of 10 interleaved runs after a warm-up');
         const cli = await cliStartup(endpoints, 10);
-        log(`  node -e 0 ${fmt(cli.node, 0)} ms; --root ${fmt(cli.files, 0)} ms (${fmt(cli.files / cli.node)}x); --etcd ${fmt(cli.etcd, 0)} ms (${fmt(cli.etcd / cli.node)}x, +${fmt(cli.etcd - cli.files, 0)} ms over --root)`);
-        targets.push({ figure: 'CLI start-up --etcd / --root', target: '(reported)', measured: `${fmt(cli.etcd, 0)} / ${fmt(cli.files, 0)} ms (node -e 0: ${fmt(cli.node, 0)} ms)`, pass: null });
+        log(
+          `  node -e 0 ${fmt(cli.node, 0)} ms; --root ${fmt(cli.files, 0)} ms (${fmt(cli.files / cli.node)}x); --etcd ${fmt(cli.etcd, 0)} ms (${fmt(cli.etcd / cli.node)}x, +${fmt(cli.etcd - cli.files, 0)} ms over --root)`,
+        );
+        targets.push({
+          figure: 'CLI start-up --etcd / --root',
+          target: '(reported)',
+          measured: `${fmt(cli.etcd, 0)} / ${fmt(cli.files, 0)} ms (node -e 0: ${fmt(cli.node, 0)} ms)`,
+          pass: null,
+        });
         json.cli_ms = { node: round(cli.node, 1), files: round(cli.files, 1), etcd: round(cli.etcd, 1) };
       }
     } finally {
@@ -396,9 +467,12 @@ export async function etcdBench(options: EtcdBenchOptions): Promise<void> {
 
   log('Summary');
   log(`  ${pad('figure', 34)} ${pad('target', 26)} ${pad('measured', 56)} result`);
-  for (const t of targets) log(`  ${pad(t.figure, 34)} ${pad(t.target, 26)} ${pad(t.measured, 56)} ${t.pass === null ? '-' : t.pass ? 'PASS' : 'MISS'}`);
+  for (const t of targets)
+    log(`  ${pad(t.figure, 34)} ${pad(t.target, 26)} ${pad(t.measured, 56)} ${t.pass === null ? '-' : t.pass ? 'PASS' : 'MISS'}`);
   const seconds = (performance.now() - started) / 1000;
-  log(`  bench took ${fmt(seconds, 1)} s; load average ${fmt(loadavg()[0]!, 2)} at the end (other processes on the machine skew the figures)`);
+  log(
+    `  bench took ${fmt(seconds, 1)} s; load average ${fmt(loadavg()[0]!, 2)} at the end (other processes on the machine skew the figures)`,
+  );
   if (options.json) {
     json.targets = targets.map((t) => ({ ...t, result: t.pass === null ? null : t.pass ? 'PASS' : 'MISS' }));
     json.seconds = round(seconds, 1);

@@ -99,7 +99,11 @@ export function taskVersions(plan: FixturePlan, index: number): TaskVersion[] {
   const final = finalStatus(r, session);
   const owner = pick(r, AGENTS);
   const title = `${pick(r, VERBS)} ${pick(r, THINGS[area])}`;
-  const branch = `${owner}/${id}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}`;
+  const branch = `${owner}/${id}-${title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40)}`;
   const files = FILES[area];
   const H = plan.history;
   const out: TaskVersion[] = [];
@@ -147,7 +151,12 @@ export function taskVersions(plan: FixturePlan, index: number): TaskVersion[] {
     }
     if (status === 'review' || (last && final === 'completed')) {
       const pr = 1000 + ((index * 7 + 13) % 9000);
-      update.pr = { number: pr, url: `https://github.com/acme/webapp/pull/${pr}`, state: final === 'completed' && last ? 'merged' : 'open', reviewers: [pick(r, ['alice', 'bob', 'carol'])] };
+      update.pr = {
+        number: pr,
+        url: `https://github.com/acme/webapp/pull/${pr}`,
+        state: final === 'completed' && last ? 'merged' : 'open',
+        reviewers: [pick(r, ['alice', 'bob', 'carol'])],
+      };
       update.checks = [
         { name: 'lint', ok: true },
         { name: 'unit', ok: final !== 'failed' },
@@ -155,7 +164,16 @@ export function taskVersions(plan: FixturePlan, index: number): TaskVersion[] {
       ];
     }
     if (last && final === 'failed') {
-      update.error = { message: pick(r, ['tests failed after rebase', 'merge conflict in lockfile', 'type errors in generated client', 'timeout waiting for CI']), exit_code: 1 + Math.floor(r() * 2), at_step: v };
+      update.error = {
+        message: pick(r, [
+          'tests failed after rebase',
+          'merge conflict in lockfile',
+          'type errors in generated client',
+          'timeout waiting for CI',
+        ]),
+        exit_code: 1 + Math.floor(r() * 2),
+        at_step: v,
+      };
     }
     // A task is sometimes handed to another agent mid-way.
     out.push({ update, owner: v > 1 && r() < 0.05 ? pick(r, AGENTS) : owner });
@@ -186,7 +204,13 @@ function noteFor(r: () => number, status: TaskStatus, v: number, title: string):
 export const CHECKPOINT_REASONS = ['auto', 'auto', 'auto', 'manual', 'before-merge', 'before-rebase', 'end-of-day'] as const;
 
 /** Write tasks [from, to) through the engine: H updates each, the first one linking the task to its session. */
-export async function writeTasks(store: StateStore, plan: FixturePlan, sessionIds: readonly string[], from: number, to: number): Promise<number> {
+export async function writeTasks(
+  store: StateStore,
+  plan: FixturePlan,
+  sessionIds: readonly string[],
+  from: number,
+  to: number,
+): Promise<number> {
   let updates = 0;
   for (let i = from; i < to; i++) {
     const id = taskId(plan, i);

@@ -199,7 +199,10 @@ export function parseFixtureArgs(argv: string[]): FixtureOptions {
   const int = (name: string, fallback?: number): number | undefined => {
     const raw = opts[name];
     if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw)) throw new FixtureOptionsError(`--${name} must be ${name === 'checkpoints' || name === 'workers' || name === 'seed' ? 'a non-negative' : 'a positive'} integer, got ${JSON.stringify(raw)}`);
+    if (!/^\d+$/.test(raw))
+      throw new FixtureOptionsError(
+        `--${name} must be ${name === 'checkpoints' || name === 'workers' || name === 'seed' ? 'a non-negative' : 'a positive'} integer, got ${JSON.stringify(raw)}`,
+      );
     return Number(raw);
   };
   if (opts.out === undefined || opts.out === '') throw new FixtureOptionsError('--out DIR is required');

@@ -11,8 +11,19 @@ import { join } from 'node:path';
 import { makeTempDir, removeDir, taskPayload } from './common.ts';
 
 const WRAPPED = [
-  'openSync', 'writeSync', 'closeSync', 'fsyncSync', 'linkSync', 'renameSync', 'unlinkSync',
-  'readFileSync', 'readdirSync', 'mkdirSync', 'existsSync', 'statSync', 'copyFileSync',
+  'openSync',
+  'writeSync',
+  'closeSync',
+  'fsyncSync',
+  'linkSync',
+  'renameSync',
+  'unlinkSync',
+  'readFileSync',
+  'readdirSync',
+  'mkdirSync',
+  'existsSync',
+  'statSync',
+  'copyFileSync',
 ] as const;
 type Name = (typeof WRAPPED)[number];
 
@@ -57,7 +68,9 @@ function report(label: string, totalMs: number): void {
   console.log(`\n${label}: ${N} updates, ${(totalMs / N).toFixed(3)} ms/update (${((N / totalMs) * 1000).toFixed(0)} ops/s)`);
   console.log(`  ${'call'.padEnd(22)} ${'per update'.padStart(10)} ${'µs/update'.padStart(10)} ${'µs/call'.padStart(9)}`);
   for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`  ${name.padEnd(22)} ${(s.calls / N).toFixed(2).padStart(10)} ${((s.ms / N) * 1000).toFixed(1).padStart(10)} ${((s.ms / s.calls) * 1000).toFixed(1).padStart(9)}`);
+    console.log(
+      `  ${name.padEnd(22)} ${(s.calls / N).toFixed(2).padStart(10)} ${((s.ms / N) * 1000).toFixed(1).padStart(10)} ${((s.ms / s.calls) * 1000).toFixed(1).padStart(9)}`,
+    );
   }
   const calls = [...stats.values()].reduce((s, v) => s + v.calls, 0);
   console.log(`  ${'all fs calls'.padEnd(22)} ${(calls / N).toFixed(2).padStart(10)} ${((fsMs / N) * 1000).toFixed(1).padStart(10)}`);
@@ -82,7 +95,19 @@ function report(label: string, totalMs: number): void {
 {
   const dir = makeTempDir('profile-floor');
   const once = (i: number) => {
-    const data = Buffer.from(JSON.stringify({ ...taskPayload(i), task_id: 'bench', version: i, updated_at: new Date().toISOString(), updated_by: { owner: '', pid: process.pid, host: 'h' } }, null, 2));
+    const data = Buffer.from(
+      JSON.stringify(
+        {
+          ...taskPayload(i),
+          task_id: 'bench',
+          version: i,
+          updated_at: new Date().toISOString(),
+          updated_by: { owner: '', pid: process.pid, host: 'h' },
+        },
+        null,
+        2,
+      ),
+    );
     const tmp = join(dir, `.tmp-${i}`);
     const fd = fs.openSync(tmp, 'wx', 0o644);
     fs.writeSync(fd, data);

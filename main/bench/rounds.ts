@@ -61,7 +61,9 @@ export async function runSingle(runners: Runner[], rounds = ROUNDS): Promise<Map
         a.rounds.push((batch / ms) * 1000);
       }
       if ((round + 1) % 5 === 0 || round === rounds - 1) {
-        log(`  after round ${String(round + 1).padStart(2)}/${rounds}: ${runners.map((r) => `${r.name} ${fmt((acc.get(r.name)!.ops / acc.get(r.name)!.ms) * 1000, 0)}`).join(', ')} ops/s`);
+        log(
+          `  after round ${String(round + 1).padStart(2)}/${rounds}: ${runners.map((r) => `${r.name} ${fmt((acc.get(r.name)!.ops / acc.get(r.name)!.ms) * 1000, 0)}`).join(', ')} ops/s`,
+        );
       }
     }
     for (const r of runners) await r.teardown();
@@ -104,4 +106,3 @@ export function fmt(x: number, digits = 2): string {
 export function pad(s: string, w: number): string {
   return s.length >= w ? s : s + ' '.repeat(w - s.length);
 }
-

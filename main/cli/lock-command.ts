@@ -17,7 +17,11 @@ export async function holdLock(
   mode: LockMode,
   options: { hold?: number; timeout?: number; owner?: string },
 ): Promise<number> {
-  const lock = await store.acquireLock(id, mode, { timeout: options.timeout, owner: options.owner ?? `cli:${process.pid}`, heartbeat: true });
+  const lock = await store.acquireLock(id, mode, {
+    timeout: options.timeout,
+    owner: options.owner ?? `cli:${process.pid}`,
+    heartbeat: true,
+  });
   const { token: _token, start: _start, ...record } = lock.record;
   out.line({ ...record, path: lock.path });
   const lost = await new Promise<boolean>((resolve) => {
@@ -38,7 +42,12 @@ export async function holdLock(
   });
   const stillOurs = await store.releaseLock(lock);
   if (lost || !stillOurs) {
-    return out.error(new LockTimeoutError(`lost the ${mode} lock on ${id}: its lease ran out while this process was stopped, and another process took it over`, { task_id: id, mode }));
+    return out.error(
+      new LockTimeoutError(
+        `lost the ${mode} lock on ${id}: its lease ran out while this process was stopped, and another process took it over`,
+        { task_id: id, mode },
+      ),
+    );
   }
   return 0;
 }
@@ -53,7 +62,10 @@ export async function listLocks(store: StateStore, out: Output, withDeadlocks: b
   const deadlocks = findDeadlocks(queuesOf(summariesOf(holders)));
   const locks = holders.map(({ token: _t, start: _s, ...rest }) => rest);
   const human = () => {
-    const listing = table(locks.map((l) => ({ ...l, waiters: l.waiters.length })), ['task_id', 'mode', 'owner', 'pid', 'host', 'alive', 'expires_at', 'waiters']);
+    const listing = table(
+      locks.map((l) => ({ ...l, waiters: l.waiters.length })),
+      ['task_id', 'mode', 'owner', 'pid', 'host', 'alive', 'expires_at', 'waiters'],
+    );
     const cycles = deadlocks.map((cycle) => `deadlock: ${describeDeadlock(cycle)}`);
     return [listing, ...cycles].join('\n');
   };

@@ -27,7 +27,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'migrate') {
       const { migrateCommand } = await import('./migrate-command.ts');
-      return await migrateCommand(flags, out, [sub, ...rest].filter((a) => a !== undefined));
+      return await migrateCommand(
+        flags,
+        out,
+        [sub, ...rest].filter((a) => a !== undefined),
+      );
     }
     // --root DIR, or --etcd URLS (LOCKSTEP_ETCD) with --namespace, TLS and user options.
     const target = storeTarget(flags);
@@ -74,13 +78,24 @@ function noExtra(rest: string[]): void {
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
 }
 
-async function dispatch(store: StateStore, out: Output, flags: Flags, command: string, sub: string | undefined, rest: string[]): Promise<number> {
+async function dispatch(
+  store: StateStore,
+  out: Output,
+  flags: Flags,
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+): Promise<number> {
   switch (command) {
     case 'init': {
       if (sub !== undefined) noExtra([sub]);
       flags.assertAllUsed();
       const result = await store.init();
-      out.result(result, () => `initialized ${result.root}${result.migrated ? `\nmigrated ${result.migrated.sessions} sessions and ${result.migrated.tasks} tasks from ${result.migrated.from}` : ''}`);
+      out.result(
+        result,
+        () =>
+          `initialized ${result.root}${result.migrated ? `\nmigrated ${result.migrated.sessions} sessions and ${result.migrated.tasks} tasks from ${result.migrated.from}` : ''}`,
+      );
       return 0;
     }
     case 'task':
@@ -107,7 +122,16 @@ async function dispatch(store: StateStore, out: Output, flags: Flags, command: s
       const windowMs = flags.int('window', { min: 1 });
       flags.assertAllUsed();
       const stats = await store.getContention({ windowMs });
-      out.result(stats, () => table(stats as unknown as Record<string, unknown>[], ['task_id', 'acquisitions', 'waited', 'timeouts', 'wait_p50_ms', 'wait_p95_ms']));
+      out.result(stats, () =>
+        table(stats as unknown as Record<string, unknown>[], [
+          'task_id',
+          'acquisitions',
+          'waited',
+          'timeouts',
+          'wait_p50_ms',
+          'wait_p95_ms',
+        ]),
+      );
       return 0;
     }
     case 'gc': {
@@ -123,7 +147,11 @@ async function dispatch(store: StateStore, out: Output, flags: Flags, command: s
     case 'verify': {
       flags.assertAllUsed();
       const issues = await store.verifyAllStates();
-      out.result({ issues }, () => (issues.length ? table(issues as unknown as Record<string, unknown>[], ['kind', 'task_id', 'message', 'recoverable']) : 'no integrity issues'));
+      out.result({ issues }, () =>
+        issues.length
+          ? table(issues as unknown as Record<string, unknown>[], ['kind', 'task_id', 'message', 'recoverable'])
+          : 'no integrity issues',
+      );
       return 0;
     }
     case 'log': {
@@ -178,7 +206,12 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       flags.assertAllUsed();
       const history = await store.getTaskHistory(id);
       if (history.length === 0 && !(await store.getTaskState(id))) throw new NotFoundError(`task ${id} does not exist`);
-      out.result(history, () => table(history.map((h) => ({ ...h, owner: (h.updated_by as { owner?: string } | undefined)?.owner })), ['version', 'updated_at', 'owner', 'status']));
+      out.result(history, () =>
+        table(
+          history.map((h) => ({ ...h, owner: (h.updated_by as { owner?: string } | undefined)?.owner })),
+          ['version', 'updated_at', 'owner', 'status'],
+        ),
+      );
       return 0;
     }
     case 'list': {
@@ -194,7 +227,11 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       const timeout = flags.int('timeout');
       flags.assertAllUsed();
       const result = await store.recoverTaskState(id, { timeout });
-      out.result(result, () => (result.recovered ? `recovered task ${id} at version ${result.state.version}` : `task ${id} is healthy at version ${result.state.version}`));
+      out.result(result, () =>
+        result.recovered
+          ? `recovered task ${id} at version ${result.state.version}`
+          : `task ${id} is healthy at version ${result.state.version}`,
+      );
       return 0;
     }
     case 'restore': {
@@ -243,7 +280,12 @@ async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub:
       const active = flags.bool('active');
       flags.assertAllUsed();
       const sessions = active ? await store.getActiveSessions() : await store.listSessions();
-      out.result(sessions, () => table(sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })), ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done']));
+      out.result(sessions, () =>
+        table(
+          sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })),
+          ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done'],
+        ),
+      );
       return 0;
     }
     default:
@@ -266,7 +308,9 @@ async function checkpointCommand(store: StateStore, out: Output, flags: Flags, s
       noExtra(rest);
       flags.assertAllUsed();
       const list = await store.listCheckpoints();
-      out.result(list, () => table(list as unknown as Record<string, unknown>[], ['id', 'session_id', 'created_at', 'reason', 'task_count']));
+      out.result(list, () =>
+        table(list as unknown as Record<string, unknown>[], ['id', 'session_id', 'created_at', 'reason', 'task_count']),
+      );
       return 0;
     }
     case 'show': {
@@ -299,7 +343,8 @@ async function checkpointCommand(store: StateStore, out: Output, flags: Flags, s
 function describeRestore(result: RestoreResult): string {
   const sessionRewritten = result.changed.includes(sessionChangeId(result.session_id));
   const tasksWritten = result.changed.length - (sessionRewritten ? 1 : 0);
-  const summary = `restored checkpoint ${result.checkpoint_id}: ${result.restored.length} task(s), ${tasksWritten} written as new versions` +
+  const summary =
+    `restored checkpoint ${result.checkpoint_id}: ${result.restored.length} task(s), ${tasksWritten} written as new versions` +
     (sessionRewritten ? `, session ${result.session_id} rewritten` : '');
   return result.undo_checkpoint_id === null
     ? `${summary}; nothing needed to change`

@@ -5,7 +5,15 @@
 // an item the target holds differently is refused and left as it is (exit 3).
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { InvalidInputError, NotFoundError, VersionConflictError, transferState, type StateStore, type TransferItem, type TransferReport } from '../engine/public.ts';
+import {
+  InvalidInputError,
+  NotFoundError,
+  VersionConflictError,
+  transferState,
+  type StateStore,
+  type TransferItem,
+  type TransferReport,
+} from '../engine/public.ts';
 import type { Flags } from './args.ts';
 import type { Output } from './output.ts';
 import { describeTarget, etcdConnectionFlags, openTarget, type StoreTarget } from './store-target.ts';
@@ -17,7 +25,8 @@ export async function migrateCommand(flags: Flags, out: Output, rest: string[]):
   const { source, target } = migrateTargets(flags);
   const dryRun = flags.bool('dry-run');
   flags.assertAllUsed();
-  if (source.kind === 'files' && !existsSync(source.root!)) throw new NotFoundError(`nothing to migrate: the state folder ${source.root} does not exist`);
+  if (source.kind === 'files' && !existsSync(source.root!))
+    throw new NotFoundError(`nothing to migrate: the state folder ${source.root} does not exist`);
 
   const from = openTarget(source);
   let to: StateStore | undefined;
@@ -29,7 +38,13 @@ export async function migrateCommand(flags: Flags, out: Output, rest: string[]):
     if (report.conflicts > 0) {
       const ids = report.items.filter((i) => i.outcome === 'conflict').map((i) => `${i.kind} ${i.id}`);
       // The report is printed; the error line and exit 3 say the copy is incomplete.
-      return out.error(new VersionConflictError(`${report.conflicts} item(s) differ in the target and were not copied: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`, null, null));
+      return out.error(
+        new VersionConflictError(
+          `${report.conflicts} item(s) differ in the target and were not copied: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`,
+          null,
+          null,
+        ),
+      );
     }
     return 0;
   } finally {
@@ -41,18 +56,22 @@ export async function migrateCommand(flags: Flags, out: Output, rest: string[]):
 /** Source and target from --from/--from-etcd and --to/--to-etcd; exactly one of each. */
 export function migrateTargets(flags: Flags): { source: StoreTarget; target: StoreTarget } {
   if (flags.string('etcd') !== undefined || flags.string('root') !== undefined) {
-    throw new InvalidInputError(`migrate names both stores itself: use --from/--from-etcd and --to/--to-etcd, not --root or --etcd (usage: ${MIGRATE_USAGE})`);
+    throw new InvalidInputError(
+      `migrate names both stores itself: use --from/--from-etcd and --to/--to-etcd, not --root or --etcd (usage: ${MIGRATE_USAGE})`,
+    );
   }
   const connection = etcdConnectionFlags(flags);
   const side = (dirFlag: string, etcdFlag: string): StoreTarget => {
     const dir = flags.string(dirFlag);
     const urls = flags.string(etcdFlag);
-    if ((dir === undefined) === (urls === undefined)) throw new InvalidInputError(`give one of --${dirFlag} DIR or --${etcdFlag} URLS (usage: ${MIGRATE_USAGE})`);
+    if ((dir === undefined) === (urls === undefined))
+      throw new InvalidInputError(`give one of --${dirFlag} DIR or --${etcdFlag} URLS (usage: ${MIGRATE_USAGE})`);
     return dir !== undefined ? { kind: 'files', root: resolve(dir) } : connection.open(urls!);
   };
   const source = side('from', 'from-etcd');
   const target = side('to', 'to-etcd');
-  if (describeTarget(source) === describeTarget(target)) throw new InvalidInputError(`the source and the target are the same store (${describeTarget(source)})`);
+  if (describeTarget(source) === describeTarget(target))
+    throw new InvalidInputError(`the source and the target are the same store (${describeTarget(source)})`);
   return { source, target };
 }
 

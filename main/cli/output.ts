@@ -35,7 +35,11 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   if (rows.length === 0) return '(none)';
   const cells = rows.map((r) => columns.map((c) => formatCell(r[c])));
   const widths = columns.map((c, i) => Math.min(48, Math.max(c.length, ...cells.map((row) => row[i]!.length))));
-  const fmt = (row: string[]) => row.map((cell, i) => cell.slice(0, 48).padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((cell, i) => cell.slice(0, 48).padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [fmt(columns.map((c) => c.toUpperCase())), ...cells.map(fmt)].join('\n');
 }
 

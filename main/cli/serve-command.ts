@@ -77,9 +77,11 @@ export async function serveCommand(target: StoreTarget, flags: Flags): Promise<n
  */
 export function remoteWarning(server: RunningServer): string {
   const where = isWildcardAddress(server.address)
-    ? `every interface (${externalAddresses()
-        .map((a) => `http://${hostWithPort(a, server.port)}/?token=${server.token}`)
-        .join(', ') || 'no external address right now'})`
+    ? `every interface (${
+        externalAddresses()
+          .map((a) => `http://${hostWithPort(a, server.port)}/?token=${server.token}`)
+          .join(', ') || 'no external address right now'
+      })`
     : hostWithPort(server.address, server.port);
   return (
     `lockstep serve: warning: listening on ${where}: other machines can reach the dashboard; they still need the token.\n` +

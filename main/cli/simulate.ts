@@ -53,17 +53,32 @@ export async function simulateCommand(target: StoreTarget, flags: Flags, out: Ou
       process.argv[1]!,
       '__agent',
       ...where,
-      '--agent', String(i + 1),
-      '--tasks', String(tasks),
-      '--seconds', String(seconds),
-      '--pace-ms', String(pace),
+      '--agent',
+      String(i + 1),
+      '--tasks',
+      String(tasks),
+      '--seconds',
+      String(seconds),
+      '--pace-ms',
+      String(pace),
     ]),
   );
   const stop = () => children.forEach((c) => c.kill());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const results = await Promise.all(children.map((c) => c.result));
-  const summary: SimulationSummary = { agents, tasks, seconds, sessions: [], updates: 0, conflicts: 0, lock_waits: 0, timeouts: 0, checkpoints: 0, errors: 0 };
+  const summary: SimulationSummary = {
+    agents,
+    tasks,
+    seconds,
+    sessions: [],
+    updates: 0,
+    conflicts: 0,
+    lock_waits: 0,
+    timeouts: 0,
+    checkpoints: 0,
+    errors: 0,
+  };
   for (const r of results) {
     if (!r) {
       summary.errors++;
@@ -77,9 +92,12 @@ export async function simulateCommand(target: StoreTarget, flags: Flags, out: Ou
     summary.checkpoints += r.checkpoints;
     summary.errors += r.errors;
   }
-  out.result(summary, () =>
-    `simulated ${agents} agents on ${tasks} tasks for ${seconds}s: ${summary.updates} updates, ${summary.conflicts} conflicts, ` +
-    `${summary.lock_waits} lock waits, ${summary.timeouts} time-outs, ${summary.checkpoints} checkpoints, ${summary.errors} errors`);
+  out.result(
+    summary,
+    () =>
+      `simulated ${agents} agents on ${tasks} tasks for ${seconds}s: ${summary.updates} updates, ${summary.conflicts} conflicts, ` +
+      `${summary.lock_waits} lock waits, ${summary.timeouts} time-outs, ${summary.checkpoints} checkpoints, ${summary.errors} errors`,
+  );
   return summary.errors > 0 ? 70 : 0;
 }
 

@@ -37,7 +37,8 @@ export function storeTarget(flags: Flags, env: NodeJS.ProcessEnv = process.env):
   const connection = etcdConnectionFlags(flags, env);
   const urls = etcdFlag ?? (root === undefined ? nonEmpty(env.LOCKSTEP_ETCD) : undefined);
   if (urls === undefined) {
-    if (connection.used.length > 0) throw new InvalidInputError(`${connection.used.join(', ')} apply to an etcd cluster: add --etcd URL[,URL…] (or set LOCKSTEP_ETCD)`);
+    if (connection.used.length > 0)
+      throw new InvalidInputError(`${connection.used.join(', ')} apply to an etcd cluster: add --etcd URL[,URL…] (or set LOCKSTEP_ETCD)`);
     return { kind: 'files', root };
   }
   if (root !== undefined) throw new InvalidInputError('--root and --etcd name two different stores: give one of them');
@@ -49,22 +50,36 @@ export function storeTarget(flags: Flags, env: NodeJS.ProcessEnv = process.env):
  * from --to-etcd/--from-etcd). `used` names the flags given, for the error
  * when they are given without a cluster.
  */
-export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env): { used: string[]; open(urls: string): StoreTarget & { kind: 'etcd' } } {
+export function etcdConnectionFlags(
+  flags: Flags,
+  env: NodeJS.ProcessEnv = process.env,
+): { used: string[]; open(urls: string): StoreTarget & { kind: 'etcd' } } {
   const namespace = flags.string('namespace');
   const cacert = flags.string('etcd-cacert');
   const cert = flags.string('etcd-cert');
   const key = flags.string('etcd-key');
   const user = flags.string('etcd-user');
-  const given: [string, unknown][] = [['--namespace', namespace], ['--etcd-cacert', cacert], ['--etcd-cert', cert], ['--etcd-key', key], ['--etcd-user', user]];
+  const given: [string, unknown][] = [
+    ['--namespace', namespace],
+    ['--etcd-cacert', cacert],
+    ['--etcd-cert', cert],
+    ['--etcd-key', key],
+    ['--etcd-user', user],
+  ];
   const used = given.filter(([, v]) => v !== undefined).map(([name]) => name);
   return {
     used,
     open(urls) {
       const ns = checkNamespace(namespace ?? DEFAULT_NAMESPACE);
-      if ((cert === undefined) !== (key === undefined)) throw new InvalidInputError('--etcd-cert and --etcd-key go together (a client certificate and its private key)');
+      if ((cert === undefined) !== (key === undefined))
+        throw new InvalidInputError('--etcd-cert and --etcd-key go together (a client certificate and its private key)');
       // The client verifies the cluster's certificate against this CA; without it a client certificate would be ignored.
-      if (cert !== undefined && cacert === undefined) throw new InvalidInputError('--etcd-cert needs --etcd-cacert too: the CA certificate (PEM) that signed the cluster\'s certificate');
-      const tls = cacert !== undefined || cert !== undefined ? { ca: readPem(cacert, '--etcd-cacert'), cert: readPem(cert, '--etcd-cert'), key: readPem(key, '--etcd-key') } : undefined;
+      if (cert !== undefined && cacert === undefined)
+        throw new InvalidInputError("--etcd-cert needs --etcd-cacert too: the CA certificate (PEM) that signed the cluster's certificate");
+      const tls =
+        cacert !== undefined || cert !== undefined
+          ? { ca: readPem(cacert, '--etcd-cacert'), cert: readPem(cert, '--etcd-cert'), key: readPem(key, '--etcd-key') }
+          : undefined;
       const target: EtcdTarget = { endpoints: parseEndpoints(urls, tls !== undefined), namespace: ns };
       if (tls) {
         target.tls = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
@@ -78,7 +93,12 @@ export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = proce
         target.auth = { username: user, password };
       }
       const args = ['--etcd', target.endpoints.join(','), '--namespace', ns];
-      for (const [flag, path] of [['--etcd-cacert', cacert], ['--etcd-cert', cert], ['--etcd-key', key]] as const) if (path !== undefined) args.push(flag, resolve(path));
+      for (const [flag, path] of [
+        ['--etcd-cacert', cacert],
+        ['--etcd-cert', cert],
+        ['--etcd-key', key],
+      ] as const)
+        if (path !== undefined) args.push(flag, resolve(path));
       if (user !== undefined) args.push('--etcd-user', user); // the password stays in the environment
       return { kind: 'etcd', etcd: target, args };
     },
@@ -87,7 +107,10 @@ export function etcdConnectionFlags(flags: Flags, env: NodeJS.ProcessEnv = proce
 
 /** A namespace is one key segment: no '/', so namespaces never nest into each other. */
 export function checkNamespace(ns: string): string {
-  if (!NAMESPACE_RE.test(ns)) throw new InvalidInputError(`the namespace must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit; got ${JSON.stringify(ns)}`);
+  if (!NAMESPACE_RE.test(ns))
+    throw new InvalidInputError(
+      `the namespace must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit; got ${JSON.stringify(ns)}`,
+    );
   return ns;
 }
 
@@ -96,7 +119,10 @@ export function checkNamespace(ns: string): string {
  * gets http://, or https:// when TLS options are given (as etcdctl does).
  */
 export function parseEndpoints(list: string, tls = false): string[] {
-  const parts = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new InvalidInputError('--etcd needs at least one endpoint URL, e.g. http://127.0.0.1:2379');
   return [...new Set(parts.map((part) => normalizeEndpoint(part, tls)))];
 }
@@ -109,10 +135,18 @@ function normalizeEndpoint(part: string, tls: boolean): string {
   } catch {
     throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: expected a URL such as http://127.0.0.1:2379`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: only http:// and https:// are supported`);
-  if (url.username || url.password) throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: give the user with --etcd-user and the password in LOCKSTEP_ETCD_PASSWORD, not in the URL`);
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: a URL with a path or query is not an etcd endpoint`);
-  if (!url.port) throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: give the client port, e.g. ${url.protocol}//${url.hostname}:2379`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: only http:// and https:// are supported`);
+  if (url.username || url.password)
+    throw new InvalidInputError(
+      `invalid etcd endpoint ${JSON.stringify(part)}: give the user with --etcd-user and the password in LOCKSTEP_ETCD_PASSWORD, not in the URL`,
+    );
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    throw new InvalidInputError(`invalid etcd endpoint ${JSON.stringify(part)}: a URL with a path or query is not an etcd endpoint`);
+  if (!url.port)
+    throw new InvalidInputError(
+      `invalid etcd endpoint ${JSON.stringify(part)}: give the client port, e.g. ${url.protocol}//${url.hostname}:2379`,
+    );
   return `${url.protocol}//${url.host}`;
 }
 
@@ -150,7 +184,9 @@ export function targetArgs(target: StoreTarget): string[] {
 
 /** How a target is named in messages and the dashboard's title. */
 export function describeTarget(target: StoreTarget): string {
-  return target.kind === 'files' ? (target.root ?? 'the default state folder') : `etcd ${target.etcd.endpoints.join(',')} (namespace ${target.etcd.namespace})`;
+  return target.kind === 'files'
+    ? (target.root ?? 'the default state folder')
+    : `etcd ${target.etcd.endpoints.join(',')} (namespace ${target.etcd.namespace})`;
 }
 
 /** The options openStateStore() takes for a target. */

@@ -34,7 +34,8 @@ export function rendererSource(env: NodeJS.ProcessEnv, isPackaged: boolean): Ren
   } catch {
     return { ...built, ignored: `ELECTRON_RENDERER_URL is not a URL: ${devUrl}` };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ...built, ignored: `ELECTRON_RENDERER_URL must be http(s): ${devUrl}` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ...built, ignored: `ELECTRON_RENDERER_URL must be http(s): ${devUrl}` };
   // The dev server's hot reload talks over a WebSocket to the same host and port.
   const hotReload = `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`;
   return { entryUrl: url.href, baseUrl: `${url.origin}/`, csp: contentSecurityPolicy([hotReload]) };

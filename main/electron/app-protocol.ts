@@ -21,7 +21,6 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
 };
 
-
 export type AppProtocolHandler = (request: Request) => Promise<Response>;
 
 type Resolved = { segments: string[] } | { status: number; reason: string };
@@ -72,6 +71,9 @@ export function createAppProtocolHandler(rendererDir: string, csp: string): AppP
       return text(500, `cannot read ${file}: ${(err as Error).message}`);
     }
     const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: { ...securityHeaders, 'Content-Type': type } });
+    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
+      status: 200,
+      headers: { ...securityHeaders, 'Content-Type': type },
+    });
   };
 }

@@ -60,7 +60,12 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
     place = placeFromArgv([], { ...env, LOCKSTEP_ETCD: '' });
   }
   const host = new StateHost({ ...placeOptions(place), monitor: true, logger: rotatingFileLogger(app.getPath('logs')) });
-  const demo = new DemoRunner(host, join(paths.mainDir, '../cli/lockstep.js'), [], utilityProcessStarter(utilityProcess, 'Lockstep demo agent'));
+  const demo = new DemoRunner(
+    host,
+    join(paths.mainDir, '../cli/lockstep.js'),
+    [],
+    utilityProcessStarter(utilityProcess, 'Lockstep demo agent'),
+  );
   const ready = host.start();
   let recent = addRecent(recentFile, loadRecent(recentFile), place);
   let theme: ThemeSource = 'system';
@@ -83,7 +88,11 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   const ours = new Set([win.webContents.id]);
   // The window's renderer says `ready` (again after a reload): the host pushes a snapshot, then patches.
   const feed = host.subscribe((event, payload) => pushEvent(win.webContents, event, payload));
-  const unregister = registerIpc(ipcMain, connectionHandlers(createHandlers(host, demo), feed), trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl));
+  const unregister = registerIpc(
+    ipcMain,
+    connectionHandlers(createHandlers(host, demo), feed),
+    trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl),
+  );
 
   /** Show another folder or cluster; if it cannot be opened, say why and go back to the one shown. */
   const openPlace = async (next: Place) => {
@@ -101,30 +110,43 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
     refreshMenu();
   };
   const refreshMenu = () => {
-    Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate({
-      openStateFolder: async () => {
-        const result = await dialog.showOpenDialog(win, { title: 'Open State Folder', properties: ['openDirectory', 'createDirectory'] });
-        if (!result.canceled && result.filePaths[0]) await openPlace({ kind: 'folder', root: result.filePaths[0] });
-      },
-      openEtcdCluster: async () => {
-        const lastCluster = recent.find((entry) => entry.kind === 'etcd');
-        const choice = await askForEtcdCluster(electron, win, lastCluster);
-        if (choice) await openPlace({ kind: 'etcd', ...choice });
-      },
-      openRecent: (entry) => void openPlace(entry),
-      clearRecent: () => {
-        recent = addRecent(recentFile, [], place);
-        refreshMenu();
-      },
-      reload: () => win.webContents.reload(),
-      setTheme: (value) => {
-        theme = value;
-        nativeTheme.themeSource = value;
-        refreshMenu();
-      },
-      openDocs: () => void shell.openPath(join(paths.mainDir, '../../README.md')),
-      about: () => app.showAboutPanel(),
-    }, recent, theme, process.platform === 'darwin', !app.isPackaged)));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        buildMenuTemplate(
+          {
+            openStateFolder: async () => {
+              const result = await dialog.showOpenDialog(win, {
+                title: 'Open State Folder',
+                properties: ['openDirectory', 'createDirectory'],
+              });
+              if (!result.canceled && result.filePaths[0]) await openPlace({ kind: 'folder', root: result.filePaths[0] });
+            },
+            openEtcdCluster: async () => {
+              const lastCluster = recent.find((entry) => entry.kind === 'etcd');
+              const choice = await askForEtcdCluster(electron, win, lastCluster);
+              if (choice) await openPlace({ kind: 'etcd', ...choice });
+            },
+            openRecent: (entry) => void openPlace(entry),
+            clearRecent: () => {
+              recent = addRecent(recentFile, [], place);
+              refreshMenu();
+            },
+            reload: () => win.webContents.reload(),
+            setTheme: (value) => {
+              theme = value;
+              nativeTheme.themeSource = value;
+              refreshMenu();
+            },
+            openDocs: () => void shell.openPath(join(paths.mainDir, '../../README.md')),
+            about: () => app.showAboutPanel(),
+          },
+          recent,
+          theme,
+          process.platform === 'darwin',
+          !app.isPackaged,
+        ),
+      ),
+    );
   };
   refreshMenu();
 
@@ -143,4 +165,3 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   await ready;
   await win.loadURL(renderer.entryUrl);
 }
-

@@ -75,7 +75,11 @@ export function readSubmission(url: string): null | 'cancel' | { choice: EtcdCho
 }
 
 /** Show the dialog over `parent`; resolves with the choice, or null when cancelled or closed. */
-export function askForEtcdCluster(electron: Pick<typeof Electron, 'BrowserWindow'>, parent: Electron.BrowserWindow, initial?: EtcdChoice): Promise<EtcdChoice | null> {
+export function askForEtcdCluster(
+  electron: Pick<typeof Electron, 'BrowserWindow'>,
+  parent: Electron.BrowserWindow,
+  initial?: EtcdChoice,
+): Promise<EtcdChoice | null> {
   const dialog = new electron.BrowserWindow({
     parent,
     modal: true,
@@ -86,7 +90,14 @@ export function askForEtcdCluster(electron: Pick<typeof Electron, 'BrowserWindow
     maximizable: false,
     fullscreenable: false,
     title: 'Open etcd Cluster',
-    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true, spellcheck: false },
+    webPreferences: {
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      javascript: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
   });
   dialog.setMenu?.(null);
   return new Promise((resolve) => {

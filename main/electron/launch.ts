@@ -21,7 +21,9 @@ export type ElectronLookup = { path: string } | { missing: string; packageDir?: 
 
 export function findElectron({ cwd, env }: LaunchContext): ElectronLookup {
   if (env.ELECTRON_PATH) {
-    return existsSync(env.ELECTRON_PATH) ? { path: env.ELECTRON_PATH } : { missing: `ELECTRON_PATH is ${env.ELECTRON_PATH}, which does not exist` };
+    return existsSync(env.ELECTRON_PATH)
+      ? { path: env.ELECTRON_PATH }
+      : { missing: `ELECTRON_PATH is ${env.ELECTRON_PATH}, which does not exist` };
   }
   let packageDir: string;
   try {
@@ -100,7 +102,11 @@ export async function launch(args: string[], context: LaunchContext = { cwd: pro
   }
   const { cwd, env } = context;
   const child = dev
-    ? spawn(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'dev', '--entry', MAIN_ENTRY, ...(rest.length ? ['--', ...rest] : [])], { cwd, stdio: 'inherit', env: { ...env, ELECTRON_EXEC_PATH: electron.path } })
+    ? spawn(
+        process.execPath,
+        ['node_modules/electron-vite/bin/electron-vite.js', 'dev', '--entry', MAIN_ENTRY, ...(rest.length ? ['--', ...rest] : [])],
+        { cwd, stdio: 'inherit', env: { ...env, ELECTRON_EXEC_PATH: electron.path } },
+      )
     : spawn(electron.path, [MAIN_ENTRY, ...rest], { cwd, env, stdio: 'inherit' });
   return new Promise((resolve) => {
     child.once('error', (err) => {

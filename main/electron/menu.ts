@@ -16,7 +16,13 @@ export interface MenuActions {
   about(): void;
 }
 
-export function buildMenuTemplate(actions: MenuActions, recent: RecentEntry[], theme: ThemeSource, isMac: boolean, devTools: boolean): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(
+  actions: MenuActions,
+  recent: RecentEntry[],
+  theme: ThemeSource,
+  isMac: boolean,
+  devTools: boolean,
+): MenuItemConstructorOptions[] {
   const themeItem = (label: string, value: ThemeSource): MenuItemConstructorOptions => ({
     label,
     type: 'radio',
@@ -34,7 +40,10 @@ export function buildMenuTemplate(actions: MenuActions, recent: RecentEntry[], t
           label: 'Open Recent',
           submenu: recent.length
             ? [
-                ...recent.map((entry): MenuItemConstructorOptions => ({ label: recentLabel(entry), click: () => actions.openRecent(entry) })),
+                ...recent.map((entry): MenuItemConstructorOptions => ({
+                  label: recentLabel(entry),
+                  click: () => actions.openRecent(entry),
+                })),
                 { type: 'separator' },
                 { label: 'Clear Recent', click: () => actions.clearRecent() },
               ]

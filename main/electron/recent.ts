@@ -14,11 +14,13 @@ export function loadRecent(file: string): RecentEntry[] {
   try {
     const list = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!Array.isArray(list)) return [];
-    return list.flatMap((item): RecentEntry[] => {
-      const entry = fromStored(item);
-      // A folder deleted since is dropped; a cluster cannot be checked without connecting.
-      return entry && (entry.kind === 'etcd' || existsSync(entry.root)) ? [entry] : [];
-    }).slice(0, MAX_RECENT);
+    return list
+      .flatMap((item): RecentEntry[] => {
+        const entry = fromStored(item);
+        // A folder deleted since is dropped; a cluster cannot be checked without connecting.
+        return entry && (entry.kind === 'etcd' || existsSync(entry.root)) ? [entry] : [];
+      })
+      .slice(0, MAX_RECENT);
   } catch {
     return [];
   }

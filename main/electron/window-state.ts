@@ -28,7 +28,9 @@ export function loadWindowState(file: string, workAreas: Rect[]): Partial<Window
   if (!numbers) return { ...DEFAULT_SIZE };
   const rect = { x: s.x!, y: s.y!, width: Math.max(MIN.width, s.width!), height: Math.max(MIN.height, s.height!) };
   const visible = workAreas.some((a) => overlap(a, rect) >= 100 * 100);
-  return visible ? { ...rect, maximized: s.maximized === true } : { width: rect.width, height: rect.height, maximized: s.maximized === true };
+  return visible
+    ? { ...rect, maximized: s.maximized === true }
+    : { width: rect.width, height: rect.height, maximized: s.maximized === true };
 }
 
 function overlap(a: Rect, b: Rect): number {

@@ -63,7 +63,10 @@ export class AppendLog {
     const waiting = this.takeDeferred();
     if (waiting.length === 0) return;
     try {
-      this.appendLines('locks', waiting.map((d) => d.event));
+      this.appendLines(
+        'locks',
+        waiting.map((d) => d.event),
+      );
     } catch (err) {
       waiting[0]!.onError(err as Error);
     }

@@ -6,17 +6,28 @@
 // Every method is async, including the reads a host makes while following
 // the change feed: on etcd each is a round trip.
 import type {
-  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject, LockEvent,
-  LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
+  AuditEntry,
+  Checkpoint,
+  CheckpointSummary,
+  ContentionStats,
+  IntegrityIssue,
+  JsonObject,
+  LockEvent,
+  LockHolder,
+  LockMode,
+  LockRecord,
+  RestorePreview,
+  RestoreResult,
+  Session,
+  TaskLocks,
+  TaskState,
 } from '../../shared/model.ts';
 import type { WatchStatus } from '../../shared/contract.ts';
 import type { StoreConfig } from './config.ts';
 import type { EngineEventName, EngineListener } from './events.ts';
 
 /** Where a store keeps its state; shown to users (title bar, `lockstep doctor`, errors). */
-export type StoreLocation =
-  | { kind: 'files'; root: string }
-  | { kind: 'etcd'; endpoints: string[]; namespace: string };
+export type StoreLocation = { kind: 'files'; root: string } | { kind: 'etcd'; endpoints: string[]; namespace: string };
 
 export interface UpdateOptions {
   expectedVersion?: number;

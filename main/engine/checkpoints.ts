@@ -1,6 +1,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type {
-  Checkpoint, CheckpointSummary, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
+  Checkpoint,
+  CheckpointSummary,
+  RestorePreview,
+  RestorePreviewItem,
+  RestoreResult,
+  Session,
+  TaskState,
 } from '../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../shared/model.ts';
 import { summarizeCheckpoint } from '../../shared/checkpoint-summary.ts';
@@ -15,7 +21,17 @@ import { assertCheckpointId } from './paths.ts';
 import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
 import { readTask, type TaskRead } from './task-files.ts';
 import { restoreTaskContent, userContent } from './tasks.ts';
-import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, partialRestoreError, restorePreview, type CheckpointContent } from './checkpoint-rules.ts';
+import {
+  buildCheckpoint,
+  checkpointBaseId,
+  checkpointCreatedDescription,
+  checkpointIdAt,
+  diffSession,
+  firstFreeSuffix,
+  partialRestoreError,
+  restorePreview,
+  type CheckpointContent,
+} from './checkpoint-rules.ts';
 
 /**
  * Freeze a session and all its tasks. Read locks on every task (taken in id
@@ -47,10 +63,12 @@ async function lockTasks(ctx: EngineContext, taskIds: readonly string[], mode: '
   const held: HeldLock[] = [];
   try {
     for (const taskId of [...taskIds].sort()) {
-      held.push(await ctx.locks.acquire(taskLockTarget(ctx, taskId), mode, {
-        timeout: Math.max(0, deadline - Date.now()),
-        owner: ctx.config.owner || (mode === 'read' ? 'checkpoint' : 'restore'),
-      }));
+      held.push(
+        await ctx.locks.acquire(taskLockTarget(ctx, taskId), mode, {
+          timeout: Math.max(0, deadline - Date.now()),
+          owner: ctx.config.owner || (mode === 'read' ? 'checkpoint' : 'restore'),
+        }),
+      );
     }
   } catch (err) {
     for (const lock of held) ctx.locks.release(lock);
@@ -66,10 +84,7 @@ function readCurrent(ctx: EngineContext, taskId: string): TaskState | null {
 }
 
 /** Write a new checkpoint file under a fresh id: `checkpoint-<UTC date-time>[-N].json`. */
-function publishCheckpoint(
-  ctx: EngineContext,
-  content: CheckpointContent,
-): Checkpoint {
+function publishCheckpoint(ctx: EngineContext, content: CheckpointContent): Checkpoint {
   const now = new Date();
   const base = checkpointBaseId(now);
   // checkpointSummary reads only the head of the file: buildCheckpoint puts the summary fields first.
@@ -158,12 +173,19 @@ export function listCheckpoints(ctx: EngineContext): CheckpointSummary[] {
 /** What a restore would change, task by task and in the session file, without writing anything. */
 export function previewRestore(ctx: EngineContext, id: string): RestorePreview {
   const checkpoint = getCheckpoint(ctx, id);
-  const items = Object.keys(checkpoint.tasks).sort().map((taskId): RestorePreviewItem => {
-    const read = readTask(ctx.layout, taskId);
-    const current = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
-    const changes = diffFields(current, checkpoint.tasks[taskId]!, ENGINE_TASK_FIELDS);
-    return { task_id: taskId, current_version: current?.version ?? null, changes, unchanged: !needsRestore(read, checkpoint.tasks[taskId]!) };
-  });
+  const items = Object.keys(checkpoint.tasks)
+    .sort()
+    .map((taskId): RestorePreviewItem => {
+      const read = readTask(ctx.layout, taskId);
+      const current = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
+      const changes = diffFields(current, checkpoint.tasks[taskId]!, ENGINE_TASK_FIELDS);
+      return {
+        task_id: taskId,
+        current_version: current?.version ?? null,
+        changes,
+        unchanged: !needsRestore(read, checkpoint.tasks[taskId]!),
+      };
+    });
   return restorePreview(checkpoint, items, readSessionOrNull(ctx, checkpoint.session_id));
 }
 
@@ -231,11 +253,19 @@ export async function restoreCheckpoint(ctx: EngineContext, id: string, timeout?
       keepLeases();
       if (toWrite.has(taskId)) {
         writing = `task ${taskId}`;
-        await restoreTaskContent(ctx, taskId, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, { lock: held.get(taskId)!, owner });
+        await restoreTaskContent(ctx, taskId, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, {
+          lock: held.get(taskId)!,
+          owner,
+        });
         changed.push(taskId);
       }
       restored.push(taskId);
-      ctx.events.emit('state.checkpoint_restore_progress', { checkpoint_id: id, task_id: taskId, done: restored.length, total: taskIds.length });
+      ctx.events.emit('state.checkpoint_restore_progress', {
+        checkpoint_id: id,
+        task_id: taskId,
+        done: restored.length,
+        total: taskIds.length,
+      });
     }
   } catch (err) {
     if (writing === null) throw err; // nothing was written: the error as it is

@@ -86,7 +86,8 @@ function checkNumber(source: string, key: string, value: unknown, range: NumberR
 }
 
 function checkOwner(source: string, value: unknown): string {
-  if (typeof value !== 'string') throw new InvalidInputError(`${source}: owner must be a string, got ${JSON.stringify(value)}`, { key: 'owner' });
+  if (typeof value !== 'string')
+    throw new InvalidInputError(`${source}: owner must be a string, got ${JSON.stringify(value)}`, { key: 'owner' });
   if (value.length > OWNER_MAX_CHARS) {
     throw new InvalidInputError(`${source}: owner must be at most ${OWNER_MAX_CHARS} characters, got ${value.length}`, { key: 'owner' });
   }
@@ -106,7 +107,8 @@ export function parseConfig(input: unknown, source: string): Partial<StoreConfig
       const range = RANGES[key as keyof typeof RANGES];
       out[key as keyof typeof RANGES] = checkNumber(source, key, value, range);
     } else if (key === 'fsync') {
-      if (typeof value !== 'boolean') throw new InvalidInputError(`${source}: fsync must be true or false, got ${JSON.stringify(value)}`, { key });
+      if (typeof value !== 'boolean')
+        throw new InvalidInputError(`${source}: fsync must be true or false, got ${JSON.stringify(value)}`, { key });
       out.fsync = value;
     } else if (key === 'owner') {
       out.owner = checkOwner(source, value);

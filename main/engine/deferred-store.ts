@@ -9,7 +9,16 @@
 // the settings. Event listeners and the monitor are handed over on load.
 import type { AuditEntry, Checkpoint, JsonObject, LockEvent, LockMode, Session, TaskState } from '../../shared/model.ts';
 import type {
-  AuditQuery, ChangeFeed, FeedCallbacks, FeedCursor, Lock, LockOptions, LogReader, StateStore, StoreLocation, UpdateOptions,
+  AuditQuery,
+  ChangeFeed,
+  FeedCallbacks,
+  FeedCursor,
+  Lock,
+  LockOptions,
+  LogReader,
+  StateStore,
+  StoreLocation,
+  UpdateOptions,
 } from './backend.ts';
 import type { StoreConfig } from './config.ts';
 import type { EngineEventName, EngineListener } from './events.ts';

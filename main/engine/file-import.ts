@@ -22,7 +22,13 @@ import { checkTaskValue, historyVersions, readTask, readTaskFile } from './task-
 /** JSON with keys sorted, so two stores' copies compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    isPlainObject(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }
 
@@ -44,12 +50,14 @@ export function exportTask(ctx: EngineContext, taskId: string): TaskState[] {
 
 /** Validates what an import is given: versions of this task, strictly ascending. */
 function checkVersions(taskId: string, versions: unknown): TaskState[] {
-  if (!Array.isArray(versions) || versions.length === 0) throw new InvalidInputError(`task ${taskId}: an import needs at least one version`);
+  if (!Array.isArray(versions) || versions.length === 0)
+    throw new InvalidInputError(`task ${taskId}: an import needs at least one version`);
   let last = 0;
   return versions.map((value: unknown) => {
     const check = checkTaskValue(value, taskId);
     if (!check.ok) throw new InvalidInputError(`task ${taskId}: a version to import is invalid (${check.reason})`, { task_id: taskId });
-    if (check.state.version <= last) throw new InvalidInputError(`task ${taskId}: versions to import must be in ascending order`, { task_id: taskId });
+    if (check.state.version <= last)
+      throw new InvalidInputError(`task ${taskId}: versions to import must be in ascending order`, { task_id: taskId });
     last = check.state.version;
     return check.state;
   });
@@ -108,15 +116,24 @@ function writeHistory(ctx: EngineContext, held: HeldLock, taskId: string, state:
   if (publishExclusive(file, JSON.stringify(state, null, 2), ctx.config.fsync)) return;
   const there = readTaskFile(file, taskId, state.version);
   if (there?.ok && canonicalJson(there.state) === canonicalJson(state)) return;
-  throw new VersionConflictError(`task ${taskId}: the target's history holds a different version ${state.version}; nothing more was imported`, state.version, state.version, {
-    task_id: taskId,
-  });
+  throw new VersionConflictError(
+    `task ${taskId}: the target's history holds a different version ${state.version}; nothing more was imported`,
+    state.version,
+    state.version,
+    {
+      task_id: taskId,
+    },
+  );
 }
 
 /** A session as compared between stores: its metrics are derived, never stored truth. */
 function sessionKey(session: Session): string {
   const { metrics: _metrics, ...rest } = session;
-  return canonicalJson({ ...rest, updated_at: rest.updated_at ?? rest.started_at, options: isPlainObject(rest.options) ? rest.options : {} });
+  return canonicalJson({
+    ...rest,
+    updated_at: rest.updated_at ?? rest.started_at,
+    options: isPlainObject(rest.options) ? rest.options : {},
+  });
 }
 
 /**
@@ -137,9 +154,14 @@ export async function importSession(ctx: EngineContext, given: Session): Promise
   const existing = readSessionFile(ctx, id);
   if (sessionKey(existing) === sessionKey(given)) return 'same';
   if (!(existing.updated_at < given.updated_at)) {
-    throw new VersionConflictError(`session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`, null, null, {
-      session_id: id,
-    });
+    throw new VersionConflictError(
+      `session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`,
+      null,
+      null,
+      {
+        session_id: id,
+      },
+    );
   }
   await replaceSession(ctx, { ...given }, `imported session ${id}`);
   return 'written';
@@ -159,5 +181,10 @@ export function importCheckpoint(ctx: EngineContext, given: Checkpoint): 'writte
   }
   const there = readJsonFile(file);
   if (there.kind === 'ok' && isPlainObject(there.value) && canonicalJson({ ...there.value, id }) === canonicalJson(given)) return 'same';
-  throw new VersionConflictError(`checkpoint ${id}: the target holds a different checkpoint under this id; nothing was imported`, null, null, { checkpoint_id: id });
+  throw new VersionConflictError(
+    `checkpoint ${id}: the target holds a different checkpoint under this id; nothing was imported`,
+    null,
+    null,
+    { checkpoint_id: id },
+  );
 }

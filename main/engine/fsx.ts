@@ -183,9 +183,7 @@ export function unlinkQuiet(path: string): boolean {
 }
 
 export type ReadResult =
-  | { kind: 'missing' }
-  | { kind: 'ok'; raw: string; value: unknown }
-  | { kind: 'corrupt'; raw: string; reason: string };
+  { kind: 'missing' } | { kind: 'ok'; raw: string; value: unknown } | { kind: 'corrupt'; raw: string; reason: string };
 
 /** Read and parse a JSON file without throwing for missing, empty or malformed content. */
 export function readJsonFile(path: string): ReadResult {

@@ -2,8 +2,18 @@
 export { openStateStore, isEtcdOptions, type StoreOptions, type EtcdOpenOptions } from './open.ts';
 export { FileStateStore, type OpenOptions } from './store.ts';
 export type {
-  StateStore, StoreLocation, UpdateOptions, LockOptions, Lock, AuditQuery, TaskInspection, StoreChange, FeedCallbacks,
-  FeedCursor, ChangeFeed, LogReader,
+  StateStore,
+  StoreLocation,
+  UpdateOptions,
+  LockOptions,
+  Lock,
+  AuditQuery,
+  TaskInspection,
+  StoreChange,
+  FeedCallbacks,
+  FeedCursor,
+  ChangeFeed,
+  LogReader,
 } from './backend.ts';
 export type { StoreConfig } from './config.ts';
 export { DEFAULT_CONFIG } from './config.ts';

@@ -1,7 +1,15 @@
 // Integrity checks, garbage collection and lock listings across all tasks.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ContentionStats, type HolderInfo, type IntegrityIssue, type LockEvent, type LockHolder, type LockRecord, type TaskLocks } from '../../shared/model.ts';
+import {
+  type ContentionStats,
+  type HolderInfo,
+  type IntegrityIssue,
+  type LockEvent,
+  type LockHolder,
+  type LockRecord,
+  type TaskLocks,
+} from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { audit, sessionLockTarget, taskLockTarget } from './context.ts';
 import { isSessionId } from '../../shared/ids.ts';
@@ -47,13 +55,25 @@ export function verifyTask(ctx: EngineContext, taskId: string): IntegrityIssue[]
   for (const v of historyVersions(ctx.layout, taskId)) {
     const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
     if (check && !check.ok) {
-      issues.push({ kind: 'corrupt_history', task_id: taskId, path: ctx.layout.historyFile(taskId, v), message: check.reason, recoverable: false });
+      issues.push({
+        kind: 'corrupt_history',
+        task_id: taskId,
+        path: ctx.layout.historyFile(taskId, v),
+        message: check.reason,
+        recoverable: false,
+      });
     }
   }
   issues.push(...lockIssues(taskLockTarget(ctx, taskId), taskId));
   for (const name of safeReaddir(dir)) {
     if (isLeftoverTemp(dir, name)) {
-      issues.push({ kind: 'leftover_temp', task_id: taskId, path: join(dir, name), message: 'temp file left by a crashed writer', recoverable: true });
+      issues.push({
+        kind: 'leftover_temp',
+        task_id: taskId,
+        path: join(dir, name),
+        message: 'temp file left by a crashed writer',
+        recoverable: true,
+      });
     }
   }
   return issues;
@@ -113,7 +133,9 @@ function sessionLockIds(ctx: EngineContext): string[] {
 
 function onBroken(ctx: EngineContext, resourceId: string, record: LockRecord | null, why: string): void {
   appendLockLine(ctx.log, ctx.events, brokenLine(resourceId, record, why));
-  audit(ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: resourceId });
+  audit(ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, {
+    task_id: resourceId,
+  });
   ctx.events.emit('state.lock_broken', { task_id: resourceId, reason: why });
 }
 
@@ -124,10 +146,12 @@ export function lockSummaries(ctx: EngineContext, taskIds = listTaskIds(ctx)): T
     const view = inspectLock(taskLockTarget(ctx, taskId));
     const records = view.entries.filter((e) => e.role === 'holder').map((e) => e.record);
     for (const o of view.odd) if (o.record) records.push({ ...o.record, task_id: taskId });
-    const waiters = view.entries.filter((e) => e.role === 'waiter').map((e) => {
-      const { start: _start, ...w } = waiterOf(e.record);
-      return w;
-    });
+    const waiters = view.entries
+      .filter((e) => e.role === 'waiter')
+      .map((e) => {
+        const { start: _start, ...w } = waiterOf(e.record);
+        return w;
+      });
     if (records.length === 0 && waiters.length === 0) continue;
     const holders: HolderInfo[] = records.map((r) => ({ ...r, ...liveness(r), pending: false }));
     const writerAt = holders.findIndex((h) => h.mode === 'write');
@@ -151,4 +175,3 @@ export function readContention(ctx: EngineContext, windowMs: number): Contention
   const since = Date.now() - windowMs;
   return contentionSince(readLog<LockEvent>(ctx.layout.logsDir, 'locks', new Date(since).toISOString()), since);
 }
-

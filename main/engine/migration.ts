@@ -25,7 +25,9 @@ interface LegacySession {
 function parseLegacy(file: string): LegacySession[] {
   const read = readJsonFile(file);
   const fail = (why: string) =>
-    new CorruptStateError(`cannot migrate ${file}: ${why}. The file was left in place; fix or remove it and run init again.`, { path: file });
+    new CorruptStateError(`cannot migrate ${file}: ${why}. The file was left in place; fix or remove it and run init again.`, {
+      path: file,
+    });
   if (read.kind === 'missing') return [];
   if (read.kind === 'corrupt') throw fail(read.reason);
   const v = read.value;
@@ -65,11 +67,16 @@ export async function migrateLegacy(ctx: EngineContext): Promise<{ sessions: num
       const content = { ...userContent(task), session_id: legacy.id };
       const read = readTask(ctx.layout, taskId);
       if (read.kind === 'ok' && !hasChanges(diffFields(userContent(read.state), content))) continue;
-      await commitTask(ctx, taskId, {
-        changeType: 'task_updated',
-        next: () => content,
-        describe: () => `migrated task ${taskId} from ${file}`,
-      }, { owner: ctx.config.owner || 'migration' });
+      await commitTask(
+        ctx,
+        taskId,
+        {
+          changeType: 'task_updated',
+          next: () => content,
+          describe: () => `migrated task ${taskId} from ${file}`,
+        },
+        { owner: ctx.config.owner || 'migration' },
+      );
       taskCount++;
     }
     const session: Session = {

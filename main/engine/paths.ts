@@ -3,7 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { isCheckpointId, isSessionId, isTaskId } from '../../shared/ids.ts';
 import { InvalidInputError } from './errors.ts';
 import {
-  CONFIG_FILE, HISTORY_DIR, LEGACY_STATE_FILE, STATE_DIR_NAME, STATE_FILE, TASK_DIR_PREFIX, checkpointFileName, historyFileName,
+  CONFIG_FILE,
+  HISTORY_DIR,
+  LEGACY_STATE_FILE,
+  STATE_DIR_NAME,
+  STATE_FILE,
+  TASK_DIR_PREFIX,
+  checkpointFileName,
+  historyFileName,
 } from './layout.ts';
 
 export { LEGACY_STATE_FILE, STATE_DIR_NAME, taskIdFromDirName } from './layout.ts';
@@ -28,10 +35,7 @@ export function defaultRoot(cwd = process.cwd(), env = process.env): string {
 
 export function assertTaskId(id: unknown): string {
   if (!isTaskId(id)) {
-    throw new InvalidInputError(
-      `invalid task id ${JSON.stringify(id)}: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`,
-      { id: String(id) },
-    );
+    throw new InvalidInputError(`invalid task id ${JSON.stringify(id)}: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, { id: String(id) });
   }
   return id;
 }

@@ -87,7 +87,9 @@ export function writeFully(fd: number, data: Buffer, path: string): void {
   while (offset < data.length) {
     const written = writeSync(fd, data, offset, data.length - offset);
     if (written <= 0) {
-      throw new StateIOError(`short write to ${path}: ${offset} of ${data.length} bytes written, then the filesystem accepted none`, { path });
+      throw new StateIOError(`short write to ${path}: ${offset} of ${data.length} bytes written, then the filesystem accepted none`, {
+        path,
+      });
     }
     offset += written;
   }

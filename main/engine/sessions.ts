@@ -11,7 +11,6 @@ import { readTask } from './task-files.ts';
 import { checkPayload } from './tasks.ts';
 import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from './session-rules.ts';
 
-
 /** The session as stored, without live metrics. Throws NotFound or CorruptState. */
 export function readSessionFile(ctx: EngineContext, id: string): Session {
   const file = ctx.layout.sessionFile(id);
@@ -63,7 +62,7 @@ export function createSession(ctx: EngineContext, options: unknown = {}): Sessio
     if (m && m[1] === date) n = Math.max(n, Number(m[2]) + 1);
   }
   // Many processes may pick the same number: the exclusive publish decides, losers take the next.
-  for (;; n++) {
+  for (; ; n++) {
     const session = newSession(now, n, opts);
     if (publishExclusive(ctx.layout.sessionFile(session.id), JSON.stringify(session, null, 2), ctx.config.fsync)) {
       audit(ctx, 'session_created', `created session ${session.id}`, { session_id: session.id });
@@ -84,9 +83,13 @@ export async function updateSession(ctx: EngineContext, id: string, updates: unk
 /** Add a task to a session's task_ids (no-op when already there). */
 export async function linkTaskToSession(ctx: EngineContext, sessionId: string, taskId: string, timeout?: number): Promise<void> {
   if (readSessionFile(ctx, sessionId).task_ids.includes(taskId)) return;
-  await mutateSession(ctx, sessionId, timeout, (current) =>
-    current.task_ids.includes(taskId) ? null : { ...current, task_ids: [...current.task_ids, taskId] },
-  `linked task ${taskId} to session ${sessionId}`);
+  await mutateSession(
+    ctx,
+    sessionId,
+    timeout,
+    (current) => (current.task_ids.includes(taskId) ? null : { ...current, task_ids: [...current.task_ids, taskId] }),
+    `linked task ${taskId} to session ${sessionId}`,
+  );
 }
 
 /** Write a whole session back (checkpoint restore, migration). */

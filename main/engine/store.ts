@@ -3,13 +3,35 @@
 // for `{ root }` options.
 import { existsSync, mkdirSync } from 'node:fs';
 import type {
-  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject, LockEvent,
-  LockHolder, LockMode, LockRecord, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
+  AuditEntry,
+  Checkpoint,
+  CheckpointSummary,
+  ContentionStats,
+  IntegrityIssue,
+  JsonObject,
+  LockEvent,
+  LockHolder,
+  LockMode,
+  LockRecord,
+  RestorePreview,
+  RestoreResult,
+  Session,
+  TaskLocks,
+  TaskState,
 } from '../../shared/model.ts';
 import { AppendLog, readLog } from './audit-log.ts';
 import type {
-  AuditQuery, ChangeFeed, FeedCallbacks, FeedCursor, Lock, LockOptions, LogReader, StateStore, StoreLocation,
-  TaskInspection, UpdateOptions,
+  AuditQuery,
+  ChangeFeed,
+  FeedCallbacks,
+  FeedCursor,
+  Lock,
+  LockOptions,
+  LogReader,
+  StateStore,
+  StoreLocation,
+  TaskInspection,
+  UpdateOptions,
 } from './backend.ts';
 import { assertNoCaseTwin } from './case-twins.ts';
 import * as checkpoints from './checkpoints.ts';
@@ -17,7 +39,17 @@ import { loadConfig, type StoreConfig } from './config.ts';
 import { audit, taskLockTarget, type EngineContext } from './context.ts';
 import { asStateError, InvalidInputError, LockTimeoutError } from './errors.ts';
 import { EventHub, type EngineEventName, type EngineListener } from './events.ts';
-import { acquiredLine, appendLockLine, brokenLine, cleanupLock, inspectLock, LockManager, releasedLine, timeoutLine, type HeldLock } from './locks.ts';
+import {
+  acquiredLine,
+  appendLockLine,
+  brokenLine,
+  cleanupLock,
+  inspectLock,
+  LockManager,
+  releasedLine,
+  timeoutLine,
+  type HeldLock,
+} from './locks.ts';
 import { changesSince } from './feed/catch-up.ts';
 import { StateWatcher, type WatchFactory } from './feed/state-watcher.ts';
 import { FileLogReader } from './log-reader.ts';
@@ -76,16 +108,31 @@ export class FileStateStore implements StateStore {
     const locks = new LockManager(this.config, {
       onAcquired: (held, waitMs) => {
         appendLockLine(log, events, acquiredLine(held)); // a failed log write is reported; it never fails the lock
-        events.emit('state.lock_acquired', { task_id: held.target.resourceId, mode: held.record.mode, wait_ms: waitMs, owner: held.record.owner });
+        events.emit('state.lock_acquired', {
+          task_id: held.target.resourceId,
+          mode: held.record.mode,
+          wait_ms: waitMs,
+          owner: held.record.owner,
+        });
       },
       onTimeout: (target, mode, waitMs, blocker, owner) => {
         appendLockLine(log, events, timeoutLine(target, mode, owner, waitMs));
-        audit(this.ctx, 'lock_timeout', `gave up on the ${mode} lock after ${waitMs} ms${blocker ? ` (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})` : ''}`, { task_id: target.resourceId });
+        audit(
+          this.ctx,
+          'lock_timeout',
+          `gave up on the ${mode} lock after ${waitMs} ms${blocker ? ` (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})` : ''}`,
+          { task_id: target.resourceId },
+        );
         events.emit('state.lock_timeout', { task_id: target.resourceId, mode, wait_ms: waitMs });
       },
       onBroken: (target, record, why) => {
         appendLockLine(log, events, brokenLine(target.resourceId, record, why));
-        audit(this.ctx, 'lock_broken', `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`, { task_id: target.resourceId });
+        audit(
+          this.ctx,
+          'lock_broken',
+          `removed a stale lock${record ? ` of pid ${record.pid} (${record.owner || 'unnamed'})` : ''}: ${why}`,
+          { task_id: target.resourceId },
+        );
         events.emit('state.lock_broken', { task_id: target.resourceId, reason: why });
       },
       onReleased: (held, releasedAt, stillHeld) => appendLockLine(log, events, releasedLine(held, releasedAt, !stillHeld)),
@@ -237,25 +284,29 @@ export class FileStateStore implements StateStore {
 
   acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<FileLock> {
     return this.guard(async () => {
-      if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
+      if (mode !== 'read' && mode !== 'write')
+        throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
       const target = taskLockTarget(this.ctx, assertTaskId(id));
       assertNoCaseTwin(this.ctx.layout, id);
       const taken = await this.ctx.locks.acquire(target, mode, options);
       const held: FileLock = Object.assign(taken, { taskId: id, path: taken.file });
       if (options.heartbeat) {
-        const timer = setInterval(() => {
-          let kept: boolean;
-          try {
-            kept = this.ctx.locks.refresh(held);
-          } catch {
-            kept = false;
-          }
-          if (!kept) {
-            clearInterval(timer);
-            this.heartbeats.delete(held);
-            this.events.emit('state.lock_lost', { task_id: held.target.resourceId, mode: held.record.mode, token: held.record.token });
-          }
-        }, Math.max(10, Math.floor(this.config.lease_ms / 3)));
+        const timer = setInterval(
+          () => {
+            let kept: boolean;
+            try {
+              kept = this.ctx.locks.refresh(held);
+            } catch {
+              kept = false;
+            }
+            if (!kept) {
+              clearInterval(timer);
+              this.heartbeats.delete(held);
+              this.events.emit('state.lock_lost', { task_id: held.target.resourceId, mode: held.record.mode, token: held.record.token });
+            }
+          },
+          Math.max(10, Math.floor(this.config.lease_ms / 3)),
+        );
         timer.unref();
         this.heartbeats.set(held, timer);
       }
@@ -316,7 +367,9 @@ export class FileStateStore implements StateStore {
       const live = inspectLock(target).entries.filter((e) => e.role === 'holder' && e.stale === null);
       if (live.length > 0) {
         const r = live[0]!.record;
-        throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${r.pid}, ${r.owner || 'unnamed'}); refusing to break it`);
+        throw new InvalidInputError(
+          `the lock on ${id} is held by a live process (pid ${r.pid}, ${r.owner || 'unnamed'}); refusing to break it`,
+        );
       }
       return { removed: cleanupLock(target, (record, why) => this.ctx.locks.listener.onBroken(target, record, why)) };
     });
@@ -451,7 +504,9 @@ export class FileStateStore implements StateStore {
   openLogReader(kind: 'audit'): LogReader<AuditEntry>;
   openLogReader(kind: 'locks'): LogReader<LockEvent>;
   openLogReader(kind: 'audit' | 'locks'): LogReader<AuditEntry> | LogReader<LockEvent> {
-    return kind === 'audit' ? new FileLogReader<AuditEntry>(this.ctx.layout.logsDir, kind) : new FileLogReader<LockEvent>(this.ctx.layout.logsDir, kind);
+    return kind === 'audit'
+      ? new FileLogReader<AuditEntry>(this.ctx.layout.logsDir, kind)
+      : new FileLogReader<LockEvent>(this.ctx.layout.logsDir, kind);
   }
 
   startMonitor(): void {

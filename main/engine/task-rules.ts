@@ -20,7 +20,11 @@ export interface CommitSpec {
  * Validates an update payload: a plain JSON object of at most `limit` bytes.
  * `limitNote` says where the limit comes from, for the error message.
  */
-export function checkUpdatePayload(updates: unknown, limit: number, limitNote = ' (max_state_bytes)'): { updates: JsonObject; bytes: number } {
+export function checkUpdatePayload(
+  updates: unknown,
+  limit: number,
+  limitNote = ' (max_state_bytes)',
+): { updates: JsonObject; bytes: number } {
   if (!isPlainObject(updates)) {
     const what = updates === null ? 'null' : Array.isArray(updates) ? 'an array' : typeof updates;
     throw new InvalidInputError(`update payload must be a JSON object, got ${what}`);
@@ -46,7 +50,12 @@ export function assertExpectedVersion(expected: number | undefined): void {
 }
 
 export function versionConflict(taskId: string, expected: number, current: number): VersionConflictError {
-  return new VersionConflictError(`task ${taskId}: expected version ${expected}, but the current version is ${current}`, expected, current, { task_id: taskId });
+  return new VersionConflictError(
+    `task ${taskId}: expected version ${expected}, but the current version is ${current}`,
+    expected,
+    current,
+    { task_id: taskId },
+  );
 }
 
 /** User content of a state: everything except the engine-managed fields. */
@@ -68,7 +77,11 @@ export function nextVersion(taskId: string, content: JsonObject, currentVersion:
 }
 
 /** The audit details of a commit from `previous` to `next`. */
-export function commitAuditDetails(taskId: string, previous: TaskState | null, next: TaskState): { task_id: string; session_id: string | undefined; old_version: number | null; new_version: number } {
+export function commitAuditDetails(
+  taskId: string,
+  previous: TaskState | null,
+  next: TaskState,
+): { task_id: string; session_id: string | undefined; old_version: number | null; new_version: number } {
   return {
     task_id: taskId,
     session_id: typeof next.session_id === 'string' ? next.session_id : undefined,

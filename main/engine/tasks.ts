@@ -26,7 +26,16 @@ import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
 import { assertTaskId } from './paths.ts';
 import { historyVersions, readTask, readTaskFile } from './task-files.ts';
-import { assertExpectedVersion, checkUpdatePayload, commitAuditDetails, nextVersion, restoreSpec, updateSpec, versionConflict, type CommitSpec } from './task-rules.ts';
+import {
+  assertExpectedVersion,
+  checkUpdatePayload,
+  commitAuditDetails,
+  nextVersion,
+  restoreSpec,
+  updateSpec,
+  versionConflict,
+  type CommitSpec,
+} from './task-rules.ts';
 
 export type { CommitSpec } from './task-rules.ts';
 export { userContent } from './task-rules.ts';
@@ -79,7 +88,10 @@ function repairStateFile(ctx: EngineContext, taskId: string, best: TaskState, re
     restored = { ...best, version: Math.max(...lost) + 1, updated_at: new Date().toISOString() };
     publishUnderLock(ctx, held, taskId, JSON.stringify(restored, null, 2), restored.version);
   }
-  const what = restored === best ? `version ${best.version}` : `the content of version ${best.version} as version ${restored.version} (versions ${lost.join(', ')} were damaged and moved aside)`;
+  const what =
+    restored === best
+      ? `version ${best.version}`
+      : `the content of version ${best.version} as version ${restored.version} (versions ${lost.join(', ')} were damaged and moved aside)`;
   audit(ctx, 'task_recovered', `recovered ${what} from history: ${reason}`, {
     task_id: taskId,
     old_version: null,
@@ -109,9 +121,12 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   const abortIf = expected === undefined ? undefined : () => staleVersionError(ctx, taskId, expected);
   const stale = options.lock ? null : abortIf?.();
   if (stale) throw stale;
-  const held = options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner, abortIf }));
+  const held =
+    options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner, abortIf }));
   if (options.lock && (options.lock.record.mode !== 'write' || options.lock.target.resourceId !== taskId)) {
-    throw new InvalidInputError(`the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`);
+    throw new InvalidInputError(
+      `the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`,
+    );
   }
   let result: { previous: TaskState | null; next: TaskState };
   try {
@@ -192,7 +207,10 @@ function commitUnderLock(
     json = JSON.stringify(next, null, 2);
   } catch (err) {
     // A state.json written by hand can nest deeper than JSON.stringify's stack allows.
-    throw new InvalidInputError(`task ${taskId}: the new state cannot be stored as JSON (${(err as Error).message}); fix or restore the current version first`, { task_id: taskId });
+    throw new InvalidInputError(
+      `task ${taskId}: the new state cannot be stored as JSON (${(err as Error).message}); fix or restore the current version first`,
+      { task_id: taskId },
+    );
   }
   const bytes = Buffer.byteLength(json);
   if (bytes > ctx.config.max_state_bytes) {
@@ -246,11 +264,22 @@ export function updateTask(ctx: EngineContext, taskId: string, updates: unknown,
 }
 
 /** Write `content` back as a new version (restores of history versions and checkpoints). */
-export function restoreTaskContent(ctx: EngineContext, taskId: string, content: JsonObject, what: string, options: CommitOptions = {}): Promise<TaskState> {
+export function restoreTaskContent(
+  ctx: EngineContext,
+  taskId: string,
+  content: JsonObject,
+  what: string,
+  options: CommitOptions = {},
+): Promise<TaskState> {
   return commitTask(ctx, taskId, restoreSpec(content, what), options);
 }
 
-export async function restoreTaskVersion(ctx: EngineContext, taskId: string, version: number, options: CommitOptions = {}): Promise<TaskState> {
+export async function restoreTaskVersion(
+  ctx: EngineContext,
+  taskId: string,
+  version: number,
+  options: CommitOptions = {},
+): Promise<TaskState> {
   assertTaskId(taskId);
   const check = readTaskFile(ctx.layout.historyFile(taskId, version), taskId, version);
   if (check === null) throw new NotFoundError(`task ${taskId} has no version ${version} in history`);
@@ -270,7 +299,10 @@ export async function recoverTask(ctx: EngineContext, taskId: string, timeout?: 
     if (read.kind === 'ok') {
       const onDisk = readTaskFile(ctx.layout.stateFile(taskId), taskId);
       if (onDisk?.ok && onDisk.state.version === read.state.version) return { state: read.state, recovered: false };
-      return { state: repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`, held), recovered: true };
+      return {
+        state: repairStateFile(ctx, taskId, read.state, `state.json was behind history version ${read.state.version}`, held),
+        recovered: true,
+      };
     }
     if (!read.best) {
       throw new CorruptStateError(`task ${taskId}: ${read.reason}, and no valid version exists in history`, { task_id: taskId });

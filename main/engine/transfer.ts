@@ -57,7 +57,9 @@ export async function transferState(source: StateStore, target: StateStore, opti
   await forEachLimited(taskIds, concurrency, async (id) => record(await copyTask(target, id, await source.exportTask(id), dryRun)));
 
   const checkpoints = await source.listCheckpoints();
-  await forEachLimited(checkpoints, concurrency, async ({ id }) => record(await copyCheckpoint(target, await source.getCheckpoint(id), dryRun)));
+  await forEachLimited(checkpoints, concurrency, async ({ id }) =>
+    record(await copyCheckpoint(target, await source.getCheckpoint(id), dryRun)),
+  );
 
   const order: Record<TransferKind, number> = { session: 0, task: 1, checkpoint: 2 };
   items.sort((a, b) => order[a.kind] - order[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -83,7 +85,11 @@ async function copySession(target: StateStore, session: Session, dryRun: boolean
   if (!existing) return { ...item, outcome: 'write' };
   if (sameJson(withoutMetrics(existing), withoutMetrics(session))) return { ...item, outcome: 'same' };
   if (existing.updated_at < session.updated_at) return { ...item, outcome: 'write' };
-  return { ...item, outcome: 'conflict', message: `session ${session.id}: the target holds a different session, updated at ${existing.updated_at} (the source's: ${session.updated_at})` };
+  return {
+    ...item,
+    outcome: 'conflict',
+    message: `session ${session.id}: the target holds a different session, updated at ${existing.updated_at} (the source's: ${session.updated_at})`,
+  };
 }
 
 async function copyTask(target: StateStore, id: string, versions: TaskState[], dryRun: boolean): Promise<TransferItem> {
@@ -91,7 +97,9 @@ async function copyTask(target: StateStore, id: string, versions: TaskState[], d
   if (!dryRun) return { ...item, ...(await imported(() => target.importTask(id, versions))) };
   const existing = await orNull(target.exportTask(id));
   const verdict = predictTaskImport(existing ?? [], versions);
-  return verdict.outcome === 'conflict' ? { ...item, outcome: 'conflict', message: `task ${id}: ${verdict.message}` } : { ...item, outcome: verdict.outcome };
+  return verdict.outcome === 'conflict'
+    ? { ...item, outcome: 'conflict', message: `task ${id}: ${verdict.message}` }
+    : { ...item, outcome: verdict.outcome };
 }
 
 async function copyCheckpoint(target: StateStore, checkpoint: Checkpoint, dryRun: boolean): Promise<TransferItem> {
@@ -109,13 +117,19 @@ async function copyCheckpoint(target: StateStore, checkpoint: Checkpoint, dryRun
  * current version is the source's newest → same; it is an earlier version
  * of the source's history → write (the rest is added); otherwise conflict.
  */
-export function predictTaskImport(target: TaskState[], source: TaskState[]): { outcome: 'write' | 'same' } | { outcome: 'conflict'; message: string } {
+export function predictTaskImport(
+  target: TaskState[],
+  source: TaskState[],
+): { outcome: 'write' | 'same' } | { outcome: 'conflict'; message: string } {
   const current = target.at(-1);
   const newest = source.at(-1);
   if (!current) return { outcome: 'write' };
   const match = source.find((v) => v.version === current.version);
   if (!match || !sameJson(match, current)) {
-    return { outcome: 'conflict', message: `the target holds a version ${current.version} that differs from the source's (the source is at version ${newest?.version ?? 0})` };
+    return {
+      outcome: 'conflict',
+      message: `the target holds a version ${current.version} that differs from the source's (the source is at version ${newest?.version ?? 0})`,
+    };
   }
   return { outcome: current.version === newest!.version ? 'same' : 'write' };
 }

@@ -100,7 +100,10 @@ export async function dispatch(handlers: Handlers | HostHandlers, method: unknow
       const issue = parsed.error.issues[0];
       return {
         ok: false,
-        error: { code: 'INVALID_INPUT', message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}` },
+        error: {
+          code: 'INVALID_INPUT',
+          message: `invalid ${m} request: ${issue ? `${issue.path.join('.') || '(payload)'}: ${issue.message}` : 'malformed'}`,
+        },
       };
     }
     const handler = (handlers as Partial<Handlers>)[m] as ((request: unknown) => Promise<unknown>) | undefined;
@@ -113,5 +116,7 @@ export async function dispatch(handlers: Handlers | HostHandlers, method: unknow
 
 /** A method name for an error message: a client may send anything, even an array nested too deep to stringify. */
 function describe(method: unknown): string {
-  return typeof method === 'string' ? JSON.stringify(method.slice(0, 100)) : `of type ${Array.isArray(method) ? 'array' : method === null ? 'null' : typeof method}`;
+  return typeof method === 'string'
+    ? JSON.stringify(method.slice(0, 100))
+    : `of type ${Array.isArray(method) ? 'array' : method === null ? 'null' : typeof method}`;
 }

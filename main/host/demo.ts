@@ -56,7 +56,19 @@ export class DemoRunner {
     await store.init();
     store.close();
     const started = Array.from({ length: agents }, (_, i) =>
-      this.startProcess(this.cliPath, ['--root', root, '__agent', '--agent', String(i + 1), '--tasks', String(tasks), '--seconds', '600', '--pace-ms', '250']),
+      this.startProcess(this.cliPath, [
+        '--root',
+        root,
+        '__agent',
+        '--agent',
+        String(i + 1),
+        '--tasks',
+        String(tasks),
+        '--seconds',
+        '600',
+        '--pace-ms',
+        '250',
+      ]),
     );
     this.agents = started;
     void Promise.all(started.map((agent) => agent.exited)).then(() => {

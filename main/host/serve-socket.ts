@@ -63,7 +63,12 @@ export function serveClient(ws: WebSocket, { host, handlers, refusals }: ClientC
       // The answer to one request (a hand-edited state nested thousands of
       // levels deep): that request fails, the connection stays.
       log(500, 'answer that cannot be serialized', text.message, 'failed');
-      ws.send(JSON.stringify({ id: message.id, result: { ok: false, error: { code: 'INTERNAL', message: `the answer could not be sent: ${text.message}` } } }));
+      ws.send(
+        JSON.stringify({
+          id: message.id,
+          result: { ok: false, error: { code: 'INTERNAL', message: `the answer could not be sent: ${text.message}` } },
+        }),
+      );
     } else {
       // A dropped event would leave the client's mirror wrong; it reconnects for a fresh snapshot.
       log(1011, 'event that cannot be serialized', text.message, 'failed');
@@ -100,7 +105,8 @@ function serialize(message: WsMessage): string | Error {
   try {
     return JSON.stringify(message);
   } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) return new Error('it holds JSON nested too deeply (thousands of levels) to serialize');
+    if (err instanceof RangeError && /call stack/i.test(err.message))
+      return new Error('it holds JSON nested too deeply (thousands of levels) to serialize');
     return new Error(`the value cannot be serialized (${err instanceof Error ? err.message : String(err)})`);
   }
 }

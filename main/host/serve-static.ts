@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { CONTENT_TYPES } from './content-types.ts';
 
-
 export interface Refused {
   status: number;
   reason: string;
@@ -35,7 +34,11 @@ export function decodePath(target: string): { path: string } | { refused: Refuse
 
 /** A plain-text answer; refusals also close the connection, so a hostile client cannot keep it. */
 export function reply(res: ServerResponse, status: number, text: string, close = false): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...(close ? { Connection: 'close' } : {}) });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    ...(close ? { Connection: 'close' } : {}),
+  });
   res.end(`${text}\n`);
 }
 

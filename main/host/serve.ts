@@ -120,7 +120,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   // Handshakes `ws` rejects (bad key, version, method): refused and logged like ours.
   wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
-    refuseUpgrade(req, socket, { status: err.message === 'Invalid HTTP method' ? 405 : 400, reason: 'bad WebSocket handshake' }, err.message);
+    refuseUpgrade(
+      req,
+      socket,
+      { status: err.message === 'Invalid HTTP method' ? 405 : 400, reason: 'bad WebSocket handshake' },
+      err.message,
+    );
   });
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -133,7 +138,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (url.pathname !== WS_PATH) return refuseUpgrade(req, socket, { status: 404, reason: 'WebSocket upgrade outside /api' });
     if (!access?.allowsHost(req.headers.host)) return refuseUpgrade(req, socket, { status: 421, reason: 'unknown Host header' });
     if (!access?.allowsOrigin(req.headers.origin)) return refuseUpgrade(req, socket, { status: 403, reason: 'foreign Origin' });
-    if (!sameToken(url.searchParams.get('token') ?? '', token)) return refuseUpgrade(req, socket, { status: 401, reason: 'wrong or missing token' });
+    if (!sameToken(url.searchParams.get('token') ?? '', token))
+      return refuseUpgrade(req, socket, { status: 401, reason: 'wrong or missing token' });
     wss.handleUpgrade(req, socket, head, (ws) => serveClient(ws, { host: options.host, handlers: options.handlers, refusals }));
   };
 
@@ -157,7 +163,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   // After listening, errors are about single connections (EMFILE on accept
   // under a connection flood): the server keeps listening.
-  server.on('error', (err: Error) => refusals.note({ status: 503, reason: 'connection not accepted', method: '-', target: '', detail: err.message, outcome: 'failed' }));
+  server.on('error', (err: Error) =>
+    refusals.note({ status: 503, reason: 'connection not accepted', method: '-', target: '', detail: err.message, outcome: 'failed' }),
+  );
 
   const bound = server.address();
   const port = typeof bound === 'object' && bound ? bound.port : options.port;

@@ -7,7 +7,14 @@ import type { Events, Patch, Snapshot, WatchStatus } from '../../shared/contract
 import type { AuditEntry, ContentionStats, IntegrityIssue, LockEvent } from '../../shared/model.ts';
 import { diffAll, SYNCED, update } from '../../shared/sync.ts';
 import {
-  isEtcdOptions, openStateStore, type ChangeFeed, type LogReader, type StateStore, type StoreChange, type StoreLocation, type StoreOptions,
+  isEtcdOptions,
+  openStateStore,
+  type ChangeFeed,
+  type LogReader,
+  type StateStore,
+  type StoreChange,
+  type StoreLocation,
+  type StoreOptions,
 } from '../engine/public.ts';
 import { ContentionTracker } from '../../shared/contention.ts';
 import { LockHistory } from './lock-history.ts';
@@ -128,23 +135,27 @@ export class StateHost {
   private async load(): Promise<void> {
     const cursor = await this.store.feedCursor();
     // Created now (started later) so the status it reports covers the snapshot.
-    this.feed = this.store.watch({
-      onChange: (change) => this.markDirty(change),
-      onStatus: (status) => {
-        this.pendingStatus = status;
-        if (status.rootPresent === false) this.markDirty({ kind: 'root' });
-        this.scheduleFlush();
+    this.feed = this.store.watch(
+      {
+        onChange: (change) => this.markDirty(change),
+        onStatus: (status) => {
+          this.pendingStatus = status;
+          if (status.rootPresent === false) this.markDirty({ kind: 'root' });
+          this.scheduleFlush();
+        },
+        onRescan: () =>
+          this.serialized(async () => {
+            await this.rescan();
+            // Polling sees no log appends nor the legacy file: the next refresh reads them too.
+            this.markDirty({ kind: 'log' });
+            this.markDirty({ kind: 'legacy' });
+          }).then(
+            () => this.refreshSucceeded(),
+            (err: unknown) => this.refreshFailed('a polling rescan', err),
+          ),
       },
-      onRescan: () => this.serialized(async () => {
-        await this.rescan();
-        // Polling sees no log appends nor the legacy file: the next refresh reads them too.
-        this.markDirty({ kind: 'log' });
-        this.markDirty({ kind: 'legacy' });
-      }).then(
-        () => this.refreshSucceeded(),
-        (err: unknown) => this.refreshFailed('a polling rescan', err),
-      ),
-    }, cursor);
+      cursor,
+    );
     await this.fullLoad();
     if (this.options.monitor) this.store.startMonitor();
     this.watching = this.startWatching(this.feed);
@@ -296,7 +307,10 @@ export class StateHost {
     if (dirty.locks.size) patch.locks = await this.reloadLocks([...dirty.locks]);
     for (const id of sessionMetrics) dirty.sessions.add(id);
     if (dirty.sessions.size) {
-      const reads = await readInBatches([...dirty.sessions], async (id) => [id, await readSession(this.store, id, this.model.tasks)] as const);
+      const reads = await readInBatches(
+        [...dirty.sessions],
+        async (id) => [id, await readSession(this.store, id, this.model.tasks)] as const,
+      );
       patch.sessions = update(SYNCED.sessions, this.model.sessions, reads);
     }
     if (dirty.checkpoints.size) {
@@ -341,7 +355,6 @@ export class StateHost {
   private emitPatch(patch: Patch): void {
     this.publisher.patch(patch);
   }
-
 
   /** Re-read the locks of some tasks into the model; returns the patch section (undefined: unchanged). */
   private async reloadLocks(taskIds: string[]): Promise<Patch['locks']> {
@@ -503,4 +516,3 @@ export class StateHost {
     this.publisher.clear();
   }
 }
-

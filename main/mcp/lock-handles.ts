@@ -37,7 +37,9 @@ export class LockHandles {
   async acquire(taskId: string, mode: LockMode, options: { timeout?: number; owner: string; signal?: AbortSignal }): Promise<HeldLock> {
     if (this.closed) throw new LockTimeoutError('the connection is closing: no new locks');
     if (this.held.size + this.waiting.size >= MAX_HELD_LOCKS) {
-      throw new InvalidInputError(`this connection already holds or awaits ${MAX_HELD_LOCKS} locks: release some first`, { limit: MAX_HELD_LOCKS });
+      throw new InvalidInputError(`this connection already holds or awaits ${MAX_HELD_LOCKS} locks: release some first`, {
+        limit: MAX_HELD_LOCKS,
+      });
     }
     const taking = this.store.acquireLock(taskId, mode, { timeout: options.timeout, owner: options.owner, heartbeat: true });
     this.waiting.add(taking);
@@ -50,7 +52,10 @@ export class LockHandles {
     // The client cancelled the call or went away while we waited: nobody would ever release this lock.
     if (this.closed || options.signal?.aborted) {
       await this.store.releaseLock(lock);
-      throw new LockTimeoutError(`the ${mode} lock on ${taskId} came after the request was cancelled; it was released at once`, { task_id: taskId, mode });
+      throw new LockTimeoutError(`the ${mode} lock on ${taskId} came after the request was cancelled; it was released at once`, {
+        task_id: taskId,
+        mode,
+      });
     }
     const entry: HeldLock = { handle: newHandle(), lock, mode, lost: false };
     this.held.set(entry.handle, entry);
@@ -60,7 +65,11 @@ export class LockHandles {
   /** A held lock by its handle; NOT_FOUND for a handle this connection does not hold. */
   get(handle: string): HeldLock {
     const entry = this.held.get(handle);
-    if (!entry) throw new NotFoundError(`no lock with handle ${JSON.stringify(handle)} is held by this connection (released already, or never acquired here)`, { handle });
+    if (!entry)
+      throw new NotFoundError(
+        `no lock with handle ${JSON.stringify(handle)} is held by this connection (released already, or never acquired here)`,
+        { handle },
+      );
     return entry;
   }
 

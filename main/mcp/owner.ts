@@ -21,7 +21,9 @@ export function clientOwner(name: unknown): string {
 /** `--owner LABEL`, refused (exit 2) rather than altered: the user typed it. */
 export function checkOwnerFlag(label: string): string {
   if (label.trim() === '') throw new InvalidInputError('--owner needs a non-empty label');
-  if (label.length > OWNER_MAX_CHARS) throw new InvalidInputError(`--owner must be at most ${OWNER_MAX_CHARS} characters, got ${label.length}`);
-  if (new RegExp(CONTROL_CHARS.source).test(label)) throw new InvalidInputError(`--owner must not contain a control character, got ${JSON.stringify(label)}`);
+  if (label.length > OWNER_MAX_CHARS)
+    throw new InvalidInputError(`--owner must be at most ${OWNER_MAX_CHARS} characters, got ${label.length}`);
+  if (new RegExp(CONTROL_CHARS.source).test(label))
+    throw new InvalidInputError(`--owner must not contain a control character, got ${JSON.stringify(label)}`);
   return label;
 }

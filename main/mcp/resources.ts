@@ -43,12 +43,21 @@ export function parseUri(uri: string): { kind: 'locks' } | { kind: 'task'; taskI
   if (uri.startsWith(TASK_URI_PREFIX)) {
     const id = uri.slice(TASK_URI_PREFIX.length);
     if (isTaskId(id)) return { kind: 'task', taskId: id };
-    throw new McpError(ErrorCode.InvalidParams, `invalid task id in ${JSON.stringify(uri.slice(0, 300))}: 1-128 letters, digits, ".", "_" or "-"`);
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `invalid task id in ${JSON.stringify(uri.slice(0, 300))}: 1-128 letters, digits, ".", "_" or "-"`,
+    );
   }
-  throw new McpError(ErrorCode.InvalidParams, `unknown resource ${JSON.stringify(uri.slice(0, 300))}: expected ${LOCKS_URI} or ${TASK_URI_PREFIX}<task id>`);
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `unknown resource ${JSON.stringify(uri.slice(0, 300))}: expected ${LOCKS_URI} or ${TASK_URI_PREFIX}<task id>`,
+  );
 }
 
-export async function listResources(store: StateStore, cursor: string | undefined): Promise<{ resources: Resource[]; nextCursor?: string }> {
+export async function listResources(
+  store: StateStore,
+  cursor: string | undefined,
+): Promise<{ resources: Resource[]; nextCursor?: string }> {
   const start = cursor === undefined ? 0 : Number(cursor);
   if (!Number.isSafeInteger(start) || start < 0) throw new McpError(ErrorCode.InvalidParams, `invalid cursor ${JSON.stringify(cursor)}`);
   const ids = await store.listTaskIds();
@@ -94,7 +103,10 @@ export class Subscriptions {
   async subscribe(uri: string): Promise<void> {
     parseUri(uri);
     if (!this.uris.has(uri) && this.uris.size >= MAX_SUBSCRIPTIONS) {
-      throw new McpError(ErrorCode.InvalidParams, `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions: unsubscribe from some first`);
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions: unsubscribe from some first`,
+      );
     }
     this.uris.add(uri);
     // Resolve once the feed is live, so a change made after this call is never missed.
@@ -118,11 +130,14 @@ export class Subscriptions {
     this.starting ??= (async () => {
       // The cursor is taken before the watches go up: the feed reports what changed in between.
       const cursor = await this.store.feedCursor();
-      const feed = this.store.watch({
-        onChange: (change) => this.onChange(change),
-        onStatus: () => {},
-        onRescan: async () => this.markAll(),
-      }, cursor);
+      const feed = this.store.watch(
+        {
+          onChange: (change) => this.onChange(change),
+          onStatus: () => {},
+          onRescan: async () => this.markAll(),
+        },
+        cursor,
+      );
       try {
         await feed.start();
         this.feed = feed;

@@ -5,9 +5,20 @@
 // carrying Lockstep's error code, not as a bare message.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema,
-  ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, ErrorCode, McpError,
-  type CallToolResult, type ServerNotification, type ServerRequest, type ServerResult, type Tool as ToolDefinition,
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type ServerResult,
+  type Tool as ToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -75,7 +86,10 @@ export class LockstepMcpServer {
    * -32602 Invalid params naming the field (the SDK would answer -32603
    * Internal error, as if the server had failed).
    */
-  private handle<S extends RequestSchema>(schema: S, handler: (request: z.output<S>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<ServerResult>): void {
+  private handle<S extends RequestSchema>(
+    schema: S,
+    handler: (request: z.output<S>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<ServerResult>,
+  ): void {
     const method = schema.shape.method.value;
     const envelope = z.looseObject({ method: z.literal(method), params: z.unknown().optional() });
     this.server.setRequestHandler(envelope, (request, extra) => {
@@ -104,7 +118,10 @@ export class LockstepMcpServer {
   private async callTool(name: string, args: unknown, signal: AbortSignal): Promise<CallToolResult> {
     const tool = this.tools.get(name);
     if (!tool) {
-      return toolError({ code: 'INVALID_INPUT', message: `unknown tool ${JSON.stringify(name.slice(0, 200))}; the tools are ${[...this.tools.keys()].join(', ')}` });
+      return toolError({
+        code: 'INVALID_INPUT',
+        message: `unknown tool ${JSON.stringify(name.slice(0, 200))}; the tools are ${[...this.tools.keys()].join(', ')}`,
+      });
     }
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) {
@@ -133,7 +150,11 @@ function keepAlive(token: string | number | undefined, extra: RequestHandlerExtr
   const started = Date.now();
   const timer = setInterval(() => {
     const waited = Date.now() - started;
-    extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: waited, message: `still working after ${Math.round(waited / 1000)} s` } })
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: waited, message: `still working after ${Math.round(waited / 1000)} s` },
+      })
       .catch(() => {}); // the client went away: the call ends with the connection
   }, PROGRESS_INTERVAL_MS);
   return () => clearInterval(timer);

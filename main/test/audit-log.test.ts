@@ -21,7 +21,15 @@ describe('audit log with a torn line', () => {
     const store = openStateStore({ root });
     await store.updateTaskState('t', { n: 1 });
     const file = auditFile(root);
-    const torn = JSON.stringify({ timestamp: new Date().toISOString(), process_id: 1, host: 'h', owner: 'x', change_type: 'task_updated', task_id: 't', description: 'cut short' }).slice(0, 60);
+    const torn = JSON.stringify({
+      timestamp: new Date().toISOString(),
+      process_id: 1,
+      host: 'h',
+      owner: 'x',
+      change_type: 'task_updated',
+      task_id: 't',
+      description: 'cut short',
+    }).slice(0, 60);
     appendFileSync(file, torn); // half a line, no newline: a writer died mid-append
 
     const before = await store.readAuditLog();
@@ -36,7 +44,10 @@ describe('audit log with a torn line', () => {
     expect(readFileSync(file, 'utf8')).toContain(`${torn}{"timestamp"`);
 
     const after = await store.readAuditLog({ task: 't' });
-    expect(after.map((e) => [e.change_type, e.new_version])).toEqual([['task_updated', 1], ['task_updated', 2]]);
+    expect(after.map((e) => [e.change_type, e.new_version])).toEqual([
+      ['task_updated', 1],
+      ['task_updated', 2],
+    ]);
     expect(after[1]).toMatchObject({ old_version: 1, task_id: 't' });
     const cliAfter = await runCli(root, ['--json', 'log', '--task', 't']);
     expect((cliAfter.json as AuditEntry[]).map((e) => e.new_version)).toEqual([1, 2]);

@@ -2,7 +2,23 @@
 // filesystem errors are refused cleanly, and nothing is written for them.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
 import type { IntegrityIssue } from '../../shared/model.ts';
@@ -54,7 +70,12 @@ describe('invalid task ids', () => {
     const { dir, root } = await setup();
     const before = listTree(dir);
     const runs = ['../x', 'a/b', '', 'x'.repeat(129)].flatMap((id) =>
-      [['task', 'update', id, '{"a":1}'], ['task', 'get', id], ['task', 'history', id], ['lock', 'acquire', id, '--hold', '0']].map((args) => ({ args: ['--json', ...args] })),
+      [
+        ['task', 'update', id, '{"a":1}'],
+        ['task', 'get', id],
+        ['task', 'history', id],
+        ['lock', 'acquire', id, '--hold', '0'],
+      ].map((args) => ({ args: ['--json', ...args] })),
     );
     // stdin is not even read for a bad id.
     runs.push({ args: ['--json', 'task', 'update', '../x', '-'], input: '{"a":1}' } as { args: string[]; input?: string });
@@ -106,7 +127,10 @@ describe('invalid payloads', () => {
     const before = listTree(dir);
     const big = { text: 'y'.repeat(1100) };
     const store = openStateStore({ root });
-    const err = await store.updateTaskState('existing', big).then(() => null, (e: unknown) => e);
+    const err = await store.updateTaskState('existing', big).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/max_state_bytes|limit/);
     const arg = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify(big)]);
@@ -117,7 +141,10 @@ describe('invalid payloads', () => {
     expect(listTree(dir)).toEqual(before);
 
     // A payload under the limit whose resulting state (with engine fields) is over it is refused too.
-    const edge = await store.updateTaskState('existing', { text: 'z'.repeat(950) }).then(() => null, (e: unknown) => e);
+    const edge = await store.updateTaskState('existing', { text: 'z'.repeat(950) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(edge).toBeInstanceOf(InvalidInputError);
     expect(await store.getTaskState('existing')).toMatchObject({ version: 1, title: 'keep me' });
     expect(await store.getTaskHistory('existing')).toHaveLength(1);
@@ -143,7 +170,13 @@ describe('invalid payloads', () => {
   it('engine-managed fields in a payload are ignored', async () => {
     const { root } = await setup();
     const store = openStateStore({ root, owner: 'me' });
-    const forged = { task_id: 'someone-else', version: 1000, updated_at: 'not a date', updated_by: { owner: 'forger', pid: 1, host: 'x' }, title: 'real' };
+    const forged = {
+      task_id: 'someone-else',
+      version: 1000,
+      updated_at: 'not a date',
+      updated_by: { owner: 'forger', pid: 1, host: 'x' },
+      title: 'real',
+    };
     const state = await store.updateTaskState('existing', forged);
     expect(state).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
     expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
@@ -203,7 +236,10 @@ describeBackends('bad input through the store', (backend) => {
 
   it('refuses a state over max_state_bytes, engine fields included, and keeps taking small updates', async () => {
     const { store, unchanged } = await withExistingTask({ max_state_bytes: 1024 });
-    const err = await store.updateTaskState('existing', { text: 'y'.repeat(1100) }).then(() => null, (e: unknown) => e);
+    const err = await store.updateTaskState('existing', { text: 'y'.repeat(1100) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/max_state_bytes|limit/);
     await expect(store.updateTaskState('fresh', { text: 'y'.repeat(1100) })).rejects.toBeInstanceOf(InvalidInputError);
@@ -215,7 +251,13 @@ describeBackends('bad input through the store', (backend) => {
 
   it('ignores engine-managed fields in a payload', async () => {
     const { store } = await withExistingTask();
-    const forged = { task_id: 'someone-else', version: 1000, updated_at: 'not a date', updated_by: { owner: 'forger', pid: 1, host: 'x' }, title: 'real' };
+    const forged = {
+      task_id: 'someone-else',
+      version: 1000,
+      updated_at: 'not a date',
+      updated_by: { owner: 'forger', pid: 1, host: 'x' },
+      title: 'real',
+    };
     const state = await store.updateTaskState('existing', forged);
     expect(state).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
     expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
@@ -246,7 +288,9 @@ describe('garbage lock files', () => {
 
     const locks = await runCli(root, ['--json', 'locks']);
     expect(locks.code).toBe(0);
-    expect(locks.json).toEqual([expect.objectContaining({ task_id: 'existing', mode: 'write', owner: '(unreadable ticket)', expired: true })]);
+    expect(locks.json).toEqual([
+      expect.objectContaining({ task_id: 'existing', mode: 'write', owner: '(unreadable ticket)', expired: true }),
+    ]);
 
     const verify = await runCli(root, ['--json', 'verify']);
     expect(verify.code).toBe(0);
@@ -287,12 +331,20 @@ describe('garbage lock files', () => {
     let version = 1;
     for (const [what, plant, described] of cases) {
       plant();
-      const update = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify({ what }), '--timeout', '2000'], { timeoutMs: 10_000 });
+      const update = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify({ what }), '--timeout', '2000'], {
+        timeoutMs: 10_000,
+      });
       expect(update.code, `${what}: ${update.stderr}`).toBe(0);
       expect(update.json).toMatchObject({ version: ++version, what });
       const verify = await runCli(root, ['--json', 'verify'], { timeoutMs: 10_000 });
       expect((verify.json as { issues: IntegrityIssue[] }).issues, what).toEqual([
-        expect.objectContaining({ kind: 'garbage_lock', task_id: 'existing', path: lockFile, recoverable: true, message: expect.stringContaining(described) }),
+        expect.objectContaining({
+          kind: 'garbage_lock',
+          task_id: 'existing',
+          path: lockFile,
+          recoverable: true,
+          message: expect.stringContaining(described),
+        }),
       ]);
       const gc = await runCli(root, ['--json', 'gc'], { timeoutMs: 10_000 });
       expect(gc.json, what).toMatchObject({ removed: 1 });
@@ -352,7 +404,10 @@ describe('filesystem errors name the path', () => {
     chmodSync(taskDir, 0o000);
     try {
       const store = openStateStore({ root });
-      const err = await store.getTaskState('existing').then(() => null, (e: unknown) => e);
+      const err = await store.getTaskState('existing').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(StateIOError);
       expect((err as Error).message).toContain(taskDir);
       store.close();
@@ -405,14 +460,20 @@ describe('filesystem errors name the path', () => {
     renameSync(stateFile, `${stateFile}.moved`);
     mkdirSync(stateFile);
     const store = openStateStore({ root });
-    const err = await store.getTaskState('existing').then(() => null, (e: unknown) => e);
+    const err = await store.getTaskState('existing').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StateIOError);
     expect((err as StateIOError).message).toContain(stateFile);
     expect((err as StateIOError).details).toMatchObject({ path: stateFile, errno: 'EISDIR' });
     await expect(store.updateTaskState('existing', { a: 1 }, { timeout: 500 })).rejects.toBeInstanceOf(StateIOError);
     store.close();
 
-    for (const args of [['task', 'get', 'existing'], ['task', 'update', 'existing', '{"a":1}', '--timeout', '500']]) {
+    for (const args of [
+      ['task', 'get', 'existing'],
+      ['task', 'update', 'existing', '{"a":1}', '--timeout', '500'],
+    ]) {
       const cli = await runCli(root, ['--json', ...args]);
       expect(cli.code, cli.stderr).toBe(6);
       const e = errorLine(cli.stderr);
@@ -479,7 +540,7 @@ describe('a hand-written state nested too deeply to store', () => {
   });
 });
 
-describe('odd files under a ticket\'s name', () => {
+describe("odd files under a ticket's name", () => {
   it('a folder or FIFO named like a lock ticket blocks nobody and is reported and cleared', async () => {
     const { root } = await setup();
     const lockFile = join(root, 'tasks', 'task-existing', 'state.lock');
@@ -490,7 +551,10 @@ describe('odd files under a ticket\'s name', () => {
     const update = await runCli(root, ['--json', 'task', 'update', 'existing', '{"n":1}', '--timeout', '2000'], { timeoutMs: 10_000 });
     expect(update.code, update.stderr).toBe(0);
     const issues = ((await runCli(root, ['--json', 'verify'])).json as { issues: IntegrityIssue[] }).issues;
-    expect(issues.map((i) => [i.kind, i.path]).sort()).toEqual([['garbage_lock', dirTicket], ['garbage_lock', fifoTicket]]);
+    expect(issues.map((i) => [i.kind, i.path]).sort()).toEqual([
+      ['garbage_lock', dirTicket],
+      ['garbage_lock', fifoTicket],
+    ]);
     expect((await runCli(root, ['--json', 'gc'])).json).toMatchObject({ removed: 2 });
     expect(existsSync(dirTicket) || existsSync(fifoTicket)).toBe(false);
   });

@@ -8,14 +8,19 @@ import { preciseNow, ratio, tenth } from '../../e2e/bench/figures.ts';
 describe('bench:ui figures', () => {
   it('the clock resolves well under a millisecond', () => {
     const samples = Array.from({ length: 2000 }, preciseNow);
-    const steps = samples.slice(1).map((t, i) => t - samples[i]!).filter((d) => d > 0);
+    const steps = samples
+      .slice(1)
+      .map((t, i) => t - samples[i]!)
+      .filter((d) => d > 0);
     expect(Math.min(...steps)).toBeLessThan(0.1);
     expect(samples.some((t) => !Number.isInteger(t))).toBe(true);
   });
 
   it('another process reads the same clock: its time falls between ours before and after', () => {
     const before = preciseNow();
-    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(performance.timeOrigin + performance.now()))'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(performance.timeOrigin + performance.now()))'], {
+      encoding: 'utf8',
+    });
     const after = preciseNow();
     const child = Number(r.stdout);
     // Each process derives its origin from the wall clock at start-up: allow a millisecond for that.

@@ -21,7 +21,10 @@ async function rootWith(ids: string[]): Promise<{ dir: string; root: string }> {
 }
 
 async function refusal(p: Promise<unknown>): Promise<InvalidInputError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InvalidInputError);
   return err as InvalidInputError;
 }
@@ -51,7 +54,10 @@ describe('task ids that differ only in letter case', () => {
   it('the CLI exits 2 with one line naming both ids, and writes nothing', async () => {
     const { dir, root } = await rootWith(['api-Server.v2']);
     const before = listTree(dir);
-    for (const args of [['task', 'update', 'API-server.V2', '{"a":1}'], ['lock', 'acquire', 'api-server.v2', '--hold', '0']]) {
+    for (const args of [
+      ['task', 'update', 'API-server.V2', '{"a":1}'],
+      ['lock', 'acquire', 'api-server.v2', '--hold', '0'],
+    ]) {
       const r = await runCli(root, ['--json', ...args]);
       expect(r.code, r.stderr).toBe(2);
       const error = singleCliError(r);

@@ -59,7 +59,12 @@ describeBackends('undoing a checkpoint restore', (backend) => {
     const undoId = result.undo_checkpoint_id!;
     expect(undoId).toBeTruthy();
     const undo = await store.getCheckpoint(undoId);
-    expect(undo).toMatchObject({ undo_of: checkpoint.id, reason: `before restore of ${checkpoint.id}`, session_id: session.id, task_count: 2 });
+    expect(undo).toMatchObject({
+      undo_of: checkpoint.id,
+      reason: `before restore of ${checkpoint.id}`,
+      session_id: session.id,
+      task_count: 2,
+    });
     expect(Object.keys(undo.tasks).sort()).toEqual(['alpha', 'beta']);
     expect(undo.session.task_ids).toEqual(sessionBefore.task_ids);
     expect(await store.listCheckpoints()).toContainEqual(expect.objectContaining({ id: undoId, undo_of: checkpoint.id, task_count: 2 }));
@@ -89,7 +94,13 @@ describeBackends('undoing a checkpoint restore', (backend) => {
     const sessionFile = await store.readSessionFile(session.id);
 
     const result = await store.restoreCheckpoint(checkpoint.id);
-    expect(result).toEqual({ checkpoint_id: checkpoint.id, session_id: session.id, restored: ['a'], changed: [], undo_checkpoint_id: null });
+    expect(result).toEqual({
+      checkpoint_id: checkpoint.id,
+      session_id: session.id,
+      restored: ['a'],
+      changed: [],
+      undo_checkpoint_id: null,
+    });
     expect((await store.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
     expect(await store.readSessionFile(session.id)).toEqual(sessionFile); // not rewritten: updated_at unchanged
     expect((await store.getTaskState('a'))!.version).toBe(1);
@@ -169,7 +180,11 @@ describe('undoing a checkpoint restore (file backend: worker processes, the CLI)
     const json = await runCli(root, ['--json', 'checkpoint', 'restore', checkpoint.id]);
     expect(json.code, json.stderr).toBe(0);
     const result = json.json as { checkpoint_id: string; restored: string[]; changed: string[]; undo_checkpoint_id: string };
-    expect(result).toMatchObject({ checkpoint_id: checkpoint.id, restored: ['alpha', 'beta', 'gamma'], changed: [`session:${session.id}`, 'alpha', 'beta'] });
+    expect(result).toMatchObject({
+      checkpoint_id: checkpoint.id,
+      restored: ['alpha', 'beta', 'gamma'],
+      changed: [`session:${session.id}`, 'alpha', 'beta'],
+    });
     expect(result.undo_checkpoint_id).toMatch(/^\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?$/);
     const shown = await runCli(root, ['--json', 'checkpoint', 'show', result.undo_checkpoint_id]);
     expect(shown.json).toMatchObject({ undo_of: checkpoint.id, reason: `before restore of ${checkpoint.id}` });
@@ -177,7 +192,11 @@ describe('undoing a checkpoint restore (file backend: worker processes, the CLI)
     // Human output: the counts, and the command that undoes it.
     const human = await runCli(root, ['checkpoint', 'restore', result.undo_checkpoint_id]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^restored checkpoint ${result.undo_checkpoint_id}: 2 task\\(s\\), 2 written as new versions, session ${session.id} rewritten\\n`));
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `^restored checkpoint ${result.undo_checkpoint_id}: 2 task\\(s\\), 2 written as new versions, session ${session.id} rewritten\\n`,
+      ),
+    );
     const redo = /undo checkpoint: (\S+) \(to undo: lockstep checkpoint restore (\S+)\)/.exec(human.stdout);
     expect(redo?.[1]).toBe(redo?.[2]);
 

@@ -36,14 +36,22 @@ describe('--json output contract', () => {
     expect(session).toMatchObject({ status: 'active', options: { agent: 'cli-test' }, task_ids: [], metrics: { total_tasks: 0 } });
     expect(session.id).toMatch(/^\d{4}-\d{2}-\d{2}-\d{3}$/);
 
-    for (const [id, payload] of [['a', '{"status":"in_progress"}'], ['b', '{"status":"completed"}'], ['a', '{"progress":50}']] as const) {
+    for (const [id, payload] of [
+      ['a', '{"status":"in_progress"}'],
+      ['b', '{"status":"completed"}'],
+      ['a', '{"progress":50}'],
+    ] as const) {
       const r = await runCli(root, ['--json', 'task', 'update', id, payload, '--session', session.id]);
       expect(r.code, r.stderr).toBe(0);
       expect(single(r.stdout)).toMatchObject({ task_id: id });
     }
 
     const got = await runCli(root, ['--json', 'session', 'get', session.id]);
-    expect(single(got.stdout)).toMatchObject({ id: session.id, task_ids: ['a', 'b'], metrics: { total_tasks: 2, completed: 1, in_progress: 1 } });
+    expect(single(got.stdout)).toMatchObject({
+      id: session.id,
+      task_ids: ['a', 'b'],
+      metrics: { total_tasks: 2, completed: 1, in_progress: 1 },
+    });
     const updated = await runCli(root, ['--json', 'session', 'update', session.id, '{"status":"paused","note":"lunch"}']);
     expect(updated.code).toBe(0);
     expect(single(updated.stdout)).toMatchObject({ id: session.id, status: 'paused', note: 'lunch', task_ids: ['a', 'b'] });
@@ -53,7 +61,10 @@ describe('--json output contract', () => {
     const checkpointId = (single(cp.stdout) as { id: string }).id;
 
     const tasks = single((await runCli(root, ['--json', 'task', 'list'])).stdout) as TaskState[];
-    expect(tasks.map((t) => [t.task_id, t.version])).toEqual([['a', 2], ['b', 1]]);
+    expect(tasks.map((t) => [t.task_id, t.version])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
     const history = single((await runCli(root, ['--json', 'task', 'history', 'a'])).stdout) as TaskState[];
     expect(history.map((h) => h.version)).toEqual([2, 1]);
     const sessions = single((await runCli(root, ['--json', 'session', 'list'])).stdout) as Session[];
@@ -64,17 +75,36 @@ describe('--json output contract', () => {
     expect(single((await runCli(root, ['--json', 'locks'])).stdout)).toEqual([]);
     const log = single((await runCli(root, ['--json', 'log'])).stdout) as AuditEntry[];
     // `task update --session` links the session first, then commits the task.
-    expect(log.map((e) => e.change_type)).toEqual(['session_created', 'session_updated', 'task_updated', 'session_updated', 'task_updated', 'task_updated', 'session_updated', 'checkpoint_created']);
+    expect(log.map((e) => e.change_type)).toEqual([
+      'session_created',
+      'session_updated',
+      'task_updated',
+      'session_updated',
+      'task_updated',
+      'task_updated',
+      'session_updated',
+      'checkpoint_created',
+    ]);
     const taskLog = single((await runCli(root, ['--json', 'log', '--task', 'a', '--limit', '1'])).stdout) as AuditEntry[];
     expect(taskLog).toEqual([expect.objectContaining({ task_id: 'a', change_type: 'task_updated', old_version: 1, new_version: 2 })]);
 
     // checkpoint restore: dry run previews, the real one prints {checkpoint_id, restored}.
     await runCli(root, ['task', 'update', 'a', '{"progress":90}']);
     const dry = await runCli(root, ['--json', 'checkpoint', 'restore', checkpointId, '--dry-run']);
-    expect(single(dry.stdout)).toMatchObject({ items: [{ task_id: 'a', unchanged: false, changes: { modified: ['progress'] } }, { task_id: 'b', unchanged: true }] });
+    expect(single(dry.stdout)).toMatchObject({
+      items: [
+        { task_id: 'a', unchanged: false, changes: { modified: ['progress'] } },
+        { task_id: 'b', unchanged: true },
+      ],
+    });
     const restore = await runCli(root, ['--json', 'checkpoint', 'restore', checkpointId]);
     expect(restore.code).toBe(0);
-    expect(single(restore.stdout)).toMatchObject({ checkpoint_id: checkpointId, restored: ['a', 'b'], changed: ['a'], undo_checkpoint_id: expect.any(String) });
+    expect(single(restore.stdout)).toMatchObject({
+      checkpoint_id: checkpointId,
+      restored: ['a', 'b'],
+      changed: ['a'],
+      undo_checkpoint_id: expect.any(String),
+    });
     expect(single((await runCli(root, ['--json', 'task', 'get', 'a'])).stdout)).toMatchObject({ version: 4, progress: 50 });
   });
 
@@ -88,22 +118,46 @@ describe('--json output contract', () => {
 
     // A lock left by a dead process, and a damaged state.json...
     const now = Date.now();
-    writeFileSync(join(root, 'tasks', 'task-t1', 'state.lock'), JSON.stringify({
-      task_id: 't1', mode: 'write', token: 'dead', pid: await deadPid(), host: hostname(), start: null, owner: 'ghost',
-      acquired_at: new Date(now).toISOString(), expires_at: new Date(now + 60_000).toISOString(),
-    }));
+    writeFileSync(
+      join(root, 'tasks', 'task-t1', 'state.lock'),
+      JSON.stringify({
+        task_id: 't1',
+        mode: 'write',
+        token: 'dead',
+        pid: await deadPid(),
+        host: hostname(),
+        start: null,
+        owner: 'ghost',
+        acquired_at: new Date(now).toISOString(),
+        expires_at: new Date(now + 60_000).toISOString(),
+      }),
+    );
     // ...and the reclaim marker of a reclaimer that died half-way through.
-    writeFileSync(join(root, 'tasks', 'task-t1', 'state.lock.reclaim'), JSON.stringify({
-      task_id: 't1', mode: 'write', token: 'dead-reclaimer', pid: await deadPid(), host: hostname(), start: null, owner: 'reclaim',
-      acquired_at: new Date(now).toISOString(), expires_at: new Date(now + 60_000).toISOString(),
-    }));
+    writeFileSync(
+      join(root, 'tasks', 'task-t1', 'state.lock.reclaim'),
+      JSON.stringify({
+        task_id: 't1',
+        mode: 'write',
+        token: 'dead-reclaimer',
+        pid: await deadPid(),
+        host: hostname(),
+        start: null,
+        owner: 'reclaim',
+        acquired_at: new Date(now).toISOString(),
+        expires_at: new Date(now + 60_000).toISOString(),
+      }),
+    );
     writeFileSync(join(root, 'tasks', 'task-t2', 'state.json.new'), '{oops');
     renameSync(join(root, 'tasks', 'task-t2', 'state.json.new'), join(root, 'tasks', 'task-t2', 'state.json'));
 
     const verify = await runCli(root, ['--json', 'verify']);
     expect(verify.code).toBe(0);
     const issues = (single(verify.stdout) as { issues: IntegrityIssue[] }).issues;
-    expect(issues.map((i) => [i.kind, i.task_id, i.recoverable]).sort()).toEqual([['corrupt_state', 't2', true], ['garbage_lock', 't1', true], ['stale_lock', 't1', true]]);
+    expect(issues.map((i) => [i.kind, i.task_id, i.recoverable]).sort()).toEqual([
+      ['corrupt_state', 't2', true],
+      ['garbage_lock', 't1', true],
+      ['stale_lock', 't1', true],
+    ]);
 
     const locks = single((await runCli(root, ['--json', 'locks'])).stdout) as { alive: string; owner: string }[];
     expect(locks).toEqual([expect.objectContaining({ task_id: 't1', owner: 'ghost', alive: 'dead' })]);
@@ -154,7 +208,14 @@ describe('simulate', () => {
     const r = await runCli(root, ['--json', 'simulate', '--agents', '3', '--tasks', '4', '--seconds', '2'], { timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const summary = single(r.stdout) as { agents: number; tasks: number; sessions: string[]; updates: number; errors: number; conflicts: number };
+    const summary = single(r.stdout) as {
+      agents: number;
+      tasks: number;
+      sessions: string[];
+      updates: number;
+      errors: number;
+      conflicts: number;
+    };
     expect(summary).toMatchObject({ agents: 3, tasks: 4, seconds: 2, errors: 0 });
     expect(summary.updates).toBeGreaterThan(0);
     expect(summary.sessions).toHaveLength(3);

@@ -71,8 +71,25 @@ describe('config.json bounds', () => {
 
   it('accepts the edges of every range', async () => {
     const edges = [
-      { lease_ms: 50, lock_timeout_ms: 0, max_history: 0, max_state_bytes: 1024, backoff_max_ms: 1, cleanup_interval_ms: 0, verify_interval_ms: 100, checkpoint_interval_ms: DAY },
-      { lease_ms: DAY, lock_timeout_ms: DAY, max_history: 1_000_000, max_state_bytes: 2 ** 30, backoff_max_ms: 10_000, cleanup_interval_ms: DAY, owner: 'x'.repeat(200) },
+      {
+        lease_ms: 50,
+        lock_timeout_ms: 0,
+        max_history: 0,
+        max_state_bytes: 1024,
+        backoff_max_ms: 1,
+        cleanup_interval_ms: 0,
+        verify_interval_ms: 100,
+        checkpoint_interval_ms: DAY,
+      },
+      {
+        lease_ms: DAY,
+        lock_timeout_ms: DAY,
+        max_history: 1_000_000,
+        max_state_bytes: 2 ** 30,
+        backoff_max_ms: 10_000,
+        cleanup_interval_ms: DAY,
+        owner: 'x'.repeat(200),
+      },
     ];
     for (const config of edges) {
       const { root } = await rootWithConfig(JSON.stringify(config));
@@ -85,7 +102,12 @@ describe('config.json bounds', () => {
   it('a lease of 1e16 makes the CLI exit 2 with one line naming the key, and nothing is written', async () => {
     const { dir, root } = await rootWithConfig('{"lease_ms": 1e16}');
     const before = listTree(dir);
-    for (const args of [['task', 'update', 'existing', '{"a":1}'], ['task', 'update', 'fresh', '{"a":1}'], ['lock', 'acquire', 'existing', '--hold', '0'], ['session', 'create']]) {
+    for (const args of [
+      ['task', 'update', 'existing', '{"a":1}'],
+      ['task', 'update', 'fresh', '{"a":1}'],
+      ['lock', 'acquire', 'existing', '--hold', '0'],
+      ['session', 'create'],
+    ]) {
       const r = await runCli(root, ['--json', ...args]);
       expect(r.code, r.stderr).toBe(2);
       const error = singleCliError(r);

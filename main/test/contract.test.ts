@@ -41,7 +41,13 @@ describeBackends('the store contract', (backend) => {
   it('stamps the engine fields itself: forged ones in a payload are ignored', async () => {
     const store = await backend.open({ owner: 'me' });
     await store.updateTaskState('t', { title: 'first' });
-    const forged = { task_id: 'someone-else', version: 1000, updated_at: 'not a date', updated_by: { owner: 'forger', pid: 1, host: 'x' }, title: 'real' };
+    const forged = {
+      task_id: 'someone-else',
+      version: 1000,
+      updated_at: 'not a date',
+      updated_by: { owner: 'forger', pid: 1, host: 'x' },
+      title: 'real',
+    };
     const state = await store.updateTaskState('t', forged);
     expect(state).toMatchObject({ task_id: 't', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
     expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
@@ -57,7 +63,11 @@ describeBackends('the store contract', (backend) => {
     const restored = await store.restoreTaskVersion('t', 6);
     expect(restored).toMatchObject({ version: 9, k0: 6, k1: 5 });
     await expect(store.restoreTaskVersion('t', 2)).rejects.toBeInstanceOf(NotFoundError); // pruned
-    expect((await store.readAuditLog({ task: 't' })).at(-1)).toMatchObject({ change_type: 'task_restored', old_version: 8, new_version: 9 });
+    expect((await store.readAuditLog({ task: 't' })).at(-1)).toMatchObject({
+      change_type: 'task_restored',
+      old_version: 8,
+      new_version: 9,
+    });
   });
 
   it('refuses a stale or future expected version, naming both versions', async () => {
@@ -74,7 +84,7 @@ describeBackends('the store contract', (backend) => {
     expect(await store.getTaskState('t')).toMatchObject({ version: 2, a: 2 });
   });
 
-  it('sees another client\'s commits (another process opening the same state)', async () => {
+  it("sees another client's commits (another process opening the same state)", async () => {
     const store = await backend.open();
     const other = backend.reopen(store);
     await store.updateTaskState('t', { from: 'first' });
@@ -89,7 +99,10 @@ describeBackends('the store contract', (backend) => {
     expect(session).toMatchObject({ status: 'active', task_ids: [], options: { branch: 'x' } });
     await store.updateTaskState('a', { status: 'completed' }, { session: session.id });
     await store.updateTaskState('b', { status: 'in_progress' }, { session: session.id });
-    expect(await store.getSession(session.id)).toMatchObject({ task_ids: ['a', 'b'], metrics: { total_tasks: 2, completed: 1, in_progress: 1, failed: 0 } });
+    expect(await store.getSession(session.id)).toMatchObject({
+      task_ids: ['a', 'b'],
+      metrics: { total_tasks: 2, completed: 1, in_progress: 1, failed: 0 },
+    });
     await expect(store.updateTaskState('c', { x: 1 }, { session: '2000-01-01-001' })).rejects.toBeInstanceOf(NotFoundError);
     expect(await store.getTaskState('c')).toBeNull();
     const updated = await store.updateSession(session.id, { status: 'paused', id: 'forged' });
@@ -161,9 +174,14 @@ describeBackends('the store contract', (backend) => {
     const outcomes: string[] = [];
     const ours = (await locks.readNew()).filter((e) => e.token === lock.record.token);
     outcomes.push(...ours.map((e) => e.outcome));
-    await expect.poll(async () => {
-      outcomes.push(...(await locks.readNew()).filter((e) => e.token === lock.record.token).map((e) => e.outcome));
-      return outcomes;
-    }, { timeout: 5000 }).toEqual(['acquired', 'released']);
+    await expect
+      .poll(
+        async () => {
+          outcomes.push(...(await locks.readNew()).filter((e) => e.token === lock.record.token).map((e) => e.outcome));
+          return outcomes;
+        },
+        { timeout: 5000 },
+      )
+      .toEqual(['acquired', 'released']);
   });
 });

@@ -184,7 +184,10 @@ describe('recovery of a damaged state.json', () => {
     replaceFile(f.stateFile, 'garbage');
     for (const v of [1, 2, 3]) replaceFile(f.history(v), '');
     const { store, recovered } = openWatched(f.root);
-    const err = await store.getTaskState(TASK).then(() => null, (e: unknown) => e);
+    const err = await store.getTaskState(TASK).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CorruptStateError);
     expect((err as CorruptStateError).message).toContain(TASK);
     expect(recovered).toEqual([]);
@@ -220,18 +223,34 @@ describe('recovery of a damaged state.json', () => {
 
 describe('verify names the kind of damage from what was found, not from message text', () => {
   const cases: [string, IntegrityIssue['kind'], (f: Fixture) => void][] = [
-    ['state.json without "version"', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], version: undefined }))],
-    ['state.json without "updated_at"', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], updated_at: undefined }))],
-    ['state.json of another task', 'corrupt_state', (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], task_id: 'other' }))],
+    [
+      'state.json without "version"',
+      'corrupt_state',
+      (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], version: undefined })),
+    ],
+    [
+      'state.json without "updated_at"',
+      'corrupt_state',
+      (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], updated_at: undefined })),
+    ],
+    [
+      'state.json of another task',
+      'corrupt_state',
+      (f) => replaceFile(f.stateFile, JSON.stringify({ ...f.versions[2], task_id: 'other' })),
+    ],
     // JSON.parse quotes the text in its message: a guess from the text would take these for other kinds.
     ['state.json holding the word "missing"', 'corrupt_state', (f) => replaceFile(f.stateFile, 'missing')],
     ['state.json holding the word "behind"', 'corrupt_state', (f) => replaceFile(f.stateFile, 'behind')],
     ['no state.json', 'missing_state', (f) => rmSync(f.stateFile)],
     // (With v2 still there, a read would just roll forward: the chain must be broken.)
-    ['state.json put back to v1, v2 gone', 'state_behind_history', (f) => {
-      replaceFile(f.stateFile, readFileSync(f.history(1), 'utf8'));
-      rmSync(f.history(2));
-    }],
+    [
+      'state.json put back to v1, v2 gone',
+      'state_behind_history',
+      (f) => {
+        replaceFile(f.stateFile, readFileSync(f.history(1), 'utf8'));
+        rmSync(f.history(2));
+      },
+    ],
   ];
   for (const [name, kind, damage] of cases) {
     it(`${name}: ${kind}`, async () => {

@@ -60,7 +60,11 @@ describe('crash safety (kill -9 during updates)', () => {
 
       // The next writer is not held up by a dead holder's lock (no lease-long wait).
       const started = Date.now();
-      const next = await store.updateTaskState('crash', { counter: seen.version + 1, writer: 'test' }, { expectedVersion: seen.version, timeout: lease });
+      const next = await store.updateTaskState(
+        'crash',
+        { counter: seen.version + 1, writer: 'test' },
+        { expectedVersion: seen.version, timeout: lease },
+      );
       const took = Date.now() - started;
       // A dead holder's lock is reclaimed at once; waiting out its lease would take 10 s.
       expect(took, `round ${round}: update after kill took ${took} ms`).toBeLessThan(lease / 4);

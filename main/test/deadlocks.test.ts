@@ -34,7 +34,18 @@ async function until(root: string, test: (l: Listing) => boolean, timeoutMs: num
 /** Agent i holds task t<i> and waits for t<i+1> (the last waits for t0); agent 0 gives up after `firstTimeoutMs`. */
 async function ring(root: string, n: number, firstTimeoutMs: number): Promise<Proc[]> {
   const agents = Array.from({ length: n }, (_, i) =>
-    spawnWorker('hold-then-wait', ['--root', root, '--owner', `agent-${i}`, '--hold', `t${i}`, '--wait', `t${(i + 1) % n}`, '--timeout', String(i === 0 ? firstTimeoutMs : 60_000)]),
+    spawnWorker('hold-then-wait', [
+      '--root',
+      root,
+      '--owner',
+      `agent-${i}`,
+      '--hold',
+      `t${i}`,
+      '--wait',
+      `t${(i + 1) % n}`,
+      '--timeout',
+      String(i === 0 ? firstTimeoutMs : 60_000),
+    ]),
   );
   for (const a of agents) await a.waitForLine((l) => l === 'held');
   for (const a of agents) a.send('go');

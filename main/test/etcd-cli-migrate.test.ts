@@ -32,7 +32,12 @@ interface Report {
 }
 
 async function run(args: string[]): Promise<{ code: number | null; json: unknown; stdout: string; stderr: string }> {
-  const proc = new Proc(spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' } }));
+  const proc = new Proc(
+    spawn(process.execPath, [BIN, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' },
+    }),
+  );
   proc.child.stdin!.end();
   const exit = await proc.waitExit(90_000);
   const stdout = proc.lines.join('\n');
@@ -50,7 +55,11 @@ const outcomes = (report: Report) => report.items.map((i) => `${i.kind} ${i.id} 
 /** Everything a store holds that migrate carries, read through the CLI. */
 async function contents(where: string[]) {
   const tasks = await ok<TaskState[]>([...where, '--json', 'task', 'list']);
-  const histories = Object.fromEntries(await Promise.all(tasks.map(async (t) => [t.task_id, await ok<TaskState[]>([...where, '--json', 'task', 'history', t.task_id])] as const)));
+  const histories = Object.fromEntries(
+    await Promise.all(
+      tasks.map(async (t) => [t.task_id, await ok<TaskState[]>([...where, '--json', 'task', 'history', t.task_id])] as const),
+    ),
+  );
   const sessions = await ok<Session[]>([...where, '--json', 'session', 'list']);
   const summaries = await ok<{ id: string }[]>([...where, '--json', 'checkpoint', 'list']);
   const checkpoints = await Promise.all(summaries.map((c) => ok<Checkpoint>([...where, '--json', 'checkpoint', 'show', c.id])));
@@ -79,10 +88,21 @@ describe('lockstep migrate', () => {
     expect(await ok([...onCluster, '--json', 'session', 'list'])).toEqual([]);
 
     const first = await ok<Report>(['--json', 'migrate', '--from', source, '--to-etcd', urls, '--namespace', namespace]);
-    expect(first).toMatchObject({ dry_run: false, written: 4, same: 0, conflicts: 0, from: { kind: 'files', root: source }, to: { kind: 'etcd', namespace } });
+    expect(first).toMatchObject({
+      dry_run: false,
+      written: 4,
+      same: 0,
+      conflicts: 0,
+      from: { kind: 'files', root: source },
+      to: { kind: 'etcd', namespace },
+    });
     const before = await contents(onFolder);
     expect(await contents(onCluster)).toEqual(before);
-    expect(before.histories.alpha!.map((v) => [v.version, (v.updated_by as { owner: string }).owner])).toEqual([[3, 'agent-3'], [2, 'agent-2'], [1, 'agent-1']]);
+    expect(before.histories.alpha!.map((v) => [v.version, (v.updated_by as { owner: string }).owner])).toEqual([
+      [3, 'agent-3'],
+      [2, 'agent-2'],
+      [1, 'agent-1'],
+    ]);
 
     // Idempotent: a second run (and its dry run) copies nothing.
     for (const extra of [['--dry-run'], []]) {
@@ -96,7 +116,10 @@ describe('lockstep migrate', () => {
     expect(returned).toMatchObject({ written: 4, conflicts: 0 });
     expect(await contents(['--root', back])).toEqual(before);
     // The copy is a working store: the next commit continues the history.
-    expect(await ok([...onCluster, '--json', 'task', 'update', 'alpha', '{"status":"completed"}'])).toMatchObject({ version: 4, status: 'completed' });
+    expect(await ok([...onCluster, '--json', 'task', 'update', 'alpha', '{"status":"completed"}'])).toMatchObject({
+      version: 4,
+      status: 'completed',
+    });
   }, 300_000);
 
   it('refuses a task the target holds differently, writes nothing for it, and copies the rest (exit 3)', async () => {
@@ -138,7 +161,16 @@ describe('lockstep migrate', () => {
 
   it('says what is wrong before touching anything', async () => {
     const missing = join(makeTempDir(), 'nothing-here');
-    const r = await run(['--json', 'migrate', '--from', missing, '--to-etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('none')]);
+    const r = await run([
+      '--json',
+      'migrate',
+      '--from',
+      missing,
+      '--to-etcd',
+      cluster.endpoints.join(','),
+      '--namespace',
+      freshNamespace('none'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`the state folder ${missing} does not exist`);
     const usage = await run(['migrate', '--from', missing]);

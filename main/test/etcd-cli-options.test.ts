@@ -72,7 +72,18 @@ describe('TLS and user options', () => {
     const dir = makeTempDir();
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, name), `-----BEGIN ${name}-----\n`);
     const target = targetOf(
-      ['--etcd', 'h1:2379,h2:2379', '--etcd-cacert', join(dir, 'ca.pem'), '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'key.pem'), '--etcd-user', 'agent'],
+      [
+        '--etcd',
+        'h1:2379,h2:2379',
+        '--etcd-cacert',
+        join(dir, 'ca.pem'),
+        '--etcd-cert',
+        join(dir, 'cert.pem'),
+        '--etcd-key',
+        join(dir, 'key.pem'),
+        '--etcd-user',
+        'agent',
+      ],
       { LOCKSTEP_ETCD_PASSWORD: 's3cret' },
     );
     expect(target.kind).toBe('etcd');
@@ -85,8 +96,18 @@ describe('TLS and user options', () => {
     expect(target.etcd.auth).toEqual({ username: 'agent', password: 's3cret' });
     // Processes the command starts (simulate's agents) get the same options, never the password.
     expect(target.args).toEqual([
-      '--etcd', 'https://h1:2379,https://h2:2379', '--namespace', 'lockstep',
-      '--etcd-cacert', join(dir, 'ca.pem'), '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'key.pem'), '--etcd-user', 'agent',
+      '--etcd',
+      'https://h1:2379,https://h2:2379',
+      '--namespace',
+      'lockstep',
+      '--etcd-cacert',
+      join(dir, 'ca.pem'),
+      '--etcd-cert',
+      join(dir, 'cert.pem'),
+      '--etcd-key',
+      join(dir, 'key.pem'),
+      '--etcd-user',
+      'agent',
     ]);
     expect(target.args.join(' ')).not.toContain('s3cret');
   });
@@ -96,8 +117,12 @@ describe('TLS and user options', () => {
     writeFileSync(join(dir, 'cert.pem'), 'x');
     expect(() => targetOf(['--etcd', 'h:2379', '--etcd-user', 'agent'])).toThrow(/LOCKSTEP_ETCD_PASSWORD/);
     expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cert', join(dir, 'cert.pem')])).toThrow(/--etcd-cert and --etcd-key go together/);
-    expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'cert.pem')])).toThrow(/--etcd-cert needs --etcd-cacert too/);
-    expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cacert', join(dir, 'missing.pem')])).toThrow(/--etcd-cacert: cannot read .*missing\.pem: ENOENT/);
+    expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'cert.pem')])).toThrow(
+      /--etcd-cert needs --etcd-cacert too/,
+    );
+    expect(() => targetOf(['--etcd', 'h:2379', '--etcd-cacert', join(dir, 'missing.pem')])).toThrow(
+      /--etcd-cacert: cannot read .*missing\.pem: ENOENT/,
+    );
     // There is no flag for the password: it would be visible to every local user in ps.
     expect(() => {
       const flags = flagsOf('--etcd', 'h:2379', '--etcd-password', 'x');
@@ -111,14 +136,24 @@ describe('migrate source and target', () => {
   it('takes exactly one source and one target, never --root or --etcd', () => {
     expect(migrateTargets(flagsOf('--from', '/tmp/a', '--to-etcd', 'h:2379', '--namespace', 'ns1'))).toEqual({
       source: { kind: 'files', root: '/tmp/a' },
-      target: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'ns1' }, args: ['--etcd', 'http://h:2379', '--namespace', 'ns1'] },
+      target: {
+        kind: 'etcd',
+        etcd: { endpoints: ['http://h:2379'], namespace: 'ns1' },
+        args: ['--etcd', 'http://h:2379', '--namespace', 'ns1'],
+      },
     });
     expect(migrateTargets(flagsOf('--from-etcd', 'h:2379', '--to', '/tmp/b'))).toEqual({
-      source: { kind: 'etcd', etcd: { endpoints: ['http://h:2379'], namespace: 'lockstep' }, args: ['--etcd', 'http://h:2379', '--namespace', 'lockstep'] },
+      source: {
+        kind: 'etcd',
+        etcd: { endpoints: ['http://h:2379'], namespace: 'lockstep' },
+        args: ['--etcd', 'http://h:2379', '--namespace', 'lockstep'],
+      },
       target: { kind: 'files', root: '/tmp/b' },
     });
     expect(() => migrateTargets(flagsOf('--from', '/tmp/a'))).toThrow(/give one of --to DIR or --to-etcd URLS/);
-    expect(() => migrateTargets(flagsOf('--from', '/tmp/a', '--from-etcd', 'h:1', '--to', '/tmp/b'))).toThrow(/give one of --from DIR or --from-etcd URLS/);
+    expect(() => migrateTargets(flagsOf('--from', '/tmp/a', '--from-etcd', 'h:1', '--to', '/tmp/b'))).toThrow(
+      /give one of --from DIR or --from-etcd URLS/,
+    );
     expect(() => migrateTargets(flagsOf('--etcd', 'h:1', '--from', '/tmp/a', '--to', '/tmp/b'))).toThrow(/not --root or --etcd/);
     expect(() => migrateTargets(flagsOf('--from', '/tmp/a', '--to', '/tmp/a/'))).toThrow(/the same store/);
   });

@@ -29,12 +29,31 @@ async function freePort(): Promise<number> {
 /** One etcd member; resolves once `probe` says it answers. */
 async function startMember(dir: string, clientUrl: string, flags: string[], probe: () => Promise<boolean>): Promise<void> {
   const peer = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn(ETCD_BIN, [
-    '--name', 'm1', '--data-dir', join(dir, 'data'),
-    '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`,
-    '--logger', 'zap', '--log-level', 'error', ...flags,
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    ETCD_BIN,
+    [
+      '--name',
+      'm1',
+      '--data-dir',
+      join(dir, 'data'),
+      '--listen-client-urls',
+      clientUrl,
+      '--advertise-client-urls',
+      clientUrl,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `m1=${peer}`,
+      '--logger',
+      'zap',
+      '--log-level',
+      'error',
+      ...flags,
+    ],
+    { stdio: 'ignore' },
+  );
   members.push(child);
   const deadline = Date.now() + 30_000;
   while (!(await probe().catch(() => false))) {
@@ -45,10 +64,12 @@ async function startMember(dir: string, clientUrl: string, flags: string[], prob
 }
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json: unknown; stderr: string }> {
-  const proc = new Proc(spawn(process.execPath, [BIN, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '', ...env },
-  }));
+  const proc = new Proc(
+    spawn(process.execPath, [BIN, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '', ...env },
+    }),
+  );
   proc.child.stdin!.end();
   const exit = await proc.waitExit(60_000);
   return { code: exit.code, json: tryJson(proc.lines.join('\n')), stderr: proc.stderr };
@@ -74,36 +95,123 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
     openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=lockstep-test-ca');
-    for (const [name, usage] of [['server', 'serverAuth'], ['client', 'clientAuth']] as const) {
+    for (const [name, usage] of [
+      ['server', 'serverAuth'],
+      ['client', 'clientAuth'],
+    ] as const) {
       writeFileSync(join(dir, `${name}.ext`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
       openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      );
     }
     // A second CA that signed nothing here: the server's certificate does not verify against it.
     mkdirSync(join(dir, 'other'));
     openssl('req', '-x509', ...ec, '-keyout', 'other/ca.key', '-out', 'other/ca.pem', '-days', '2', '-subj', '/CN=someone-else');
     endpoint = `https://127.0.0.1:${await freePort()}`;
-    await startMember(dir, endpoint, ['--cert-file', pem('server.pem'), '--key-file', pem('server.key'), '--trusted-ca-file', pem('ca.pem'), '--client-cert-auth'], async () => {
-      // Any TLS answer will do: the member is up (a refused handshake still means it listens).
-      const r = await run(['--etcd', endpoint, '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']);
-      return r.code === 0;
-    });
+    await startMember(
+      dir,
+      endpoint,
+      ['--cert-file', pem('server.pem'), '--key-file', pem('server.key'), '--trusted-ca-file', pem('ca.pem'), '--client-cert-auth'],
+      async () => {
+        // Any TLS answer will do: the member is up (a refused handshake still means it listens).
+        const r = await run([
+          '--etcd',
+          endpoint,
+          '--etcd-cacert',
+          pem('ca.pem'),
+          '--etcd-cert',
+          pem('client.pem'),
+          '--etcd-key',
+          pem('client.key'),
+          '--json',
+          'task',
+          'list',
+        ]);
+        return r.code === 0;
+      },
+    );
   }, 120_000);
 
   it('with the CA and a client certificate, commands read and write over TLS', async () => {
-    const tls = ['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json'];
+    const tls = [
+      '--etcd',
+      endpoint,
+      '--namespace',
+      'tls',
+      '--etcd-cacert',
+      pem('ca.pem'),
+      '--etcd-cert',
+      pem('client.pem'),
+      '--etcd-key',
+      pem('client.key'),
+      '--json',
+    ];
     const written = await run([...tls, 'task', 'update', 'secure', '{"over":"tls"}']);
     expect(written.json).toMatchObject({ task_id: 'secure', over: 'tls', version: 1 });
     expect(written.stderr).toBe(''); // no TLS warning from the client on the CLI's error stream
     expect((await run([...tls, 'task', 'get', 'secure'])).json).toMatchObject({ over: 'tls', version: 1 });
     // A bare host:port with TLS options is https://.
     const bare = endpoint.replace('https://', '');
-    expect((await run(['--etcd', bare, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'get', 'secure'])).code).toBe(0);
+    expect(
+      (
+        await run([
+          '--etcd',
+          bare,
+          '--namespace',
+          'tls',
+          '--etcd-cacert',
+          pem('ca.pem'),
+          '--etcd-cert',
+          pem('client.pem'),
+          '--etcd-key',
+          pem('client.key'),
+          '--json',
+          'task',
+          'get',
+          'secure',
+        ])
+      ).code,
+    ).toBe(0);
   }, 120_000);
 
   it('without a client certificate, or trusting another CA, nothing is read: exit 6 naming the endpoint', async () => {
-    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--json', 'task', 'list']), endpoint);
-    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('other/ca.pem'), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']), endpoint);
+    expectUnavailable(
+      await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--json', 'task', 'list']),
+      endpoint,
+    );
+    expectUnavailable(
+      await run([
+        '--etcd',
+        endpoint,
+        '--namespace',
+        'tls',
+        '--etcd-cacert',
+        pem('other/ca.pem'),
+        '--etcd-cert',
+        pem('client.pem'),
+        '--etcd-key',
+        pem('client.key'),
+        '--json',
+        'task',
+        'list',
+      ]),
+      endpoint,
+    );
   }, 120_000);
 
   it('a client certificate without --etcd-cacert is refused up front (exit 2): the client needs the CA to verify the server', async () => {
@@ -132,7 +240,10 @@ describe('users: --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
     const prefix = Buffer.from('team-a/');
     const end = Buffer.from(prefix);
     end[end.length - 1]!++;
-    await api('auth/role/grant', { name: 'team-a', perm: { permType: 'READWRITE', key: prefix.toString('base64'), range_end: end.toString('base64') } });
+    await api('auth/role/grant', {
+      name: 'team-a',
+      perm: { permType: 'READWRITE', key: prefix.toString('base64'), range_end: end.toString('base64') },
+    });
     await api('auth/user/add', { name: 'agent', password: 'agent-secret' });
     await api('auth/user/grant', { user: 'agent', role: 'team-a' });
     await api('auth/enable', {});
@@ -143,14 +254,21 @@ describe('users: --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
     const written = await run([...agent, 'task', 'update', 'authed', '{"by":"agent"}'], { LOCKSTEP_ETCD_PASSWORD: 'agent-secret' });
     expect(written.code, written.stderr).toBe(0);
     expect(written.json).toMatchObject({ task_id: 'authed', by: 'agent', version: 1 });
-    expect((await run([...agent, 'task', 'get', 'authed'], { LOCKSTEP_ETCD_PASSWORD: 'agent-secret' })).json).toMatchObject({ by: 'agent' });
+    expect((await run([...agent, 'task', 'get', 'authed'], { LOCKSTEP_ETCD_PASSWORD: 'agent-secret' })).json).toMatchObject({
+      by: 'agent',
+    });
     const noPassword = await run([...agent, 'task', 'list']);
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toContain('LOCKSTEP_ETCD_PASSWORD');
   }, 120_000);
 
   it('a wrong password, or no user at all, reads nothing: exit 6 naming the endpoint', async () => {
-    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'team-a', '--etcd-user', 'agent', '--json', 'task', 'list'], { LOCKSTEP_ETCD_PASSWORD: 'wrong' }), endpoint);
+    expectUnavailable(
+      await run(['--etcd', endpoint, '--namespace', 'team-a', '--etcd-user', 'agent', '--json', 'task', 'list'], {
+        LOCKSTEP_ETCD_PASSWORD: 'wrong',
+      }),
+      endpoint,
+    );
     expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'team-a', '--json', 'task', 'list']), endpoint);
   }, 120_000);
 });

@@ -70,7 +70,9 @@ function normalizer() {
       if (/^\d{4}-\d{2}-\d{2}-\d{3}$/.test(value)) return stable(value, 'session');
       if (/^\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?$/.test(value)) return stable(value, 'checkpoint');
       if (['host', 'path', 'token', 'start', 'root'].includes(key)) return `<${key}>`;
-      return value.replace(/\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?/g, (id) => stable(id, 'checkpoint')).replace(/\d{4}-\d{2}-\d{2}-\d{3}\b/g, (id) => stable(id, 'session'));
+      return value
+        .replace(/\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?/g, (id) => stable(id, 'checkpoint'))
+        .replace(/\d{4}-\d{2}-\d{2}-\d{3}\b/g, (id) => stable(id, 'session'));
     }
     if (typeof value === 'number' && ['pid', 'process_id', 'wait_ms', 'held_ms', 'bytes', 'size'].includes(key)) return `<${key}>`;
     return value;
@@ -92,7 +94,10 @@ async function script(where: string[]): Promise<Step[]> {
   const steps: Step[] = [];
   const cli = async (...args: string[]) => {
     const r = await run([...where, '--json', ...args]);
-    const error = r.code !== 0 ? (tryJson(r.stderr.trim().split('\n').at(-1) ?? '') as { error?: { code: string } } | undefined)?.error?.code : undefined;
+    const error =
+      r.code !== 0
+        ? (tryJson(r.stderr.trim().split('\n').at(-1) ?? '') as { error?: { code: string } } | undefined)?.error?.code
+        : undefined;
     steps.push({ args: normalize(args) as string[], code: r.code ?? -1, out: r.code === 0 ? normalize(r.json) : (error ?? r.stderr) });
     return r;
   };
@@ -129,7 +134,10 @@ async function script(where: string[]): Promise<Step[]> {
   // Counts differ by design (a commit on etcd is one compare-and-set Txn, on a folder it takes the
   // task's lock), so contention is compared by its shape: the tasks and the fields of each entry.
   const contention = await cli('contention');
-  steps.at(-1)!.out = (contention.json as Record<string, unknown>[]).map((entry) => ({ task_id: entry.task_id, fields: Object.keys(entry).sort() }));
+  steps.at(-1)!.out = (contention.json as Record<string, unknown>[]).map((entry) => ({
+    task_id: entry.task_id,
+    fields: Object.keys(entry).sort(),
+  }));
   await cli('verify');
   await cli('log', '--task', 'beta');
   // A writer holds alpha: an update gives up after its timeout (exit 4) and `locks` shows the holder.
@@ -149,13 +157,22 @@ describe('every command on etcd gives the JSON and the exit code it gives on a f
   it('runs one script on a folder and on the cluster, step by step alike', async () => {
     const root = join(makeTempDir(), '.worktrees', '.state');
     // The two scripts run side by side: each store is private to its script.
-    const [onFiles, onEtcd] = await Promise.all([script(['--root', root]), script(['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('parity')])]);
+    const [onFiles, onEtcd] = await Promise.all([
+      script(['--root', root]),
+      script(['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('parity')]),
+    ]);
     expect(onEtcd.map((s) => s.args)).toEqual(onFiles.map((s) => s.args));
     // Every step that differs, so one run shows them all.
     const differences = onFiles.flatMap((step, i) => {
       const other = onEtcd[i]!;
       if (JSON.stringify({ code: other.code, out: other.out }) === JSON.stringify({ code: step.code, out: step.out })) return [];
-      return [{ step: `${i + 1}: lockstep ${step.args.join(' ')}`, files: { code: step.code, out: step.out }, etcd: { code: other.code, out: other.out } }];
+      return [
+        {
+          step: `${i + 1}: lockstep ${step.args.join(' ')}`,
+          files: { code: step.code, out: step.out },
+          etcd: { code: other.code, out: other.out },
+        },
+      ];
     });
     expect(differences).toEqual([]);
     // The script did exercise every exit code it meant to.
@@ -167,7 +184,9 @@ describe('every command on etcd gives the JSON and the exit code it gives on a f
     const [a, b] = [freshNamespace('ns-a'), freshNamespace('ns-b')];
     const env = { LOCKSTEP_ETCD: cluster.endpoints.join(',') };
     expect((await run(['--namespace', a, '--json', 'task', 'update', 'shared-id', '{"team":"a"}'], env)).code).toBe(0);
-    expect((await run(['--etcd', cluster.endpoints[1]!, '--namespace', b, '--json', 'task', 'update', 'shared-id', '{"team":"b"}'])).code).toBe(0);
+    expect(
+      (await run(['--etcd', cluster.endpoints[1]!, '--namespace', b, '--json', 'task', 'update', 'shared-id', '{"team":"b"}'])).code,
+    ).toBe(0);
     expect((await run(['--namespace', a, '--json', 'task', 'get', 'shared-id'], env)).json).toMatchObject({ team: 'a', version: 1 });
     expect((await run(['--namespace', b, '--json', 'task', 'get', 'shared-id'], env)).json).toMatchObject({ team: 'b', version: 1 });
     // A bare --root still means the folder, whatever LOCKSTEP_ETCD says.
@@ -244,12 +263,25 @@ registerHooks({
     expect(onFiles.code, onFiles.stderr).toBe(0);
     expect(onFiles.stderr).not.toMatch(/etcd-client-module/);
     // The hook does see the client when it is used (so the check above can fail).
-    const onEtcd = await run(['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('startup'), '--json', 'task', 'list'], {}, ['--import', hook]);
+    const onEtcd = await run(
+      ['--etcd', cluster.endpoints.join(','), '--namespace', freshNamespace('startup'), '--json', 'task', 'list'],
+      {},
+      ['--import', hook],
+    );
     expect(onEtcd.code, onEtcd.stderr).toBe(0);
     expect(onEtcd.stderr).toMatch(/etcd-client-module etcd3/);
     // `lockstep --help` names the options it documents.
     const help = await run(['--help']);
-    for (const option of ['--etcd URL[,URL…]', '--namespace NAME', '--etcd-cacert', '--etcd-cert', '--etcd-key', '--etcd-user', 'LOCKSTEP_ETCD_PASSWORD', 'migrate --from DIR --to-etcd URLS']) {
+    for (const option of [
+      '--etcd URL[,URL…]',
+      '--namespace NAME',
+      '--etcd-cacert',
+      '--etcd-cert',
+      '--etcd-key',
+      '--etcd-user',
+      'LOCKSTEP_ETCD_PASSWORD',
+      'migrate --from DIR --to-etcd URLS',
+    ]) {
       expect(help.stdout).toContain(option);
     }
   }, 60_000);

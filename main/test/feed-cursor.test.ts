@@ -52,7 +52,10 @@ async function changesDuringGap(useCursor: boolean) {
   });
   const cursor = await reader.feedCursor();
   const seen: StoreChange[] = [];
-  const feed = reader.watch({ onChange: (c) => seen.push(c), onStatus: () => {}, onRescan: async () => {} }, useCursor ? cursor : undefined);
+  const feed = reader.watch(
+    { onChange: (c) => seen.push(c), onStatus: () => {}, onRescan: async () => {} },
+    useCursor ? cursor : undefined,
+  );
   await feed.start();
   const reported = { seen, checkpointId, sessionId: session.id };
   await feed.close();

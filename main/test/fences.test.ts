@@ -170,7 +170,9 @@ describe('a reclaimer stopped between judging a lock stale and removing it (defe
     const stale = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '1000', '--json']);
     await stale.waitForLine();
     stale.signal('SIGSTOP');
-    const reclaimer = spawnCli(root, ['lock', 'acquire', 'a', '--timeout', '20000', '--hold', '100', '--json'], { LOCKSTEP_TEST_PAUSE: 'lock.reclaim.before-unlink' });
+    const reclaimer = spawnCli(root, ['lock', 'acquire', 'a', '--timeout', '20000', '--hold', '100', '--json'], {
+      LOCKSTEP_TEST_PAUSE: 'lock.reclaim.before-unlink',
+    });
     await pausedAt(reclaimer, 'lock.reclaim.before-unlink');
     // The stale holder comes back and leaves; a new writer takes the lock (it reclaims the stopped reclaimer's ticket).
     stale.signal('SIGCONT');
@@ -194,7 +196,9 @@ describe('session writes (defects 5 and 6)', () => {
   it('a session updater stopped past its lease cannot write back its old copy', async () => {
     const { root, store } = await rootWith();
     const session = await store.createSession({});
-    const late = spawnCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id, '--json'], { LOCKSTEP_TEST_PAUSE: 'session.after-lock-check' });
+    const late = spawnCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id, '--json'], {
+      LOCKSTEP_TEST_PAUSE: 'session.after-lock-check',
+    });
     await pausedAt(late, 'session.after-lock-check');
     await sleep(LEASE + 100);
     await store.updateTaskState('t2', { n: 1 }, { session: session.id, timeout: 5000 });
@@ -214,9 +218,22 @@ describe('session writes (defects 5 and 6)', () => {
     const { root, store } = await rootWith({ lease_ms: 10_000 });
     const session = await store.createSession({});
     await store.updateTaskState('t', { n: 0 });
-    const holder = spawnCli(root, ['task', 'update', 'other', '{}', '--session', session.id], { LOCKSTEP_TEST_PAUSE: 'session.after-lock-check' });
+    const holder = spawnCli(root, ['task', 'update', 'other', '{}', '--session', session.id], {
+      LOCKSTEP_TEST_PAUSE: 'session.after-lock-check',
+    });
     await pausedAt(holder, 'session.after-lock-check');
-    const blocked = await runCli(root, ['task', 'update', 't', '{"n":1}', '--session', session.id, '--expect-version', '1', '--timeout', '300']);
+    const blocked = await runCli(root, [
+      'task',
+      'update',
+      't',
+      '{"n":1}',
+      '--session',
+      session.id,
+      '--expect-version',
+      '1',
+      '--timeout',
+      '300',
+    ]);
     expect(blocked.code, blocked.stderr).toBe(4);
     expect(await store.getTaskState('t')).toMatchObject({ version: 1, n: 0 });
     holder.signal('SIGCONT');
@@ -250,17 +267,30 @@ describe('queueing (mutations the old suite let pass)', () => {
     await holder.waitForLine();
     const waiters: Proc[] = [];
     for (let i = 0; i < 4; i++) {
-      const w = spawnCli(root, ['lock', 'acquire', 'a', '--mode', i === 2 ? 'read' : 'write', '--timeout', '30000', '--hold', '200', '--json']);
+      const w = spawnCli(root, [
+        'lock',
+        'acquire',
+        'a',
+        '--mode',
+        i === 2 ? 'read' : 'write',
+        '--timeout',
+        '30000',
+        '--hold',
+        '200',
+        '--json',
+      ]);
       // Wait until it is queued before starting the next one.
       await waitUntil(async () => (await store.listLocks()).some((h) => h.task_id === 'a' && h.waiters.some((x) => x.pid === w.pid)));
       waiters.push(w);
     }
     holder.signal('SIGTERM');
     const order: number[] = [];
-    await Promise.all(waiters.map(async (w) => {
-      await w.waitForLine(undefined, 20_000);
-      order.push(w.pid);
-    }));
+    await Promise.all(
+      waiters.map(async (w) => {
+        await w.waitForLine(undefined, 20_000);
+        order.push(w.pid);
+      }),
+    );
     expect(order).toEqual(waiters.map((w) => w.pid));
     await Promise.all(waiters.map((w) => w.waitExit()));
     store.close();
@@ -283,7 +313,7 @@ describe('coarse timestamps (FAT keeps mtimes in 2 s steps)', () => {
 });
 
 describe('the spare ticket file (item 9: symlinks lead writes out of the root)', () => {
-  it('a symlink swapped in at the spare\'s name is never written through nor published as a ticket', async () => {
+  it("a symlink swapped in at the spare's name is never written through nor published as a ticket", async () => {
     const { root, store } = await rootWith({ lease_ms: 10_000 });
     await store.updateTaskState('a', { n: 0 });
     const taskDir = join(root, 'tasks', 'task-a');

@@ -66,7 +66,9 @@ export function readAuditLines(root: string): AuditEntry[] {
   const out: AuditEntry[] = [];
   let names: string[];
   try {
-    names = readdirSync(logs).filter((n) => n.startsWith('audit-') && n.endsWith('.jsonl')).sort();
+    names = readdirSync(logs)
+      .filter((n) => n.startsWith('audit-') && n.endsWith('.jsonl'))
+      .sort();
   } catch {
     return out;
   }
@@ -169,7 +171,11 @@ export class Proc {
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`pid ${this.pid}: no matching line within ${timeoutMs} ms; stdout=${JSON.stringify(this.lines.slice(-5))} stderr=${this.stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `pid ${this.pid}: no matching line within ${timeoutMs} ms; stdout=${JSON.stringify(this.lines.slice(-5))} stderr=${this.stderr.slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
       void this.exited.then(() => {
@@ -178,7 +184,11 @@ export class Proc {
           if (this.waiters.includes(waiter)) {
             this.waiters.splice(this.waiters.indexOf(waiter), 1);
             clearTimeout(timer);
-            reject(new Error(`pid ${this.pid} exited before printing a matching line; stdout=${JSON.stringify(this.lines.slice(-5))} stderr=${this.stderr.slice(-2000)}`));
+            reject(
+              new Error(
+                `pid ${this.pid} exited before printing a matching line; stdout=${JSON.stringify(this.lines.slice(-5))} stderr=${this.stderr.slice(-2000)}`,
+              ),
+            );
           }
         }, 50);
       });
@@ -206,7 +216,10 @@ export class Proc {
   async waitExit(timeoutMs = 30_000): Promise<Exit> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`pid ${this.pid} still running after ${timeoutMs} ms; stderr=${this.stderr.slice(-2000)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`pid ${this.pid} still running after ${timeoutMs} ms; stderr=${this.stderr.slice(-2000)}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);
@@ -253,7 +266,11 @@ export interface CliResult {
 }
 
 /** Run the CLI to completion, optionally feeding stdin. */
-export async function runCli(root: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  root: string,
+  args: string[],
+  options: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const started = Date.now();
   const proc = spawnCli(root, args);
   const stdoutChunks: string[] = [];
@@ -274,11 +291,7 @@ export async function deadPid(): Promise<number> {
 }
 
 /** Run several independent CLI invocations, `concurrency` at a time, results in order. */
-export async function runCliAll(
-  root: string,
-  runs: { args: string[]; input?: string }[],
-  concurrency = 4,
-): Promise<CliResult[]> {
+export async function runCliAll(root: string, runs: { args: string[]; input?: string }[], concurrency = 4): Promise<CliResult[]> {
   const results: CliResult[] = new Array(runs.length);
   let next = 0;
   const lane = async () => {
@@ -306,10 +319,22 @@ export function plantTicket(
   const name = `${basename(lockBase)}.${String(options.seq ?? 1).padStart(12, '0')}-${mode === 'write' ? 'w' : 'r'}-${HOST_TAG}-${options.pid}-${randomBytes(4).toString('hex')}`;
   const file = join(dirname(lockBase), name);
   const at = new Date(Date.now() - (options.ageMs ?? 0));
-  writeFileSync(file, options.raw ?? JSON.stringify({
-    task_id: '', mode, token: name, pid: options.pid, host: hostname(), start: null, owner: options.owner ?? 'planted',
-    since: at.toISOString(), acquired_at: at.toISOString(), lease_ms: options.leaseMs ?? 10_000,
-  }));
+  writeFileSync(
+    file,
+    options.raw ??
+      JSON.stringify({
+        task_id: '',
+        mode,
+        token: name,
+        pid: options.pid,
+        host: hostname(),
+        start: null,
+        owner: options.owner ?? 'planted',
+        since: at.toISOString(),
+        acquired_at: at.toISOString(),
+        lease_ms: options.leaseMs ?? 10_000,
+      }),
+  );
   utimesSync(file, at, at);
   return file;
 }

@@ -11,9 +11,15 @@ describe('classify', () => {
   it('names the task, session, checkpoint, lock or log a path belongs to', () => {
     expect(classify(root, at('tasks', 'task-build', 'state.json'))).toEqual({ kind: 'task', taskId: 'build' });
     expect(classify(root, at('tasks', 'task-build'))).toEqual({ kind: 'task', taskId: 'build' });
-    expect(classify(root, at('tasks', 'task-build', 'state.lock.000000000003-w-1a2b3c4d-4711-9f8e7d6c'))).toEqual({ kind: 'lock', taskId: 'build' });
+    expect(classify(root, at('tasks', 'task-build', 'state.lock.000000000003-w-1a2b3c4d-4711-9f8e7d6c'))).toEqual({
+      kind: 'lock',
+      taskId: 'build',
+    });
     expect(classify(root, at('sessions', '2026-01-01-001.json'))).toEqual({ kind: 'session', sessionId: '2026-01-01-001' });
-    expect(classify(root, at('checkpoints', 'checkpoint-20260101-000000-2.json'))).toEqual({ kind: 'checkpoint', checkpointId: '20260101-000000-2' });
+    expect(classify(root, at('checkpoints', 'checkpoint-20260101-000000-2.json'))).toEqual({
+      kind: 'checkpoint',
+      checkpointId: '20260101-000000-2',
+    });
     expect(classify(root, at('logs', 'audit.jsonl'))).toEqual({ kind: 'log' });
     expect(classify(root, at('config.json'))).toEqual({ kind: 'config' });
     expect(classify(root, root)).toEqual({ kind: 'root' });

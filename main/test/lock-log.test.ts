@@ -52,7 +52,7 @@ describe('lock log', () => {
     expect(lines[1]!.hold_ms).toBeGreaterThanOrEqual(0);
   });
 
-  it('another process waiting behind a holder: its wait and the holder\'s hold are both on record', async () => {
+  it("another process waiting behind a holder: its wait and the holder's hold are both on record", async () => {
     const root = makeTempDir();
     await runCli(root, ['init']);
     const holder = spawnCli(root, ['--json', 'lock', 'acquire', 'w', '--hold', '400', '--owner', 'agent-1']);
@@ -105,7 +105,10 @@ describe('lock log', () => {
     // A line as an earlier version wrote it: no token, host or hold.
     mkdirSync(join(root, 'logs'), { recursive: true });
     const day = new Date().toISOString().slice(0, 10);
-    appendFileSync(join(root, 'logs', `locks-${day}.jsonl`), `${JSON.stringify({ ts: new Date().toISOString(), task_id: 'n', mode: 'write', pid: 1, owner: 'old', wait_ms: 7, outcome: 'acquired' })}\n`);
+    appendFileSync(
+      join(root, 'logs', `locks-${day}.jsonl`),
+      `${JSON.stringify({ ts: new Date().toISOString(), task_id: 'n', mode: 'write', pid: 1, owner: 'old', wait_ms: 7, outcome: 'acquired' })}\n`,
+    );
     const [stats] = await store.getContention({ windowMs: 60_000 });
     store.close();
     expect(stats).toMatchObject({ task_id: 'n', acquisitions: 4, timeouts: 0 });

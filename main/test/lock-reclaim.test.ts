@@ -6,7 +6,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockHolder } from '../../shared/model.ts';
-import { deadPid, killChildren, makeTempDir, plantTicket, readAuditLines, removeTempDirs, runCli, sleep, spawnCli, spawnWorker, ticketsOf } from './helpers.ts';
+import {
+  deadPid,
+  killChildren,
+  makeTempDir,
+  plantTicket,
+  readAuditLines,
+  removeTempDirs,
+  runCli,
+  sleep,
+  spawnCli,
+  spawnWorker,
+  ticketsOf,
+} from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -42,9 +54,12 @@ describe('stale lock reclaim race', () => {
       // A stale holder's ticket at the head of the queue: alternately a dead holder and a live one whose lease ran out.
       const dead = round % 2 === 0;
       expect(ticketsOf(lockFile)).toEqual([]);
-      plantTicket(lockFile, dead
-        ? { pid: await deadPid(), owner: 'dead-holder', leaseMs: 60_000 }
-        : { pid: process.pid, owner: 'expired-holder', leaseMs: 1000, ageMs: 60_000 });
+      plantTicket(
+        lockFile,
+        dead
+          ? { pid: await deadPid(), owner: 'dead-holder', leaseMs: 60_000 }
+          : { pid: process.pid, owner: 'expired-holder', leaseMs: 1000, ageMs: 60_000 },
+      );
       for (const r of racers) r.send(`go ${round}`);
       const roundResults = await Promise.all(racers.map((r) => r.waitForJson<RaceResult>((v) => v.round === round, 30_000)));
       results.push(...roundResults);
@@ -77,7 +92,11 @@ describe('releasing a lock after its lease expired', () => {
     ];
     await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready')));
     for (const w of workers) w.send('go');
-    const results = await Promise.all(workers.map((w) => w.waitForJson<{ mode: string; acquired: number; violations: number; timeouts: number; errors: unknown[] }>(() => true, 40_000)));
+    const results = await Promise.all(
+      workers.map((w) =>
+        w.waitForJson<{ mode: string; acquired: number; violations: number; timeouts: number; errors: unknown[] }>(() => true, 40_000),
+      ),
+    );
     for (const r of results) {
       expect(r.errors).toEqual([]);
       expect(r.timeouts).toBe(0);
@@ -93,7 +112,7 @@ describe('releasing a lock after its lease expired', () => {
 });
 
 describe('a holder paused past its lease', () => {
-  it('cannot commit after SIGCONT: VersionConflictError, and the new writer\'s state and lock survive', async () => {
+  it("cannot commit after SIGCONT: VersionConflictError, and the new writer's state and lock survive", async () => {
     const root = makeTempDir();
     const store = openStateStore({ root });
     await store.init();

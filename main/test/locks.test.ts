@@ -12,7 +12,13 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function holdLock(backend: Backend, store: StateStore, task: string, mode: 'read' | 'write', owner: string): Promise<{ proc: Proc; record: Record<string, unknown> }> {
+async function holdLock(
+  backend: Backend,
+  store: StateStore,
+  task: string,
+  mode: 'read' | 'write',
+  owner: string,
+): Promise<{ proc: Proc; record: Record<string, unknown> }> {
   const proc = spawnCliOn(backend, store, ['--json', 'lock', 'acquire', task, '--mode', mode, '--hold', '30000', '--owner', owner]);
   const record = await proc.waitForJson(undefined, 30_000);
   return { proc, record };
@@ -27,7 +33,10 @@ describeBackends('lock time-out', (backend) => {
     expect(holder.record).toMatchObject({ task_id: 'busy', mode: 'write', pid: holder.proc.pid, owner: 'holder' });
 
     const started = Date.now();
-    const err = await store.updateTaskState('busy', { n: 2 }, { timeout: 300 }).then(() => null, (e: unknown) => e);
+    const err = await store.updateTaskState('busy', { n: 2 }, { timeout: 300 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     const waited = Date.now() - started;
     expect(err).toBeInstanceOf(LockTimeoutError);
     expect(waited).toBeGreaterThanOrEqual(290);
@@ -56,7 +65,9 @@ describeBackends('lock time-out', (backend) => {
 
     // Nothing was written, and the time-outs are on record.
     expect(await store.getTaskState('busy')).toEqual(before);
-    expect((await store.readAuditLog()).filter((e) => e.change_type === 'lock_timeout' && e.task_id === 'busy').length).toBeGreaterThanOrEqual(3);
+    expect(
+      (await store.readAuditLog()).filter((e) => e.change_type === 'lock_timeout' && e.task_id === 'busy').length,
+    ).toBeGreaterThanOrEqual(3);
     expect((await store.getContention()).find((c) => c.task_id === 'busy')).toMatchObject({ timeouts: 3 });
 
     holder.proc.signal('SIGTERM');
@@ -72,7 +83,10 @@ describeBackends('version conflicts', (backend) => {
     await store.updateTaskState('t', { title: 'one' }, { expectedVersion: 0 });
     await store.updateTaskState('t', { title: 'two' }, { expectedVersion: 1 });
 
-    const err = await store.updateTaskState('t', { title: 'stale' }, { expectedVersion: 1 }).then(() => null, (e: unknown) => e);
+    const err = await store.updateTaskState('t', { title: 'stale' }, { expectedVersion: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(VersionConflictError);
     const conflict = err as VersionConflictError;
     expect(conflict.expectedVersion).toBe(1);
@@ -115,7 +129,10 @@ describeBackends('readers and writers', (backend) => {
     const locks = await runCliOn(backend, store, ['--json', 'locks']);
     const holders = locks.json as LockHolder[];
     expect(holders.map((h) => [h.mode, h.pid, h.owner]).sort()).toEqual(
-      [['read', r1.proc.pid, 'reader-1'], ['read', r2.proc.pid, 'reader-2']].sort(),
+      [
+        ['read', r1.proc.pid, 'reader-1'],
+        ['read', r2.proc.pid, 'reader-2'],
+      ].sort(),
     );
     for (const h of holders) expect(h).toMatchObject({ task_id: 'shared', alive: 'alive', expired: false });
 
@@ -135,7 +152,9 @@ describeBackends('readers and writers', (backend) => {
   it('a writer is not starved by a continuous stream of readers from several processes', async () => {
     const store = await backend.open();
     await store.updateTaskState('hot', { n: 0 });
-    const readers = Array.from({ length: 4 }, () => spawnWorker('reader-stream', [...backend.workerArgs(store), '--task', 'hot', '--hold', '15']));
+    const readers = Array.from({ length: 4 }, () =>
+      spawnWorker('reader-stream', [...backend.workerArgs(store), '--task', 'hot', '--hold', '15']),
+    );
     await Promise.all(readers.map((r) => r.waitForLine((l) => l === 'ready', 30_000)));
     await sleep(300); // let the stream settle: readers overlap, there is always one holding
 

@@ -23,7 +23,9 @@ describeBackends('optimistic concurrency across processes', (backend) => {
     );
     await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready')));
     for (const w of workers) w.send('go');
-    const summaries = await Promise.all(workers.map((w) => w.waitForJson<{ done: number; conflicts: number; error?: unknown }>(() => true, 230_000)));
+    const summaries = await Promise.all(
+      workers.map((w) => w.waitForJson<{ done: number; conflicts: number; error?: unknown }>(() => true, 230_000)),
+    );
     const exits = await Promise.all(workers.map((w) => w.waitExit()));
 
     for (const s of summaries) expect(s).toMatchObject({ done: EACH });
@@ -37,10 +39,15 @@ describeBackends('optimistic concurrency across processes', (backend) => {
     expect(final.version).toBe(initial.version + PROCS * EACH);
     if (store.location.kind === 'files') {
       // state.json on disk agrees with what the engine reports.
-      const onDisk = JSON.parse(readFileSync(join(store.location.root, 'tasks', 'task-counter', 'state.json'), 'utf8')) as { version: number; counter: number };
+      const onDisk = JSON.parse(readFileSync(join(store.location.root, 'tasks', 'task-counter', 'state.json'), 'utf8')) as {
+        version: number;
+        counter: number;
+      };
       expect(onDisk).toMatchObject({ version: final.version, counter: PROCS * EACH });
       // The library reads the log files as they are on disk.
-      expect(readAuditLines(store.location.root).filter((e) => e.change_type === 'task_updated' && e.task_id === 'counter')).toHaveLength(final.version);
+      expect(readAuditLines(store.location.root).filter((e) => e.change_type === 'task_updated' && e.task_id === 'counter')).toHaveLength(
+        final.version,
+      );
     }
 
     // Exactly one task_updated audit line per version, none missing, none doubled.

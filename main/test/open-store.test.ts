@@ -20,7 +20,7 @@ describe('openStateStore', () => {
     expect(() => openStateStore({ etcd: { endpoints: ['http://127.0.0.1:2379'] }, lease_ms: 1 })).toThrow(InvalidInputError);
   });
 
-  it('knows an etcd store\'s location and settings at once, and reports an unreachable cluster on first use', async () => {
+  it("knows an etcd store's location and settings at once, and reports an unreachable cluster on first use", async () => {
     const store = openStateStore({ etcd: { endpoints: ['http://127.0.0.1:9/'], namespace: 'team-a' }, max_history: 3 });
     expect(store.location).toEqual({ kind: 'etcd', endpoints: ['http://127.0.0.1:9'], namespace: 'team-a' });
     expect(store.config.max_history).toBe(3);

@@ -79,7 +79,7 @@ describe('revision persistence in a folder', () => {
     expect(get.json).toEqual(written[3]);
   });
 
-  it('reads max_history from the folder\'s config.json', async () => {
+  it("reads max_history from the folder's config.json", async () => {
     const root = makeTempDir();
     writeFileSync(join(root, 'config.json'), JSON.stringify({ max_history: 3 }));
     const store = openStateStore({ root });
@@ -109,20 +109,34 @@ describeBackends('checkpoints', (backend) => {
     await store.updateTaskState('beta', { blocked_on: 'alpha' });
     await store.updateTaskState('beta', { owner_note: 'x' });
     await store.updateSession(session.id, { status: 'paused' });
-    const beforeRestore = { alpha: (await store.getTaskState('alpha'))!, beta: (await store.getTaskState('beta'))!, gamma: (await store.getTaskState('gamma'))! };
+    const beforeRestore = {
+      alpha: (await store.getTaskState('alpha'))!,
+      beta: (await store.getTaskState('beta'))!,
+      gamma: (await store.getTaskState('gamma'))!,
+    };
 
     const preview = await store.previewRestore(cp.id);
     expect(preview.checkpoint).toMatchObject({ id: cp.id, session_id: session.id, task_count: 3 });
     expect(preview.items).toEqual([
       { task_id: 'alpha', current_version: 2, changes: { added: [], modified: ['status', 'progress'], removed: [] }, unchanged: false },
-      { task_id: 'beta', current_version: 3, changes: { added: [], modified: [], removed: ['blocked_on', 'owner_note'] }, unchanged: false },
+      {
+        task_id: 'beta',
+        current_version: 3,
+        changes: { added: [], modified: [], removed: ['blocked_on', 'owner_note'] },
+        unchanged: false,
+      },
       { task_id: 'gamma', current_version: 1, changes: { added: [], modified: [], removed: [] }, unchanged: true },
     ]);
     // A preview writes nothing.
     expect(await store.getTaskState('alpha')).toEqual(beforeRestore.alpha);
 
     const result = await store.restoreCheckpoint(cp.id);
-    expect(result).toMatchObject({ checkpoint_id: cp.id, session_id: session.id, restored: ['alpha', 'beta', 'gamma'], changed: [`session:${session.id}`, 'alpha', 'beta'] });
+    expect(result).toMatchObject({
+      checkpoint_id: cp.id,
+      session_id: session.id,
+      restored: ['alpha', 'beta', 'gamma'],
+      changed: [`session:${session.id}`, 'alpha', 'beta'],
+    });
     const alpha = (await store.getTaskState('alpha'))!;
     const beta = (await store.getTaskState('beta'))!;
     // New versions (the restore can itself be undone), holding the old content.
@@ -134,7 +148,12 @@ describeBackends('checkpoints', (backend) => {
     expect(await store.getTaskState('gamma')).toEqual(beforeRestore.gamma);
     expect((await store.getSession(session.id)).status).toBe('active');
     expect((await store.getTaskHistory('alpha')).map((h) => h.version)).toEqual([3, 2, 1]);
-    expect((await store.readAuditLog()).filter((e) => e.change_type === 'task_restored').map((e) => e.task_id).sort()).toEqual(['alpha', 'beta']);
+    expect(
+      (await store.readAuditLog())
+        .filter((e) => e.change_type === 'task_restored')
+        .map((e) => e.task_id)
+        .sort(),
+    ).toEqual(['alpha', 'beta']);
 
     // Running it again changes nothing.
     const again = await store.restoreCheckpoint(cp.id);
@@ -175,14 +194,25 @@ describe('legacy migration', () => {
     expect(existsSync(legacyFile)).toBe(false);
     expect(JSON.parse(readFileSync(`${legacyFile}.migrated`, 'utf8'))).toEqual(legacy);
 
-    expect(await store.getTaskState('task-a')).toMatchObject({ task_id: 'task-a', version: 1, status: 'in_progress', progress: 40, session_id: '2024-01-05-001' });
+    expect(await store.getTaskState('task-a')).toMatchObject({
+      task_id: 'task-a',
+      version: 1,
+      status: 'in_progress',
+      progress: 40,
+      session_id: '2024-01-05-001',
+    });
     // Engine fields in the legacy data are not taken over.
     const b = (await store.getTaskState('task-b'))!;
     expect(b).toMatchObject({ task_id: 'task-b', version: 1, status: 'completed' });
     expect(Number.isNaN(Date.parse(b.updated_at))).toBe(false);
     expect(await store.getTaskState('task-c')).toMatchObject({ version: 1, status: 'failed', session_id: '2024-01-06-001' });
     const s1 = await store.getSession('2024-01-05-001');
-    expect(s1).toMatchObject({ status: 'active', started_at: '2024-01-05T10:00:00.000Z', options: { agents: 2 }, task_ids: ['task-a', 'task-b'] });
+    expect(s1).toMatchObject({
+      status: 'active',
+      started_at: '2024-01-05T10:00:00.000Z',
+      options: { agents: 2 },
+      task_ids: ['task-a', 'task-b'],
+    });
     expect(s1.metrics).toMatchObject({ total_tasks: 2, completed: 1, in_progress: 1 });
     expect((await store.listSessions()).map((s) => s.id)).toEqual(['2024-01-05-001', '2024-01-06-001']);
     expect(readAuditLines(root).filter((e) => e.change_type === 'migrated')).toHaveLength(1);
@@ -205,7 +235,10 @@ describe('legacy migration', () => {
     const broken = '{"version":"2.0","sessions":[{"id":"2024-01-05-001","tasks":{';
     writeFileSync(legacyFile, broken);
     const store = openStateStore({ root });
-    const err = await store.init().then(() => null, (e: unknown) => e);
+    const err = await store.init().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CorruptStateError);
     expect((err as Error).message).toContain(legacyFile);
     expect((err as Error).message).toMatch(/left in place/);

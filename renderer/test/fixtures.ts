@@ -3,20 +3,47 @@ import type { Patch, Snapshot, TaskRow } from '../../shared/contract.ts';
 import type { AuditEntry, HolderInfo, LockWaiter, Session, TaskLocks, TaskState } from '../../shared/model.ts';
 
 export function row(id: string, over: Partial<TaskRow> = {}): TaskRow {
-  return { task_id: id, version: 1, updated_at: '2026-01-01T00:00:00.000Z', status: 'pending', session_id: null, owner: null, progress: null, size: 100, ...over };
+  return {
+    task_id: id,
+    version: 1,
+    updated_at: '2026-01-01T00:00:00.000Z',
+    status: 'pending',
+    session_id: null,
+    owner: null,
+    progress: null,
+    size: 100,
+    ...over,
+  };
 }
 
 export function session(id: string, over: Partial<Session> = {}): Session {
   return {
-    id, status: 'active', started_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', options: {}, task_ids: [],
-    metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 }, ...over,
+    id,
+    status: 'active',
+    started_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    options: {},
+    task_ids: [],
+    metrics: { total_tasks: 0, completed: 0, in_progress: 0, failed: 0 },
+    ...over,
   };
 }
 
 export function holder(taskId: string, over: Partial<HolderInfo> = {}): HolderInfo {
   return {
-    task_id: taskId, mode: 'write', token: `t-${taskId}`, pid: 100, host: 'h', start: null, owner: 'agent-1',
-    acquired_at: '2026-01-01T00:00:00.000Z', expires_at: '2999-01-01T00:00:00.000Z', alive: 'alive', expired: false, pending: false, ...over,
+    task_id: taskId,
+    mode: 'write',
+    token: `t-${taskId}`,
+    pid: 100,
+    host: 'h',
+    start: null,
+    owner: 'agent-1',
+    acquired_at: '2026-01-01T00:00:00.000Z',
+    expires_at: '2999-01-01T00:00:00.000Z',
+    alive: 'alive',
+    expired: false,
+    pending: false,
+    ...over,
   };
 }
 
@@ -32,8 +59,19 @@ export function audit(ts: string, over: Partial<AuditEntry> = {}): AuditEntry {
 
 export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   return {
-    root: '/tmp/root', legacyFile: null, tasks: [], sessions: [], locks: [], checkpoints: [], issues: [], activity: [], contention: [],
-    watch: { mode: 'native', reason: null, rootPresent: true }, demo: null, seq: 0, ...over,
+    root: '/tmp/root',
+    legacyFile: null,
+    tasks: [],
+    sessions: [],
+    locks: [],
+    checkpoints: [],
+    issues: [],
+    activity: [],
+    contention: [],
+    watch: { mode: 'native', reason: null, rootPresent: true },
+    demo: null,
+    seq: 0,
+    ...over,
   };
 }
 
@@ -42,5 +80,11 @@ export function taskPatch(seq: number, ...rows: TaskRow[]): Patch {
 }
 
 export function state(version: number, fields: Record<string, string | number | boolean | null> = {}, owner = 'agent-1'): TaskState {
-  return { task_id: 't1', version, updated_at: `2026-01-01T00:00:0${version % 10}.000Z`, updated_by: { owner, pid: 10 + version, host: 'h' }, ...fields };
+  return {
+    task_id: 't1',
+    version,
+    updated_at: `2026-01-01T00:00:0${version % 10}.000Z`,
+    updated_by: { owner, pid: 10 + version, host: 'h' },
+    ...fields,
+  };
 }

@@ -4,7 +4,13 @@ import { ContentionTracker, contentionSince } from '../contention.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const event = (task: string, wait: number, minutesAgo: number, outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({
-  ts: new Date(NOW - minutesAgo * 60_000).toISOString(), task_id: task, mode: 'write', pid: 1, owner: 'x', wait_ms: wait, outcome,
+  ts: new Date(NOW - minutesAgo * 60_000).toISOString(),
+  task_id: task,
+  mode: 'write',
+  pid: 1,
+  owner: 'x',
+  wait_ms: wait,
+  outcome,
 });
 
 describe('ContentionTracker', () => {
@@ -32,7 +38,9 @@ describe('contentionSince (lockstep contention) and the tracker share one path',
     events.push(event('hot', 4000, 1, 'timeout'));
     events.push({ ...event('hot', 12, 1), outcome: 'released', hold_ms: 30 }); // releases draw the timeline, not contention
     const exact = contentionSince(events, NOW - 15 * 60_000);
-    expect(exact).toEqual([{ task_id: 'hot', acquisitions: 7, waited: 8, timeouts: 1, wait_p50_ms: 8, wait_p95_ms: 4000, wait_max_ms: 4000 }]);
+    expect(exact).toEqual([
+      { task_id: 'hot', acquisitions: 7, waited: 8, timeouts: 1, wait_p50_ms: 8, wait_p95_ms: 4000, wait_max_ms: 4000 },
+    ]);
     const tracker = new ContentionTracker(60 * 60_000);
     for (const e of events) if (Date.parse(e.ts) >= NOW - 15 * 60_000) tracker.add(e);
     const [binned] = tracker.stats(15 * 60_000, 10, NOW);

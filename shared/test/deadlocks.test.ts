@@ -14,7 +14,9 @@ describe('findDeadlocks', () => {
         { owner: 'agent-2', pid: 2, host: 'h', holds: 't2', waits_for: 't1', mode: 'write' },
       ],
     ]);
-    expect(describeDeadlock(cycles[0]!)).toBe('agent-1 (pid 1) holds t1, waits for t2 → agent-2 (pid 2) holds t2, waits for t1 → agent-1 (pid 1)');
+    expect(describeDeadlock(cycles[0]!)).toBe(
+      'agent-1 (pid 1) holds t1, waits for t2 → agent-2 (pid 2) holds t2, waits for t1 → agent-1 (pid 1)',
+    );
   });
 
   it('finds a 3-cycle in order, starting at its smallest member', () => {
@@ -68,11 +70,34 @@ describe('findDeadlocks', () => {
 
 describe('queuesOf', () => {
   const holder = (pid: number, extra: Partial<HolderInfo> = {}): HolderInfo => ({
-    task_id: '', mode: 'write', token: `tok${pid}`, pid, host: 'h', start: null, owner: `agent-${pid}`,
-    acquired_at: new Date().toISOString(), expires_at: new Date(Date.now() + 60_000).toISOString(), alive: 'alive', expired: false, pending: false, ...extra,
+    task_id: '',
+    mode: 'write',
+    token: `tok${pid}`,
+    pid,
+    host: 'h',
+    start: null,
+    owner: `agent-${pid}`,
+    acquired_at: new Date().toISOString(),
+    expires_at: new Date(Date.now() + 60_000).toISOString(),
+    alive: 'alive',
+    expired: false,
+    pending: false,
+    ...extra,
   });
-  const waiter = (task_id: string, pid: number) => ({ task_id, mode: 'write' as const, pid, host: 'h', owner: `agent-${pid}`, since: new Date().toISOString() });
-  const locks = (task_id: string, writer: HolderInfo, waiters: ReturnType<typeof waiter>[]): TaskLocks => ({ task_id, writer: { ...writer, task_id }, readers: [], waiters });
+  const waiter = (task_id: string, pid: number) => ({
+    task_id,
+    mode: 'write' as const,
+    pid,
+    host: 'h',
+    owner: `agent-${pid}`,
+    since: new Date().toISOString(),
+  });
+  const locks = (task_id: string, writer: HolderInfo, waiters: ReturnType<typeof waiter>[]): TaskLocks => ({
+    task_id,
+    writer: { ...writer, task_id },
+    readers: [],
+    waiters,
+  });
 
   it('a cycle through a dead or expired holder is no deadlock: its lock is reclaimed', () => {
     const live = [locks('t1', holder(1), [waiter('t1', 2)]), locks('t2', holder(2), [waiter('t2', 1)])];

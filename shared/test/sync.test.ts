@@ -5,7 +5,12 @@ import type { TaskState } from '../model.ts';
 import { apply, countSynced, diff, diffAll, mapsOf, sameData, SYNCED, TASK_ROW_FIELDS, TASKS, update } from '../sync.ts';
 
 const state = (over: Partial<TaskState> = {}): TaskState => ({
-  task_id: 't1', version: 1, updated_at: '2026-01-01T00:00:00.000Z', updated_by: { owner: 'agent-1', pid: 1, host: 'h' }, status: 'queued', ...over,
+  task_id: 't1',
+  version: 1,
+  updated_at: '2026-01-01T00:00:00.000Z',
+  updated_by: { owner: 'agent-1', pid: 1, host: 'h' },
+  status: 'queued',
+  ...over,
 });
 
 describe('task rows', () => {
@@ -26,19 +31,43 @@ describe('task rows', () => {
 
 describe('diff, update and apply', () => {
   const sessions = SYNCED.sessions;
-  const s = (id: string, status = 'active') => ({ id, status, started_at: '', updated_at: '', options: {}, task_ids: [id], metrics: { total_tasks: 1, completed: 0, in_progress: 0, failed: 0 } });
+  const s = (id: string, status = 'active') => ({
+    id,
+    status,
+    started_at: '',
+    updated_at: '',
+    options: {},
+    task_ids: [id],
+    metrics: { total_tasks: 1, completed: 0, in_progress: 0, failed: 0 },
+  });
 
   it('diff sends changed and new items and the keys that went away', () => {
-    const before = new Map([['a', s('a')], ['b', s('b')]]);
-    const after = new Map([['a', s('a')], ['b', s('b', 'completed')], ['c', s('c')]]);
+    const before = new Map([
+      ['a', s('a')],
+      ['b', s('b')],
+    ]);
+    const after = new Map([
+      ['a', s('a')],
+      ['b', s('b', 'completed')],
+      ['c', s('c')],
+    ]);
     expect(diff(sessions, before, after)).toEqual({ upsert: [s('b', 'completed'), s('c')], remove: [] });
     expect(diff(sessions, after, before)).toEqual({ upsert: [s('b')], remove: ['c'] });
     expect(diff(sessions, before, new Map(before))).toBeUndefined();
   });
 
   it('update merges fresh reads into the model and returns only what changed', () => {
-    const model = new Map([['a', s('a')], ['b', s('b')]]);
-    expect(update(sessions, model, [['a', s('a')], ['b', null], ['z', null]])).toEqual({ upsert: [], remove: ['b'] });
+    const model = new Map([
+      ['a', s('a')],
+      ['b', s('b')],
+    ]);
+    expect(
+      update(sessions, model, [
+        ['a', s('a')],
+        ['b', null],
+        ['z', null],
+      ]),
+    ).toEqual({ upsert: [], remove: ['b'] });
     expect([...model.keys()]).toEqual(['a']);
     expect(update(sessions, model, [['a', s('a')]])).toBeUndefined();
   });
@@ -52,12 +81,20 @@ describe('diff, update and apply', () => {
     const changed = apply(sessions, map, { upsert: [s('a', 'completed'), s('b')], remove: [] });
     expect(changed.map).not.toBe(map);
     expect(map.get('a')).toBe(a);
-    expect([...changed.previous]).toEqual([['a', a], ['b', undefined]]);
+    expect([...changed.previous]).toEqual([
+      ['a', a],
+      ['b', undefined],
+    ]);
   });
 
   it('diffAll covers every collection and countSynced counts its items', () => {
     const empty = mapsOf({ tasks: [], sessions: [], locks: [], checkpoints: [] });
-    const full = mapsOf({ tasks: [TASKS.fromState(state(), 1)], sessions: [s('a')], locks: [{ task_id: 't1', writer: null, readers: [], waiters: [] }], checkpoints: [] });
+    const full = mapsOf({
+      tasks: [TASKS.fromState(state(), 1)],
+      sessions: [s('a')],
+      locks: [{ task_id: 't1', writer: null, readers: [], waiters: [] }],
+      checkpoints: [],
+    });
     const patch = diffAll(empty, full);
     expect(Object.keys(patch).sort()).toEqual(['locks', 'sessions', 'tasks']);
     expect(countSynced(patch)).toBe(3);

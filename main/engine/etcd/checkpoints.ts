@@ -10,7 +10,13 @@
 // that already matches is never rewritten and a run cut short can be
 // repeated safely.
 import type {
-  Checkpoint, CheckpointSummary, RestorePreview, RestorePreviewItem, RestoreResult, Session, TaskState,
+  Checkpoint,
+  CheckpointSummary,
+  RestorePreview,
+  RestorePreviewItem,
+  RestoreResult,
+  Session,
+  TaskState,
 } from '../../../shared/model.ts';
 import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
 import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
@@ -20,7 +26,17 @@ import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
 import { userContent } from '../task-rules.ts';
-import { buildCheckpoint, checkpointBaseId, checkpointCreatedDescription, checkpointIdAt, diffSession, firstFreeSuffix, partialRestoreError, restorePreview, type CheckpointContent } from '../checkpoint-rules.ts';
+import {
+  buildCheckpoint,
+  checkpointBaseId,
+  checkpointCreatedDescription,
+  checkpointIdAt,
+  diffSession,
+  firstFreeSuffix,
+  partialRestoreError,
+  restorePreview,
+  type CheckpointContent,
+} from '../checkpoint-rules.ts';
 import { MAX_TXN_OPS } from './connection.ts';
 import { appendAudit, auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';
@@ -82,23 +98,40 @@ export class EtcdCheckpoints {
     const now = new Date();
     const base = checkpointBaseId(now);
     const taken = await this.ctx.conn.range({ ...prefixRange(this.ctx.keys.checkpoint(base)), keys_only: true });
-    const first = firstFreeSuffix(base, taken.kvs.map((kv) => kv.key.toString('utf8').slice(this.ctx.keys.checkpoints.length)));
+    const first = firstFreeSuffix(
+      base,
+      taken.kvs.map((kv) => kv.key.toString('utf8').slice(this.ctx.keys.checkpoints.length)),
+    );
     for (let n = first; ; n++) {
       const id = checkpointIdAt(base, n);
       const checkpoint = buildCheckpoint(id, now, content);
       const data = JSON.stringify(checkpoint);
       if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES) {
-        throw new InvalidInputError(`checkpoint of session ${session.id} would be ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`);
+        throw new InvalidInputError(
+          `checkpoint of session ${session.id} would be ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`,
+        );
       }
       const key = this.ctx.keys.checkpoint(id);
-      const entry = auditEntry(this.ctx, 'checkpoint_created', checkpointCreatedDescription(checkpoint), { checkpoint_id: id, session_id: session.id });
+      const entry = auditEntry(this.ctx, 'checkpoint_created', checkpointCreatedDescription(checkpoint), {
+        checkpoint_id: id,
+        session_id: session.id,
+      });
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [put(this.ctx.keys.checkpointData(id), data), put(key, JSON.stringify(summarizeCheckpoint(checkpoint))), auditPut(this.ctx, entry)],
+        success: [
+          put(this.ctx.keys.checkpointData(id), data),
+          put(key, JSON.stringify(summarizeCheckpoint(checkpoint))),
+          auditPut(this.ctx, entry),
+        ],
         failure: [],
       });
       if (res.succeeded) {
-        this.ctx.events.emit('state.checkpoint_created', { checkpoint_id: id, session_id: session.id, reason, task_count: checkpoint.task_count });
+        this.ctx.events.emit('state.checkpoint_created', {
+          checkpoint_id: id,
+          session_id: session.id,
+          reason,
+          task_count: checkpoint.task_count,
+        });
         return checkpoint;
       }
     }
@@ -197,7 +230,8 @@ export class EtcdCheckpoints {
     const deadline = Date.now() + this.ctx.config.lock_timeout_ms;
     const held = new Map<string, EtcdLock>();
     try {
-      for (const taskId of taskIds) held.set(taskId, await this.locks.acquire(taskId, mode, { timeout: Math.max(0, deadline - Date.now()), owner }));
+      for (const taskId of taskIds)
+        held.set(taskId, await this.locks.acquire(taskId, mode, { timeout: Math.max(0, deadline - Date.now()), owner }));
     } catch (err) {
       await Promise.allSettled([...held.values()].map((l) => this.locks.release(l)));
       throw err;
@@ -246,9 +280,17 @@ export class EtcdCheckpoints {
         const writes = batch.filter((b) => b.ops !== null) as { taskId: string; ops: ReturnType<EtcdTasks['restoreOps']> }[];
         if (writes.length > 0) {
           writing = `task ${writes[0]!.taskId}`;
-          const res = await this.ctx.conn.txn({ compare: writes.flatMap((w) => w.ops.compare), success: writes.flatMap((w) => w.ops.success), failure: [] });
+          const res = await this.ctx.conn.txn({
+            compare: writes.flatMap((w) => w.ops.compare),
+            success: writes.flatMap((w) => w.ops.success),
+            failure: [],
+          });
           if (!res.succeeded) {
-            throw new VersionConflictError(`a task of this batch changed or its lock was lost while the restore held it (${writes.map((w) => w.taskId).join(', ')})`, null, null);
+            throw new VersionConflictError(
+              `a task of this batch changed or its lock was lost while the restore held it (${writes.map((w) => w.taskId).join(', ')})`,
+              null,
+              null,
+            );
           }
           for (const w of writes) {
             this.tasks.committed(w.taskId, w.ops.previous, { ...w.ops.stored, modRevision: res.header.revision }, w.ops.changes);
@@ -257,7 +299,12 @@ export class EtcdCheckpoints {
         }
         for (const { taskId } of batch) {
           restored.push(taskId);
-          this.ctx.events.emit('state.checkpoint_restore_progress', { checkpoint_id: id, task_id: taskId, done: restored.length, total: taskIds.length });
+          this.ctx.events.emit('state.checkpoint_restore_progress', {
+            checkpoint_id: id,
+            task_id: taskId,
+            done: restored.length,
+            total: taskIds.length,
+          });
         }
         batch = [];
       };
@@ -265,7 +312,14 @@ export class EtcdCheckpoints {
         let ops: ReturnType<EtcdTasks['restoreOps']> | null = null;
         if (toWrite.has(taskId)) {
           try {
-            ops = this.tasks.restoreOps(taskId, reads.get(taskId)!, userContent(checkpoint.tasks[taskId]!), `checkpoint ${id}`, held.get(taskId)!, owner);
+            ops = this.tasks.restoreOps(
+              taskId,
+              reads.get(taskId)!,
+              userContent(checkpoint.tasks[taskId]!),
+              `checkpoint ${id}`,
+              held.get(taskId)!,
+              owner,
+            );
           } catch (err) {
             await flush();
             writing = `task ${taskId}`;
@@ -284,10 +338,18 @@ export class EtcdCheckpoints {
     }
     const result: RestoreResult = { checkpoint_id: id, session_id: sessionId, restored, changed, undo_checkpoint_id: undo?.id ?? null };
     const counts = `${changed.filter((c) => c !== sessionChangeId(sessionId)).length} of ${restored.length} tasks changed${changed.includes(sessionChangeId(sessionId)) ? ', session rewritten' : ''}`;
-    await appendAudit(this.ctx, auditEntry(this.ctx, 'checkpoint_restored', `restored checkpoint ${id}: ${counts}${undo ? `; undo with checkpoint ${undo.id}` : ''}`, {
-      checkpoint_id: id,
-      session_id: sessionId,
-    }));
+    await appendAudit(
+      this.ctx,
+      auditEntry(
+        this.ctx,
+        'checkpoint_restored',
+        `restored checkpoint ${id}: ${counts}${undo ? `; undo with checkpoint ${undo.id}` : ''}`,
+        {
+          checkpoint_id: id,
+          session_id: sessionId,
+        },
+      ),
+    );
     this.ctx.events.emit('state.checkpoint_restored', result);
     return result;
   }
@@ -299,12 +361,19 @@ export class EtcdCheckpoints {
     }
     const id = assertCheckpointId(given.id);
     const data = JSON.stringify(given);
-    if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES) throw new InvalidInputError(`checkpoint ${id} is ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`);
+    if (Buffer.byteLength(data) > MAX_CHECKPOINT_BYTES)
+      throw new InvalidInputError(
+        `checkpoint ${id} is ${Buffer.byteLength(data)} bytes; an etcd value holds at most ${MAX_CHECKPOINT_BYTES}`,
+      );
     const dataKey = this.ctx.keys.checkpointData(id);
     const entry = auditEntry(this.ctx, 'migrated', `imported checkpoint ${id}`, { checkpoint_id: id, session_id: given.session_id });
     const res = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(dataKey), target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [put(dataKey, data), put(this.ctx.keys.checkpoint(id), JSON.stringify(summarizeCheckpoint(given))), auditPut(this.ctx, entry)],
+      success: [
+        put(dataKey, data),
+        put(this.ctx.keys.checkpoint(id), JSON.stringify(summarizeCheckpoint(given))),
+        auditPut(this.ctx, entry),
+      ],
       failure: [{ request_range: { key: Buffer.from(dataKey) } }],
     });
     if (res.succeeded) return 'written';
@@ -315,6 +384,11 @@ export class EtcdCheckpoints {
     } catch {
       /* a damaged copy is different */
     }
-    throw new VersionConflictError(`checkpoint ${id}: the target holds a different checkpoint under this id; nothing was imported`, null, null, { checkpoint_id: id });
+    throw new VersionConflictError(
+      `checkpoint ${id}: the target holds a different checkpoint under this id; nothing was imported`,
+      null,
+      null,
+      { checkpoint_id: id },
+    );
   }
 }

@@ -28,7 +28,8 @@ export function decodeVersion(kv: IKeyValue, taskId: string, version?: number): 
   if (!isPlainObject(parsed) || !isPlainObject(parsed.state)) return { ok: false, reason: 'not a stored task version' };
   const state = parsed.state as TaskState;
   if (state.task_id !== taskId) return { ok: false, reason: `task_id is ${JSON.stringify(state.task_id)}, not ${JSON.stringify(taskId)}` };
-  if (!Number.isInteger(state.version) || state.version < 1) return { ok: false, reason: `invalid version ${JSON.stringify(state.version)}` };
+  if (!Number.isInteger(state.version) || state.version < 1)
+    return { ok: false, reason: `invalid version ${JSON.stringify(state.version)}` };
   if (version !== undefined && state.version !== version) return { ok: false, reason: `holds version ${state.version}, not ${version}` };
   if (typeof state.updated_at !== 'string') return { ok: false, reason: 'missing updated_at' };
   return { ok: true, value: { state, op: typeof parsed.op === 'string' ? parsed.op : '', modRevision: kv.mod_revision } };

@@ -20,8 +20,13 @@ export const CALL_DEADLINE_MS = 2000;
 
 /** Names of etcd3 errors that mean "no member answered" rather than "the request was refused". */
 const UNREACHABLE = new Set([
-  'GRPCUnavailableError', 'GRPCDeadlineExceededError', 'GRPCCancelledError', 'GRPCConnectFailedError',
-  'BrokenCircuitError', 'IsolatedCircuitError', 'ClientClosedError',
+  'GRPCUnavailableError',
+  'GRPCDeadlineExceededError',
+  'GRPCCancelledError',
+  'GRPCConnectFailedError',
+  'BrokenCircuitError',
+  'IsolatedCircuitError',
+  'ClientClosedError',
 ]);
 
 export function isUnreachable(err: unknown): boolean {
@@ -84,7 +89,9 @@ export class EtcdConnection {
       });
     }
     if (err instanceof Error && /authenticat|permission denied|invalid auth token|user name is empty/i.test(err.message)) {
-      return new ClusterUnavailableError(`etcd at ${this.endpoints.join(', ')} refused the credentials: ${err.message}`, { endpoints: this.endpoints });
+      return new ClusterUnavailableError(`etcd at ${this.endpoints.join(', ')} refused the credentials: ${err.message}`, {
+        endpoints: this.endpoints,
+      });
     }
     if (err instanceof Error && /request is too large|too many operations/i.test(err.message)) {
       return new InvalidInputError(`etcd refused the request: ${err.message}`);
@@ -121,7 +128,9 @@ export class EtcdConnection {
     let rev = revision;
     for (let i = 0; i < reqs.length; i += MAX_TXN_OPS) {
       const pinned = rev;
-      const success: IRequestOp[] = reqs.slice(i, i + MAX_TXN_OPS).map((r) => ({ request_range: pinned === undefined ? r : { ...r, revision: pinned } }));
+      const success: IRequestOp[] = reqs
+        .slice(i, i + MAX_TXN_OPS)
+        .map((r) => ({ request_range: pinned === undefined ? r : { ...r, revision: pinned } }));
       const res = await this.txn({ compare: [], success, failure: [] });
       rev ??= Number(res.header.revision);
       for (const r of res.responses) out.push(r.response_range.kvs);

@@ -34,7 +34,15 @@ export function auditEntry(
   fields: Partial<Omit<AuditEntry, 'change_type' | 'description'>> = {},
   owner = ctx.config.owner,
 ): AuditEntry {
-  return { timestamp: new Date().toISOString(), process_id: process.pid, host: HOST, owner, change_type: changeType, ...fields, description };
+  return {
+    timestamp: new Date().toISOString(),
+    process_id: process.pid,
+    host: HOST,
+    owner,
+    change_type: changeType,
+    ...fields,
+    description,
+  };
 }
 
 /** The put that appends an audit entry, for a Txn that makes the change it records. */

@@ -36,7 +36,12 @@ export class EtcdFeed implements ChangeFeed {
   }
 
   private setStatus(error: string | null): void {
-    const next: WatchStatus = { mode: this.closed ? 'stopped' : 'native', reason: `etcd watch on ${this.ctx.keys.root}`, rootPresent: true, error };
+    const next: WatchStatus = {
+      mode: this.closed ? 'stopped' : 'native',
+      reason: `etcd watch on ${this.ctx.keys.root}`,
+      rootPresent: true,
+      error,
+    };
     if (next.mode === this.status.mode && next.error === this.status.error) return;
     this.status = next;
     this.callbacks.onStatus(next);

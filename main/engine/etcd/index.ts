@@ -9,13 +9,34 @@
 // sessions.ts, checkpoints.ts (pinned snapshots, batched restores), logs.ts
 // (audit and lock log as keys) and feed.ts (the watch).
 import type {
-  AuditEntry, Checkpoint, CheckpointSummary, ContentionStats, IntegrityIssue, JsonObject, LockEvent,
-  LockHolder, LockMode, RestorePreview, RestoreResult, Session, TaskLocks, TaskState,
+  AuditEntry,
+  Checkpoint,
+  CheckpointSummary,
+  ContentionStats,
+  IntegrityIssue,
+  JsonObject,
+  LockEvent,
+  LockHolder,
+  LockMode,
+  RestorePreview,
+  RestoreResult,
+  Session,
+  TaskLocks,
+  TaskState,
 } from '../../../shared/model.ts';
 import { isTaskId } from '../../../shared/ids.ts';
 import type {
-  AuditQuery, ChangeFeed, FeedCallbacks, FeedCursor, Lock, LockOptions, LogReader, StateStore, StoreLocation,
-  TaskInspection, UpdateOptions,
+  AuditQuery,
+  ChangeFeed,
+  FeedCallbacks,
+  FeedCursor,
+  Lock,
+  LockOptions,
+  LogReader,
+  StateStore,
+  StoreLocation,
+  TaskInspection,
+  UpdateOptions,
 } from '../backend.ts';
 import { DEFAULT_CONFIG, parseConfig, type StoreConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -132,8 +153,10 @@ export class EtcdStateStore implements StateStore {
   async verifyAllStates(): Promise<IntegrityIssue[]> {
     const issues: IntegrityIssue[] = [];
     for (const id of await this.tasks.listIds()) issues.push(...(await this.tasks.verify(id)));
-    for (const { key, message } of await this.sessions.corrupt()) issues.push({ kind: 'corrupt_session', path: key, message, recoverable: false });
-    for (const { key, message } of await this.checkpoints.corrupt()) issues.push({ kind: 'corrupt_checkpoint', path: key, message, recoverable: false });
+    for (const { key, message } of await this.sessions.corrupt())
+      issues.push({ kind: 'corrupt_session', path: key, message, recoverable: false });
+    for (const { key, message } of await this.checkpoints.corrupt())
+      issues.push({ kind: 'corrupt_checkpoint', path: key, message, recoverable: false });
     this.events.emit('state.integrity_issues', { issues });
     return issues;
   }
@@ -187,7 +210,9 @@ export class EtcdStateStore implements StateStore {
     const [summary] = await this.locks.summaries([id]);
     const holder = summary?.writer ?? summary?.readers[0];
     if (holder) {
-      throw new InvalidInputError(`the lock on ${id} is held by a live process (pid ${holder.pid} on ${holder.host}, ${holder.owner || 'unnamed'}): its lease is being kept alive; refusing to break it`);
+      throw new InvalidInputError(
+        `the lock on ${id} is held by a live process (pid ${holder.pid} on ${holder.host}, ${holder.owner || 'unnamed'}): its lease is being kept alive; refusing to break it`,
+      );
     }
     return { removed: 0 };
   }

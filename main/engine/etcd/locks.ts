@@ -56,7 +56,17 @@ function parseEntries(kvs: IKeyValue[], taskId: string): QueueEntry[] {
       record = JSON.parse(kv.value.toString('utf8')) as LockRecord;
     } catch {
       // Not written by us; it still queues (a writer that sees it waits), shown as an unnamed writer.
-      record = { task_id: taskId, mode: 'write', token: '', pid: 0, host: '', start: null, owner: '(unreadable lock key)', acquired_at: '', expires_at: '' };
+      record = {
+        task_id: taskId,
+        mode: 'write',
+        token: '',
+        pid: 0,
+        host: '',
+        start: null,
+        owner: '(unreadable lock key)',
+        acquired_at: '',
+        expires_at: '',
+      };
     }
     out.push({ key: kv.key.toString('utf8'), createRevision: BigInt(kv.create_revision), record: { ...record, task_id: taskId } });
   }
@@ -122,8 +132,16 @@ export class EtcdLocks {
   /** One lock-log line, as on files: acquired and released lines carry the token and host that pair them. */
   private logEvent(record: LockRecord, waitMs: number, outcome: 'acquired' | 'timeout' | 'released', extra: Partial<LockEvent> = {}): void {
     const event: LockEvent = {
-      ts: new Date().toISOString(), task_id: record.task_id, mode: record.mode, pid: process.pid, owner: record.owner, wait_ms: waitMs, outcome,
-      ...(outcome === 'timeout' ? {} : { token: record.token }), host: HOST, ...extra,
+      ts: new Date().toISOString(),
+      task_id: record.task_id,
+      mode: record.mode,
+      pid: process.pid,
+      owner: record.owner,
+      wait_ms: waitMs,
+      outcome,
+      ...(outcome === 'timeout' ? {} : { token: record.token }),
+      host: HOST,
+      ...extra,
     };
     const write = appendLockEvent(this.ctx, event);
     this.logWrites.add(write);
@@ -131,7 +149,8 @@ export class EtcdLocks {
   }
 
   async acquire(taskId: string, mode: LockMode, options: AcquireOptions = {}): Promise<EtcdLock> {
-    if (mode !== 'read' && mode !== 'write') throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
+    if (mode !== 'read' && mode !== 'write')
+      throw new InvalidInputError(`lock mode must be "read" or "write", got ${JSON.stringify(mode)}`);
     const timeout = options.timeout ?? this.ctx.config.lock_timeout_ms;
     const started = Date.now();
     const stale = await options.abortIf?.();
@@ -197,7 +216,13 @@ export class EtcdLocks {
       const key = `${this.ctx.keys.locksPrefix(taskId)}${token}`;
       const now = new Date();
       const record: LockRecord = {
-        task_id: taskId, mode, token, pid: process.pid, host: HOST, start: null, owner,
+        task_id: taskId,
+        mode,
+        token,
+        pid: process.pid,
+        host: HOST,
+        start: null,
+        owner,
         acquired_at: now.toISOString(),
         expires_at: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
       };
@@ -221,14 +246,24 @@ export class EtcdLocks {
   }
 
   private lostWhileWaiting(taskId: string): LockTimeoutError {
-    return new LockTimeoutError(`lost our place in the queue for the lock on ${taskId}: this process's lease ran out while it waited`, { task_id: taskId });
+    return new LockTimeoutError(`lost our place in the queue for the lock on ${taskId}: this process's lease ran out while it waited`, {
+      task_id: taskId,
+    });
   }
 
   private async timedOut(key: string, record: LockRecord, waitedMs: number, blocker: LockRecord): Promise<LockTimeoutError> {
     await this.deleteKey(key, null).catch(() => {});
     this.logEvent(record, waitedMs, 'timeout');
     const who = ` held by ${blocker.owner || 'unnamed'} (pid ${blocker.pid} on ${blocker.host}, ${blocker.mode})`;
-    await appendAudit(this.ctx, auditEntry(this.ctx, 'lock_timeout', `gave up on the ${record.mode} lock after ${waitedMs} ms (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})`, { task_id: record.task_id }));
+    await appendAudit(
+      this.ctx,
+      auditEntry(
+        this.ctx,
+        'lock_timeout',
+        `gave up on the ${record.mode} lock after ${waitedMs} ms (held by pid ${blocker.pid}, ${blocker.owner || 'unnamed'})`,
+        { task_id: record.task_id },
+      ),
+    );
     this.ctx.events.emit('state.lock_timeout', { task_id: record.task_id, mode: record.mode, wait_ms: waitedMs });
     return new LockTimeoutError(`timed out after ${waitedMs} ms waiting for the ${record.mode} lock on ${record.task_id}${who}`, {
       task_id: record.task_id,
@@ -261,7 +296,8 @@ export class EtcdLocks {
   /** Delete a lock key; with a revision, only if it is still that key (not a newer one of the same name). */
   private async deleteKey(key: string, createRevision: string | null): Promise<boolean> {
     const res = await this.ctx.conn.txn({
-      compare: createRevision === null ? [] : [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: createRevision }],
+      compare:
+        createRevision === null ? [] : [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: createRevision }],
       success: [{ request_delete_range: { key: Buffer.from(key) } }],
       failure: [],
     });
@@ -272,7 +308,11 @@ export class EtcdLocks {
     this.held.delete(lock);
     const wasHeld = await this.deleteKey(lock.key, lock.createRevision);
     const releasedAt = Date.now();
-    this.logEvent(lock.record, lock.waitMs, 'released', { ts: new Date(releasedAt).toISOString(), hold_ms: Math.max(0, releasedAt - lock.grantedAt), ...(wasHeld ? {} : { lost: true }) });
+    this.logEvent(lock.record, lock.waitMs, 'released', {
+      ts: new Date(releasedAt).toISOString(),
+      hold_ms: Math.max(0, releasedAt - lock.grantedAt),
+      ...(wasHeld ? {} : { lost: true }),
+    });
     this.ctx.events.emit('state.lock_released', { task_id: lock.taskId, mode: lock.record.mode });
     return wasHeld;
   }
@@ -305,11 +345,23 @@ export class EtcdLocks {
           // A key exists only while its holder's lease is kept alive: a dead holder's key is already gone.
           holders.push({ ...e.record, alive: 'alive', expired: false, pending: false });
         } else {
-          waiters.push({ task_id: taskId, mode: e.record.mode, pid: e.record.pid, host: e.record.host, owner: e.record.owner, since: e.record.acquired_at });
+          waiters.push({
+            task_id: taskId,
+            mode: e.record.mode,
+            pid: e.record.pid,
+            host: e.record.host,
+            owner: e.record.owner,
+            since: e.record.acquired_at,
+          });
         }
       });
       const writerAt = holders.findIndex((h) => h.mode === 'write');
-      out.push({ task_id: taskId, writer: writerAt >= 0 ? holders[writerAt]! : null, readers: holders.filter((_, j) => j !== writerAt), waiters });
+      out.push({
+        task_id: taskId,
+        writer: writerAt >= 0 ? holders[writerAt]! : null,
+        readers: holders.filter((_, j) => j !== writerAt),
+        waiters,
+      });
     });
     return out;
   }

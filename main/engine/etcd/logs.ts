@@ -67,14 +67,26 @@ export class EtcdLogReader<T> implements LogReader<T> {
     const prefix = logPrefix(this.ctx, this.kind);
     const end = prefixEnd(Buffer.from(prefix));
     if (this.seenRevision === null) {
-      const res = await this.ctx.conn.range({ key: Buffer.from(prefix), range_end: end, sort_target: 'Key', sort_order: 'Descend', limit: INITIAL_TAIL[this.kind] });
+      const res = await this.ctx.conn.range({
+        key: Buffer.from(prefix),
+        range_end: end,
+        sort_target: 'Key',
+        sort_order: 'Descend',
+        limit: INITIAL_TAIL[this.kind],
+      });
       this.seenRevision = Number(res.header.revision);
       const kvs = res.kvs.reverse();
       this.noteTime(kvs.map((kv) => kv.key.toString('utf8')));
       return parseValues<T>(kvs.map((kv) => kv.value));
     }
     const from = Buffer.from(`${prefix}${pad(Math.max(0, this.newestMs - CLOCK_SKEW_MS), 13)}`);
-    const res = await this.ctx.conn.range({ key: from, range_end: end, min_mod_revision: this.seenRevision + 1, sort_target: 'Create', sort_order: 'Ascend' });
+    const res = await this.ctx.conn.range({
+      key: from,
+      range_end: end,
+      min_mod_revision: this.seenRevision + 1,
+      sort_target: 'Create',
+      sort_order: 'Ascend',
+    });
     this.seenRevision = Number(res.header.revision);
     this.noteTime(res.kvs.map((kv) => kv.key.toString('utf8')));
     return parseValues<T>(res.kvs.map((kv) => kv.value));

@@ -14,7 +14,6 @@ import { prefixRange } from './keys.ts';
 import type { EtcdTasks } from './tasks.ts';
 import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from '../session-rules.ts';
 
-
 interface StoredSession {
   session: Session;
   modRevision: string;
@@ -36,10 +35,13 @@ export class EtcdSessions {
     try {
       parsed = JSON.parse(kv.value.toString('utf8'));
     } catch (err) {
-      throw new CorruptStateError(`session ${id} (${this.ctx.keys.session(id)}): malformed JSON (${(err as Error).message})`, { path: this.ctx.keys.session(id) });
+      throw new CorruptStateError(`session ${id} (${this.ctx.keys.session(id)}): malformed JSON (${(err as Error).message})`, {
+        path: this.ctx.keys.session(id),
+      });
     }
     const session = checkSession(parsed, id);
-    if (typeof session === 'string') throw new CorruptStateError(`session ${id} (${this.ctx.keys.session(id)}): ${session}`, { path: this.ctx.keys.session(id) });
+    if (typeof session === 'string')
+      throw new CorruptStateError(`session ${id} (${this.ctx.keys.session(id)}): ${session}`, { path: this.ctx.keys.session(id) });
     return session;
   }
 
@@ -82,12 +84,15 @@ export class EtcdSessions {
       const m = /-(\d{3,})$/.exec(kv.key.toString('utf8'));
       if (m) n = Math.max(n, Number(m[1]) + 1);
     }
-    for (;; n++) {
+    for (; ; n++) {
       const session = newSession(now, n, opts);
       const key = this.ctx.keys.session(session.id);
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [put(key, JSON.stringify(session)), auditPut(this.ctx, auditEntry(this.ctx, 'session_created', `created session ${session.id}`, { session_id: session.id }))],
+        success: [
+          put(key, JSON.stringify(session)),
+          auditPut(this.ctx, auditEntry(this.ctx, 'session_created', `created session ${session.id}`, { session_id: session.id })),
+        ],
         failure: [],
       });
       if (res.succeeded) {
@@ -106,9 +111,11 @@ export class EtcdSessions {
 
   /** Add a task to a session's task_ids (no-op when already there). */
   async link(sessionId: string, taskId: string): Promise<void> {
-    await this.mutate(sessionId, (current) =>
-      current.task_ids.includes(taskId) ? null : { ...current, task_ids: [...current.task_ids, taskId] },
-    `linked task ${taskId} to session ${sessionId}`);
+    await this.mutate(
+      sessionId,
+      (current) => (current.task_ids.includes(taskId) ? null : { ...current, task_ids: [...current.task_ids, taskId] }),
+      `linked task ${taskId} to session ${sessionId}`,
+    );
   }
 
   /** Write a whole session back (checkpoint restore, migration); creates it when missing or unreadable. */
@@ -137,7 +144,10 @@ export class EtcdSessions {
       const key = this.ctx.keys.session(id);
       const res = await this.ctx.conn.txn({
         compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
-        success: [put(key, JSON.stringify(next)), auditPut(this.ctx, auditEntry(this.ctx, 'session_updated', description, { session_id: id }))],
+        success: [
+          put(key, JSON.stringify(next)),
+          auditPut(this.ctx, auditEntry(this.ctx, 'session_updated', description, { session_id: id })),
+        ],
         failure: [],
       });
       if (res.succeeded) {
@@ -209,13 +219,21 @@ export class EtcdSessions {
       const existing = this.decode(kv, id);
       if (sessionKey(existing) === sessionKey(given)) return 'same';
       if (!(existing.updated_at < given.updated_at)) {
-        throw new VersionConflictError(`session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`, null, null, { session_id: id });
+        throw new VersionConflictError(
+          `session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`,
+          null,
+          null,
+          { session_id: id },
+        );
       }
       modRevision = kv.mod_revision;
     }
     const written = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
-      success: [put(key, JSON.stringify(given)), auditPut(this.ctx, auditEntry(this.ctx, 'migrated', `imported session ${id}`, { session_id: id }))],
+      success: [
+        put(key, JSON.stringify(given)),
+        auditPut(this.ctx, auditEntry(this.ctx, 'migrated', `imported session ${id}`, { session_id: id })),
+      ],
       failure: [],
     });
     return written.succeeded ? 'written' : this.import(given);
@@ -225,5 +243,9 @@ export class EtcdSessions {
 /** A session as compared between stores: its metrics are derived, never stored truth. */
 function sessionKey(session: Session): string {
   const { metrics: _metrics, ...rest } = session;
-  return canonicalJson({ ...rest, updated_at: rest.updated_at ?? rest.started_at, options: isPlainObject(rest.options) ? rest.options : {} });
+  return canonicalJson({
+    ...rest,
+    updated_at: rest.updated_at ?? rest.started_at,
+    options: isPlainObject(rest.options) ? rest.options : {},
+  });
 }

@@ -28,7 +28,16 @@ import { lostLockError } from '../fenced-write.ts';
 import { canonicalJson } from '../file-import.ts';
 import { assertTaskId } from '../paths.ts';
 import { checkTaskValue } from '../task-files.ts';
-import { assertExpectedVersion, checkUpdatePayload, commitAuditDetails, nextVersion, restoreSpec, updateSpec, versionConflict, type CommitSpec } from '../task-rules.ts';
+import {
+  assertExpectedVersion,
+  checkUpdatePayload,
+  commitAuditDetails,
+  nextVersion,
+  restoreSpec,
+  updateSpec,
+  versionConflict,
+  type CommitSpec,
+} from '../task-rules.ts';
 import { decodeVersion, encodeVersion, historyVersionOf, type StoredVersion } from './codec.ts';
 import { isUnreachable } from './connection.ts';
 import { auditEntry, auditPut, get, newOpId, put, type EtcdContext } from './context.ts';
@@ -80,7 +89,9 @@ export class EtcdTasks {
   }
 
   private limitNote(): string {
-    return this.maxStateBytes < this.ctx.config.max_state_bytes ? ' (an etcd-backed store: etcd refuses requests over 1.5 MiB, and a commit sends the state twice)' : ' (max_state_bytes)';
+    return this.maxStateBytes < this.ctx.config.max_state_bytes
+      ? ' (an etcd-backed store: etcd refuses requests over 1.5 MiB, and a commit sends the state twice)'
+      : ' (max_state_bytes)';
   }
 
   // ---- reads ------------------------------------------------------------------
@@ -112,7 +123,10 @@ export class EtcdTasks {
     if (!prev || BigInt(stored.modRevision) >= BigInt(prev.modRevision)) this.known.set(id, stored);
   }
 
-  private async historyKvs(id: string, options: { limit?: number; descending?: boolean; revision?: number } = {}): Promise<{ kvs: IKeyValue[]; count: number }> {
+  private async historyKvs(
+    id: string,
+    options: { limit?: number; descending?: boolean; revision?: number } = {},
+  ): Promise<{ kvs: IKeyValue[]; count: number }> {
     const res = await this.ctx.conn.range({
       ...prefixRange(this.ctx.keys.historyPrefix(id)),
       sort_target: 'Key',
@@ -156,7 +170,9 @@ export class EtcdTasks {
       kind: read.reason === 'state key missing' ? 'missing_state' : 'corrupt_state',
       task_id: id,
       path: this.ctx.keys.state(id),
-      message: read.best ? `${read.reason}; version ${read.best.version} in history is valid` : `${read.reason}; no valid version in history`,
+      message: read.best
+        ? `${read.reason}; version ${read.best.version} in history is valid`
+        : `${read.reason}; no valid version in history`,
       recoverable: read.best !== null,
     };
   }
@@ -178,7 +194,10 @@ export class EtcdTasks {
   async listStates(ids?: string[], revision?: number): Promise<{ states: Map<string, TaskState>; revision: number }> {
     const rev = revision ?? (await this.ctx.conn.revision());
     const list = ids ?? (await this.listIds(rev));
-    const { kvs } = await this.ctx.conn.rangeMany(list.map((id) => ({ key: Buffer.from(this.ctx.keys.state(id)) })), rev);
+    const { kvs } = await this.ctx.conn.rangeMany(
+      list.map((id) => ({ key: Buffer.from(this.ctx.keys.state(id)) })),
+      rev,
+    );
     const states = new Map<string, TaskState>();
     for (const [i, id] of list.entries()) {
       const read = await this.interpret(id, kvs[i]?.[0], rev);
@@ -251,7 +270,13 @@ export class EtcdTasks {
       if (outcome.kind === 'committed') return this.committed(id, previous, outcome.stored, changes);
       if (outcome.kind === 'lost-lock') throw lostLockError(`task ${id}`, expected ?? null, { task_id: id });
       if (outcome.kind === 'locked') return this.commitThroughQueue(id, spec, options, owner);
-      if (attempt >= MAX_ATTEMPTS) throw new VersionConflictError(`task ${id}: gave up after ${attempt} conflicting commits`, expected ?? null, outcome.current?.state.version ?? 0, { task_id: id });
+      if (attempt >= MAX_ATTEMPTS)
+        throw new VersionConflictError(
+          `task ${id}: gave up after ${attempt} conflicting commits`,
+          expected ?? null,
+          outcome.current?.state.version ?? 0,
+          { task_id: id },
+        );
       base = outcome.current;
       fresh = true;
     }
@@ -283,14 +308,23 @@ export class EtcdTasks {
   }
 
   private async sendCommit(
-    id: string, base: StoredVersion | null, next: TaskState, value: string, op: string, entry: ReturnType<typeof auditEntry>, lock: EtcdLock | undefined,
+    id: string,
+    base: StoredVersion | null,
+    next: TaskState,
+    value: string,
+    op: string,
+    entry: ReturnType<typeof auditEntry>,
+    lock: EtcdLock | undefined,
   ): Promise<Outcome> {
     const keys = this.ctx.keys;
     const stateKey = Buffer.from(keys.state(id));
     const locks = prefixRange(keys.locksPrefix(id));
     const oldestKept = next.version - this.ctx.config.max_history;
     const success: IRequestOp[] = [put(keys.state(id), value), put(keys.history(id, next.version), value)];
-    if (oldestKept > 1) success.push({ request_delete_range: { key: Buffer.from(keys.history(id, 0)), range_end: Buffer.from(keys.history(id, oldestKept)) } });
+    if (oldestKept > 1)
+      success.push({
+        request_delete_range: { key: Buffer.from(keys.history(id, 0)), range_end: Buffer.from(keys.history(id, oldestKept)) },
+      });
     success.push(auditPut(this.ctx, entry, op));
     const res = await this.ctx.conn.txn({
       compare: [
@@ -326,7 +360,10 @@ export class EtcdTasks {
 
   /** Our commit, if it landed: the state or history/<version> carries our operation id. */
   private async findOwnCommit(id: string, op: string, version: number): Promise<StoredVersion | null> {
-    const { kvs } = await this.ctx.conn.rangeMany([{ key: Buffer.from(this.ctx.keys.history(id, version)) }, { key: Buffer.from(this.ctx.keys.state(id)) }]);
+    const { kvs } = await this.ctx.conn.rangeMany([
+      { key: Buffer.from(this.ctx.keys.history(id, version)) },
+      { key: Buffer.from(this.ctx.keys.state(id)) },
+    ]);
     for (const list of kvs) {
       const kv = list[0];
       const decoded = kv ? decodeVersion(kv, id) : null;
@@ -342,23 +379,41 @@ export class EtcdTasks {
     const value = encodeVersion(next, op);
     const bytes = Buffer.byteLength(value);
     if (bytes > this.maxStateBytes) {
-      throw new InvalidInputError(`task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
+      throw new InvalidInputError(
+        `task ${id}: the new state would be ${bytes} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`,
+        { task_id: id },
+      );
     }
     const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
-    const entry = auditEntry(this.ctx, spec.changeType, spec.describe(previous, next, changes), commitAuditDetails(id, previous, next), owner);
+    const entry = auditEntry(
+      this.ctx,
+      spec.changeType,
+      spec.describe(previous, next, changes),
+      commitAuditDetails(id, previous, next),
+      owner,
+    );
     return { next, op, value, changes, entry };
   }
 
   committed(id: string, previous: TaskState | null, stored: StoredVersion, changes: FieldChanges): TaskState {
     this.remember(id, stored);
     const next = stored.state;
-    this.ctx.events.emit('state.task_updated', { task_id: id, previous_version: previous?.version ?? null, new_version: next.version, changes, state: next });
+    this.ctx.events.emit('state.task_updated', {
+      task_id: id,
+      previous_version: previous?.version ?? null,
+      new_version: next.version,
+      changes,
+      state: next,
+    });
     return next;
   }
 
   /** Reads of several tasks at one revision (a checkpoint's snapshot, a restore's compare base). */
   async readMany(ids: string[], revision?: number): Promise<{ reads: Map<string, TaskRead>; revision: number }> {
-    const { kvs, revision: rev } = await this.ctx.conn.rangeMany(ids.map((id) => ({ key: Buffer.from(this.ctx.keys.state(id)) })), revision);
+    const { kvs, revision: rev } = await this.ctx.conn.rangeMany(
+      ids.map((id) => ({ key: Buffer.from(this.ctx.keys.state(id)) })),
+      revision,
+    );
     const reads = new Map<string, TaskRead>();
     for (const [i, id] of ids.entries()) reads.set(id, await this.interpret(id, kvs[i]?.[0], rev));
     return { reads, revision: rev };
@@ -369,8 +424,19 @@ export class EtcdTasks {
    * a task, for a Txn that writes several tasks at once (a checkpoint
    * restore): each task is compared against what was read, and fenced by its lock.
    */
-  restoreOps(id: string, read: TaskRead, content: JsonObject, what: string, lock: EtcdLock, owner: string): {
-    compare: ICompare[]; success: IRequestOp[]; previous: TaskState | null; stored: StoredVersion; changes: FieldChanges;
+  restoreOps(
+    id: string,
+    read: TaskRead,
+    content: JsonObject,
+    what: string,
+    lock: EtcdLock,
+    owner: string,
+  ): {
+    compare: ICompare[];
+    success: IRequestOp[];
+    previous: TaskState | null;
+    stored: StoredVersion;
+    changes: FieldChanges;
   } {
     const previous = read.kind === 'ok' ? read.stored.state : read.kind === 'damaged' ? read.best : null;
     const currentVersion = read.kind === 'ok' ? read.stored.state.version : read.kind === 'damaged' ? read.newestVersion : 0;
@@ -386,7 +452,9 @@ export class EtcdTasks {
       success: [
         put(keys.state(id), value),
         put(keys.history(id, next.version), value),
-        ...(oldestKept > 1 ? [{ request_delete_range: { key: Buffer.from(keys.history(id, 0)), range_end: Buffer.from(keys.history(id, oldestKept)) } }] : []),
+        ...(oldestKept > 1
+          ? [{ request_delete_range: { key: Buffer.from(keys.history(id, 0)), range_end: Buffer.from(keys.history(id, oldestKept)) } }]
+          : []),
         auditPut(this.ctx, entry, op),
       ],
       previous,
@@ -408,7 +476,8 @@ export class EtcdTasks {
 
   async restoreVersion(id: string, version: number, options: CommitOptions = {}): Promise<TaskState> {
     assertTaskId(id);
-    if (!Number.isInteger(version) || version < 1) throw new InvalidInputError(`version must be a positive integer, got ${JSON.stringify(version)}`);
+    if (!Number.isInteger(version) || version < 1)
+      throw new InvalidInputError(`version must be a positive integer, got ${JSON.stringify(version)}`);
     const { kvs } = await this.ctx.conn.rangeMany([{ key: Buffer.from(this.ctx.keys.history(id, version)) }]);
     const kv = kvs[0]?.[0];
     if (!kv) throw new NotFoundError(`task ${id} has no version ${version} in history`);
@@ -430,10 +499,18 @@ export class EtcdTasks {
     const op = newOpId();
     const value = encodeVersion(restored, op);
     const what = lost ? `the content of version ${read.best.version} as version ${restored.version}` : `version ${restored.version}`;
-    const entry = auditEntry(this.ctx, 'task_recovered', `recovered ${what} from history: ${read.reason}`, { task_id: id, old_version: null, new_version: restored.version });
+    const entry = auditEntry(this.ctx, 'task_recovered', `recovered ${what} from history: ${read.reason}`, {
+      task_id: id,
+      old_version: null,
+      new_version: restored.version,
+    });
     const res = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(this.ctx.keys.state(id)), target: 'Mod', result: 'Equal', mod_revision: read.modRevision }],
-      success: [put(this.ctx.keys.state(id), value), ...(lost ? [put(this.ctx.keys.history(id, restored.version), value)] : []), auditPut(this.ctx, entry, op)],
+      success: [
+        put(this.ctx.keys.state(id), value),
+        ...(lost ? [put(this.ctx.keys.history(id, restored.version), value)] : []),
+        auditPut(this.ctx, entry, op),
+      ],
       failure: [],
     });
     if (!res.succeeded) return this.recover(id); // someone else repaired or committed meanwhile: look again
@@ -488,7 +565,12 @@ export class EtcdTasks {
     if (current) {
       const same = versions.find((v) => v.version === current.version);
       if (!same || canonicalJson(same) !== canonicalJson(current)) {
-        throw new VersionConflictError(`task ${id}: the target holds a version ${current.version} that differs from the source's; nothing was imported`, newest.version, current.version, { task_id: id });
+        throw new VersionConflictError(
+          `task ${id}: the target holds a version ${current.version} that differs from the source's; nothing was imported`,
+          newest.version,
+          current.version,
+          { task_id: id },
+        );
       }
       if (current.version === newest.version && read.kind === 'ok') return 'same';
       from = current.version;
@@ -506,10 +588,19 @@ export class EtcdTasks {
       const existing = there.get(v.version);
       if (existing !== undefined) {
         if (existing && canonicalJson(existing) === canonicalJson(v)) continue;
-        throw new VersionConflictError(`task ${id}: the target's history holds a different version ${v.version}; nothing more was imported`, v.version, v.version, { task_id: id });
+        throw new VersionConflictError(
+          `task ${id}: the target's history holds a different version ${v.version}; nothing more was imported`,
+          v.version,
+          v.version,
+          { task_id: id },
+        );
       }
       const value = encodeVersion(v, op);
-      if (Buffer.byteLength(value) > this.maxStateBytes) throw new InvalidInputError(`task ${id}: version ${v.version} is ${Buffer.byteLength(value)} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`, { task_id: id });
+      if (Buffer.byteLength(value) > this.maxStateBytes)
+        throw new InvalidInputError(
+          `task ${id}: version ${v.version} is ${Buffer.byteLength(value)} bytes; the limit is ${this.maxStateBytes}${this.limitNote()}`,
+          { task_id: id },
+        );
       puts.push(put(this.ctx.keys.history(id, v.version), value));
     }
     // Earlier versions in batches (an import cut short leaves a prefix, completed by the next run)…
@@ -517,7 +608,10 @@ export class EtcdTasks {
     for (let i = 0; i < puts.length; i += 100) await this.ctx.conn.txn({ compare: [], success: puts.slice(i, i + 100), failure: [] });
     // …then the newest ones and the state, only if the state is still what we read.
     const modRevision = read.kind === 'ok' ? read.stored.modRevision : read.kind === 'damaged' ? read.modRevision : '0';
-    const entry = auditEntry(this.ctx, 'migrated', `imported task ${id} up to version ${newest.version}`, { task_id: id, new_version: newest.version });
+    const entry = auditEntry(this.ctx, 'migrated', `imported task ${id} up to version ${newest.version}`, {
+      task_id: id,
+      new_version: newest.version,
+    });
     const res = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(this.ctx.keys.state(id)), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
       success: [...last, put(this.ctx.keys.state(id), encodeVersion(newest, op)), auditPut(this.ctx, entry, op)],
@@ -535,7 +629,8 @@ function checkImportedVersions(id: string, versions: unknown): TaskState[] {
   return versions.map((value: unknown) => {
     const check = checkTaskValue(value, id);
     if (!check.ok) throw new InvalidInputError(`task ${id}: a version to import is invalid (${check.reason})`, { task_id: id });
-    if (check.state.version <= last) throw new InvalidInputError(`task ${id}: versions to import must be in ascending order`, { task_id: id });
+    if (check.state.version <= last)
+      throw new InvalidInputError(`task ${id}: versions to import must be in ascending order`, { task_id: id });
     last = check.state.version;
     return check.state;
   });

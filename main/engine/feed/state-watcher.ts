@@ -126,16 +126,19 @@ export class StateWatcher {
   /** Full rescans, spaced by at least three times the last scan's duration. */
   private schedulePoll(lastScanMs: number): void {
     if (this.closed) return;
-    this.pollTimer = setTimeout(async () => {
-      const started = Date.now();
-      try {
-        const present = existsSync(this.root);
-        if (present !== this.status.rootPresent) this.setStatus({ ...this.status, rootPresent: present });
-        await this.callbacks.onRescan();
-      } finally {
-        this.schedulePoll(Date.now() - started);
-      }
-    }, Math.max(1000, lastScanMs * 3));
+    this.pollTimer = setTimeout(
+      async () => {
+        const started = Date.now();
+        try {
+          const present = existsSync(this.root);
+          if (present !== this.status.rootPresent) this.setStatus({ ...this.status, rootPresent: present });
+          await this.callbacks.onRescan();
+        } finally {
+          this.schedulePoll(Date.now() - started);
+        }
+      },
+      Math.max(1000, lastScanMs * 3),
+    );
     this.pollTimer.unref?.();
   }
 

@@ -41,7 +41,17 @@ export function inspectLock(target: LockTarget): LockView {
     const stale = staleTicketReason(t, seen, JUDGE_SLACK_MS);
     const record: LockRecord = seen.content
       ? toRecord(seen.content, seen.mtimeMs)
-      : { task_id: target.resourceId, mode: t.mode, token: t.name, pid: t.pid, host: '', start: null, owner: '(unreadable ticket)', acquired_at: '', expires_at: '' };
+      : {
+          task_id: target.resourceId,
+          mode: t.mode,
+          token: t.name,
+          pid: t.pid,
+          host: '',
+          start: null,
+          owner: '(unreadable ticket)',
+          acquired_at: '',
+          expires_at: '',
+        };
     entries.push({ record: { ...record, task_id: target.resourceId }, role: roleOf(scan, index), stale });
   });
   const odd: LockView['odd'] = [];
@@ -49,7 +59,7 @@ export function inspectLock(target: LockTarget): LockView {
     const entry = readLegacy(dir, base, name);
     odd.push({
       path: join(dir, name),
-      what: entry.record ? `a lock record of an earlier Lockstep version` : entry.odd ?? 'not a valid lock record',
+      what: entry.record ? `a lock record of an earlier Lockstep version` : (entry.odd ?? 'not a valid lock record'),
       stale: entry.record ? legacyStaleReason(entry.record) : 'not a lock this version uses',
       record: entry.record,
     });
@@ -58,7 +68,15 @@ export function inspectLock(target: LockTarget): LockView {
 }
 
 export function waiterOf(record: LockRecord): LockWaiter & { start: string | null } {
-  return { task_id: record.task_id, mode: record.mode, pid: record.pid, host: record.host, owner: record.owner, since: record.acquired_at, start: record.start };
+  return {
+    task_id: record.task_id,
+    mode: record.mode,
+    pid: record.pid,
+    host: record.host,
+    owner: record.owner,
+    since: record.acquired_at,
+    start: record.start,
+  };
 }
 
 /** Alive/expired flags for a listed record. */
@@ -74,7 +92,14 @@ export function lockIssues(target: LockTarget, taskId: string): IntegrityIssue[]
   const view = inspectLock(target);
   const issues: IntegrityIssue[] = [];
   for (const e of view.entries) {
-    if (e.stale) issues.push({ kind: 'stale_lock', task_id: taskId, path: join(dirname(target.lockFile), e.record.token), message: e.stale, recoverable: true });
+    if (e.stale)
+      issues.push({
+        kind: 'stale_lock',
+        task_id: taskId,
+        path: join(dirname(target.lockFile), e.record.token),
+        message: e.stale,
+        recoverable: true,
+      });
   }
   for (const o of view.odd) {
     if (o.record && o.stale === null) continue; // an older version's live lock: honoured, not a problem

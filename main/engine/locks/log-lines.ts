@@ -23,7 +23,16 @@ export function acquiredLine(held: HeldLock): LockEvent {
 }
 
 export function timeoutLine(target: LockTarget, mode: LockMode, owner: string, waitMs: number): LockEvent {
-  return { ts: new Date().toISOString(), task_id: target.resourceId, mode, pid: process.pid, owner, wait_ms: waitMs, outcome: 'timeout', host: HOST };
+  return {
+    ts: new Date().toISOString(),
+    task_id: target.resourceId,
+    mode,
+    pid: process.pid,
+    owner,
+    wait_ms: waitMs,
+    outcome: 'timeout',
+    host: HOST,
+  };
 }
 
 /** `lost`: the ticket was already gone (reclaimed while this process was stopped past its lease). */

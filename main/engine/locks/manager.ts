@@ -25,8 +25,17 @@ import { pausePoint } from '../pause-points.ts';
 import { legacyStaleReason, readLegacy } from './legacy.ts';
 import { blockersOf, nextSeq, overtaken, scanQueue, type QueueScan } from './queue.ts';
 import {
-  createTicket, markHeld, newTicketName, observeTicket, parseTicketName, staleTicketReason, ticketExists, toRecord, touchTicket,
-  type CreatedTicket, type TicketName,
+  createTicket,
+  markHeld,
+  newTicketName,
+  observeTicket,
+  parseTicketName,
+  staleTicketReason,
+  ticketExists,
+  toRecord,
+  touchTicket,
+  type CreatedTicket,
+  type TicketName,
 } from './ticket.ts';
 import { TicketSpares } from './spares.ts';
 import { FolderWaker } from './waker.ts';
@@ -133,7 +142,13 @@ export class LockManager {
           }
           if (mode === 'write' && target.fences) fenceHeldTemps(dir, joined.scan.names, target.fences);
           const grantedAt = Date.now();
-          const held: HeldLock = { target, file: joined.ticket.file, record: toRecord(joined.ticket.content, grantedAt), grantedAt, waitMs: grantedAt - started };
+          const held: HeldLock = {
+            target,
+            file: joined.ticket.file,
+            record: toRecord(joined.ticket.content, grantedAt),
+            grantedAt,
+            waitMs: grantedAt - started,
+          };
           joined = null;
           this.listener.onAcquired(held, held.waitMs);
           return held;

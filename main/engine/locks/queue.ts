@@ -57,7 +57,14 @@ export function scanQueue(dir: string, base: string): QueueScan {
 }
 
 function isOddEntry(entry: Dirent): boolean {
-  return entry.isDirectory() || entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice();
+  return (
+    entry.isDirectory() ||
+    entry.isSymbolicLink() ||
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isBlockDevice() ||
+    entry.isCharacterDevice()
+  );
 }
 
 export function nextSeq(scan: QueueScan): number {

@@ -169,7 +169,8 @@ export function markHeld(created: CreatedTicket): boolean {
   try {
     const json = JSON.stringify(created.content);
     const at = json.indexOf(`"acquired_at":"`) + '"acquired_at":"'.length;
-    if (created.content.acquired_at.length === ISO_WIDTH) writeSync(fd, Buffer.from(iso), 0, ISO_WIDTH, Buffer.byteLength(json.slice(0, at)));
+    if (created.content.acquired_at.length === ISO_WIDTH)
+      writeSync(fd, Buffer.from(iso), 0, ISO_WIDTH, Buffer.byteLength(json.slice(0, at)));
     const t = Date.now() / 1000;
     futimesSync(fd, t, t);
   } finally {
@@ -222,7 +223,9 @@ export function observeTicket(file: string): ObservedTicket | null {
 }
 
 /** The fields every lock record shares (tickets, and earlier versions' lock files), or null. */
-export function parseHolderFields(raw: string): (Omit<LockRecord, 'acquired_at' | 'expires_at'> & { rest: Record<string, unknown> }) | null {
+export function parseHolderFields(
+  raw: string,
+): (Omit<LockRecord, 'acquired_at' | 'expires_at'> & { rest: Record<string, unknown> }) | null {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -231,7 +234,8 @@ export function parseHolderFields(raw: string): (Omit<LockRecord, 'acquired_at' 
   }
   if (!isPlainObject(value)) return null;
   const { task_id, mode, token, pid, host, start, owner } = value;
-  if (typeof token !== 'string' || (mode !== 'read' && mode !== 'write') || typeof pid !== 'number' || typeof host !== 'string') return null;
+  if (typeof token !== 'string' || (mode !== 'read' && mode !== 'write') || typeof pid !== 'number' || typeof host !== 'string')
+    return null;
   return {
     task_id: String(task_id ?? ''),
     mode,

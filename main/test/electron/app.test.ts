@@ -57,7 +57,8 @@ describe('Electron shell wiring (fake electron module)', () => {
   const eventFrom = (instance: Fake, url: string) => ({ sender: instance.windows[0]!.webContents, senderFrame: { url } });
   const callGetTask = async (instance: Fake, event: unknown) =>
     (await instance.handlers.get(REQUEST_CHANNELS.getTask)!(event, { taskId: 'alpha' })) as { ok: boolean; error?: { message: string } };
-  const fetchApp = (instance: Fake, url: string, method = 'GET') => instance.protocol.handlers.get('lockstep')!(new Request(url, { method }));
+  const fetchApp = (instance: Fake, url: string, method = 'GET') =>
+    instance.protocol.handlers.get('lockstep')!(new Request(url, { method }));
   /** Fire will-navigate (or will-redirect) on a new webContents; true when the shell prevented it. */
   const prevented = (instance: Fake, url: string, event = 'will-navigate') => {
     const contents = new FakeWebContents();
@@ -68,7 +69,10 @@ describe('Electron shell wiring (fake electron module)', () => {
   };
   const cspHeaderOf = (instance: Fake) => {
     let headers: Record<string, string[]> = {};
-    instance.session.headerHooks[0]!({ responseHeaders: {} }, (r) => (headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders));
+    instance.session.headerHooks[0]!(
+      { responseHeaders: {} },
+      (r) => (headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders),
+    );
     return headers['Content-Security-Policy']![0]!;
   };
 
@@ -85,7 +89,9 @@ describe('Electron shell wiring (fake electron module)', () => {
   });
 
   it('registers lockstep: as a standard, secure scheme before the app is ready', () => {
-    expect(fake.protocol.privileged).toEqual([{ scheme: 'lockstep', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(fake.protocol.privileged).toEqual([
+      { scheme: 'lockstep', privileges: expect.objectContaining({ standard: true, secure: true }) },
+    ]);
     expect(fake.protocol.privileged[0]!.privileges).not.toHaveProperty('bypassCSP');
     expect(fake.calls.indexOf('registerSchemesAsPrivileged')).toBeLessThan(fake.calls.indexOf('ready'));
     expect([...fake.protocol.handlers.keys()]).toEqual(['lockstep']);
@@ -148,7 +154,11 @@ describe('Electron shell wiring (fake electron module)', () => {
     type Pushed = { seq: number; root?: string; tasks?: unknown };
     const pushed = (channel: string) => window.sent.filter((m) => m.channel === channel).map((m) => m.payload as Pushed);
     const ready = (url = 'lockstep://app/index.html', payload: unknown = {}) =>
-      fake.handlers.get(REQUEST_CHANNELS.ready)!(eventFrom(fake, url), payload) as Promise<{ ok: boolean; value?: { seq: number }; error?: { code: string; message: string } }>;
+      fake.handlers.get(REQUEST_CHANNELS.ready)!(eventFrom(fake, url), payload) as Promise<{
+        ok: boolean;
+        value?: { seq: number };
+        error?: { code: string; message: string };
+      }>;
     expect(pushed(EVENT_CHANNELS.reset)).toEqual([]); // nothing before the renderer is ready
 
     // Refused like every other call: a frame that is not ours, a payload the contract does not allow.
@@ -236,7 +246,12 @@ describe('Electron shell wiring (fake electron module)', () => {
     const dev = await start({ env: { ELECTRON_RENDERER_URL: 'http://localhost:5173' } });
     expect(dev.windows[0]!.webContents.loaded).toBe('http://localhost:5173/');
     expect(prevented(dev, 'http://localhost:5173/index.html#/locks')).toBe(false);
-    for (const url of ['http://localhost:5173.evil.example/', 'http://localhost:51730/', 'http://localhost:5173@evil.example/', 'lockstep://app/index.html']) {
+    for (const url of [
+      'http://localhost:5173.evil.example/',
+      'http://localhost:51730/',
+      'http://localhost:5173@evil.example/',
+      'lockstep://app/index.html',
+    ]) {
       expect(prevented(dev, url), url).toBe(true);
     }
     expect((await callGetTask(dev, eventFrom(dev, 'http://localhost:5173/'))).ok).toBe(true);
@@ -255,13 +270,28 @@ describe('Electron shell wiring (fake electron module)', () => {
   });
 
   it('runs the demo agents as utility processes, not as Electron re-run as node, and stops them on quit', async () => {
-    const result = (await fake.handlers.get(REQUEST_CHANNELS.startDemo)!(eventFrom(fake, 'lockstep://app/index.html'), { agents: 3, tasks: 5 })) as { ok: boolean; value: { root: string } };
+    const result = (await fake.handlers.get(REQUEST_CHANNELS.startDemo)!(eventFrom(fake, 'lockstep://app/index.html'), {
+      agents: 3,
+      tasks: 5,
+    })) as { ok: boolean; value: { root: string } };
     expect(result.ok).toBe(true);
     const demoRoot = result.value.root;
     expect(fake.utilityProcesses).toHaveLength(3);
     for (const [i, child] of fake.utilityProcesses.entries()) {
       expect(child.modulePath).toBe(join(mainDir, '../cli/lockstep.js'));
-      expect(child.args).toEqual(['--root', demoRoot, '__agent', '--agent', String(i + 1), '--tasks', '5', '--seconds', '600', '--pace-ms', '250']);
+      expect(child.args).toEqual([
+        '--root',
+        demoRoot,
+        '__agent',
+        '--agent',
+        String(i + 1),
+        '--tasks',
+        '5',
+        '--seconds',
+        '600',
+        '--pace-ms',
+        '250',
+      ]);
       expect(child.options).toMatchObject({ stdio: 'ignore' });
       expect(child.options).not.toHaveProperty('env.ELECTRON_RUN_AS_NODE');
     }

@@ -50,7 +50,12 @@ describe('File › Open etcd Cluster…', () => {
     await onCluster.updateTaskState('on-cluster', { status: 'review' });
     await onCluster.close();
     fake = createFakeElectron(dir);
-    await startApp(fake.electron as unknown as typeof Electron, { mainDir: join(dir, 'app', 'out', 'main') }, ['electron', 'main.js', '--root', root], {});
+    await startApp(
+      fake.electron as unknown as typeof Electron,
+      { mainDir: join(dir, 'app', 'out', 'main') },
+      ['electron', 'main.js', '--root', root],
+      {},
+    );
   });
 
   afterEach(() => {
@@ -91,7 +96,12 @@ describe('File › Open etcd Cluster…', () => {
     expect(fake.windows).toHaveLength(2);
     const dialog = fake.windows[1]!;
     expect(dialog.options).toMatchObject({ modal: true, parent: fake.windows[0] });
-    expect(dialog.options.webPreferences).toMatchObject({ javascript: false, sandbox: true, contextIsolation: true, nodeIntegration: false });
+    expect(dialog.options.webPreferences).toMatchObject({
+      javascript: false,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    });
     expect(dialog.options.webPreferences).not.toHaveProperty('preload');
     const page = decodeURIComponent(dialog.webContents.loaded!.replace(/^data:text\/html;charset=utf-8,/, ''));
     expect(page).toContain(`action="${SUBMIT_URL}"`);
@@ -180,7 +190,17 @@ describe('Recent list and the first place shown', () => {
 
   it('reads the older list of plain paths, keeps clusters, drops folders deleted since and malformed entries', () => {
     const file = join(dir, 'recent.json');
-    writeFileSync(file, JSON.stringify([dir, join(dir, 'gone'), { etcd: ['http://h:2379'], namespace: 'ns' }, { etcd: [] }, 42, { etcd: ['x'], namespace: 7 }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        dir,
+        join(dir, 'gone'),
+        { etcd: ['http://h:2379'], namespace: 'ns' },
+        { etcd: [] },
+        42,
+        { etcd: ['x'], namespace: 7 },
+      ]),
+    );
     expect(loadRecent(file)).toEqual([
       { kind: 'folder', root: dir },
       { kind: 'etcd', endpoints: ['http://h:2379'], namespace: 'ns' },
@@ -198,8 +218,15 @@ describe('Recent list and the first place shown', () => {
       endpoints: ['http://h1:2379', 'http://h2:2379'],
       namespace: 'team',
     });
-    expect(placeFromArgv(['electron', 'main.js'], { LOCKSTEP_ETCD: 'http://h:2379' })).toEqual({ kind: 'etcd', endpoints: ['http://h:2379'], namespace: 'lockstep' });
-    expect(placeFromArgv(['electron', 'main.js', '--root', 'rel'], { LOCKSTEP_ETCD: 'http://h:2379' }, '/work')).toEqual({ kind: 'folder', root: '/work/rel' });
+    expect(placeFromArgv(['electron', 'main.js'], { LOCKSTEP_ETCD: 'http://h:2379' })).toEqual({
+      kind: 'etcd',
+      endpoints: ['http://h:2379'],
+      namespace: 'lockstep',
+    });
+    expect(placeFromArgv(['electron', 'main.js', '--root', 'rel'], { LOCKSTEP_ETCD: 'http://h:2379' }, '/work')).toEqual({
+      kind: 'folder',
+      root: '/work/rel',
+    });
     expect(placeFromArgv(['electron', 'main.js'], { LOCKSTEP_ROOT: '/srv/state' })).toEqual({ kind: 'folder', root: '/srv/state' });
   });
 });

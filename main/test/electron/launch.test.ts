@@ -54,13 +54,21 @@ describe('npm start: Electron downloaded on first run', () => {
 
   function start(env: Record<string, string> = {}, args: string[] = ['--root', '/tmp/some-root']) {
     const { ELECTRON_PATH: _p, ELECTRON_SKIP_BINARY_DOWNLOAD: _s, ELECTRON_OVERRIDE_DIST_PATH: _o, ...base } = process.env;
-    const r = spawnSync(process.execPath, [LAUNCHER, ...args], { cwd: project, encoding: 'utf8', env: { ...base, STANDIN_RECORD: record, ...env }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [LAUNCHER, ...args], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...base, STANDIN_RECORD: record, ...env },
+      timeout: 30_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
-  const installerRuns = () => (existsSync(join(electronDir, 'installs.log')) ? readFileSync(join(electronDir, 'installs.log'), 'utf8').split('\n').filter(Boolean).length : 0);
+  const installerRuns = () =>
+    existsSync(join(electronDir, 'installs.log'))
+      ? readFileSync(join(electronDir, 'installs.log'), 'utf8').split('\n').filter(Boolean).length
+      : 0;
   const started = () => (existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; cwd: string }) : null);
 
-  it('runs Electron\'s installer with its progress shown, then starts the app with the user\'s arguments', () => {
+  it("runs Electron's installer with its progress shown, then starts the app with the user's arguments", () => {
     const r = start({ STANDIN_EXIT: '3' });
     expect(r.stderr).toContain('downloading Electron 45.4.1');
     expect(r.stdout).toContain('stand-in download: 100% of 110 MB'); // the installer's own output reaches the terminal

@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(config: unknown, logger: unknown): Promise<void> };
+const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+  validateConfiguration(config: unknown, logger: unknown): Promise<void>;
+};
 const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { build: Record<string, unknown>; allowScripts: Record<string, boolean> };
@@ -32,7 +34,9 @@ describe('packaging', () => {
   });
 
   it('covers every dependency install script in allowScripts, so npm 11 has nothing to ask a new user', () => {
-    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string; hasInstallScript?: boolean }> };
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+      packages: Record<string, { version: string; hasInstallScript?: boolean }>;
+    };
     const withScripts = Object.entries(lock.packages)
       .filter(([, entry]) => entry.hasInstallScript)
       .map(([path, entry]) => ({ name: path.replace(/^.*node_modules\//, ''), version: entry.version }));

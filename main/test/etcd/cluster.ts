@@ -54,10 +54,14 @@ export interface StartOptions {
 
 /** The flags every member runs with, beyond its addresses (see the top of this file). */
 export const ETCD_FLAGS = [
-  '--auto-compaction-mode', 'revision',
-  '--auto-compaction-retention', '1000',
-  '--logger', 'zap',
-  '--log-level', 'warn',
+  '--auto-compaction-mode',
+  'revision',
+  '--auto-compaction-retention',
+  '1000',
+  '--logger',
+  'zap',
+  '--log-level',
+  'warn',
 ];
 
 async function freePort(): Promise<number> {
@@ -112,17 +116,32 @@ export class EtcdCluster {
   private launch(m: MemberInfo, clusterState: 'new' | 'existing'): void {
     const initialCluster = this.state.members.map((x) => `${x.name}=${x.peerUrl}`).join(',');
     const log = openSync(join(this.state.dir, `${m.name}.log`), 'a');
-    const child = spawn(ETCD_BIN, [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
-      '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
-      '--initial-cluster', initialCluster,
-      '--initial-cluster-state', clusterState,
-      '--initial-cluster-token', this.state.token,
-      ...(this.state.tls ? ['--cert-file', this.state.tls.certFile, '--key-file', this.state.tls.keyFile] : []),
-      ...ETCD_FLAGS,
-    ], { stdio: ['ignore', log, log], detached: this.detached });
+    const child = spawn(
+      ETCD_BIN,
+      [
+        '--name',
+        m.name,
+        '--data-dir',
+        m.dataDir,
+        '--listen-client-urls',
+        m.clientUrl,
+        '--advertise-client-urls',
+        m.clientUrl,
+        '--listen-peer-urls',
+        m.peerUrl,
+        '--initial-advertise-peer-urls',
+        m.peerUrl,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-state',
+        clusterState,
+        '--initial-cluster-token',
+        this.state.token,
+        ...(this.state.tls ? ['--cert-file', this.state.tls.certFile, '--key-file', this.state.tls.keyFile] : []),
+        ...ETCD_FLAGS,
+      ],
+      { stdio: ['ignore', log, log], detached: this.detached },
+    );
     closeSync(log);
     if (this.detached) child.unref();
     m.pid = child.pid ?? null;
@@ -166,7 +185,11 @@ export class EtcdCluster {
     for (;;) {
       for (const m of this.state.members.filter((x) => alive(x.pid))) {
         try {
-          const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+          const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, {
+            method: 'POST',
+            body: '{}',
+            signal: AbortSignal.timeout(1000),
+          });
           const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
           if (body.leader && body.leader !== '0' && body.header?.member_id === body.leader) return m;
         } catch {
@@ -310,7 +333,8 @@ async function openShared(runPid: number): Promise<EtcdCluster> {
       await cluster.heal(); // a previous file may have left a member down
       return cluster;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`shared etcd cluster in ${dir} did not come up: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`shared etcd cluster in ${dir} did not come up: ${(err as Error).message}`, { cause: err });
       await sleep(100);
     }
   }

@@ -18,7 +18,9 @@ async function runIncrementers(fx: Awaited<ReturnType<typeof etcdFixture>>, task
   await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready', 30_000)));
   const started = Date.now();
   for (const w of workers) w.send('go');
-  const results = await Promise.all(workers.map((w) => w.waitForJson<{ done: number; conflicts: number; error?: unknown }>((v) => 'done' in v, 170_000)));
+  const results = await Promise.all(
+    workers.map((w) => w.waitForJson<{ done: number; conflicts: number; error?: unknown }>((v) => 'done' in v, 170_000)),
+  );
   return { results, ms: Date.now() - started };
 }
 
@@ -70,17 +72,22 @@ describe('etcd: processes and faults', () => {
     const reader = fx.store.openLogReader('audit');
     const seen: AuditEntry[] = [];
     let reading = Promise.resolve();
-    const feed = fx.store.watch({
-      onChange: (c) => {
-        if (c.kind === 'log') reading = reading.then(async () => void seen.push(...(await reader.readNew()))).catch(() => {});
+    const feed = fx.store.watch(
+      {
+        onChange: (c) => {
+          if (c.kind === 'log') reading = reading.then(async () => void seen.push(...(await reader.readNew()))).catch(() => {});
+        },
+        onStatus: () => {},
+        onRescan: async () => {},
       },
-      onStatus: () => {},
-      onRescan: async () => {},
-    }, cursor);
+      cursor,
+    );
     await reader.readNew();
     await feed.start();
     const load = runIncrementers(fx, 'counter', 4, 150);
-    await expect.poll(async () => (await fx.store.getTaskState('counter'))?.version ?? 0, { timeout: 30_000, interval: 100 }).toBeGreaterThan(100);
+    await expect
+      .poll(async () => (await fx.store.getTaskState('counter'))?.version ?? 0, { timeout: 30_000, interval: 100 })
+      .toBeGreaterThan(100);
     const leader = await fx.cluster.leader();
     await fx.cluster.kill(leader.name);
     try {
@@ -88,11 +95,16 @@ describe('etcd: processes and faults', () => {
       for (const r of results) expect(r).toMatchObject({ done: 150 });
       const state = await fx.store.getTaskState('counter');
       expect(state).toMatchObject({ counter: 600, version: 600 }); // a resent commit would make the counter run ahead
-      await expect.poll(async () => {
-        await reading;
-        await reading;
-        return seen.filter((e) => e.task_id === 'counter').map((e) => e.new_version);
-      }, { timeout: 20_000 }).toEqual(Array.from({ length: 600 }, (_, k) => k + 1));
+      await expect
+        .poll(
+          async () => {
+            await reading;
+            await reading;
+            return seen.filter((e) => e.task_id === 'counter').map((e) => e.new_version);
+          },
+          { timeout: 20_000 },
+        )
+        .toEqual(Array.from({ length: 600 }, (_, k) => k + 1));
     } finally {
       await feed.close();
       await fx.cluster.restart(leader.name);

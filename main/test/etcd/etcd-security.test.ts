@@ -32,10 +32,40 @@ function open(options: ConstructorParameters<typeof EtcdStateStore>[0]): EtcdSta
 function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
   const f = (name: string) => join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=lockstep-test-ca');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=lockstep-test-ca',
+  );
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'ext',
+  );
   return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }
 
@@ -71,7 +101,10 @@ describe('etcd with user/password auth', () => {
 
     const ok = open({ etcd: { endpoints: cluster.endpoints, namespace: 'auth', auth: { username: 'root', password: 's3cret' } } });
     expect(await ok.updateTaskState('t', { a: 1 })).toMatchObject({ version: 1 });
-    await expectRefused(open({ etcd: { endpoints: cluster.endpoints, namespace: 'auth', auth: { username: 'root', password: 'wrong' } } }), cluster.endpoints[0]!);
+    await expectRefused(
+      open({ etcd: { endpoints: cluster.endpoints, namespace: 'auth', auth: { username: 'root', password: 'wrong' } } }),
+      cluster.endpoints[0]!,
+    );
     await expectRefused(open({ etcd: { endpoints: cluster.endpoints, namespace: 'auth' } }), cluster.endpoints[0]!);
   });
 });

@@ -41,7 +41,12 @@ describe('etcd commits', () => {
 
     const audit = await store.readAuditLog({ task: 't1' });
     expect(audit.map((e) => e.new_version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(audit[0]).toMatchObject({ change_type: 'task_updated', owner: 'writer', old_version: null, description: 'created task t1 (+step)' });
+    expect(audit[0]).toMatchObject({
+      change_type: 'task_updated',
+      owner: 'writer',
+      old_version: null,
+      description: 'created task t1 (+step)',
+    });
     expect(audit[1]!.description).toBe('updated task t1 (~step)');
   });
 
@@ -121,7 +126,10 @@ describe('etcd locks', () => {
     const first = await stores[0]!.acquireLock('t', 'write');
     // Queue behind the writer, one after the other: r1, r2 (readers), w2 (writer), r3 (reader).
     const queued: { name: string; mode: 'read' | 'write' }[] = [
-      { name: 'r1', mode: 'read' }, { name: 'r2', mode: 'read' }, { name: 'w2', mode: 'write' }, { name: 'r3', mode: 'read' },
+      { name: 'r1', mode: 'read' },
+      { name: 'r2', mode: 'read' },
+      { name: 'w2', mode: 'write' },
+      { name: 'r3', mode: 'read' },
     ];
     const pending = [];
     for (const [i, q] of queued.entries()) {
@@ -254,14 +262,17 @@ describe('etcd change feed', () => {
     await reader.readNew(); // the tail so far
     const seen: AuditEntry[] = [];
     let reading = Promise.resolve();
-    const feed = fx.store.watch({
-      onChange: (c) => {
-        changes.push(c);
-        if (c.kind === 'log') reading = reading.then(async () => void seen.push(...(await reader.readNew())));
+    const feed = fx.store.watch(
+      {
+        onChange: (c) => {
+          changes.push(c);
+          if (c.kind === 'log') reading = reading.then(async () => void seen.push(...(await reader.readNew())));
+        },
+        onStatus: () => {},
+        onRescan: async () => {},
       },
-      onStatus: () => {},
-      onRescan: async () => {},
-    }, cursor);
+      cursor,
+    );
     await feed.start();
     const writer = fx.another();
     for (let i = 1; i <= 300; i++) await writer.updateTaskState('busy', { i });
@@ -269,10 +280,15 @@ describe('etcd change feed', () => {
     await writer.releaseLock(lock);
     const session = await writer.createSession();
     await expect.poll(() => changes.some((c) => c.kind === 'session' && c.sessionId === session.id), { timeout: 10_000 }).toBe(true);
-    await expect.poll(async () => {
-      await reading;
-      return seen.filter((e) => e.task_id === 'busy').map((e) => e.new_version);
-    }, { timeout: 10_000 }).toEqual(Array.from({ length: 300 }, (_, k) => k + 1));
+    await expect
+      .poll(
+        async () => {
+          await reading;
+          return seen.filter((e) => e.task_id === 'busy').map((e) => e.new_version);
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual(Array.from({ length: 300 }, (_, k) => k + 1));
     await feed.close();
     expect(changes.some((c) => c.kind === 'task' && c.taskId === 'before')).toBe(false); // before the cursor
     expect(changes).toContainEqual({ kind: 'task', taskId: 'busy' });
@@ -289,13 +305,16 @@ describe('etcd change feed', () => {
     let rescans = 0;
     const changes: StoreChange[] = [];
     const statuses: (string | null | undefined)[] = [];
-    const feed = fx.store.watch({
-      onChange: (c) => changes.push(c),
-      onStatus: (s) => statuses.push(s.error),
-      onRescan: async () => {
-        rescans++;
+    const feed = fx.store.watch(
+      {
+        onChange: (c) => changes.push(c),
+        onStatus: (s) => statuses.push(s.error),
+        onRescan: async () => {
+          rescans++;
+        },
       },
-    }, cursor);
+      cursor,
+    );
     await feed.start();
     await expect.poll(() => rescans, { timeout: 10_000 }).toBe(1);
     await fx.store.updateTaskState('after', { ok: true });

@@ -31,7 +31,13 @@ describe('checkpoint summaries', () => {
     try {
       const handlers = createHandlers(host, new DemoRunner(host, 'unused'));
       const created = await handlers.createCheckpoint({ sessionId: session.id, reason: 'before the refactor' });
-      expect(created).toEqual({ id: created.id, session_id: session.id, created_at: created.created_at, reason: 'before the refactor', task_count: 2 });
+      expect(created).toEqual({
+        id: created.id,
+        session_id: session.id,
+        created_at: created.created_at,
+        reason: 'before the refactor',
+        task_count: 2,
+      });
 
       await store.updateTaskState('alpha', { status: 'done' });
       const { undo_checkpoint_id: undoId } = await store.restoreCheckpoint(created.id);

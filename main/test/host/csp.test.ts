@@ -16,7 +16,15 @@ const connectSrc = (policy: string) => policy.split('; ').find((d) => d.startsWi
 describe('content security policy', () => {
   it('allows no inline code, no plugins, no framing, and connections only to the origins named', () => {
     const policy = contentSecurityPolicy();
-    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ]) {
       expect(policy.split('; ')).toContain(directive);
     }
     expect(policy).not.toMatch(/unsafe-|\*/);
@@ -36,7 +44,14 @@ describe('content security policy', () => {
       writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Lockstep</title>');
       host = new StateHost({ root: join(dir, 'state') });
       await host.start();
-      server = await startServer({ host, handlers: createHandlers(host, new DemoRunner(host, 'unused')), rendererDir, port: 0, bindHost: '127.0.0.1', log: () => {} });
+      server = await startServer({
+        host,
+        handlers: createHandlers(host, new DemoRunner(host, 'unused')),
+        rendererDir,
+        port: 0,
+        bindHost: '127.0.0.1',
+        log: () => {},
+      });
     });
 
     afterAll(async () => {

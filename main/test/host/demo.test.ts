@@ -39,7 +39,8 @@ describe('demo agents', () => {
 
     const deadline = Date.now() + 30_000;
     // Each agent opens its session, then writes tasks: the two may reach the host in either order.
-    while ((host.snapshot().tasks.length === 0 || host.snapshot().sessions.length < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((host.snapshot().tasks.length === 0 || host.snapshot().sessions.length < 2) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(host.snapshot().tasks.length).toBeGreaterThan(0);
     expect(host.snapshot().sessions.length).toBe(2);
 

@@ -15,7 +15,13 @@ import { StateHost } from '../../host/state-host.ts';
 
 const CLI = join(import.meta.dirname, '../../cli/bin.ts');
 const ev = (ts: number, task_id = 't', outcome: LockEvent['outcome'] = 'acquired'): LockEvent => ({
-  ts: new Date(ts).toISOString(), task_id, mode: 'write', pid: 1, owner: 'a', wait_ms: 0, outcome,
+  ts: new Date(ts).toISOString(),
+  task_id,
+  mode: 'write',
+  pid: 1,
+  owner: 'a',
+  wait_ms: 0,
+  outcome,
 });
 
 describe('LockHistory', () => {
@@ -25,7 +31,10 @@ describe('LockHistory', () => {
     h.add([ev(now - 5000), ev(now - 3000, 'u'), ev(now - 4000)]); // two processes' lines, out of order
     h.add([ev(now - 1000)]);
     expect(h.since(now - 4500, 10).events.map((e) => Date.parse(e.ts))).toEqual([now - 4000, now - 3000, now - 1000]);
-    expect(h.since(now - 10_000, 2)).toMatchObject({ total: 4, events: [{ ts: new Date(now - 3000).toISOString() }, { ts: new Date(now - 1000).toISOString() }] });
+    expect(h.since(now - 10_000, 2)).toMatchObject({
+      total: 4,
+      events: [{ ts: new Date(now - 3000).toISOString() }, { ts: new Date(now - 1000).toISOString() }],
+    });
     expect(h.since(now - 10_000, 10, 'u').events).toHaveLength(1);
   });
 
@@ -66,14 +75,29 @@ describe('StateHost lock events', () => {
     const patches: Patch[] = [];
     await host.start();
     await host.whenWatching();
-    await host.subscribe((event, payload) => {
-      if (event === 'patch') patches.push(payload as Patch);
-    }).ready();
+    await host
+      .subscribe((event, payload) => {
+        if (event === 'patch') patches.push(payload as Patch);
+      })
+      .ready();
     const handlers = createHandlers(host, new DemoRunner(host, CLI));
     const first = await dispatch(handlers, 'getLockEvents', { windowMs: 60_000 });
-    expect(first).toMatchObject({ ok: true, value: { total: 2, events: [{ task_id: 'before', outcome: 'acquired' }, { task_id: 'before', outcome: 'released' }] } });
+    expect(first).toMatchObject({
+      ok: true,
+      value: {
+        total: 2,
+        events: [
+          { task_id: 'before', outcome: 'acquired' },
+          { task_id: 'before', outcome: 'released' },
+        ],
+      },
+    });
 
-    const r = spawnSync(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'live', '--hold', '150', '--owner', 'agent-7'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, '--root', root, '--json', 'lock', 'acquire', 'live', '--hold', '150', '--owner', 'agent-7'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     const deadline = Date.now() + 10_000;
     const pushed = () => patches.flatMap((p) => p.lockEvents ?? []).filter((e) => e.task_id === 'live');

@@ -6,11 +6,16 @@ import { lineLogger } from '../../host/logger.ts';
 describe('lineLogger', () => {
   it('writes one entry per call with the time, the level and the stack of an error', () => {
     const lines: string[] = [];
-    const log = lineLogger((l) => lines.push(l), () => new Date('2026-01-01T00:00:00.000Z'));
+    const log = lineLogger(
+      (l) => lines.push(l),
+      () => new Date('2026-01-01T00:00:00.000Z'),
+    );
     log.info('started');
     log.error('refresh failed', new Error('EISDIR: illegal operation on a directory'));
     expect(lines[0]).toBe('2026-01-01T00:00:00.000Z INFO started\n');
-    expect(lines[1]).toMatch(/^2026-01-01T00:00:00\.000Z ERROR refresh failed\n {2}Error: EISDIR: illegal operation on a directory\n {2}\s*at /);
+    expect(lines[1]).toMatch(
+      /^2026-01-01T00:00:00\.000Z ERROR refresh failed\n {2}Error: EISDIR: illegal operation on a directory\n {2}\s*at /,
+    );
     expect(lines[1]!.endsWith('\n')).toBe(true);
   });
 

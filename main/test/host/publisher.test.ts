@@ -82,9 +82,11 @@ describe('Publisher', () => {
 
   it('a subscriber that throws is logged and does not starve the others', async () => {
     const { publisher, send, subscriber, logged } = setup();
-    await publisher.subscribe(() => {
-      throw new Error('a broken window');
-    }).ready();
+    await publisher
+      .subscribe(() => {
+        throw new Error('a broken window');
+      })
+      .ready();
     const { got, subscription } = subscriber();
     await subscription.ready();
     send(1);

@@ -15,7 +15,14 @@ describe('RefusalLog', () => {
     const { lines, log } = capture();
     log.note({ status: 400, reason: 'malformed percent-encoding', method: 'GET', target: '/%E0%A4%A' });
     log.note({ status: 1009, reason: 'WebSocket message over the size limit', method: 'WS', target: '/api' });
-    log.note({ status: 500, reason: 'answer that cannot be serialized', method: 'WS', target: '/api', detail: 'the value is nested too deeply', outcome: 'failed' });
+    log.note({
+      status: 500,
+      reason: 'answer that cannot be serialized',
+      method: 'WS',
+      target: '/api',
+      detail: 'the value is nested too deeply',
+      outcome: 'failed',
+    });
     expect(lines).toEqual([
       'lockstep serve: 2025-01-02T03:04:05.678Z refused 400 malformed percent-encoding: GET /%E0%A4%A\n',
       'lockstep serve: 2025-01-02T03:04:05.678Z refused 1009 WebSocket message over the size limit: WS /api\n',
@@ -48,7 +55,9 @@ describe('RefusalLog', () => {
     expect(lines.filter((l) => l.includes('421 unknown Host header'))).toHaveLength(1);
     await sleep(300); // the window ends: the count of what was held back
     expect(lines).toHaveLength(7);
-    expect(lines[6]).toBe('lockstep serve: 2025-01-02T03:04:05.678Z refused 400 malformed percent-encoding: 9995 more in the last 200 ms, not shown\n');
+    expect(lines[6]).toBe(
+      'lockstep serve: 2025-01-02T03:04:05.678Z refused 400 malformed percent-encoding: 9995 more in the last 200 ms, not shown\n',
+    );
     // A new window prints again.
     log.note({ status: 400, reason: 'malformed percent-encoding', method: 'GET', target: '/%' });
     expect(lines).toHaveLength(8);

@@ -112,33 +112,105 @@ function cases<T>(kinds: (() => T)[], n: number): T[] {
 
 function httpCases(n: number): HttpCase[] {
   const kinds: (() => HttpCase)[] = [
-    () => ({ kind: 'malformed percent-encoding', request: httpRequest('GET', `/${seg()}${dice.pick(MALFORMED_ESCAPES)}/${seg()}`, headers()), expect: [400] }),
-    () => ({ kind: 'malformed percent-encoding', request: httpRequest('GET', `/${dice.pick(MALFORMED_ESCAPES)}/etc/passwd?token=${token}`, headers()), expect: [400] }),
+    () => ({
+      kind: 'malformed percent-encoding',
+      request: httpRequest('GET', `/${seg()}${dice.pick(MALFORMED_ESCAPES)}/${seg()}`, headers()),
+      expect: [400],
+    }),
+    () => ({
+      kind: 'malformed percent-encoding',
+      request: httpRequest('GET', `/${dice.pick(MALFORMED_ESCAPES)}/etc/passwd?token=${token}`, headers()),
+      expect: [400],
+    }),
     () => ({ kind: 'unparsable URL', request: httpRequest('GET', `${dice.pick(UNPARSABLE)}/${seg()}`, headers()), expect: [400] }),
-    () => ({ kind: 'control character', request: httpRequest('GET', `/${seg()}${dice.pick(['%00', '%01', '%0a', '%0d', '%1f', '%7f'])}/${seg()}`, headers()), expect: [400] }),
-    () => ({ kind: 'unknown method', request: httpRequest(`X${dice.text(2 + dice.int(10), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}`, '/', headers()), expect: [501] }),
-    () => ({ kind: 'other method', request: httpRequest(dice.pick(OTHER_METHODS), '/', headers({ 'Content-Length': '5' }), 'hello'), expect: [405] }),
-    () => ({ kind: 'foreign Host', request: httpRequest('GET', '/', { Host: dice.pick([`evil.example:${port}`, `127.0.0.1:${port + 1}`, 'localhost', `${seg()}.test`]), Connection: 'close' }), expect: [421] }),
+    () => ({
+      kind: 'control character',
+      request: httpRequest('GET', `/${seg()}${dice.pick(['%00', '%01', '%0a', '%0d', '%1f', '%7f'])}/${seg()}`, headers()),
+      expect: [400],
+    }),
+    () => ({
+      kind: 'unknown method',
+      request: httpRequest(`X${dice.text(2 + dice.int(10), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}`, '/', headers()),
+      expect: [501],
+    }),
+    () => ({
+      kind: 'other method',
+      request: httpRequest(dice.pick(OTHER_METHODS), '/', headers({ 'Content-Length': '5' }), 'hello'),
+      expect: [405],
+    }),
+    () => ({
+      kind: 'foreign Host',
+      request: httpRequest('GET', '/', {
+        Host: dice.pick([`evil.example:${port}`, `127.0.0.1:${port + 1}`, 'localhost', `${seg()}.test`]),
+        Connection: 'close',
+      }),
+      expect: [421],
+    }),
     () => ({ kind: 'no Host', request: `GET / HTTP/1.0\r\n\r\n`, expect: [421] }),
     () => ({ kind: 'bad header', request: `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nBad Header${seg()}: x\r\n\r\n`, expect: [400] }),
     // The server may close before reading all of it; the client can then see a reset instead of the 431.
-    () => ({ kind: 'headers too large', request: httpRequest('GET', '/', headers({ 'X-Big': 'a'.repeat(17_000 + dice.int(20_000)) })), expect: [431, null] }),
-    () => ({ kind: 'TLS hello and garbage', request: Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), dice.bytes(20 + dice.int(400))]), expect: [501, 400, null] }),
+    () => ({
+      kind: 'headers too large',
+      request: httpRequest('GET', '/', headers({ 'X-Big': 'a'.repeat(17_000 + dice.int(20_000)) })),
+      expect: [431, null],
+    }),
+    () => ({
+      kind: 'TLS hello and garbage',
+      request: Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), dice.bytes(20 + dice.int(400))]),
+      expect: [501, 400, null],
+    }),
     () => ({ kind: 'HTTP/2 preface', request: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', expect: [400, 505, null] }),
     () => ({
       kind: 'path traversal',
-      request: httpRequest('GET', dice.pick(['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fetc%2fpasswd', '/..\\..\\etc\\passwd']), headers()),
+      request: httpRequest(
+        'GET',
+        dice.pick([
+          '/../../../../etc/passwd',
+          '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+          '/assets/..%2f..%2f..%2fetc%2fpasswd',
+          '/..\\..\\etc\\passwd',
+        ]),
+        headers(),
+      ),
       expect: [200, 403, 404],
     }),
-    () => ({ kind: 'request smuggling', request: httpRequest('POST', '/', headers({ 'Content-Length': '4', 'Transfer-Encoding': 'chunked' }), '0\r\n\r\n'), expect: [400] }),
+    () => ({
+      kind: 'request smuggling',
+      request: httpRequest('POST', '/', headers({ 'Content-Length': '4', 'Transfer-Encoding': 'chunked' }), '0\r\n\r\n'),
+      expect: [400],
+    }),
     () => ({ kind: 'unknown Expect', request: httpRequest('GET', '/', headers({ Expect: `x-${seg()}` })), expect: [417] }),
     () => ({ kind: 'CONNECT', request: `CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n`, expect: [405] }),
-    () => ({ kind: 'WebSocket upgrade, unparsable URL', request: httpRequest('GET', dice.pick(UNPARSABLE), upgradeHeaders(port)), expect: [400] }),
+    () => ({
+      kind: 'WebSocket upgrade, unparsable URL',
+      request: httpRequest('GET', dice.pick(UNPARSABLE), upgradeHeaders(port)),
+      expect: [400],
+    }),
     () => ({ kind: 'WebSocket upgrade, other path', request: httpRequest('GET', `/${seg()}`, upgradeHeaders(port)), expect: [404] }),
-    () => ({ kind: 'WebSocket upgrade, foreign Origin', request: httpRequest('GET', `/api?token=${token}`, upgradeHeaders(port, { Origin: 'http://evil.example' })), expect: [403] }),
-    () => ({ kind: 'WebSocket upgrade, wrong token', request: httpRequest('GET', `/api?token=${seg()}`, upgradeHeaders(port)), expect: [401] }),
-    () => ({ kind: 'WebSocket upgrade, bad handshake', request: httpRequest('GET', `/api?token=${token}`, upgradeHeaders(port, { 'Sec-WebSocket-Version': '7', 'Sec-WebSocket-Key': seg() })), expect: [400] }),
-    () => ({ kind: 'WebSocket upgrade, wrong method', request: httpRequest('POST', `/api?token=${token}`, upgradeHeaders(port)), expect: [405] }),
+    () => ({
+      kind: 'WebSocket upgrade, foreign Origin',
+      request: httpRequest('GET', `/api?token=${token}`, upgradeHeaders(port, { Origin: 'http://evil.example' })),
+      expect: [403],
+    }),
+    () => ({
+      kind: 'WebSocket upgrade, wrong token',
+      request: httpRequest('GET', `/api?token=${seg()}`, upgradeHeaders(port)),
+      expect: [401],
+    }),
+    () => ({
+      kind: 'WebSocket upgrade, bad handshake',
+      request: httpRequest(
+        'GET',
+        `/api?token=${token}`,
+        upgradeHeaders(port, { 'Sec-WebSocket-Version': '7', 'Sec-WebSocket-Key': seg() }),
+      ),
+      expect: [400],
+    }),
+    () => ({
+      kind: 'WebSocket upgrade, wrong method',
+      request: httpRequest('POST', `/api?token=${token}`, upgradeHeaders(port)),
+      expect: [405],
+    }),
   ];
   return cases(kinds, n);
 }
@@ -155,10 +227,26 @@ interface ClosingCase {
 function closingMessages(n: number): ClosingCase[] {
   const kinds: (() => ClosingCase)[] = [
     () => ({ kind: 'WS: not JSON', data: `${seg()} {${seg()}`, closeCode: 1003 }),
-    () => ({ kind: 'WS: no numeric id', data: dice.pick([`{"method":"ready"}`, `{"id":"1","method":"ready"}`, 'null', '42', `"${seg()}"`]), closeCode: 1003 }),
-    () => ({ kind: 'WS: deeply nested JSON', data: dice.pick([deepArray(20_000 + dice.int(12_000)), deepObject(5_000 + dice.int(5_000))]), closeCode: 1003 }),
+    () => ({
+      kind: 'WS: no numeric id',
+      data: dice.pick([`{"method":"ready"}`, `{"id":"1","method":"ready"}`, 'null', '42', `"${seg()}"`]),
+      closeCode: 1003,
+    }),
+    () => ({
+      kind: 'WS: deeply nested JSON',
+      data: dice.pick([deepArray(20_000 + dice.int(12_000)), deepObject(5_000 + dice.int(5_000))]),
+      closeCode: 1003,
+    }),
     () => ({ kind: 'WS: binary frame', data: dice.bytes(1 + dice.int(200)), binary: true, closeCode: 1003 }),
-    () => ({ kind: 'WS: invalid UTF-8', data: Buffer.concat([Buffer.from('{"id":1,"method":"'), dice.pick([Buffer.from([0xff]), Buffer.from([0xc0, 0xae]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe0, 0xa4])]), Buffer.from('"}')]), closeCode: 1007 }),
+    () => ({
+      kind: 'WS: invalid UTF-8',
+      data: Buffer.concat([
+        Buffer.from('{"id":1,"method":"'),
+        dice.pick([Buffer.from([0xff]), Buffer.from([0xc0, 0xae]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe0, 0xa4])]),
+        Buffer.from('"}'),
+      ]),
+      closeCode: 1007,
+    }),
     () => ({ kind: 'WS: oversize message', data: 'x'.repeat(WS_LIMIT + 1 + dice.int(200_000)), closeCode: 1009 }),
   ];
   return cases(kinds, n);
@@ -169,9 +257,20 @@ function answeredMessages(n: number): { kind: string; build: (id: number) => str
   const kinds: (() => { kind: string; build: (id: number) => string })[] = [
     () => ({ kind: 'WS: unknown method', build: (id) => JSON.stringify({ id, method: `${seg()}`, request: {} }) }),
     () => ({ kind: 'WS: deeply nested method', build: (id) => `{"id":${id},"method":${deepArray(20_000 + dice.int(10_000))}}` }),
-    () => ({ kind: 'WS: deeply nested request', build: (id) => `{"id":${id},"method":"getTask","request":${deepObject(3_000 + dice.int(6_000))}}` }),
+    () => ({
+      kind: 'WS: deeply nested request',
+      build: (id) => `{"id":${id},"method":"getTask","request":${deepObject(3_000 + dice.int(6_000))}}`,
+    }),
     () => ({ kind: 'WS: deeply nested field', build: (id) => `{"id":${id},"method":"getTask","request":{"taskId":${deepArray(10_000)}}}` }),
-    () => ({ kind: 'WS: invalid request', build: (id) => JSON.stringify({ id, method: dice.pick(['getTask', 'getContention', 'restoreTaskVersion', 'startDemo']), request: { [seg()]: dice.pick([null, -1, 'x'.repeat(300), [1, 2], { a: 1 }]) } }) }),
+    () => ({
+      kind: 'WS: invalid request',
+      build: (id) =>
+        JSON.stringify({
+          id,
+          method: dice.pick(['getTask', 'getContention', 'restoreTaskVersion', 'startDemo']),
+          request: { [seg()]: dice.pick([null, -1, 'x'.repeat(300), [1, 2], { a: 1 }]) },
+        }),
+    }),
   ];
   return cases(kinds, n);
 }
@@ -186,9 +285,21 @@ function badFrames(n: number): { kind: string; frames: Buffer[]; closeCodes: (nu
     () => ({ kind: 'frame: long control frame', frames: [wsFrame(9, dice.bytes(126 + dice.int(300)))], closeCodes: [1002] }),
     () => ({ kind: 'frame: fragmented control frame', frames: [wsFrame(9, Buffer.from('hi'), { fin: false })], closeCodes: [1002] }),
     () => ({ kind: 'frame: continuation first', frames: [wsFrame(0, text)], closeCodes: [1002] }),
-    () => ({ kind: 'frame: huge declared length', frames: [wsFrame(1, Buffer.alloc(0), { declaredLength: 2 ** 53 + dice.int(1000) })], closeCodes: [1009] }),
-    () => ({ kind: 'frame: oversize in fragments', frames: [wsFrame(1, Buffer.alloc(40_000, 'a'), { fin: false }), wsFrame(0, Buffer.alloc(40_000, 'a'))], closeCodes: [1009] }),
-    () => ({ kind: 'frame: UTF-8 split badly', frames: [wsFrame(1, Buffer.from([0x22, 0xe2, 0x82]), { fin: false }), wsFrame(0, Buffer.from([0x28, 0x22]))], closeCodes: [1007] }),
+    () => ({
+      kind: 'frame: huge declared length',
+      frames: [wsFrame(1, Buffer.alloc(0), { declaredLength: 2 ** 53 + dice.int(1000) })],
+      closeCodes: [1009],
+    }),
+    () => ({
+      kind: 'frame: oversize in fragments',
+      frames: [wsFrame(1, Buffer.alloc(40_000, 'a'), { fin: false }), wsFrame(0, Buffer.alloc(40_000, 'a'))],
+      closeCodes: [1009],
+    }),
+    () => ({
+      kind: 'frame: UTF-8 split badly',
+      frames: [wsFrame(1, Buffer.from([0x22, 0xe2, 0x82]), { fin: false }), wsFrame(0, Buffer.from([0x28, 0x22]))],
+      closeCodes: [1007],
+    }),
     () => ({ kind: 'frame: bad close code', frames: [wsFrame(8, Buffer.from([0x03, 0xe7]))], closeCodes: [1002] }),
     // Random bytes may also read as a valid frame, or as the start of a longer one (then nothing happens).
     () => ({ kind: 'frame: random bytes', frames: [dice.bytes(2 + dice.int(300))], closeCodes: [1002, 1003, 1007, 1008, 1009, null] }),
@@ -203,15 +314,23 @@ function connectionAbuse(n: number): { kind: string; run: () => Promise<RawReply
   const kinds: (() => { kind: string; run: () => Promise<RawReply>; expect: (number | null)[] })[] = [
     () => ({ kind: 'half-open: partial request then FIN', run: () => rawExchange(port, (s) => s.end(partial)), expect: [400, null] }),
     // Node answers a request whose client already half-closed only if the answer is ready at once.
-    () => ({ kind: 'half-open: request then FIN', run: () => rawExchange(port, (s) => s.end(httpRequest('GET', '/', headers()))), expect: [200, null] }),
+    () => ({
+      kind: 'half-open: request then FIN',
+      run: () => rawExchange(port, (s) => s.end(httpRequest('GET', '/', headers()))),
+      expect: [200, null],
+    }),
     () => ({ kind: 'half-open: nothing then FIN', run: () => rawExchange(port, (s) => s.end()), expect: [null] }),
     () => ({
       kind: 'reset mid-request',
       run: () =>
-        rawExchange(port, (s) => {
-          s.write(partial);
-          setTimeout(() => s.resetAndDestroy(), dice.int(50));
-        }, 500),
+        rawExchange(
+          port,
+          (s) => {
+            s.write(partial);
+            setTimeout(() => s.resetAndDestroy(), dice.int(50));
+          },
+          500,
+        ),
       expect: [null],
     }),
     () => ({
@@ -262,7 +381,10 @@ describe('lockstep serve under hostile input', () => {
     count('slowloris', slow.length);
 
     const requests = httpCases(170);
-    const replies = await inPool(requests.map((c) => () => rawRequest(port, c.request, c.timeoutMs ?? 3000)), 12);
+    const replies = await inPool(
+      requests.map((c) => () => rawRequest(port, c.request, c.timeoutMs ?? 3000)),
+      12,
+    );
     requests.forEach((c, i) => {
       count(c.kind);
       const reply = replies[i]!;
@@ -332,7 +454,8 @@ describe('lockstep serve under hostile input', () => {
     const holders = await Promise.all(Array.from({ length: 25 }, (_, i) => holdOpen(port, refusals[i % refusals.length]!)));
     count('held open after a refusal', holders.length);
     await sleep(2500);
-    if (socketsBefore !== null) expect(socketsHeldBy(serve.pid), context('sockets still held for refused clients')).toBeLessThan(socketsBefore + 5);
+    if (socketsBefore !== null)
+      expect(socketsHeldBy(serve.pid), context('sockets still held for refused clients')).toBeLessThan(socketsBefore + 5);
     for (const h of holders) h.destroy();
 
     // A state.json nested 10,000 levels deep, written by hand (in place, as an

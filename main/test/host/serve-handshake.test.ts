@@ -36,7 +36,14 @@ beforeAll(async () => {
   host = new StateHost({ root, activityLimit: 5_000 });
   await host.start();
   await host.whenWatching();
-  server = await startServer({ host, handlers: createHandlers(host, new DemoRunner(host, 'unused')), rendererDir, port: 0, bindHost: '127.0.0.1', log: () => {} });
+  server = await startServer({
+    host,
+    handlers: createHandlers(host, new DemoRunner(host, 'unused')),
+    rendererDir,
+    port: 0,
+    bindHost: '127.0.0.1',
+    log: () => {},
+  });
 });
 
 afterAll(async () => {
@@ -97,7 +104,12 @@ function mirrorOf(client: Client): { seq: number; maps: SyncedMaps; activity: Au
       mirror.seq = p.seq;
       for (const name of SYNCED_NAMES) {
         const section = p[name];
-        if (section) (mirror.maps as Record<string, ReadonlyMap<string, unknown>>)[name] = apply(SYNCED[name] as Collection<unknown>, mirror.maps[name], section).map;
+        if (section)
+          (mirror.maps as Record<string, ReadonlyMap<string, unknown>>)[name] = apply(
+            SYNCED[name] as Collection<unknown>,
+            mirror.maps[name],
+            section,
+          ).map;
       }
       if (p.activity) mirror.activity.push(...p.activity);
     }
@@ -115,7 +127,11 @@ describe('serve: the ready handshake', () => {
     expect(answer).toEqual({ ok: true, value: { seq: expect.any(Number) } });
     const snapshot = client.messages[0]!;
     expect(snapshot.event).toBe('reset');
-    expect(snapshot.payload).toMatchObject({ root, seq: (answer.value as { seq: number }).seq, tasks: [expect.objectContaining({ task_id: 't1' })] });
+    expect(snapshot.payload).toMatchObject({
+      root,
+      seq: (answer.value as { seq: number }).seq,
+      tasks: [expect.objectContaining({ task_id: 't1' })],
+    });
     expect(client.messages[1]!.id).toBe(1); // the answer comes after the snapshot
     client.ws.close();
   });
@@ -134,10 +150,13 @@ describe('serve: the ready handshake', () => {
     const script = `import { openStateStore } from ${JSON.stringify(join(import.meta.dirname, '../../engine/index.ts'))};
       const s = openStateStore({ root: process.argv[1], fsync: false });
       for (let i = 0; i < 150; i++) await s.updateTaskState('w' + (i % 20) + '-' + process.argv[2], { i });`;
-    const writers = [1, 2].map((n) => new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script, root, String(n)], { stdio: 'inherit' });
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
-    }));
+    const writers = [1, 2].map(
+      (n) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script, root, String(n)], { stdio: 'inherit' });
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+        }),
+    );
     const clients: Client[] = [];
     // Clients join while the writers run, and one says ready a second time (a resync).
     for (let i = 0; i < 4; i++) {

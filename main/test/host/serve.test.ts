@@ -40,7 +40,11 @@ function getFrom(address: string, port: number, path: string, headers: Record<st
   });
 }
 
-function connect(token: string, origin: string | null, at = `127.0.0.1:${server.port}`): Promise<{ ws: WebSocket; first: Promise<unknown> } | { status: number }> {
+function connect(
+  token: string,
+  origin: string | null,
+  at = `127.0.0.1:${server.port}`,
+): Promise<{ ws: WebSocket; first: Promise<unknown> } | { status: number }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://${at}/api?token=${encodeURIComponent(token)}`, origin ? { headers: { Origin: origin } } : {});
     const first = new Promise((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
@@ -71,7 +75,13 @@ beforeAll(async () => {
 });
 
 function serverOptions() {
-  return { host, handlers: createHandlers(host, new DemoRunner(host, 'unused')), rendererDir, port: 0, log: (line: string) => logged.push(line) };
+  return {
+    host,
+    handlers: createHandlers(host, new DemoRunner(host, 'unused')),
+    rendererDir,
+    port: 0,
+    log: (line: string) => logged.push(line),
+  };
 }
 
 /** The first IPv4 address of this machine that is not loopback (the sandbox's eth0, a laptop's Wi-Fi). */
@@ -208,22 +218,25 @@ describe('--host', () => {
     }
   });
 
-  it.skipIf(!externalIPv4)('on every interface (0.0.0.0): answers to this machine\'s addresses, never to a name or another address', async () => {
-    const ip = externalIPv4!;
-    const all = await startServer({ ...serverOptions(), bindHost: '0.0.0.0' });
-    try {
-      expect(all.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
-      const p = all.port;
-      expect((await getFrom(ip, p, '/', { Host: `${ip}:${p}` })).status).toBe(200);
-      expect((await getFrom('127.0.0.1', p, '/', { Host: `localhost:${p}` })).status).toBe(200);
-      expect((await getFrom(ip, p, '/', { Host: `rebind.example:${p}` })).status).toBe(421);
-      expect((await getFrom(ip, p, '/', { Host: `203.0.113.9:${p}` })).status).toBe(421);
-      expect((await getFrom(ip, p, '/', { Host: `${ip}:${p + 1}` })).status).toBe(421);
-      const conn = await connect(all.token, `http://${ip}:${p}`, `${ip}:${p}`);
-      if (!('ws' in conn)) throw new Error(`refused: ${conn.status}`);
-      conn.ws.close();
-    } finally {
-      await all.close();
-    }
-  });
+  it.skipIf(!externalIPv4)(
+    "on every interface (0.0.0.0): answers to this machine's addresses, never to a name or another address",
+    async () => {
+      const ip = externalIPv4!;
+      const all = await startServer({ ...serverOptions(), bindHost: '0.0.0.0' });
+      try {
+        expect(all.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+        const p = all.port;
+        expect((await getFrom(ip, p, '/', { Host: `${ip}:${p}` })).status).toBe(200);
+        expect((await getFrom('127.0.0.1', p, '/', { Host: `localhost:${p}` })).status).toBe(200);
+        expect((await getFrom(ip, p, '/', { Host: `rebind.example:${p}` })).status).toBe(421);
+        expect((await getFrom(ip, p, '/', { Host: `203.0.113.9:${p}` })).status).toBe(421);
+        expect((await getFrom(ip, p, '/', { Host: `${ip}:${p + 1}` })).status).toBe(421);
+        const conn = await connect(all.token, `http://${ip}:${p}`, `${ip}:${p}`);
+        if (!('ws' in conn)) throw new Error(`refused: ${conn.status}`);
+        conn.ws.close();
+      } finally {
+        await all.close();
+      }
+    },
+  );
 });

@@ -68,7 +68,8 @@ function subscribeAll(host: StateHost) {
 
 async function runIncrementers(fixture: EtcdFixture, task: string, processes: number, count: number) {
   const workers: Proc[] = [];
-  for (let i = 0; i < processes; i++) workers.push(spawnEtcdWorker(fixture, ['--mode', 'increment', '--task', task, '--count', String(count)]));
+  for (let i = 0; i < processes; i++)
+    workers.push(spawnEtcdWorker(fixture, ['--mode', 'increment', '--task', task, '--count', String(count)]));
   await Promise.all(workers.map((w) => w.waitForLine((l) => l === 'ready', 30_000)));
   for (const w of workers) w.send('go');
   return Promise.all(workers.map((w) => w.waitForJson<{ done: number; conflicts: number; error?: unknown }>((v) => 'done' in v, 170_000)));
@@ -77,7 +78,10 @@ async function runIncrementers(fixture: EtcdFixture, task: string, processes: nu
 /** The host's tasks as the store has them: id and version. */
 async function sameAsStore(host: StateHost, store: EtcdStateStore): Promise<{ host: string[]; store: string[] }> {
   const stored = (await store.listTasks()).map((t) => `${t.task_id}@${t.version}`).sort();
-  const shown = host.snapshot().tasks.map((t) => `${t.task_id}@${t.version}`).sort();
+  const shown = host
+    .snapshot()
+    .tasks.map((t) => `${t.task_id}@${t.version}`)
+    .sort();
   return { host: shown, store: stored };
 }
 
@@ -162,7 +166,10 @@ describe('StateHost on etcd, under faults', () => {
     await until(() => host.snapshot().tasks.find((t) => t.task_id === 'counter')?.version === 600);
     await until(() => window.activity().filter((e) => e.task_id === 'counter').length >= 600);
     await host.whenSettled();
-    const versions = window.activity().filter((e) => e.task_id === 'counter').map((e) => e.new_version);
+    const versions = window
+      .activity()
+      .filter((e) => e.task_id === 'counter')
+      .map((e) => e.new_version);
     expect(versions).toEqual(Array.from({ length: 600 }, (_, k) => k + 1)); // no gap, no duplicate, in order
     expect(window.resets).toHaveLength(1); // the host never had to start its windows over
     expect(await sameAsStore(host, store)).toEqual({ host: ['counter@600'], store: ['counter@600'] });
@@ -170,7 +177,9 @@ describe('StateHost on etcd, under faults', () => {
     // The longest time the window went without news of a commit, from the kill on.
     const arrivals = window.patches.filter((p) => p.at >= killedAt && p.patch.activity?.length).map((p) => p.at);
     const stall = Math.max(0, ...arrivals.map((at, i) => at - (i === 0 ? killedAt : arrivals[i - 1]!)));
-    console.log(`etcd 3 members, leader killed under 4 writers: the dashboard went ${stall} ms without a new version; saw 600/600 versions, 0 duplicates`);
+    console.log(
+      `etcd 3 members, leader killed under 4 writers: the dashboard went ${stall} ms without a new version; saw 600/600 versions, 0 duplicates`,
+    );
   }, 180_000); // 4 writers, an election and a 3-member cluster of our own on 2 shared cores
 
   it('recovers from a compaction that cancels its watch (rescan) and ends equal to the store, while writes continue', async () => {
@@ -193,7 +202,11 @@ describe('StateHost on etcd, under faults', () => {
     // The host reaches the cluster through one member over a link we can cut.
     const link = new Link(cluster.endpoints[0]!);
     const logged: string[] = []; // the outage is logged, as expected: kept off the test output
-    const host = new StateHost({ etcd: { endpoints: [await link.start()], namespace }, activityLimit: 10_000, logger: lineLogger((l) => logged.push(l)) });
+    const host = new StateHost({
+      etcd: { endpoints: [await link.start()], namespace },
+      activityLimit: 10_000,
+      logger: lineLogger((l) => logged.push(l)),
+    });
     cleanups.push(() => host.close());
     await host.start();
     await host.whenWatching();
@@ -236,14 +249,21 @@ describe('StateHost on etcd, under faults', () => {
     writing = false;
     await writes;
     await until(() => host.snapshot().tasks.every((t) => t.version > 1));
-    await expect.poll(async () => {
-      const { host: shown, store: stored } = await sameAsStore(host, writer);
-      return shown.join() === stored.join() ? shown : { shown, stored };
-    }, { timeout: 20_000 }).toHaveLength(3);
+    await expect
+      .poll(
+        async () => {
+          const { host: shown, store: stored } = await sameAsStore(host, writer);
+          return shown.join() === stored.join() ? shown : { shown, stored };
+        },
+        { timeout: 20_000 },
+      )
+      .toHaveLength(3);
 
     // The activity log is read by position, not from the watch: it misses nothing either.
     const entries = window.activity();
-    expect(entries.map((e) => `${e.task_id}@${e.new_version}`)).toEqual((await writer.readAuditLog()).map((e) => `${e.task_id}@${e.new_version}`));
+    expect(entries.map((e) => `${e.task_id}@${e.new_version}`)).toEqual(
+      (await writer.readAuditLog()).map((e) => `${e.task_id}@${e.new_version}`),
+    );
 
     // etcd cancelled the resumed watch (its start revision was compacted away) and the feed rescanned.
     expect(feedStatuses).toContainEqual(expect.stringMatching(/^etcd watch cancelled .*; rescanning$/));
@@ -253,6 +273,8 @@ describe('StateHost on etcd, under faults', () => {
     const notes = logged.filter((l) => l.includes('Dashboard of'));
     if (notes.length) expect(notes.at(-1)).toMatch(/refreshing works again/); // an outage the host logged, it logged the end of too
     console.log(`feed statuses: ${JSON.stringify(feedStatuses)}`);
-    console.log(`compacted at revision ${compactedAt}; watch statuses sent to the window: ${JSON.stringify(window.watchStatuses())}; resets: ${window.resets.length}`);
+    console.log(
+      `compacted at revision ${compactedAt}; watch statuses sent to the window: ${JSON.stringify(window.watchStatuses())}; resets: ${window.resets.length}`,
+    );
   }, 120_000);
 });

@@ -35,9 +35,11 @@ afterEach(async () => {
 
 function collect(h: StateHost): Patch[] {
   const patches: Patch[] = [];
-  void h.subscribe((event, payload) => {
-    if (event === 'patch') patches.push(payload as Patch);
-  }).ready();
+  void h
+    .subscribe((event, payload) => {
+      if (event === 'patch') patches.push(payload as Patch);
+    })
+    .ready();
   return patches;
 }
 
@@ -67,7 +69,11 @@ describe('StateHost', () => {
     await until(() => host!.snapshot().sessions.find((s) => s.id === session.id)?.metrics.in_progress === 1);
     // Subscribers got the task itself, not only the host's own model.
     await until(() => patches.some((p) => p.tasks?.upsert.some((row) => row.task_id === 'build')));
-    expect(patches.flatMap((p) => p.tasks?.upsert ?? []).find((row) => row.task_id === 'build')).toMatchObject({ version: 1, status: 'in_progress', session_id: session.id });
+    expect(patches.flatMap((p) => p.tasks?.upsert ?? []).find((row) => row.task_id === 'build')).toMatchObject({
+      version: 1,
+      status: 'in_progress',
+      session_id: session.id,
+    });
     const seqs = patches.map((p) => p.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
@@ -82,7 +88,9 @@ describe('StateHost', () => {
     const patches = collect(host);
     const lockOf = () => host!.snapshot().locks.find((l) => l.task_id === 'contended');
     const acquire = (owner: string, ...extra: string[]) =>
-      spawn(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'contended', '--owner', owner, ...extra], { stdio: 'ignore' });
+      spawn(process.execPath, [CLI, '--root', root, '--json', 'lock', 'acquire', 'contended', '--owner', owner, ...extra], {
+        stdio: 'ignore',
+      });
     const holder = acquire('holder-1', '--hold', '30000');
     let waiter: ReturnType<typeof acquire> | null = null;
     try {
@@ -112,9 +120,11 @@ describe('StateHost', () => {
     await host.whenWatching();
     const events: string[] = [];
     await host.subscribe((event) => events.push(event)).ready();
-    await host.subscribe(() => {
-      throw new Error('a broken window');
-    }).ready();
+    await host
+      .subscribe(() => {
+        throw new Error('a broken window');
+      })
+      .ready();
     events.length = 0; // the snapshot that answered `ready`: only what follows counts below
     // A folder where a log file should be: reading it fails with EISDIR.
     const broken = join(root, 'logs', 'audit-9999-broken.jsonl');
@@ -139,13 +149,20 @@ describe('StateHost', () => {
     const script = `import { openStateStore } from ${JSON.stringify(join(import.meta.dirname, '../../engine/index.ts'))};
       const s = openStateStore({ root: process.argv[1], fsync: false });
       for (let i = 0; i < 1250; i++) await s.updateTaskState('t' + (i % 100) + '-' + process.argv[2], { i });`;
-    await Promise.all([1, 2, 3, 4].map((n) => new Promise<void>((resolve, reject) => {
-      const child = spawnAsync(['--input-type=module', '-e', script, root, String(n)]);
-      child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
-    })));
+    await Promise.all(
+      [1, 2, 3, 4].map(
+        (n) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawnAsync(['--input-type=module', '-e', script, root, String(n)]);
+            child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+          }),
+      ),
+    );
     const store = openStateStore({ root });
     const onDisk = new Map((await store.listTasks()).map((t) => [t.task_id, t.version]));
-    await until(() => host!.snapshot().tasks.length === 400 && host!.snapshot().tasks.every((t: TaskRow) => onDisk.get(t.task_id) === t.version));
+    await until(
+      () => host!.snapshot().tasks.length === 400 && host!.snapshot().tasks.every((t: TaskRow) => onDisk.get(t.task_id) === t.version),
+    );
     expect([...onDisk.values()].every((v) => v === 12 || v === 13)).toBe(true);
     // Every one of the 400 tasks reached subscribers as patches, ending at its version on disk…
     const taskPatches = patches.filter((p) => p.tasks);
@@ -161,7 +178,10 @@ describe('StateHost', () => {
   it('falls back to polling when the watch limit is reached, and says so', async () => {
     const failing = () => {
       const w = Object.assign(new EventEmitter(), { close: async () => {} });
-      setTimeout(() => w.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 10);
+      setTimeout(
+        () => w.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })),
+        10,
+      );
       return w as unknown as WatchSource;
     };
     host = new StateHost({ root, watchFactory: failing });
@@ -182,7 +202,13 @@ describe('StateHost', () => {
     rmSync(root, { recursive: true, force: true });
     await until(() => host!.snapshot().tasks.length === 0 && host!.snapshot().watch.rootPresent === false);
     cli('task', 'update', 'b', '{"n":2}');
-    await until(() => host!.snapshot().tasks.map((t) => t.task_id).join() === 'b');
+    await until(
+      () =>
+        host!
+          .snapshot()
+          .tasks.map((t) => t.task_id)
+          .join() === 'b',
+    );
   });
 });
 
@@ -207,14 +233,24 @@ describe('StateHost start-up', () => {
         real.on('all', (event, path) => relay.emit('all', event, path));
         real.on('ready', () => relay.emit('ready'));
       }, 50);
-      return { on: (event: string, fn: (...args: unknown[]) => void) => relay.on(event, fn), close: async () => real?.close() } as WatchSource;
+      return {
+        on: (event: string, fn: (...args: unknown[]) => void) => relay.on(event, fn),
+        close: async () => real?.close(),
+      } as WatchSource;
     };
     host = new StateHost({ root, watchFactory: late });
     await host.start();
     expect(host.snapshot().tasks.map((t) => `${t.task_id}@${t.version}`)).toEqual(['early@1']);
     await host.whenWatching();
     expect(committed).toBe(true);
-    await until(() => host!.snapshot().tasks.map((t) => `${t.task_id}@${t.version}`).sort().join() === 'early@2,late@1');
+    await until(
+      () =>
+        host!
+          .snapshot()
+          .tasks.map((t) => `${t.task_id}@${t.version}`)
+          .sort()
+          .join() === 'early@2,late@1',
+    );
   });
 });
 
@@ -282,7 +318,7 @@ describe('StateHost integrity', () => {
 });
 
 describe('recovering a task from the dashboard', () => {
-  it('re-verifies that task alone: its issue goes, every other task\'s issues stay as they were found', async () => {
+  it("re-verifies that task alone: its issue goes, every other task's issues stay as they were found", async () => {
     const store = openStateStore({ root });
     for (const id of ['a', 'b', 'c']) {
       await store.updateTaskState(id, { n: 1 });

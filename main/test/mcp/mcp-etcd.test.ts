@@ -23,7 +23,12 @@ function etcdArgs(namespace: string): string[] {
 }
 
 async function cli(args: string[]): Promise<{ code: number | null; json: unknown }> {
-  const proc = new Proc(spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' } }));
+  const proc = new Proc(
+    spawn(process.execPath, [BIN, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' },
+    }),
+  );
   proc.child.stdin!.end();
   const exit = await proc.waitExit(60_000);
   let json: unknown;
@@ -49,7 +54,10 @@ describe('lockstep mcp on etcd', () => {
     const held = await a.ok<Held>('acquire_lock', { task_id: 'shared' });
     expect(held).toMatchObject({ owner: 'etcd-agent-a', pid: a.pid });
     expect((await cli([...store, '--json', 'locks'])).json).toMatchObject([{ task_id: 'shared', owner: 'etcd-agent-a' }]);
-    expect(await b.call('acquire_lock', { task_id: 'shared', timeout_ms: 300 })).toMatchObject({ isError: true, error: { code: 'LOCK_TIMEOUT' } });
+    expect(await b.call('acquire_lock', { task_id: 'shared', timeout_ms: 300 })).toMatchObject({
+      isError: true,
+      error: { code: 'LOCK_TIMEOUT' },
+    });
 
     await a.ok('update_task', { task_id: 'shared', changes: { status: 'a' }, expected_version: 0, lock: held.handle });
     const stale = await b.call('update_task', { task_id: 'shared', changes: { status: 'b' }, expected_version: 0, timeout_ms: 100 });

@@ -16,5 +16,7 @@ const client = new Client({ name, version: '1.0.0' });
 await client.connect(transport);
 const result = (await client.callTool({ name: 'acquire_lock', arguments: { task_id: taskId, mode: 'write' } })) as CallToolResult;
 const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
-process.stdout.write(`${JSON.stringify({ held: JSON.parse(text) as unknown, server_pid: transport.pid, is_error: result.isError === true })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ held: JSON.parse(text) as unknown, server_pid: transport.pid, is_error: result.isError === true })}\n`,
+);
 setInterval(() => {}, 1 << 30);

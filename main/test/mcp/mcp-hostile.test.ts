@@ -16,7 +16,21 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-const BAD_IDS = ['../escape', '..', '.hidden', 'a/b', 'a\\b', '', ' ', 'x'.repeat(129), 'tab\there', 'nul\u0000', 'é', '%2e%2e', '-leading'];
+const BAD_IDS = [
+  '../escape',
+  '..',
+  '.hidden',
+  'a/b',
+  'a\\b',
+  '',
+  ' ',
+  'x'.repeat(129),
+  'tab\there',
+  'nul\u0000',
+  'é',
+  '%2e%2e',
+  '-leading',
+];
 
 describe('lockstep mcp: hostile input', () => {
   it('refuses bad ids, wrong types, unknown keys and tools with INVALID_INPUT, and writes nothing', async () => {
@@ -37,9 +51,15 @@ describe('lockstep mcp: hostile input', () => {
       }
     }
     for (const sid of ['../../etc', 'a/b', '']) {
-      expect(await mcp.call('update_session', { session_id: sid, changes: {} })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+      expect(await mcp.call('update_session', { session_id: sid, changes: {} })).toMatchObject({
+        isError: true,
+        error: { code: 'INVALID_INPUT' },
+      });
       expect(await mcp.call('create_checkpoint', { session_id: sid })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
-      expect(await mcp.call('restore_checkpoint', { checkpoint_id: sid })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+      expect(await mcp.call('restore_checkpoint', { checkpoint_id: sid })).toMatchObject({
+        isError: true,
+        error: { code: 'INVALID_INPUT' },
+      });
     }
     const wrong: [string, Record<string, unknown>, RegExp][] = [
       ['update_task', { task_id: 'a', changes: 'not an object' }, /changes/],
@@ -75,7 +95,9 @@ describe('lockstep mcp: hostile input', () => {
     expect(huge).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
     expect(huge.error.message).toMatch(/bytes/);
     expect(await mcp.ok('get_task', { task_id: 'big' })).toMatchObject({ version: 1, status: 'small' });
-    const many = await mcp.call('create_session', { options: Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, 'vvvvvvvvvvvvvvvvvvvvvvvv'])) });
+    const many = await mcp.call('create_session', {
+      options: Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, 'vvvvvvvvvvvvvvvvvvvvvvvv'])),
+    });
     expect(many).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
   });
 
@@ -96,7 +118,9 @@ describe('lockstep mcp: hostile input', () => {
     const mcp = await connectMcp(root, { name: 'hoarder' });
     const handles: string[] = [];
     for (let i = 0; i < MAX_HELD_LOCKS; i += 16) {
-      const batch = await Promise.all(Array.from({ length: 16 }, (_, j) => mcp.ok<{ handle: string }>('acquire_lock', { task_id: `h${i + j}`, mode: 'read' })));
+      const batch = await Promise.all(
+        Array.from({ length: 16 }, (_, j) => mcp.ok<{ handle: string }>('acquire_lock', { task_id: `h${i + j}`, mode: 'read' })),
+      );
       handles.push(...batch.map((b) => b.handle));
     }
     expect(await mcp.call('acquire_lock', { task_id: 'one-more' })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
@@ -119,12 +143,24 @@ describe('lockstep mcp: hostile input', () => {
   it('answers malformed JSON-RPC written raw to stdin with errors, and keeps serving', async () => {
     const root = makeTempDir();
     const server = spawnCli(root, ['mcp']);
-    const reply = (id: number) => server.waitForJson<{ id: number; result?: unknown; error?: { code: number; message: string } }>((m) => m.id === id, 30_000);
-    server.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }));
+    const reply = (id: number) =>
+      server.waitForJson<{ id: number; result?: unknown; error?: { code: number; message: string } }>((m) => m.id === id, 30_000);
+    server.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      }),
+    );
     expect((await reply(1)).result).toMatchObject({ serverInfo: { name: 'lockstep' } });
     server.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
 
-    const nullIdErrors = () => server.lines.map((l) => tryJson(l) as { id?: unknown; error?: { code: number } } | undefined).filter((m) => m?.id === null).map((m) => m!.error!.code);
+    const nullIdErrors = () =>
+      server.lines
+        .map((l) => tryJson(l) as { id?: unknown; error?: { code: number } } | undefined)
+        .filter((m) => m?.id === null)
+        .map((m) => m!.error!.code);
     const hostileLines = [
       'garbage',
       '{"jsonrpc":"2.0","id":',
@@ -147,7 +183,9 @@ describe('lockstep mcp: hostile input', () => {
     expect((await reply(6)).error).toMatchObject({ code: -32602 });
     server.send('{"jsonrpc":"2.0","method":"notifications/bogus","params":{}}'); // a notification: no answer is due
     // Arguments nested 5,000 deep (written as text: serializing them here would overflow this process's stack).
-    server.send(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"update_task","arguments":{"task_id":"deep","changes":{"v":${'['.repeat(5_000)}${']'.repeat(5_000)}}}}}`);
+    server.send(
+      `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"update_task","arguments":{"task_id":"deep","changes":{"v":${'['.repeat(5_000)}${']'.repeat(5_000)}}}}}`,
+    );
     const deep = (await reply(7)).result as { isError?: boolean; content: { text: string }[] };
     // Written, or refused as input the store cannot serialize (it is, on Node 24's default stack): never a crash.
     if (deep.isError) expect(JSON.parse(deep.content[0]!.text)).toMatchObject({ error: { code: 'INVALID_INPUT' } });
@@ -156,12 +194,22 @@ describe('lockstep mcp: hostile input', () => {
     expect(nullIdErrors()).toEqual([-32700, -32700, -32700, -32600, -32600, -32600, -32600]);
 
     // Still serving: a well-formed call works.
-    server.send(JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'update_task', arguments: { task_id: 'after', changes: { ok: true } } } }));
+    server.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 8,
+        method: 'tools/call',
+        params: { name: 'update_task', arguments: { task_id: 'after', changes: { ok: true } } },
+      }),
+    );
     const after = await reply(8);
-    expect(JSON.parse((after.result as { content: { text: string }[] }).content[0]!.text)).toMatchObject({ task_id: 'after', version: 1, ok: true });
+    expect(JSON.parse((after.result as { content: { text: string }[] }).content[0]!.text)).toMatchObject({
+      task_id: 'after',
+      version: 1,
+      ok: true,
+    });
     server.child.stdin!.end();
     expect(await server.waitExit()).toEqual({ code: 0, signal: null });
     expect(server.stderr).not.toMatch(/internal error|Uncaught|TypeError|RangeError/);
   });
 });
-

@@ -56,13 +56,21 @@ describe('lockstep mcp: locks held across calls', () => {
     expect(timedOut).toMatchObject({ isError: true, error: { code: 'LOCK_TIMEOUT' } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     // A plain write from another agent waits for the lock too, and gives up.
-    expect(await b.call('update_task', { task_id: 't', changes: { status: 'stolen' }, timeout_ms: 200 })).toMatchObject({ isError: true, error: { code: 'LOCK_TIMEOUT' } });
+    expect(await b.call('update_task', { task_id: 't', changes: { status: 'stolen' }, timeout_ms: 200 })).toMatchObject({
+      isError: true,
+      error: { code: 'LOCK_TIMEOUT' },
+    });
     expect((await runCli(root, ['task', 'update', 't', '{"status":"cli"}', '--timeout', '200'])).code).toBe(4);
 
     // While b waits, a reads, commits under its lock, and releases.
     const waiting = b.call<Held>('acquire_lock', { task_id: 't', timeout_ms: 30_000 });
     const state = await a.ok<{ version: number }>('get_task', { task_id: 't' });
-    const committed = await a.ok('update_task', { task_id: 't', changes: { status: 'done-by-a' }, expected_version: state.version, lock: held.handle });
+    const committed = await a.ok('update_task', {
+      task_id: 't',
+      changes: { status: 'done-by-a' },
+      expected_version: state.version,
+      lock: held.handle,
+    });
     expect(committed).toMatchObject({ version: 2, status: 'done-by-a', updated_by: { owner: 'agent-a' } });
     const listed = await a.ok<{ locks: (Listed & { handle?: string; waiters: { owner: string }[] })[] }>('list_locks');
     expect(listed.locks).toMatchObject([{ task_id: 't', owner: 'agent-a', handle: held.handle, waiters: [{ owner: 'agent-b' }] }]);
@@ -76,9 +84,17 @@ describe('lockstep mcp: locks held across calls', () => {
     expect(await locksOf(root)).toMatchObject([{ task_id: 't', owner: 'agent-b', pid: b.pid }]);
 
     // a's handle is spent; b commits under its own lock.
-    expect(await a.call('update_task', { task_id: 't', changes: {}, lock: held.handle })).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
-    expect(await b.call('update_task', { task_id: 'other', changes: {}, lock: taken.value.handle })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
-    expect(await b.ok('update_task', { task_id: 't', changes: { status: 'done-by-b' }, expected_version: 2, lock: taken.value.handle })).toMatchObject({ version: 3 });
+    expect(await a.call('update_task', { task_id: 't', changes: {}, lock: held.handle })).toMatchObject({
+      isError: true,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await b.call('update_task', { task_id: 'other', changes: {}, lock: taken.value.handle })).toMatchObject({
+      isError: true,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(
+      await b.ok('update_task', { task_id: 't', changes: { status: 'done-by-b' }, expected_version: 2, lock: taken.value.handle }),
+    ).toMatchObject({ version: 3 });
     await b.ok('release_lock', { handle: taken.value.handle });
     expect(await locksOf(root)).toEqual([]);
   });
@@ -90,12 +106,16 @@ describe('lockstep mcp: locks held across calls', () => {
     const held = await a.ok<Held>('acquire_lock', { task_id: 'p' });
 
     // The client gives up after 1.5 s and cancels; the server's wait goes on in the engine.
-    await expect(b.client.callTool({ name: 'acquire_lock', arguments: { task_id: 'p', timeout_ms: 30_000 } }, undefined, { timeout: 1_500 })).rejects.toThrow(/timed out/i);
+    await expect(
+      b.client.callTool({ name: 'acquire_lock', arguments: { task_id: 'p', timeout_ms: 30_000 } }, undefined, { timeout: 1_500 }),
+    ).rejects.toThrow(/timed out/i);
 
     // With progress notifications resetting its time-out, a client waits as long as the lock takes.
     let progress = 0;
     const patient = b.client.callTool({ name: 'acquire_lock', arguments: { task_id: 'p', timeout_ms: 30_000 } }, undefined, {
-      timeout: PROGRESS_INTERVAL_MS + 1_500, resetTimeoutOnProgress: true, onprogress: () => progress++,
+      timeout: PROGRESS_INTERVAL_MS + 1_500,
+      resetTimeoutOnProgress: true,
+      onprogress: () => progress++,
     });
     await sleep(3 * PROGRESS_INTERVAL_MS + 1_000);
     await a.ok('release_lock', { handle: held.handle });
@@ -118,7 +138,10 @@ describe('lockstep mcp: locks held across calls', () => {
     const rb = await b.ok<Held>('acquire_lock', { task_id: 'r', mode: 'read', timeout_ms: 1_000 });
     expect(rb.owner).toBe('reviewer-bot'); // --owner wins over the client's name
     expect((await locksOf(root)).map((l) => l.owner).sort()).toEqual(['reader-a', 'reviewer-bot']);
-    expect(await a.call('update_task', { task_id: 'r', changes: { x: 1 }, lock: ra.handle })).toMatchObject({ isError: true, error: { code: 'INVALID_INPUT' } });
+    expect(await a.call('update_task', { task_id: 'r', changes: { x: 1 }, lock: ra.handle })).toMatchObject({
+      isError: true,
+      error: { code: 'INVALID_INPUT' },
+    });
     await a.ok('release_lock', { handle: ra.handle });
     await b.ok('release_lock', { handle: rb.handle });
   });
@@ -185,7 +208,7 @@ describe('lockstep mcp: locks held across calls', () => {
     expect(await b.ok('get_task', { task_id: 's' })).toMatchObject({ version: 2, status: 'b-wins' });
   });
 
-  it("killing the server process (kill -9) frees the lock within the lease", async () => {
+  it('killing the server process (kill -9) frees the lock within the lease', async () => {
     const root = makeTempDir();
     const leaseMs = 2_000;
     writeFileSync(join(root, 'config.json'), JSON.stringify({ lease_ms: leaseMs }));

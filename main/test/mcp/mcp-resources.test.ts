@@ -74,7 +74,9 @@ describe('lockstep mcp: resources', () => {
     await holder.waitForJson();
     await update;
     const table = await mcp.client.readResource({ uri: 'lockstep://locks' });
-    expect(JSON.parse((table.contents[0] as { text: string }).text)).toMatchObject({ locks: [{ task_id: 'watched', owner: 'cli-holder' }] });
+    expect(JSON.parse((table.contents[0] as { text: string }).text)).toMatchObject({
+      locks: [{ task_id: 'watched', owner: 'cli-holder' }],
+    });
     holder.signal('SIGTERM');
     await holder.waitExit();
 
@@ -94,7 +96,13 @@ describe('lockstep mcp: resources', () => {
 
   it('refuses to subscribe to what is not a resource', async () => {
     const mcp = await connectMcp(makeTempDir());
-    for (const uri of ['lockstep://tasks/../../etc/passwd', 'lockstep://tasks/', 'lockstep://tasks/a/b', 'file:///etc/passwd', 'lockstep://sessions/x']) {
+    for (const uri of [
+      'lockstep://tasks/../../etc/passwd',
+      'lockstep://tasks/',
+      'lockstep://tasks/a/b',
+      'file:///etc/passwd',
+      'lockstep://sessions/x',
+    ]) {
       await expect(mcp.client.subscribeResource({ uri }), uri).rejects.toThrow(/invalid task id|unknown resource/);
       await expect(mcp.client.readResource({ uri }), uri).rejects.toThrow(/invalid task id|unknown resource/);
     }

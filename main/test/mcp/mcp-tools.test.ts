@@ -11,8 +11,19 @@ afterEach(async () => {
 });
 
 const TOOL_NAMES = [
-  'acquire_lock', 'create_checkpoint', 'create_session', 'get_task', 'list_locks', 'list_tasks', 'release_lock',
-  'restore_checkpoint', 'restore_task_version', 'task_history', 'update_session', 'update_task', 'verify',
+  'acquire_lock',
+  'create_checkpoint',
+  'create_session',
+  'get_task',
+  'list_locks',
+  'list_tasks',
+  'release_lock',
+  'restore_checkpoint',
+  'restore_task_version',
+  'task_history',
+  'update_session',
+  'update_task',
+  'verify',
 ];
 
 interface JsonSchema {
@@ -73,7 +84,10 @@ describe('lockstep mcp: tools', () => {
     const mcp = await connectMcp(root, { name: 'claude-code' });
     const session = await mcp.ok<{ id: string }>('create_session', { options: { branch: 'feature/x' } });
     const v1 = await mcp.ok<{ version: number; updated_by: { owner: string } }>('update_task', {
-      task_id: 'a', changes: { status: 'in_progress', progress: 10 }, expected_version: 0, session: session.id,
+      task_id: 'a',
+      changes: { status: 'in_progress', progress: 10 },
+      expected_version: 0,
+      session: session.id,
     });
     expect(v1).toMatchObject({ version: 1, status: 'in_progress', session_id: session.id, updated_by: { owner: 'claude-code' } });
     const cp = await mcp.ok<{ id: string }>('create_checkpoint', { session_id: session.id, reason: 'before refactor' });
@@ -91,14 +105,20 @@ describe('lockstep mcp: tools', () => {
     expect(history.versions.map((v) => v.version)).toEqual([2]);
     expect(history.omitted).toBe(1);
 
-    const preview = await mcp.ok<{ items: { task_id: string; unchanged: boolean }[] }>('restore_checkpoint', { checkpoint_id: cp.id, dry_run: true });
+    const preview = await mcp.ok<{ items: { task_id: string; unchanged: boolean }[] }>('restore_checkpoint', {
+      checkpoint_id: cp.id,
+      dry_run: true,
+    });
     expect(preview.items).toMatchObject([{ task_id: 'a', unchanged: false }]);
     expect((await runCli(root, ['--json', 'task', 'get', 'a'])).json).toMatchObject({ version: 2 }); // a dry run writes nothing
     const restored = await mcp.ok<{ changed: string[]; undo_checkpoint_id: string }>('restore_checkpoint', { checkpoint_id: cp.id });
     expect(restored.changed).toContain('a');
     expect(await mcp.ok('get_task', { task_id: 'a' })).toMatchObject({ version: 3, status: 'in_progress' });
     expect(await mcp.ok('restore_task_version', { task_id: 'a', version: 2 })).toMatchObject({ version: 4, status: 'review' });
-    expect(await mcp.ok('update_session', { session_id: session.id, changes: { status: 'completed' } })).toMatchObject({ id: session.id, status: 'completed' });
+    expect(await mcp.ok('update_session', { session_id: session.id, changes: { status: 'completed' } })).toMatchObject({
+      id: session.id,
+      status: 'completed',
+    });
     expect(await mcp.ok('verify')).toEqual({ issues: [] });
     expect(await mcp.ok('verify', { task_id: 'a' })).toEqual({ issues: [] });
 
@@ -121,7 +141,10 @@ describe('lockstep mcp: tools', () => {
     const missing = await mcp.call('get_task', { task_id: 'nope' });
     expect(missing).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
     expect(await mcp.call('task_history', { task_id: 'nope' })).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
-    expect(await mcp.call('update_session', { session_id: '2020-01-01-001', changes: {} })).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
+    expect(await mcp.call('update_session', { session_id: '2020-01-01-001', changes: {} })).toMatchObject({
+      isError: true,
+      error: { code: 'NOT_FOUND' },
+    });
     expect(await mcp.call('release_lock', { handle: 'lock-0000' })).toMatchObject({ isError: true, error: { code: 'NOT_FOUND' } });
   });
 });

@@ -42,11 +42,26 @@ class Run {
   /** Append a version whose user content is `content`, committed now. */
   commit(task: string, content: State): number {
     const v = this.version(task) + 1;
-    this.data.history[task]![v] = { ok: true, state: { ...content, task_id: task, version: v, updated_at: new Date(this.tick(1)).toISOString(), updated_by: { owner: 'w', pid: 1, host: 'h' } } };
+    this.data.history[task]![v] = {
+      ok: true,
+      state: {
+        ...content,
+        task_id: task,
+        version: v,
+        updated_at: new Date(this.tick(1)).toISOString(),
+        updated_by: { owner: 'w', pid: 1, host: 'h' },
+      },
+    };
     return v;
   }
 
-  invoke(op: string, kind: OpKind, task?: string, input: { note?: string; session?: string; checkpoint?: string } = {}, worker = op.split('.')[0]!): void {
+  invoke(
+    op: string,
+    kind: OpKind,
+    task?: string,
+    input: { note?: string; session?: string; checkpoint?: string } = {},
+    worker = op.split('.')[0]!,
+  ): void {
     this.data.events.push({ type: 'invoke', op, worker, pid: 1, kind, task, t: this.tick(), input });
   }
 
@@ -66,7 +81,11 @@ class Run {
   }
 
   /** A locked increment built on `base` (default: the current version), marker read back as `seen`. */
-  locked(op: string, task: string, opts: { base?: number; seen?: string; outcome?: ReturnEvent['outcome'] | 'none'; land?: boolean } = {}): void {
+  locked(
+    op: string,
+    task: string,
+    opts: { base?: number; seen?: string; outcome?: ReturnEvent['outcome'] | 'none'; land?: boolean } = {},
+  ): void {
     this.invoke(op, 'locked', task);
     const acquired = this.tick();
     const marker = this.tick();
@@ -77,7 +96,11 @@ class Run {
     const landed = opts.land ?? (opts.outcome ?? 'ok') === 'ok';
     const v = landed ? this.commit(task, this.incremented(prev.state, op)) : undefined;
     if (opts.outcome === 'none') return;
-    this.ret(op, { version: v, acquired_at: acquired, marker_at: marker, marker_read_at: readAt, pre_commit_at: pre, marker_seen: opts.seen ?? op }, opts.outcome ?? 'ok');
+    this.ret(
+      op,
+      { version: v, acquired_at: acquired, marker_at: marker, marker_read_at: readAt, pre_commit_at: pre, marker_seen: opts.seen ?? op },
+      opts.outcome ?? 'ok',
+    );
   }
 
   optimistic(op: string, task: string): void {
@@ -229,15 +252,39 @@ describe('robustness checker', () => {
 
   it('reports a torn state.json', () => {
     const run = cleanRun();
-    run.data.observations.push({ type: 'task', task: 'a', t0: run.tick(), t1: run.tick(), raw: null, raw_problem: 'torn', api: run.version('a') });
+    run.data.observations.push({
+      type: 'task',
+      task: 'a',
+      t0: run.tick(),
+      t1: run.tick(),
+      raw: null,
+      raw_problem: 'torn',
+      api: run.version('a'),
+    });
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
   it('reports a missing stored state, but not a raw read that failed because no etcd member answered', () => {
     const run = cleanRun();
-    run.data.observations.push({ type: 'task', task: 'a', t0: run.tick(), t1: run.tick(), raw: null, raw_problem: 'unreachable', api: null });
+    run.data.observations.push({
+      type: 'task',
+      task: 'a',
+      t0: run.tick(),
+      t1: run.tick(),
+      raw: null,
+      raw_problem: 'unreachable',
+      api: null,
+    });
     expect(run.check().kinds).toEqual([]);
-    run.data.observations.push({ type: 'task', task: 'a', t0: run.tick(), t1: run.tick(), raw: null, raw_problem: 'missing', api: run.version('a') });
+    run.data.observations.push({
+      type: 'task',
+      task: 'a',
+      t0: run.tick(),
+      t1: run.tick(),
+      raw: null,
+      raw_problem: 'missing',
+      api: run.version('a'),
+    });
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
@@ -252,12 +299,36 @@ describe('robustness checker', () => {
   it('lists operations that failed while their process ran (not a lost optimistic race), without calling them violations', () => {
     const run = cleanRun();
     run.invoke('w7.1', 'optimistic', 'a');
-    run.ret('w7.1', { error: { name: 'VersionConflictError', code: 'VERSION_CONFLICT', message: 'task a: expected version 1, but the current version is 2' } }, 'refused');
+    run.ret(
+      'w7.1',
+      {
+        error: {
+          name: 'VersionConflictError',
+          code: 'VERSION_CONFLICT',
+          message: 'task a: expected version 1, but the current version is 2',
+        },
+      },
+      'refused',
+    );
     run.invoke('w8.1', 'plain', 'a');
-    run.ret('w8.1', { error: { name: 'ClusterUnavailableError', code: 'CLUSTER_UNAVAILABLE', message: 'etcd cluster unreachable' } }, 'error');
+    run.ret(
+      'w8.1',
+      { error: { name: 'ClusterUnavailableError', code: 'CLUSTER_UNAVAILABLE', message: 'etcd cluster unreachable' } },
+      'error',
+    );
     run.invoke('w9.1', 'locked', 'b');
     run.data.faults.push({ type: 'stop', worker: 'w9', pid: 9, t: run.tick() }, { type: 'cont', worker: 'w9', pid: 9, t: run.tick(3000) });
-    run.ret('w9.1', { error: { name: 'VersionConflictError', code: 'VERSION_CONFLICT', message: 'task b: the lock lease ran out while this process was stopped' } }, 'refused');
+    run.ret(
+      'w9.1',
+      {
+        error: {
+          name: 'VersionConflictError',
+          code: 'VERSION_CONFLICT',
+          message: 'task b: the lock lease ran out while this process was stopped',
+        },
+      },
+      'refused',
+    );
     const { kinds, text } = run.check();
     expect(kinds).toEqual([]);
     expect(checkRun(run.data).failures_while_running.map((f) => f.op)).toEqual(['w8.1']);
@@ -301,7 +372,11 @@ describe('robustness checker', () => {
     run.data.faults.push({ type: 'stop', worker: 'w1', pid: 1, t: stopAt });
     run.locked('w2.1', 'a', { seen: 'w1.1' });
     run.data.faults.push({ type: 'cont', worker: 'w1', pid: 1, t: run.tick() });
-    run.ret('w1.1', { acquired_at: stopAt, marker_at: run.tick(), marker_read_at: run.tick(), pre_commit_at: run.tick(), marker_seen: 'w1.1' }, 'refused');
+    run.ret(
+      'w1.1',
+      { acquired_at: stopAt, marker_at: run.tick(), marker_read_at: run.tick(), pre_commit_at: run.tick(), marker_seen: 'w1.1' },
+      'refused',
+    );
     expect(run.check().kinds).toEqual([]);
 
     // Without the pause, the same overlap means the lock was held twice by running processes.

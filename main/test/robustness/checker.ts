@@ -118,7 +118,16 @@ function buildOps(data: RunData): Map<string, Op> {
   const ops = new Map<string, Op>();
   for (const e of data.events) {
     if (e.type === 'invoke') {
-      ops.set(e.op, { id: e.op, worker: e.worker, kind: e.kind, task: e.task, input: e.input ?? {}, invoke: e.t, end: Infinity, status: 'unknown' });
+      ops.set(e.op, {
+        id: e.op,
+        worker: e.worker,
+        kind: e.kind,
+        task: e.task,
+        input: e.input ?? {},
+        invoke: e.t,
+        end: Infinity,
+        status: 'unknown',
+      });
     } else if (e.type === 'return') {
       const op = ops.get(e.op);
       if (!op) continue;
@@ -172,7 +181,13 @@ class Checker {
   }
 
   private flag(kind: ViolationKind, message: string, ops: string[] = [], task?: string, t?: number): void {
-    this.violations.push({ kind, message, ops, ...(task !== undefined ? { task } : {}), ...(t !== undefined && Number.isFinite(t) ? { t } : {}) });
+    this.violations.push({
+      kind,
+      message,
+      ops,
+      ...(task !== undefined ? { task } : {}),
+      ...(t !== undefined && Number.isFinite(t) ? { t } : {}),
+    });
   }
 
   private state(task: string, version: number): State | undefined {
@@ -219,7 +234,12 @@ class Checker {
       }
       const s = entry.state;
       if (s.version !== v || (s.task_id !== undefined && s.task_id !== task)) {
-        this.flag('history-invalid', `task ${task}: history/v${v}.json holds version ${String(s.version)} of task ${String(s.task_id)}`, [], task);
+        this.flag(
+          'history-invalid',
+          `task ${task}: history/v${v}.json holds version ${String(s.version)} of task ${String(s.task_id)}`,
+          [],
+          task,
+        );
         continue;
       }
       const ops = opsArray(s);
@@ -230,12 +250,22 @@ class Checker {
     }
     const final = this.data.final_versions[task];
     if (!final || final.api !== max || final.raw !== max) {
-      this.flag('current-mismatch', `task ${task}: newest history version is v${max}, but getTaskState says ${final?.api ?? 'nothing'} and ${this.raw} ${final?.raw ?? 'nothing'}`, [], task);
+      this.flag(
+        'current-mismatch',
+        `task ${task}: newest history version is v${max}, but getTaskState says ${final?.api ?? 'nothing'} and ${this.raw} ${final?.raw ?? 'nothing'}`,
+        [],
+        task,
+      );
     }
     for (const [opId, versions] of index) {
       const op = this.ops.get(opId);
       if (!op || !UPDATE_KINDS.includes(op.kind) || op.task !== task) {
-        this.flag('phantom-version', `task ${task} v${versions[0]}: last_op ${opId} is not an update of this task by any recorded operation`, [opId], task);
+        this.flag(
+          'phantom-version',
+          `task ${task} v${versions[0]}: last_op ${opId} is not an update of this task by any recorded operation`,
+          [opId],
+          task,
+        );
       }
     }
   }
@@ -246,12 +276,30 @@ class Checker {
       if (!UPDATE_KINDS.includes(op.kind) || op.task === undefined) continue;
       const at = this.landedAt(op);
       if (op.status === 'ok' && at === undefined) {
-        this.flag('lost-ack', `${op.kind} ${op.id} on ${op.task} was acknowledged as v${op.ret?.version} but no version holds it`, [op.id], op.task, op.end);
+        this.flag(
+          'lost-ack',
+          `${op.kind} ${op.id} on ${op.task} was acknowledged as v${op.ret?.version} but no version holds it`,
+          [op.id],
+          op.task,
+          op.end,
+        );
       } else if (op.status === 'ok' && at !== op.ret?.version) {
-        this.flag('wrong-version', `${op.kind} ${op.id} on ${op.task} was acknowledged as v${op.ret?.version} but history has it at v${at}`, [op.id], op.task, op.end);
+        this.flag(
+          'wrong-version',
+          `${op.kind} ${op.id} on ${op.task} was acknowledged as v${op.ret?.version} but history has it at v${at}`,
+          [op.id],
+          op.task,
+          op.end,
+        );
       }
       if (op.status === 'refused' && at !== undefined) {
-        this.flag('refused-but-landed', `${op.kind} ${op.id} on ${op.task} was refused (${op.ret?.error?.code}: ${op.ret?.error?.message}) yet committed as v${at}`, [op.id], op.task, op.end);
+        this.flag(
+          'refused-but-landed',
+          `${op.kind} ${op.id} on ${op.task} was refused (${op.ret?.error?.code}: ${op.ret?.error?.message}) yet committed as v${at}`,
+          [op.id],
+          op.task,
+          op.end,
+        );
       }
       if (at !== undefined) this.writers.set(`${op.task}:${at}`, op);
       if (at !== undefined && op.kind !== 'init') this.checkBase(op, op.task, at);
@@ -287,7 +335,13 @@ class Checker {
         }
       }
     }
-    this.flag('lost-update', `${op.kind} ${op.id} committed v${at} of ${task}, which is not v${at - 1} plus its payload${builtOn}`, [op.id], task, op.ret?.pre_commit_at ?? op.invoke);
+    this.flag(
+      'lost-update',
+      `${op.kind} ${op.id} committed v${at} of ${task}, which is not v${at - 1} plus its payload${builtOn}`,
+      [op.id],
+      task,
+      op.ret?.pre_commit_at ?? op.invoke,
+    );
   }
 
   /**
@@ -327,7 +381,13 @@ class Checker {
     };
     repeats.forEach((r, ri) => {
       if (assign(ri, new Array<boolean>(slots.length).fill(false))) return;
-      this.flag('duplicate-apply', `task ${task} v${r.v} repeats the content of op ${r.op} (first at v${r.first}) and is not the write of any restore running then`, [r.op], task, r.at);
+      this.flag(
+        'duplicate-apply',
+        `task ${task} v${r.v} repeats the content of op ${r.op} (first at v${r.first}) and is not the write of any restore running then`,
+        [r.op],
+        task,
+        r.at,
+      );
     });
     owner.forEach((ri, si) => {
       if (ri !== -1) this.writers.set(`${task}:${repeats[ri]!.v}`, slots[si]!.op);
@@ -336,7 +396,13 @@ class Checker {
       if (op.kind !== 'restore' || op.status !== 'ok' || !op.ret?.changed?.includes(task)) continue;
       const slot = slots.find((s) => s.op === op);
       if (!slot || !repeats.some((r) => fits(r, slot))) {
-        this.flag('lost-ack', `restore ${op.id} of ${op.input.checkpoint} reported ${task} changed, but no version written during it holds the checkpoint's content`, [op.id], task, op.end);
+        this.flag(
+          'lost-ack',
+          `restore ${op.id} of ${op.input.checkpoint} reported ${task} changed, but no version written during it holds the checkpoint's content`,
+          [op.id],
+          task,
+          op.end,
+        );
       }
     }
   }
@@ -347,7 +413,13 @@ class Checker {
     for (const [v, id] of Object.entries(this.data.write_ids?.[task] ?? {})) {
       const first = seen.get(id);
       if (first === undefined) seen.set(id, Number(v));
-      else this.flag('duplicate-apply', `task ${task}: v${first} and v${v} carry the same operation id ${id}: one commit was applied twice`, [], task);
+      else
+        this.flag(
+          'duplicate-apply',
+          `task ${task}: v${first} and v${v} carry the same operation id ${id}: one commit was applied twice`,
+          [],
+          task,
+        );
     }
   }
 
@@ -386,7 +458,14 @@ class Checker {
         if (o.task_ids === null) this.flag('torn-read', 'the session file could not be read as a session', [], undefined, o.t0);
         continue;
       }
-      if (o.raw_problem === 'torn' || o.raw_problem === 'missing') this.flag('torn-read', `${this.raw} of ${o.task} was ${o.raw_problem === 'torn' ? 'unparseable' : 'missing'} when read`, [], o.task, o.t0);
+      if (o.raw_problem === 'torn' || o.raw_problem === 'missing')
+        this.flag(
+          'torn-read',
+          `${this.raw} of ${o.task} was ${o.raw_problem === 'torn' ? 'unparseable' : 'missing'} when read`,
+          [],
+          o.task,
+          o.t0,
+        );
       const prev = last.get(o.task) ?? { raw: 0, api: 0, t: 0 };
       if (o.raw !== null && o.raw < prev.raw) {
         this.flag('went-backwards', `${this.raw} of ${o.task} went back from v${prev.raw} to v${o.raw}`, [], o.task, o.t0);
@@ -397,10 +476,22 @@ class Checker {
       last.set(o.task, { raw: Math.max(prev.raw, o.raw ?? 0), api: Math.max(prev.api, o.api ?? 0), t: o.t0 });
       const acked = Checker.ackedBefore(timelines.get(o.task) ?? [], o.t0);
       if (o.raw !== null && o.raw < acked.max) {
-        this.flag('stale-read', `${this.raw} of ${o.task} read as v${o.raw} after v${acked.max} was acknowledged`, [acked.op], o.task, o.t0);
+        this.flag(
+          'stale-read',
+          `${this.raw} of ${o.task} read as v${o.raw} after v${acked.max} was acknowledged`,
+          [acked.op],
+          o.task,
+          o.t0,
+        );
       }
       if (o.api !== null && o.api < acked.max) {
-        this.flag('stale-read', `getTaskState(${o.task}) returned v${o.api} after v${acked.max} was acknowledged`, [acked.op], o.task, o.t0);
+        this.flag(
+          'stale-read',
+          `getTaskState(${o.task}) returned v${o.api} after v${acked.max} was acknowledged`,
+          [acked.op],
+          o.task,
+          o.t0,
+        );
       }
     }
   }
@@ -416,7 +507,12 @@ class Checker {
         const v = Number(content.version);
         const h = this.state(task, v);
         if (!h || !sameJson(h, content)) {
-          this.flag('checkpoint-not-a-state', `checkpoint ${id} holds ${task} v${v}, which ${h ? 'differs from' : 'is not'} history/v${v}.json`, [], task);
+          this.flag(
+            'checkpoint-not-a-state',
+            `checkpoint ${id} holds ${task} v${v}, which ${h ? 'differs from' : 'is not'} history/v${v}.json`,
+            [],
+            task,
+          );
         }
       }
     }
@@ -426,12 +522,25 @@ class Checker {
       const cp = this.data.checkpoints[op.ret.checkpoint];
       const held = cp && 'tasks' in cp ? Object.fromEntries(Object.entries(cp.tasks).map(([t, s]) => [t, Number(s.version)])) : null;
       if (!held || !sameJson(held, op.ret.tasks ?? {})) {
-        this.flag('checkpoint-not-a-state', `checkpoint ${op.ret.checkpoint} returned by ${op.id} is not what is on disk`, [op.id], undefined, op.end);
+        this.flag(
+          'checkpoint-not-a-state',
+          `checkpoint ${op.ret.checkpoint} returned by ${op.id} is not what is on disk`,
+          [op.id],
+          undefined,
+          op.end,
+        );
         continue;
       }
       for (const [task, v] of Object.entries(held)) {
         const acked = Checker.ackedBefore(timelines.get(task) ?? [], op.invoke);
-        if (v < acked.max) this.flag('stale-read', `checkpoint ${op.ret.checkpoint} (${op.id}) holds ${task} v${v} after v${acked.max} was acknowledged`, [op.id, acked.op], task, op.invoke);
+        if (v < acked.max)
+          this.flag(
+            'stale-read',
+            `checkpoint ${op.ret.checkpoint} (${op.id}) holds ${task} v${v} after v${acked.max} was acknowledged`,
+            [op.id, acked.op],
+            task,
+            op.invoke,
+          );
       }
     }
   }
@@ -449,12 +558,19 @@ class Checker {
       .map((op) => ({ op, cp: this.data.checkpoints[op.input.checkpoint ?? ''] }))
       .filter((r): r is { op: Op; cp: CheckpointFile } => r.cp !== undefined && 'tasks' in r.cp);
     const views: { t0: number; t1: number; ids: string[]; what: string }[] = [];
-    for (const o of this.data.observations) if (o.type === 'session' && o.task_ids) views.push({ t0: o.t0, t1: o.t1, ids: o.task_ids, what: 'the observer read' });
+    for (const o of this.data.observations)
+      if (o.type === 'session' && o.task_ids) views.push({ t0: o.t0, t1: o.t1, ids: o.task_ids, what: 'the observer read' });
     for (const op of this.ops.values()) {
       const cp = op.kind === 'checkpoint' && op.status === 'ok' ? this.data.checkpoints[op.ret?.checkpoint ?? ''] : undefined;
       if (cp && 'tasks' in cp) views.push({ t0: op.invoke, t1: op.end, ids: cp.session_task_ids, what: `checkpoint ${cp.id} holds` });
     }
-    if (this.data.final_session_task_ids) views.push({ t0: Number.MAX_SAFE_INTEGER, t1: Number.MAX_SAFE_INTEGER, ids: this.data.final_session_task_ids, what: 'the final session file has' });
+    if (this.data.final_session_task_ids)
+      views.push({
+        t0: Number.MAX_SAFE_INTEGER,
+        t1: Number.MAX_SAFE_INTEGER,
+        ids: this.data.final_session_task_ids,
+        what: 'the final session file has',
+      });
     views.sort((a, b) => a.t0 - b.t0);
     const reported = new Set<string>();
     for (const task of this.data.task_ids) {
@@ -463,13 +579,20 @@ class Checker {
       let latest: Op | undefined;
       let i = 0;
       for (const view of views) {
-        for (; i < taskLinks.length && taskLinks[i]!.end < view.t0; i++) if (!latest || taskLinks[i]!.invoke > latest.invoke) latest = taskLinks[i];
+        for (; i < taskLinks.length && taskLinks[i]!.end < view.t0; i++)
+          if (!latest || taskLinks[i]!.invoke > latest.invoke) latest = taskLinks[i];
         if (!latest || view.ids.includes(task) || reported.has(latest.id)) continue;
         const link = latest;
         const explained = restores.some((r) => !r.cp.session_task_ids.includes(task) && r.op.end > link.invoke && r.op.invoke < view.t1);
         if (!explained) {
           reported.add(link.id);
-          this.flag('session-lost-link', `${link.id} linked ${task} to the session (acknowledged), but ${view.what} task_ids ${JSON.stringify(view.ids)} without it, and no restore explains that`, [link.id], task, view.t0 === Number.MAX_SAFE_INTEGER ? undefined : view.t0);
+          this.flag(
+            'session-lost-link',
+            `${link.id} linked ${task} to the session (acknowledged), but ${view.what} task_ids ${JSON.stringify(view.ids)} without it, and no restore explains that`,
+            [link.id],
+            task,
+            view.t0 === Number.MAX_SAFE_INTEGER ? undefined : view.t0,
+          );
         }
       }
     }
@@ -493,25 +616,59 @@ class Checker {
       if (x.kind !== 'locked' || x.ret?.marker_seen === undefined || x.ret.marker_seen === x.id) continue;
       const y = this.ops.get(x.ret.marker_seen);
       if (!y || y.kind !== 'locked' || y.task !== x.task) {
-        this.flag('two-live-holders', `${x.id} read back the marker of ${x.task} and found ${JSON.stringify(x.ret.marker_seen)}, not a locked op on that task`, [x.id], x.task, x.ret.marker_read_at);
+        this.flag(
+          'two-live-holders',
+          `${x.id} read back the marker of ${x.task} and found ${JSON.stringify(x.ret.marker_seen)}, not a locked op on that task`,
+          [x.id],
+          x.task,
+          x.ret.marker_read_at,
+        );
         continue;
       }
       reported.add([x.id, y.id].sort().join());
       if (committed(x) && committed(y)) {
-        this.flag('two-holders-committed', `${x.id} and ${y.id} held the lock on ${x.task} at the same time (${x.id} read ${y.id}'s marker) and both committed`, [x.id, y.id], x.task, x.ret.marker_read_at);
-      } else if (!this.paused(x.worker, x.invoke, x.ret.marker_read_at ?? x.end) && !this.paused(y.worker, y.invoke, y.ret?.marker_at ?? y.end)) {
-        this.flag('two-live-holders', `${x.id} (${x.worker}) and ${y.id} (${y.worker}) held the lock on ${x.task} at the same time (${x.id} read ${y.id}'s marker), and neither process was paused or stalled`, [x.id, y.id], x.task, x.ret.marker_read_at);
+        this.flag(
+          'two-holders-committed',
+          `${x.id} and ${y.id} held the lock on ${x.task} at the same time (${x.id} read ${y.id}'s marker) and both committed`,
+          [x.id, y.id],
+          x.task,
+          x.ret.marker_read_at,
+        );
+      } else if (
+        !this.paused(x.worker, x.invoke, x.ret.marker_read_at ?? x.end) &&
+        !this.paused(y.worker, y.invoke, y.ret?.marker_at ?? y.end)
+      ) {
+        this.flag(
+          'two-live-holders',
+          `${x.id} (${x.worker}) and ${y.id} (${y.worker}) held the lock on ${x.task} at the same time (${x.id} read ${y.id}'s marker), and neither process was paused or stalled`,
+          [x.id, y.id],
+          x.task,
+          x.ret.marker_read_at,
+        );
       }
     }
     // Clock-based: acknowledged holders' [acquired, about to commit] intervals never overlap.
     for (const task of this.data.task_ids) {
       const held = [...this.ops.values()]
-        .filter((op) => op.kind === 'locked' && op.task === task && op.status === 'ok' && op.ret?.acquired_at !== undefined && op.ret.pre_commit_at !== undefined)
+        .filter(
+          (op) =>
+            op.kind === 'locked' &&
+            op.task === task &&
+            op.status === 'ok' &&
+            op.ret?.acquired_at !== undefined &&
+            op.ret.pre_commit_at !== undefined,
+        )
         .sort((a, b) => a.ret!.acquired_at! - b.ret!.acquired_at!);
       let longest: Op | undefined;
       for (const op of held) {
         if (longest && op.ret!.acquired_at! < longest.ret!.pre_commit_at! && !reported.has([op.id, longest.id].sort().join())) {
-          this.flag('two-holders-committed', `${longest.id} and ${op.id} both held the lock on ${task} between ${op.ret!.acquired_at} and ${longest.ret!.pre_commit_at} and both committed`, [longest.id, op.id], task, op.ret!.acquired_at);
+          this.flag(
+            'two-holders-committed',
+            `${longest.id} and ${op.id} both held the lock on ${task} between ${op.ret!.acquired_at} and ${longest.ret!.pre_commit_at} and both committed`,
+            [longest.id, op.id],
+            task,
+            op.ret!.acquired_at,
+          );
         }
         if (!longest || op.ret!.pre_commit_at! > longest.ret!.pre_commit_at!) longest = op;
       }
@@ -526,7 +683,14 @@ class Checker {
   private checkReadHolds(): void {
     for (const op of this.ops.values()) {
       const r = op.ret;
-      if (op.kind !== 'read_hold' || op.task === undefined || r?.read_version === undefined || r.end_version === undefined || r.held_until === undefined) continue;
+      if (
+        op.kind !== 'read_hold' ||
+        op.task === undefined ||
+        r?.read_version === undefined ||
+        r.end_version === undefined ||
+        r.held_until === undefined
+      )
+        continue;
       if (r.end_version === r.read_version || this.paused(op.worker, op.invoke, r.held_until)) continue;
       const changes: Op[] = [];
       let unknown = false;
@@ -536,7 +700,13 @@ class Checker {
         else unknown = true; // reported as a phantom or duplicate version already
       }
       if (unknown || changes.some((w) => this.paused(w.worker, w.invoke, w.end))) continue;
-      this.flag('write-under-read-lock', `${op.task} went from v${r.read_version} to v${r.end_version} (${changes.map((w) => w.id).join(', ')}) while ${op.id} held its read lock, and none of them was paused`, [op.id, ...changes.map((w) => w.id)], op.task, r.held_until);
+      this.flag(
+        'write-under-read-lock',
+        `${op.task} went from v${r.read_version} to v${r.end_version} (${changes.map((w) => w.id).join(', ')}) while ${op.id} held its read lock, and none of them was paused`,
+        [op.id, ...changes.map((w) => w.id)],
+        op.task,
+        r.held_until,
+      );
     }
   }
 
@@ -571,7 +741,14 @@ class Checker {
       // A pause past the lease that ended just before the op dooms its lease all the same (on etcd a leader change can delay the end).
       .filter((op) => op.ret && op.ret.outcome !== 'ok' && !this.paused(op.worker, op.invoke - this.data.lease_ms, op.end))
       .filter((op) => !(op.ret?.error?.code === 'VERSION_CONFLICT' && /expected version/.test(op.ret.error.message)))
-      .map((op) => ({ op: op.id, kind: op.kind, worker: op.worker, code: op.ret?.error?.code ?? '', message: op.ret?.error?.message ?? '', t: op.end }));
+      .map((op) => ({
+        op: op.id,
+        kind: op.kind,
+        worker: op.worker,
+        code: op.ret?.error?.code ?? '',
+        message: op.ret?.error?.message ?? '',
+        t: op.end,
+      }));
     return {
       started_at: firstSpawn ?? (invokes.length ? Math.min(...invokes) : 0),
       ops,
@@ -602,8 +779,14 @@ export function formatReport(report: CheckReport, maxPerKind = 15): string {
   }
   const f = report.faults;
   const members = f.member_kills > 0 ? `, ${f.member_kills} etcd member kill -9 (${f.leader_kills} of the leader)` : '';
-  lines.push(`faults: ${f.stops} SIGSTOP (${f.stops_past_lease} longer than the lease), ${f.kills} kill -9${members}; ${f.stalls} pauses seen by the workers`);
-  lines.push(`observer reads: ${report.observations}; checkpoints: ${report.checkpoints}; versions: ${Object.entries(report.versions).map(([t, v]) => `${t}=${v}`).join(' ')}`);
+  lines.push(
+    `faults: ${f.stops} SIGSTOP (${f.stops_past_lease} longer than the lease), ${f.kills} kill -9${members}; ${f.stalls} pauses seen by the workers`,
+  );
+  lines.push(
+    `observer reads: ${report.observations}; checkpoints: ${report.checkpoints}; versions: ${Object.entries(report.versions)
+      .map(([t, v]) => `${t}=${v}`)
+      .join(' ')}`,
+  );
   const failures = report.failures_while_running;
   if (failures.length > 0) {
     lines.push(`failed while running (not paused), not a lost optimistic race: ${failures.length}`);
@@ -613,7 +796,11 @@ export function formatReport(report: CheckReport, maxPerKind = 15): string {
     lines.push('no violations');
     return lines.join('\n');
   }
-  lines.push(`VIOLATIONS: ${report.violations.length} (${Object.entries(report.counts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  lines.push(
+    `VIOLATIONS: ${report.violations.length} (${Object.entries(report.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
+  );
   const byKind = new Map<string, Violation[]>();
   for (const v of report.violations) byKind.set(v.kind, [...(byKind.get(v.kind) ?? []), v]);
   for (const [kind, list] of byKind) {
@@ -623,4 +810,3 @@ export function formatReport(report: CheckReport, maxPerKind = 15): string {
   }
   return lines.join('\n');
 }
-

@@ -21,9 +21,16 @@ describe('etcd lock whose enqueue answer was lost', () => {
     const member = new URL(cluster.endpoints[0]!);
     const proxy = new CutProxy({ host: member.hostname, port: Number(member.port) });
     // One endpoint through the proxy, two direct: etcd3 resends a cut request to any of them.
-    const holder = new EtcdStateStore({ etcd: { endpoints: [await proxy.start(), ...cluster.endpoints.slice(1)], namespace: ns }, lease_ms: 10_000 });
+    const holder = new EtcdStateStore({
+      etcd: { endpoints: [await proxy.start(), ...cluster.endpoints.slice(1)], namespace: ns },
+      lease_ms: 10_000,
+    });
     const other = new EtcdStateStore({ etcd: { endpoints: cluster.endpoints.slice(1), namespace: ns } });
-    cleanups.push(() => proxy.stop(), () => holder.close(), () => other.close());
+    cleanups.push(
+      () => proxy.stop(),
+      () => holder.close(),
+      () => other.close(),
+    );
     await holder.updateTaskState('t', { n: 0 });
     await holder.releaseLock(await holder.acquireLock('t', 'write')); // the lease exists: the next acquire is one Txn
 

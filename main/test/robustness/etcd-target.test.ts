@@ -15,7 +15,12 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
-async function populated(): Promise<{ target: Extract<Target, { backend: 'etcd' }>; store: StateStore; session: string; checkpoint: string }> {
+async function populated(): Promise<{
+  target: Extract<Target, { backend: 'etcd' }>;
+  store: StateStore;
+  session: string;
+  checkpoint: string;
+}> {
   const cluster = await sharedCluster();
   const target = { backend: 'etcd' as const, endpoints: cluster.endpoints, namespace: freshNamespace('torture') };
   const store = openRunStore(target, 'test');

@@ -79,7 +79,9 @@ function parseObject(text: string): { ok: true; value: Record<string, unknown> }
   } catch (err) {
     return { ok: false, reason: `is not valid JSON (${(err as Error).message})` };
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ok: true, value: value as Record<string, unknown> } : { ok: false, reason: 'is not a JSON object' };
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? { ok: true, value: value as Record<string, unknown> }
+    : { ok: false, reason: 'is not a JSON object' };
 }
 
 /** A stored version (`{"op", "state"}`, see engine/etcd/codec.ts) as the checker's history entry, and its operation id. */
@@ -126,9 +128,10 @@ export function loadDump(file: string, namespace: string, taskIds: string[], ses
       const parsed = parseObject(value);
       const session = parsed.ok ? (parsed.value.session as { task_ids?: unknown } | undefined) : undefined;
       const tasks = parsed.ok ? parsed.value.tasks : undefined;
-      out.checkpoints[id] = Array.isArray(session?.task_ids) && typeof tasks === 'object' && tasks !== null
-        ? { id, session_task_ids: session.task_ids as string[], tasks: tasks as CheckpointFile['tasks'] }
-        : { invalid: parsed.ok ? 'missing session.task_ids or tasks' : parsed.reason };
+      out.checkpoints[id] =
+        Array.isArray(session?.task_ids) && typeof tasks === 'object' && tasks !== null
+          ? { id, session_task_ids: session.task_ids as string[], tasks: tasks as CheckpointFile['tasks'] }
+          : { invalid: parsed.ok ? 'missing session.task_ids or tasks' : parsed.reason };
       continue;
     }
     for (const task of taskIds) {

@@ -74,7 +74,15 @@ export type FaultEvent =
 
 /** One read by the observer, started at t0 and finished at t1. `raw` is the stored version read without the engine (state.json, or the state key). */
 export type Observation =
-  | { type: 'task'; task: string; t0: number; t1: number; raw: number | null; raw_problem?: 'missing' | 'torn' | 'unreachable'; api: number | null }
+  | {
+      type: 'task';
+      task: string;
+      t0: number;
+      t1: number;
+      raw: number | null;
+      raw_problem?: 'missing' | 'torn' | 'unreachable';
+      api: number | null;
+    }
   | { type: 'session'; t0: number; t1: number; task_ids: string[] | null };
 
 /** A parsed history/v<N>.json, or why it is not a valid version. */

@@ -41,7 +41,12 @@ export function keepMemberLogs(cluster: EtcdCluster, logs: string): void {
 }
 
 /** Until `deadline()` has passed: wait, kill a member, keep it down 1–3 s, restart it and wait until the cluster is healthy. */
-export async function killMembers(cluster: EtcdCluster, journal: Journal, rng: Random, deadline: () => number): Promise<{ kills: number; leaderKills: number }> {
+export async function killMembers(
+  cluster: EtcdCluster,
+  journal: Journal,
+  rng: Random,
+  deadline: () => number,
+): Promise<{ kills: number; leaderKills: number }> {
   const log = (event: FaultEvent) => journal.append(event);
   let kills = 0;
   let leaderKills = 0;

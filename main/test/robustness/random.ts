@@ -42,7 +42,7 @@ export class Random {
 
 /** A seed for a sub-stream (one per worker), derived from the run's seed and a name. */
 export function deriveSeed(seed: number, name: string): number {
-  let h = seed >>> 0 ^ 0x9e3779b9;
+  let h = (seed >>> 0) ^ 0x9e3779b9;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }

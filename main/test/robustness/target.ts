@@ -12,9 +12,7 @@ import { openStateStore } from '../../engine/index.ts';
 
 export type BackendName = 'files' | 'etcd';
 
-export type Target =
-  | { backend: 'files'; root: string }
-  | { backend: 'etcd'; endpoints: string[]; namespace: string };
+export type Target = { backend: 'files'; root: string } | { backend: 'etcd'; endpoints: string[]; namespace: string };
 
 /**
  * Lease and lock settings of a run. etcd leases count whole seconds and
@@ -134,7 +132,9 @@ export async function openRawReader(target: Target): Promise<RawReader> {
 /** Ids of the checkpoints there are now, for a restore to pick from (an empty list if they cannot be listed now). */
 export async function checkpointIds(target: Target, store: StateStore): Promise<string[]> {
   if (target.backend === 'files') {
-    return readdirSync(join(target.root, 'checkpoints')).filter((n) => /^checkpoint-.+\.json$/.test(n)).map((n) => n.slice('checkpoint-'.length, -'.json'.length));
+    return readdirSync(join(target.root, 'checkpoints'))
+      .filter((n) => /^checkpoint-.+\.json$/.test(n))
+      .map((n) => n.slice('checkpoint-'.length, -'.json'.length));
   }
   try {
     return (await store.listCheckpoints()).map((c) => c.id);

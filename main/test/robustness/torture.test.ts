@@ -19,10 +19,7 @@ const DRIVER = fileURLToPath(new URL('./torture.ts', import.meta.url));
  * 8 workers each load the etcd client (10–15 s on 2 busy cores), so it gets
  * 20 s of faults to stay within about 45 s in all.
  */
-const RUNS = [
-  { backend: 'files', seconds: 30 },
-  ...(existsSync(ETCD_BIN) ? [{ backend: 'etcd', seconds: 20 }] : []),
-] as const;
+const RUNS = [{ backend: 'files', seconds: 30 }, ...(existsSync(ETCD_BIN) ? [{ backend: 'etcd', seconds: 20 }] : [])] as const;
 
 let reportDir = '';
 afterEach(() => rmSync(reportDir, { recursive: true, force: true }));
@@ -38,29 +35,43 @@ function runDriver(args: string[]): Promise<{ code: number | null; output: strin
 }
 
 describe.each(RUNS)('robustness run [$backend]', ({ backend, seconds }) => {
-  it(`${seconds} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`, async () => {
-    reportDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-report-'));
-    const reportFile = join(reportDir, 'report.json');
-    const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
-    const keep = process.env.TORTURE_KEEP ? ['--keep'] : [];
-    const { code, output } = await runDriver(['--backend', backend, '--seconds', String(seconds), '--seed', seed, '--report', reportFile, ...keep]);
-    expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CheckReport & { run_dir: string; seed: number };
-    if (!process.env.TORTURE_KEEP) rmSync(report.run_dir, { recursive: true, force: true });
+  it(
+    `${seconds} s of faults: no acknowledged commit lost or doubled, no backwards read, one write-lock holder at a time, checkpoints are real states`,
+    async () => {
+      reportDir = mkdtempSync(join(tmpdir(), 'lockstep-torture-report-'));
+      const reportFile = join(reportDir, 'report.json');
+      const seed = process.env.TORTURE_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
+      const keep = process.env.TORTURE_KEEP ? ['--keep'] : [];
+      const { code, output } = await runDriver([
+        '--backend',
+        backend,
+        '--seconds',
+        String(seconds),
+        '--seed',
+        seed,
+        '--report',
+        reportFile,
+        ...keep,
+      ]);
+      expect(code === 0 || code === 1, `the run itself failed (exit ${code}):\n${output}`).toBe(true);
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CheckReport & { run_dir: string; seed: number };
+      if (!process.env.TORTURE_KEEP) rmSync(report.run_dir, { recursive: true, force: true });
 
-    // The faults really happened: pauses past the lease and kills, while work went on.
-    expect(report.faults.stops_past_lease, output).toBeGreaterThanOrEqual(5);
-    expect(report.faults.kills, output).toBeGreaterThanOrEqual(3);
-    if (backend === 'etcd') {
-      expect(report.faults.member_kills, output).toBeGreaterThanOrEqual(2);
-      expect(report.faults.leader_kills, output).toBeGreaterThanOrEqual(1);
-    }
-    for (const kind of ['plain', 'optimistic', 'locked', 'link', 'checkpoint'] as const) {
-      expect(report.ops[kind]?.ok ?? 0, `acknowledged ${kind} operations`).toBeGreaterThan(0);
-    }
-    expect(report.observations).toBeGreaterThan(0);
+      // The faults really happened: pauses past the lease and kills, while work went on.
+      expect(report.faults.stops_past_lease, output).toBeGreaterThanOrEqual(5);
+      expect(report.faults.kills, output).toBeGreaterThanOrEqual(3);
+      if (backend === 'etcd') {
+        expect(report.faults.member_kills, output).toBeGreaterThanOrEqual(2);
+        expect(report.faults.leader_kills, output).toBeGreaterThanOrEqual(1);
+      }
+      for (const kind of ['plain', 'optimistic', 'locked', 'link', 'checkpoint'] as const) {
+        expect(report.ops[kind]?.ok ?? 0, `acknowledged ${kind} operations`).toBeGreaterThan(0);
+      }
+      expect(report.observations).toBeGreaterThan(0);
 
-    expect(report.violations, `seed ${report.seed}:\n${formatReport(report)}`).toEqual([]);
-    expect(code).toBe(0);
-  }, (seconds + 120) * 1000);
+      expect(report.violations, `seed ${report.seed}:\n${formatReport(report)}`).toEqual([]);
+      expect(code).toBe(0);
+    },
+    (seconds + 120) * 1000,
+  );
 });

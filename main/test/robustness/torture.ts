@@ -139,7 +139,10 @@ class Fleet {
     worker.stopped = true;
     this.log({ type: 'stop', worker: worker.id, pid: worker.child.pid!, t: Date.now() });
     worker.child.kill('SIGSTOP');
-    this.contTimers.set(worker, setTimeout(() => this.thaw(worker), ms));
+    this.contTimers.set(
+      worker,
+      setTimeout(() => this.thaw(worker), ms),
+    );
   }
 
   thaw(worker: Worker): void {
@@ -192,7 +195,16 @@ async function setUp(runDir: string, meta: Omit<RunMeta, 'session_id'>): Promise
   for (const [i, task] of meta.task_ids.entries()) {
     const op = `init.${task}`;
     const linked = i === 0 ? session.id : undefined;
-    journal.append({ type: 'invoke', op, worker: 'driver', pid: process.pid, kind: 'init', task, t: Date.now(), input: linked ? { session: linked } : {} } satisfies InvokeEvent);
+    journal.append({
+      type: 'invoke',
+      op,
+      worker: 'driver',
+      pid: process.pid,
+      kind: 'init',
+      task,
+      t: Date.now(),
+      input: linked ? { session: linked } : {},
+    } satisfies InvokeEvent);
     const state = await store.updateTaskState(task, { counter: 0, ops: [], last_op: op }, linked ? { session: linked } : {});
     journal.append({ type: 'return', op, t: Date.now(), outcome: 'ok', version: state.version } satisfies ReturnEvent);
   }
@@ -234,7 +246,8 @@ async function readFinal(runDir: string, meta: RunMeta): Promise<FinalState> {
 async function waitForFiles(files: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!files.every((f) => existsSync(f))) {
-    if (Date.now() > deadline) throw new Error(`processes did not start within ${timeoutMs} ms: ${files.filter((f) => !existsSync(f)).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`processes did not start within ${timeoutMs} ms: ${files.filter((f) => !existsSync(f)).join(', ')}`);
     await sleep(50);
   }
 }
@@ -242,7 +255,8 @@ async function waitForFiles(files: string[], timeoutMs: number): Promise<void> {
 function judge(runDir: string, reportFile?: string): CheckReport {
   const report = checkRun(loadRun(runDir));
   writeJson(runPaths(runDir).report, report);
-  if (reportFile) writeJson(reportFile, { ...report, run_dir: runDir, seed: (JSON.parse(readFileSync(runPaths(runDir).meta, 'utf8')) as RunMeta).seed });
+  if (reportFile)
+    writeJson(reportFile, { ...report, run_dir: runDir, seed: (JSON.parse(readFileSync(runPaths(runDir).meta, 'utf8')) as RunMeta).seed });
   process.stdout.write(`${formatReport(report)}\n`);
   return report;
 }
@@ -264,19 +278,43 @@ async function main(): Promise<number> {
   const paths = runPaths(runDir);
   const { target, cluster } = await openTarget(opts.backend, runDir);
   const lease = RUN_CONFIG[opts.backend].lease_ms!;
-  const meta = await setUp(runDir, { target, seed: opts.seed, lease_ms: lease, task_ids: TASKS, seconds: opts.seconds, workers: opts.workers });
+  const meta = await setUp(runDir, {
+    target,
+    seed: opts.seed,
+    lease_ms: lease,
+    task_ids: TASKS,
+    seconds: opts.seconds,
+    workers: opts.workers,
+  });
   const where = target.backend === 'etcd' ? `etcd cluster of 3 at ${target.endpoints.join(',')}, ` : '';
-  process.stdout.write(`robustness run on ${opts.backend}: seed ${opts.seed}, ${opts.workers} workers, ${opts.seconds} s, lease ${lease} ms, ${where}folder ${runDir}\n`);
+  process.stdout.write(
+    `robustness run on ${opts.backend}: seed ${opts.seed}, ${opts.workers} workers, ${opts.seconds} s, lease ${lease} ms, ${where}folder ${runDir}\n`,
+  );
 
   const rng = new Random(opts.seed);
   const faults = new Journal(paths.faults, false);
   const fleet = new Fleet(faults, paths.logs, (id) => [
-    ...targetArgs(target), '--run', runDir, '--worker', id, '--session', meta.session_id,
-    '--tasks', meta.task_ids.join(','), '--seed', String(deriveSeed(opts.seed, id)), '--lease', String(lease),
+    ...targetArgs(target),
+    '--run',
+    runDir,
+    '--worker',
+    id,
+    '--session',
+    meta.session_id,
+    '--tasks',
+    meta.task_ids.join(','),
+    '--seed',
+    String(deriveSeed(opts.seed, id)),
+    '--lease',
+    String(lease),
   ]);
   process.on('exit', () => fleet.killAllNow());
   const observerOut = openSync(join(paths.logs, 'observer.out'), 'a');
-  const observer = spawn(process.execPath, [join(HERE, 'observer.ts'), ...targetArgs(target), '--run', runDir, '--session', meta.session_id, '--tasks', meta.task_ids.join(',')], { stdio: ['ignore', observerOut, observerOut] });
+  const observer = spawn(
+    process.execPath,
+    [join(HERE, 'observer.ts'), ...targetArgs(target), '--run', runDir, '--session', meta.session_id, '--tasks', meta.task_ids.join(',')],
+    { stdio: ['ignore', observerOut, observerOut] },
+  );
   closeSync(observerOut);
   const observerExit = new Promise((resolve) => observer.once('exit', resolve));
   process.on('exit', () => observer.kill('SIGKILL'));
@@ -292,7 +330,9 @@ async function main(): Promise<number> {
     deadline = 0;
   });
   const members = cluster
-    ? import('./member-faults.ts').then(({ killMembers }) => killMembers(cluster, faults, new Random(deriveSeed(opts.seed, 'members')), () => deadline))
+    ? import('./member-faults.ts').then(({ killMembers }) =>
+        killMembers(cluster, faults, new Random(deriveSeed(opts.seed, 'members')), () => deadline),
+      )
     : Promise.resolve({ kills: 0, leaderKills: 0 });
   members.catch(() => {}); // awaited below; a failed restart must not end this process before the workers are stopped
   let stops = 0;
@@ -338,7 +378,9 @@ async function main(): Promise<number> {
     await cluster.stop();
   }
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  process.stdout.write(`wall time ${s(Date.now() - begun)}: start-up ${s(loadStarted - begun)}, faults ${s(loadEnded - loadStarted)}, stop and final reads ${s(stopped - loadEnded)}, check ${s(Date.now() - stopped)}\n`);
+  process.stdout.write(
+    `wall time ${s(Date.now() - begun)}: start-up ${s(loadStarted - begun)}, faults ${s(loadEnded - loadStarted)}, stop and final reads ${s(stopped - loadEnded)}, check ${s(Date.now() - stopped)}\n`,
+  );
   if (opts.keep || failed) process.stdout.write(`run kept in ${runDir} (check it again with --check ${runDir})\nseed ${opts.seed}\n`);
   else rmSync(runDir, { recursive: true, force: true });
   return failed ? 1 : 0;

@@ -74,7 +74,12 @@ function outcomeOf(err: unknown): { outcome: Outcome; error: { name: string; cod
 }
 
 /** Journal the start of an op, run it, journal its end; errors become outcomes. */
-async function record(kind: OpKind, task: string | undefined, input: InvokeEvent['input'], body: (op: string, ret: Partial<ReturnEvent>) => Promise<void>): Promise<void> {
+async function record(
+  kind: OpKind,
+  task: string | undefined,
+  input: InvokeEvent['input'],
+  body: (op: string, ret: Partial<ReturnEvent>) => Promise<void>,
+): Promise<void> {
   const op = `${workerId}.${++seq}`;
   journal.append({ type: 'invoke', op, worker: workerId, pid: process.pid, kind, task, t: Date.now(), input } satisfies InvokeEvent);
   const ret: Partial<ReturnEvent> = {};

@@ -17,17 +17,28 @@ import { TaskDetailDrawer } from '../views/task-detail/TaskDetailDrawer.tsx';
 import { TasksView } from '../views/tasks/TasksView.tsx';
 
 const TITLES: Record<View, string> = {
-  overview: 'Overview', sessions: 'Sessions', tasks: 'Tasks', locks: 'Locks', checkpoints: 'Checkpoints', integrity: 'Integrity',
+  overview: 'Overview',
+  sessions: 'Sessions',
+  tasks: 'Tasks',
+  locks: 'Locks',
+  checkpoints: 'Checkpoints',
+  integrity: 'Integrity',
 };
 
 function CurrentView({ view }: { view: View }) {
   switch (view) {
-    case 'overview': return <OverviewView />;
-    case 'sessions': return <SessionsView />;
-    case 'tasks': return <TasksView />;
-    case 'locks': return <LocksView />;
-    case 'checkpoints': return <CheckpointsView />;
-    case 'integrity': return <IntegrityView />;
+    case 'overview':
+      return <OverviewView />;
+    case 'sessions':
+      return <SessionsView />;
+    case 'tasks':
+      return <TasksView />;
+    case 'locks':
+      return <LocksView />;
+    case 'checkpoints':
+      return <CheckpointsView />;
+    case 'integrity':
+      return <IntegrityView />;
   }
 }
 

@@ -26,7 +26,9 @@ export function Dialog({ title, onClose, children, actions, variant = 'dialog', 
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
     // Focus the first meaningful control, not the close button.
-    const target = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('.dialog-body button, .dialog-body input, .dialog-body select, .dialog-footer button');
+    const target =
+      dialog.querySelector<HTMLElement>('[data-autofocus]') ??
+      dialog.querySelector<HTMLElement>('.dialog-body button, .dialog-body input, .dialog-body select, .dialog-footer button');
     target?.focus();
     return () => {
       if (dialog.open) dialog.close();
@@ -54,7 +56,9 @@ export function Dialog({ title, onClose, children, actions, variant = 'dialog', 
     >
       <div className="dialog-frame">
         <header className="dialog-header">
-          <h2 id={titleId} className="dialog-title">{title}</h2>
+          <h2 id={titleId} className="dialog-title">
+            {title}
+          </h2>
           <button type="button" className="btn btn-ghost btn-icon" aria-label="Close" onClick={onClose}>
             ×
           </button>

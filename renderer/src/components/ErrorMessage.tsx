@@ -1,7 +1,15 @@
 // Failures are shown in place, with the contract's code, never as a blank area.
 import type { ApiError } from '../bridge/api.ts';
 
-export function ErrorMessage({ error, title = 'Request failed', onRetry }: { error: ApiError | Error; title?: string; onRetry?: () => void }) {
+export function ErrorMessage({
+  error,
+  title = 'Request failed',
+  onRetry,
+}: {
+  error: ApiError | Error;
+  title?: string;
+  onRetry?: () => void;
+}) {
   const code = 'code' in error && typeof error.code === 'string' ? error.code : null;
   return (
     <div className="error-box" role="alert">

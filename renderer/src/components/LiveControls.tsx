@@ -26,7 +26,12 @@ export function PauseToggle() {
   const pending = useMirror((s) => s.live.pendingChanges);
   if (!paused) {
     return (
-      <button type="button" className="btn btn-small" onClick={() => mirror.getState().pause()} title="Hold the screen still; changes are buffered">
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => mirror.getState().pause()}
+        title="Hold the screen still; changes are buffered"
+      >
         <Icon name="pause" />
         Pause live updates
       </button>

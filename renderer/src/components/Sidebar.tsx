@@ -16,7 +16,12 @@ const ITEMS: { view: View; label: string }[] = [
   { view: 'integrity', label: 'Integrity' },
 ];
 
-const WATCH_TEXT = { native: 'Watching files', polling: 'Watching by polling', stopped: 'Watching stopped', missing: 'State folder missing' } as const;
+const WATCH_TEXT = {
+  native: 'Watching files',
+  polling: 'Watching by polling',
+  stopped: 'Watching stopped',
+  missing: 'State folder missing',
+} as const;
 
 export function Sidebar() {
   const current = useRouteField('view');
@@ -43,7 +48,12 @@ export function Sidebar() {
           const b = badge[view];
           return (
             <li key={view}>
-              <a href={viewHref(view)} aria-label={label} aria-current={current === view ? 'page' : undefined} className={`nav-link nav-${view}`}>
+              <a
+                href={viewHref(view)}
+                aria-label={label}
+                aria-current={current === view ? 'page' : undefined}
+                className={`nav-link nav-${view}`}
+              >
                 <Icon name={view} className="nav-icon" />
                 <span className="nav-label">{label}</span>
                 {b && b.n > 0 ? (

@@ -49,9 +49,17 @@ export function LegacyBanner() {
   const api = useApi();
   const legacyFile = useMirror((s) => s.legacyFile);
   const [done, setDone] = useState<string | null>(null);
-  const { run: migrate, busy, error } = useAction(async () => {
+  const {
+    run: migrate,
+    busy,
+    error,
+  } = useAction(async () => {
     const result = await api.migrateLegacy({});
-    setDone(result ? `Migrated ${plural(result.sessions, 'session')} and ${plural(result.tasks, 'task')} from ${result.from}.` : 'Nothing to migrate.');
+    setDone(
+      result
+        ? `Migrated ${plural(result.sessions, 'session')} and ${plural(result.tasks, 'task')} from ${result.from}.`
+        : 'Nothing to migrate.',
+    );
   }, 'idle');
   if (done) {
     return (
@@ -67,7 +75,9 @@ export function LegacyBanner() {
   return (
     <div className="banner banner-info" role="region" aria-label="Legacy state file">
       <strong>A legacy state file was found</strong>
-      <span className="mono ellipsis" title={legacyFile}>{legacyFile}</span>
+      <span className="mono ellipsis" title={legacyFile}>
+        {legacyFile}
+      </span>
       <span>Migrate it into per-task state with history; the original file is kept.</span>
       <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={migrate}>
         {busy ? 'Migrating…' : 'Migrate'}

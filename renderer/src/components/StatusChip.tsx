@@ -7,7 +7,15 @@ export function StatusChip({ status }: { status: string | null | undefined }) {
   return <span className={`chip chip-${statusBucket(status)}`}>{status}</span>;
 }
 
-export function Chip({ tone = 'neutral', children, title }: { tone?: 'neutral' | 'ok' | 'info' | 'warn' | 'danger' | 'accent'; children: ReactNode; title?: string }) {
+export function Chip({
+  tone = 'neutral',
+  children,
+  title,
+}: {
+  tone?: 'neutral' | 'ok' | 'info' | 'warn' | 'danger' | 'accent';
+  children: ReactNode;
+  title?: string;
+}) {
   return (
     <span className={`chip chip-tone-${tone}`} title={title}>
       {children}

@@ -25,7 +25,12 @@ export function diffRows(before: JsonObject | null, after: JsonObject | null, ma
 export function rowsFromChanges(changes: FieldChanges, before: JsonObject | null, after: JsonObject | null, max = 80): DiffRow[] {
   const value = (obj: JsonObject | null, key: string): JsonValue | undefined => (obj && Object.hasOwn(obj, key) ? obj[key] : undefined);
   return [
-    ...changes.modified.map((field): DiffRow => ({ kind: 'modified', field, before: previewValue(value(before, field), max), after: previewValue(value(after, field), max) })),
+    ...changes.modified.map((field): DiffRow => ({
+      kind: 'modified',
+      field,
+      before: previewValue(value(before, field), max),
+      after: previewValue(value(after, field), max),
+    })),
     ...changes.added.map((field): DiffRow => ({ kind: 'added', field, after: previewValue(value(after, field), max) })),
     ...changes.removed.map((field): DiffRow => ({ kind: 'removed', field, before: previewValue(value(before, field), max) })),
   ];
@@ -72,8 +77,12 @@ export function buildTimeline(history: readonly TaskState[]): TimelineEntry[] {
   return history.map((state, i) => {
     const base = history[i + 1] ?? null;
     const baseKind: TimelineEntry['baseKind'] = base
-      ? base.version === state.version - 1 ? 'previous' : 'gap'
-      : state.version <= 1 ? 'created' : 'oldest-retained';
+      ? base.version === state.version - 1
+        ? 'previous'
+        : 'gap'
+      : state.version <= 1
+        ? 'created'
+        : 'oldest-retained';
     return {
       state,
       version: state.version,

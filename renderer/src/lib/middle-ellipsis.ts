@@ -18,7 +18,10 @@ function isSeparator(c: string | undefined): boolean {
  * tail stays within `tailChars`. Text without separators keeps its last
  * `tailChars` characters.
  */
-export function splitForMiddleEllipsis(text: string, { tailChars = 32, minSegments = 1 }: TailOptions = {}): { head: string; tail: string } {
+export function splitForMiddleEllipsis(
+  text: string,
+  { tailChars = 32, minSegments = 1 }: TailOptions = {},
+): { head: string; tail: string } {
   if (text.length <= tailChars) return { head: '', tail: text };
   const separators: number[] = []; // from the end
   for (let i = text.length - 1; i >= 0; i--) if (isSeparator(text[i])) separators.push(i);

@@ -37,11 +37,28 @@ export interface Route {
 }
 
 export const DEFAULT_ROUTE: Route = {
-  view: 'overview', q: '', status: '', sort: 'id', dir: 'asc', sel: null, task: null, session: null, window: '15m', compare: null, invalidTask: null,
+  view: 'overview',
+  q: '',
+  status: '',
+  sort: 'id',
+  dir: 'asc',
+  sel: null,
+  task: null,
+  session: null,
+  window: '15m',
+  compare: null,
+  invalidTask: null,
 };
 
 /** Natural first direction per column: newest / highest first where that is what one looks for. */
-export const DEFAULT_DIR: Record<SortKey, SortDir> = { id: 'asc', status: 'asc', version: 'desc', updated: 'desc', session: 'asc', lock: 'desc' };
+export const DEFAULT_DIR: Record<SortKey, SortDir> = {
+  id: 'asc',
+  status: 'asc',
+  version: 'desc',
+  updated: 'desc',
+  session: 'asc',
+  lock: 'desc',
+};
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;

@@ -151,7 +151,11 @@ export function updateSortedIds(ids: readonly string[], added: readonly string[]
   return next;
 }
 
-function applyTasks(data: MirrorData, change: NonNullable<Patch['tasks']>, now: number): Pick<MirrorData, 'tasks' | 'taskIds' | 'changedAt' | 'statusCounts' | 'lastTaskChange'> {
+function applyTasks(
+  data: MirrorData,
+  change: NonNullable<Patch['tasks']>,
+  now: number,
+): Pick<MirrorData, 'tasks' | 'taskIds' | 'changedAt' | 'statusCounts' | 'lastTaskChange'> {
   const { map: tasks, previous } = apply(SYNCED.tasks, data.tasks, change);
   const statusCounts = new Map(data.statusCounts);
   const changedAt = new Map<string, number>();
@@ -170,7 +174,13 @@ function applyTasks(data: MirrorData, change: NonNullable<Patch['tasks']>, now: 
       if (old) removed.add(id);
     }
   }
-  return { tasks, taskIds: updateSortedIds(data.taskIds, added, removed), changedAt, statusCounts, lastTaskChange: { from: data.tasks, previous } };
+  return {
+    tasks,
+    taskIds: updateSortedIds(data.taskIds, added, removed),
+    changedAt,
+    statusCounts,
+    lastTaskChange: { from: data.tasks, previous },
+  };
 }
 
 /** The next mirror state after one patch (assumed to be the next in sequence). */

@@ -48,7 +48,13 @@ export interface MirrorDeps {
 }
 
 const INITIAL_LIVE: LiveState = {
-  paused: false, buffered: [], pendingChanges: 0, overflowed: false, resyncing: false, lastEventAt: null, resyncError: null,
+  paused: false,
+  buffered: [],
+  pendingChanges: 0,
+  overflowed: false,
+  resyncing: false,
+  lastEventAt: null,
+  resyncError: null,
 };
 
 export function createMirrorStore(deps: MirrorDeps): MirrorStore {
@@ -161,7 +167,6 @@ export function createMirrorStore(deps: MirrorDeps): MirrorStore {
         for (const patch of buffered) data = applyPatch(data, patch, at);
         set({ ...pick(data), live: { ...live, paused: false, buffered: [], pendingChanges: 0 } });
       },
-
     };
   });
 }

@@ -93,7 +93,12 @@ export interface HolderRowData {
 export const selectHolders = memo1((locks: MirrorData['locks']): HolderRowData[] => {
   const all = [...locks.values()].flatMap((lock) => holdersOf(lock).map((holder) => ({ holder, waiters: lock.waiters })));
   const now = Date.now();
-  return all.sort(({ holder: a }, { holder: b }) => Number(isStale(b, now)) - Number(isStale(a, now)) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }) || a.mode.localeCompare(b.mode));
+  return all.sort(
+    ({ holder: a }, { holder: b }) =>
+      Number(isStale(b, now)) - Number(isStale(a, now)) ||
+      a.task_id.localeCompare(b.task_id, 'en', { numeric: true }) ||
+      a.mode.localeCompare(b.mode),
+  );
 });
 
 export function selectTask(id: string): (s: MirrorData) => TaskRow | undefined {

@@ -33,12 +33,18 @@ function sessionMembers(sessions: ReadonlyMap<string, Session>, id: string | nul
 
 function sortKeyOf(row: TaskRow, key: SortKey, locks: MirrorData['locks'], now: number): string | number {
   switch (key) {
-    case 'status': return row.status ?? '';
-    case 'version': return row.version;
-    case 'updated': return row.updated_at;
-    case 'session': return row.session_id ?? '';
-    case 'lock': return lockWeight(summarizeLock(locks.get(row.task_id), now));
-    case 'id': return 0;
+    case 'status':
+      return row.status ?? '';
+    case 'version':
+      return row.version;
+    case 'updated':
+      return row.updated_at;
+    case 'session':
+      return row.session_id ?? '';
+    case 'lock':
+      return lockWeight(summarizeLock(locks.get(row.task_id), now));
+    case 'id':
+      return 0;
   }
 }
 
@@ -87,7 +93,8 @@ function resultUnchanged(data: QueryInputs, before: QueryInputs, query: TaskQuer
     const row = data.tasks.get(id);
     const was = passes(old, query, needle, members);
     if (was !== passes(row, query, needle, members)) return false;
-    if (was && query.sort !== 'id' && sortKeyOf(old!, query.sort, data.locks, now) !== sortKeyOf(row!, query.sort, data.locks, now)) return false;
+    if (was && query.sort !== 'id' && sortKeyOf(old!, query.sort, data.locks, now) !== sortKeyOf(row!, query.sort, data.locks, now))
+      return false;
   }
   return true;
 }
@@ -99,7 +106,8 @@ export function createTaskQuerySelector(query: TaskQuery): (data: QueryInputs) =
   const usesSessions = query.session !== null;
   return (data) => {
     const prev = last?.inputs;
-    const sameContext = prev !== undefined && (!usesLocks || prev.locks === data.locks) && (!usesSessions || prev.sessions === data.sessions);
+    const sameContext =
+      prev !== undefined && (!usesLocks || prev.locks === data.locks) && (!usesSessions || prev.sessions === data.sessions);
     if (last && sameContext && prev!.tasks === data.tasks && prev!.taskIds === data.taskIds) return last.result;
     if (last && sameContext && resultUnchanged(data, prev!, query)) {
       last = { inputs: data, result: last.result };
@@ -119,4 +127,3 @@ export function sameIds(a: readonly string[], b: readonly string[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-

@@ -15,7 +15,11 @@ describe('typed client', () => {
   });
 
   it('throws an ApiError carrying code, message and details', async () => {
-    const api = createApi(fakeBridge({ restoreTaskVersion: async () => ({ ok: false, error: { code: 'VERSION_CONFLICT', message: 'now v9', details: { current: 9 } } }) }));
+    const api = createApi(
+      fakeBridge({
+        restoreTaskVersion: async () => ({ ok: false, error: { code: 'VERSION_CONFLICT', message: 'now v9', details: { current: 9 } } }),
+      }),
+    );
     const err = await api.restoreTaskVersion({ taskId: 'a', version: 2, expectedVersion: 8 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'VERSION_CONFLICT', message: 'now v9', details: { current: 9 } });

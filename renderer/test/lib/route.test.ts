@@ -8,7 +8,19 @@ describe('URL state', () => {
   });
 
   it('round-trips every field', () => {
-    const route = { ...DEFAULT_ROUTE, view: 'tasks' as const, q: 'sim 1&x=y', status: 'in_progress', sort: 'updated' as const, dir: 'asc' as const, sel: 'sim-1', task: 'sim-2', session: '2026-01-01-001', window: '1h' as const, compare: [3, 7] as const };
+    const route = {
+      ...DEFAULT_ROUTE,
+      view: 'tasks' as const,
+      q: 'sim 1&x=y',
+      status: 'in_progress',
+      sort: 'updated' as const,
+      dir: 'asc' as const,
+      sel: 'sim-1',
+      task: 'sim-2',
+      session: '2026-01-01-001',
+      window: '1h' as const,
+      compare: [3, 7] as const,
+    };
     const hash = formatHash(route);
     expect(parseHash(hash)).toEqual(route);
   });

@@ -21,8 +21,14 @@ describe('mirror store: reset and patches', () => {
       snapshot({
         seq: 5,
         tasks: [row('sim-10'), row('sim-2'), row('sim-1')],
-        sessions: [session('2026-01-01-001', { status: 'completed', started_at: '2026-01-01T09:00:00Z' }), session('2026-01-01-002', { started_at: '2026-01-01T08:00:00Z' })],
-        locks: [locks('sim-1', [holder('sim-1', { mode: 'read' }), holder('sim-1', { mode: 'read', token: 'r1' })]), locks('sim-2', [holder('sim-2')])],
+        sessions: [
+          session('2026-01-01-001', { status: 'completed', started_at: '2026-01-01T09:00:00Z' }),
+          session('2026-01-01-002', { started_at: '2026-01-01T08:00:00Z' }),
+        ],
+        locks: [
+          locks('sim-1', [holder('sim-1', { mode: 'read' }), holder('sim-1', { mode: 'read', token: 'r1' })]),
+          locks('sim-2', [holder('sim-2')]),
+        ],
       }),
     );
     const s = store.getState();
@@ -60,9 +66,13 @@ describe('mirror store: reset and patches', () => {
 
   it('keeps per-status counts incrementally', () => {
     const { store } = setup();
-    store.getState().reset(snapshot({ seq: 1, tasks: [row('a', { status: 'pending' }), row('b', { status: 'pending' }), row('c', { status: null })] }));
+    store
+      .getState()
+      .reset(snapshot({ seq: 1, tasks: [row('a', { status: 'pending' }), row('b', { status: 'pending' }), row('c', { status: null })] }));
     expect(Object.fromEntries(store.getState().statusCounts)).toEqual({ pending: 2, '': 1 });
-    store.getState().receivePatch({ seq: 2, tasks: { upsert: [row('a', { status: 'done', version: 2 }), row('d', { status: 'done' })], remove: ['c'] } });
+    store
+      .getState()
+      .receivePatch({ seq: 2, tasks: { upsert: [row('a', { status: 'done', version: 2 }), row('d', { status: 'done' })], remove: ['c'] } });
     expect(Object.fromEntries(store.getState().statusCounts)).toEqual({ pending: 1, done: 2 });
   });
 
@@ -76,19 +86,30 @@ describe('mirror store: reset and patches', () => {
 
   it('replaces lock summaries only for the tasks a patch names', () => {
     const { store } = setup();
-    store.getState().reset(snapshot({ seq: 1, tasks: [row('a'), row('b')], locks: [locks('a', [holder('a')]), locks('b', [holder('b')])] }));
+    store
+      .getState()
+      .reset(snapshot({ seq: 1, tasks: [row('a'), row('b')], locks: [locks('a', [holder('a')]), locks('b', [holder('b')])] }));
     const bLocks = store.getState().locks.get('b');
     store.getState().receivePatch({ seq: 2, locks: { upsert: [], remove: ['a'] } });
     expect(store.getState().locks.has('a')).toBe(false);
     expect(store.getState().locks.get('b')).toBe(bLocks);
-    store.getState().receivePatch({ seq: 3, locks: { upsert: [locks('a', [holder('a', { mode: 'read' }), holder('a', { mode: 'read', token: 'x' })])], remove: [] } });
+    store.getState().receivePatch({
+      seq: 3,
+      locks: { upsert: [locks('a', [holder('a', { mode: 'read' }), holder('a', { mode: 'read', token: 'x' })])], remove: [] },
+    });
     expect(store.getState().locks.get('a')?.readers).toHaveLength(2);
   });
 
   it('keeps activity newest first and bounded', () => {
     const { store } = setup();
-    store.getState().reset(snapshot({ seq: 1, activity: [audit('2026-01-01T00:00:01Z'), audit('2026-01-01T00:00:03Z'), audit('2026-01-01T00:00:02Z')] }));
-    expect(store.getState().activity.map((e) => e.timestamp)).toEqual(['2026-01-01T00:00:03Z', '2026-01-01T00:00:02Z', '2026-01-01T00:00:01Z']);
+    store
+      .getState()
+      .reset(snapshot({ seq: 1, activity: [audit('2026-01-01T00:00:01Z'), audit('2026-01-01T00:00:03Z'), audit('2026-01-01T00:00:02Z')] }));
+    expect(store.getState().activity.map((e) => e.timestamp)).toEqual([
+      '2026-01-01T00:00:03Z',
+      '2026-01-01T00:00:02Z',
+      '2026-01-01T00:00:01Z',
+    ]);
     store.getState().receivePatch({ seq: 2, activity: [audit('2026-01-01T00:00:04Z')] });
     expect(store.getState().activity[0]?.timestamp).toBe('2026-01-01T00:00:04Z');
     const many = Array.from({ length: ACTIVITY_LIMIT + 50 }, (_, i) => audit(new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString()));
@@ -100,7 +121,12 @@ describe('mirror store: reset and patches', () => {
   it('applies scalar fields: watch, legacyFile (including null), demo, issues', () => {
     const { store } = setup();
     store.getState().reset(snapshot({ seq: 1, legacyFile: '/x/.parallel-dev-state.json' }));
-    store.getState().receivePatch({ seq: 2, watch: { mode: 'polling', reason: 'inotify limit', rootPresent: true }, legacyFile: null, demo: { root: '/tmp/d', running: true } });
+    store.getState().receivePatch({
+      seq: 2,
+      watch: { mode: 'polling', reason: 'inotify limit', rootPresent: true },
+      legacyFile: null,
+      demo: { root: '/tmp/d', running: true },
+    });
     const s = store.getState();
     expect(s.watch.mode).toBe('polling');
     expect(s.legacyFile).toBeNull();

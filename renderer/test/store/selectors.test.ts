@@ -9,7 +9,12 @@ const waiter = { task_id: 'a', mode: 'write' as const, pid: 7, host: 'h', owner:
 describe('selectors', () => {
   const data = fromSnapshot(
     snapshot({
-      tasks: [row('a', { status: 'completed' }), row('b', { status: 'in_progress' }), row('c', { status: 'in_progress' }), row('d', { status: 'blocked' })],
+      tasks: [
+        row('a', { status: 'completed' }),
+        row('b', { status: 'in_progress' }),
+        row('c', { status: 'in_progress' }),
+        row('d', { status: 'blocked' }),
+      ],
       sessions: [session('s1'), session('s2', { status: 'completed' })],
       locks: [locks('a', [holder('a'), holder('a', { mode: 'read', token: 'r' })], [waiter]), locks('b', [holder('b', { alive: 'dead' })])],
       issues: [{ kind: 'stale_lock', path: '/x', message: 'dead', task_id: 'b', recoverable: true }],
@@ -17,7 +22,16 @@ describe('selectors', () => {
   );
 
   it('counts sessions, tasks, holders, waiters, stale locks and issues', () => {
-    expect(selectCounts(data)).toEqual({ activeSessions: 1, sessions: 2, tasks: 4, lockedTasks: 2, holders: 3, waiters: 1, staleLocks: 1, issues: 1 });
+    expect(selectCounts(data)).toEqual({
+      activeSessions: 1,
+      sessions: 2,
+      tasks: 4,
+      lockedTasks: 2,
+      holders: 3,
+      waiters: 1,
+      staleLocks: 1,
+      issues: 1,
+    });
   });
 
   it('buckets statuses and lists distinct statuses by frequency', () => {

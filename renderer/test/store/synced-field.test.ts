@@ -18,7 +18,14 @@ vi.mock('../../../shared/sync.ts', async (importOriginal) => {
 });
 
 function taskState(version: number, priority: number): TaskState {
-  return { task_id: 'build', version, updated_at: '2026-01-01T00:00:00.000Z', updated_by: { owner: 'agent-1', pid: 1, host: 'h' }, status: 'queued', priority };
+  return {
+    task_id: 'build',
+    version,
+    updated_at: '2026-01-01T00:00:00.000Z',
+    updated_by: { owner: 'agent-1', pid: 1, host: 'h' },
+    status: 'queued',
+    priority,
+  };
 }
 
 describe('a field added to the task-row description', () => {

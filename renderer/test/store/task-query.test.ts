@@ -14,7 +14,10 @@ const data = fromSnapshot(
       row('build-x', { status: null, version: 1, updated_at: '2026-01-01T00:00:02Z' }),
     ],
     sessions: [session('s-1', { task_ids: ['sim-1', 'sim-2'] })],
-    locks: [locks('sim-10', [holder('sim-10', { mode: 'read' })]), locks('sim-2', [holder('sim-2'), holder('sim-2', { mode: 'read', token: 'r' })])],
+    locks: [
+      locks('sim-10', [holder('sim-10', { mode: 'read' })]),
+      locks('sim-2', [holder('sim-2'), holder('sim-2', { mode: 'read', token: 'r' })]),
+    ],
   }),
 );
 
@@ -46,7 +49,11 @@ describe('queryTasks', () => {
   });
 
   it('handles 10,000 rows quickly', () => {
-    const big = fromSnapshot(snapshot({ tasks: Array.from({ length: 10_000 }, (_, i) => row(`t-${i}`, { version: i % 97, updated_at: new Date(i * 1000).toISOString() })) }));
+    const big = fromSnapshot(
+      snapshot({
+        tasks: Array.from({ length: 10_000 }, (_, i) => row(`t-${i}`, { version: i % 97, updated_at: new Date(i * 1000).toISOString() })),
+      }),
+    );
     const t0 = performance.now();
     const ids = queryTasks(big, { ...base, sort: 'updated', dir: 'desc' });
     const elapsed = performance.now() - t0;

@@ -20,7 +20,15 @@ const COLUMNS: readonly Column[] = [
   { header: 'Actions', srOnly: true },
 ];
 
-const CheckpointRow = memo(function CheckpointRow({ id, onRestore, fresh }: { id: string; onRestore: (id: string) => void; fresh: boolean }) {
+const CheckpointRow = memo(function CheckpointRow({
+  id,
+  onRestore,
+  fresh,
+}: {
+  id: string;
+  onRestore: (id: string) => void;
+  fresh: boolean;
+}) {
   const c = useMirror((s) => s.checkpoints.get(id));
   // An undo checkpoint (taken automatically before a restore) undoes that restore, or redoes it.
   const kind = useMirror((s) => restoreMeaning(s.checkpoints, id).kind);
@@ -41,7 +49,10 @@ const CheckpointRow = memo(function CheckpointRow({ id, onRestore, fresh }: { id
           · <RelativeTime iso={c.created_at} />
         </span>
       </td>
-      <td className="ellipsis cell-reason" title={c.undo_of ? `Saved automatically ${reason}; restoring it takes the tasks back to that moment` : c.reason}>
+      <td
+        className="ellipsis cell-reason"
+        title={c.undo_of ? `Saved automatically ${reason}; restoring it takes the tasks back to that moment` : c.reason}
+      >
         {c.undo_of ? (
           <>
             <Chip tone="accent" title="Taken automatically before a restore">
@@ -78,7 +89,13 @@ export function CheckpointsView() {
             Created checkpoint <span className="mono">{created}</span>
           </span>
         ) : null}
-        <button type="button" className="btn btn-primary btn-small" disabled={!hasSessions} title={hasSessions ? undefined : 'Checkpoints are taken of a session; none exists yet'} onClick={() => setCreating(true)}>
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          disabled={!hasSessions}
+          title={hasSessions ? undefined : 'Checkpoints are taken of a session; none exists yet'}
+          onClick={() => setCreating(true)}
+        >
           Create checkpoint
         </button>
       </div>

@@ -7,14 +7,26 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import type { CheckpointSummary } from '../../../../shared/model.ts';
 import { plural } from '../../lib/format.ts';
 
-export function CreateCheckpointDialog({ initialSession, onClose, onCreated }: { initialSession: string | null; onClose: () => void; onCreated: (c: CheckpointSummary) => void }) {
+export function CreateCheckpointDialog({
+  initialSession,
+  onClose,
+  onCreated,
+}: {
+  initialSession: string | null;
+  onClose: () => void;
+  onCreated: (c: CheckpointSummary) => void;
+}) {
   const api = useApi();
   const sessionIds = useMirror((s) => s.sessionIds);
   const sessions = useMirror((s) => s.sessions);
   const [sessionId, setSessionId] = useState(initialSession ?? sessionIds[0] ?? '');
   const [reason, setReason] = useState('');
 
-  const { run: create, busy, error } = useAction(async () => {
+  const {
+    run: create,
+    busy,
+    error,
+  } = useAction(async () => {
     const created = await api.createCheckpoint({ sessionId, ...(reason.trim() ? { reason: reason.trim() } : {}) });
     onCreated(created);
   });
@@ -61,9 +73,17 @@ export function CreateCheckpointDialog({ initialSession, onClose, onCreated }: {
         </label>
         <label className="form-row">
           <span>Reason (optional)</span>
-          <input type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. before refactor" />
+          <input
+            type="text"
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="e.g. before refactor"
+          />
         </label>
-        <p className="muted small">A checkpoint records the current state of every task in the session, so you can restore them all at once later.</p>
+        <p className="muted small">
+          A checkpoint records the current state of every task in the session, so you can restore them all at once later.
+        </p>
       </form>
       {error ? <ErrorMessage error={error} title="Could not create the checkpoint" /> : null}
     </Dialog>

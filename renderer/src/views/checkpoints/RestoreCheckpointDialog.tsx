@@ -12,22 +12,26 @@ import { Chip } from '../../components/StatusChip.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { plural } from '../../lib/format.ts';
 import {
-  onProgress, previewCounts, restoreMeaning, splitChanged, startRunning, undoLabel, undoMeaning,
-  type RestoreFlow, type RestoreMeaning,
+  onProgress,
+  previewCounts,
+  restoreMeaning,
+  splitChanged,
+  startRunning,
+  undoLabel,
+  undoMeaning,
+  type RestoreFlow,
+  type RestoreMeaning,
 } from './restore-flow.ts';
 import type { Responses } from '../../../../shared/contract.ts';
 import type { RestoreResult } from '../../../../shared/model.ts';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
 
-const COLUMNS: readonly Column[] = [
-  { header: 'Task' },
-  { header: 'Current' },
-  { header: 'Outcome' },
-  { header: 'Fields' },
-];
+const COLUMNS: readonly Column[] = [{ header: 'Task' }, { header: 'Current' }, { header: 'Outcome' }, { header: 'Fields' }];
 
 function PreviewList({ preview }: { preview: Responses['previewRestore'] }) {
-  const items = [...preview.items].sort((a, b) => Number(a.unchanged) - Number(b.unchanged) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }));
+  const items = [...preview.items].sort(
+    (a, b) => Number(a.unchanged) - Number(b.unchanged) || a.task_id.localeCompare(b.task_id, 'en', { numeric: true }),
+  );
   return (
     <DataTable label="Restore preview" columns={COLUMNS} wrapClassName="preview-wrap">
       {items.map((item) => (
@@ -35,9 +39,17 @@ function PreviewList({ preview }: { preview: Responses['previewRestore'] }) {
           <td className="mono">{item.task_id}</td>
           <td className="mono num">{item.current_version === null ? '—' : `v${item.current_version}`}</td>
           <td>
-            {item.unchanged ? <Chip>unchanged</Chip> : item.current_version === null ? <Chip tone="accent">recreated</Chip> : <Chip tone="info">will change</Chip>}
+            {item.unchanged ? (
+              <Chip>unchanged</Chip>
+            ) : item.current_version === null ? (
+              <Chip tone="accent">recreated</Chip>
+            ) : (
+              <Chip tone="info">will change</Chip>
+            )}
           </td>
-          <td>{item.unchanged ? <span className="muted small">already matches the checkpoint</span> : <FieldList changes={item.changes} />}</td>
+          <td>
+            {item.unchanged ? <span className="muted small">already matches the checkpoint</span> : <FieldList changes={item.changes} />}
+          </td>
         </tr>
       ))}
     </DataTable>
@@ -50,7 +62,17 @@ function titleOf(meaning: RestoreMeaning, checkpointId: string): string {
   return `${meaning.kind === 'undo' ? 'Undo' : 'Redo'} restore of checkpoint ${meaning.origin}`;
 }
 
-function DoneSummary({ result, meaning, onOpenTask, onUndo }: { result: RestoreResult; meaning: RestoreMeaning; onOpenTask: () => void; onUndo: (undoId: string) => void }) {
+function DoneSummary({
+  result,
+  meaning,
+  onOpenTask,
+  onUndo,
+}: {
+  result: RestoreResult;
+  meaning: RestoreMeaning;
+  onOpenTask: () => void;
+  onUndo: (undoId: string) => void;
+}) {
   const { tasks, session } = splitChanged(result);
   const matched = result.restored.length - tasks.length;
   const headline =
@@ -133,7 +155,13 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
       const result = await api.restoreCheckpoint({ checkpointId: target });
       setFlow({ step: 'done', checkpointId: target, result });
     } catch (err) {
-      setFlow((f) => ({ step: 'failed', checkpointId: target, error: toApiError(err), during: 'restore', preview: f.step === 'running' || f.step === 'preview' ? f.preview : null }));
+      setFlow((f) => ({
+        step: 'failed',
+        checkpointId: target,
+        error: toApiError(err),
+        during: 'restore',
+        preview: f.step === 'running' || f.step === 'preview' ? f.preview : null,
+      }));
     }
   };
 
@@ -167,8 +195,9 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
       {flow.step === 'preview' && counts ? (
         <>
           <p>
-            <strong>{plural(counts.changing, 'task')}</strong> will change{counts.unchanged ? `, ${counts.unchanged} already match` : ''}. Session{' '}
-            <span className="mono">{flow.preview.checkpoint.session_id}</span>, checkpoint taken {new Date(flow.preview.checkpoint.created_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
+            <strong>{plural(counts.changing, 'task')}</strong> will change{counts.unchanged ? `, ${counts.unchanged} already match` : ''}.
+            Session <span className="mono">{flow.preview.checkpoint.session_id}</span>, checkpoint taken{' '}
+            {new Date(flow.preview.checkpoint.created_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
             {flow.preview.checkpoint.reason ? ` (“${flow.preview.checkpoint.reason}”)` : ''}.
           </p>
           {!flow.preview.session.unchanged ? (
@@ -185,8 +214,8 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
       {flow.step === 'running' ? (
         <div className="restore-progress">
           <p>
-            {meaning.kind === 'restore' ? 'Restoring…' : meaning.kind === 'undo' ? 'Undoing…' : 'Redoing…'} <span className="num">{flow.done}</span> /{' '}
-            <span className="num">{flow.total || '…'}</span>
+            {meaning.kind === 'restore' ? 'Restoring…' : meaning.kind === 'undo' ? 'Undoing…' : 'Redoing…'}{' '}
+            <span className="num">{flow.done}</span> / <span className="num">{flow.total || '…'}</span>
             {flow.current ? (
               <span className="muted">
                 {' '}
@@ -202,7 +231,13 @@ export function RestoreCheckpointDialog({ checkpointId, onClose }: { checkpointI
         <>
           <ErrorMessage
             error={flow.error}
-            title={flow.during === 'preview' ? 'Could not preview this restore' : flow.error.code === 'PARTIAL_RESTORE' ? 'The restore stopped part-way' : 'Restore failed'}
+            title={
+              flow.during === 'preview'
+                ? 'Could not preview this restore'
+                : flow.error.code === 'PARTIAL_RESTORE'
+                  ? 'The restore stopped part-way'
+                  : 'Restore failed'
+            }
           />
           {failedUndo ? (
             <div className="undo-box">

@@ -94,5 +94,7 @@ export function undoLabel(restored: RestoreMeaning): string {
 export function undoPointReason(checkpoints: ReadonlyMap<string, CheckpointSummary>, checkpoint: CheckpointSummary): string {
   if (!checkpoint.undo_of) return checkpoint.reason;
   const preceded = restoreMeaning(checkpoints, checkpoint.undo_of);
-  return preceded.kind === 'restore' ? `before restore of ${preceded.origin}` : `before ${preceded.kind} of the restore of ${preceded.origin}`;
+  return preceded.kind === 'restore'
+    ? `before restore of ${preceded.origin}`
+    : `before ${preceded.kind} of the restore of ${preceded.origin}`;
 }

@@ -61,7 +61,8 @@ function BreakStaleLock({ issue, onDone }: { issue: IntegrityIssue & { task_id: 
 
 function Fix({ issue, onDone }: { issue: IntegrityIssue; onDone: (m: string) => void }) {
   const taskId = issue.task_id;
-  if (issue.recoverable && taskId && LOCK_KINDS.has(issue.kind)) return <BreakStaleLock issue={{ ...issue, task_id: taskId }} onDone={onDone} />;
+  if (issue.recoverable && taskId && LOCK_KINDS.has(issue.kind))
+    return <BreakStaleLock issue={{ ...issue, task_id: taskId }} onDone={onDone} />;
   // Any other recoverable task problem is repaired from the task's own history.
   if (issue.recoverable && taskId && issue.kind !== 'leftover_temp') return <RecoverButton taskId={taskId} onDone={onDone} />;
   if (issue.recoverable) {
@@ -80,7 +81,11 @@ export function IntegrityView() {
   const [verifiedAt, setVerifiedAt] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // The host pushes the new issue list to every window; the answer only dates it.
-  const { run: verify, busy: verifying, error } = useAction(async () => {
+  const {
+    run: verify,
+    busy: verifying,
+    error,
+  } = useAction(async () => {
     await api.runVerify({});
     setVerifiedAt(new Date().toISOString());
   }, 'idle');
@@ -88,7 +93,9 @@ export function IntegrityView() {
   return (
     <section className="view" aria-label="Integrity">
       <div className="toolbar">
-        <span className="small num">{issues.length === 0 ? 'no problems' : `${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}`}</span>
+        <span className="small num">
+          {issues.length === 0 ? 'no problems' : `${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}`}
+        </span>
         <span className="toolbar-spacer" />
         {notice ? (
           <span className="small text-ok" role="status">
@@ -106,7 +113,9 @@ export function IntegrityView() {
       </div>
       {error ? <ErrorMessage error={error} title="Verification failed" /> : null}
       {issues.length === 0 ? (
-        <EmptyState title="Everything is consistent">Every task&apos;s state matches its history; no stale locks or corrupt files were found.</EmptyState>
+        <EmptyState title="Everything is consistent">
+          Every task&apos;s state matches its history; no stale locks or corrupt files were found.
+        </EmptyState>
       ) : (
         <div className="panel panel-flush">
           <DataTable label="Integrity problems" columns={COLUMNS}>

@@ -8,12 +8,30 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 /** Why a holder is considered stale, in words. */
 export function staleReason(holder: HolderInfo): string {
-  return holder.alive === 'dead' ? `its holder (pid ${holder.pid} on ${holder.host || 'an unknown host'}) is dead` : 'it is past its expiry';
+  return holder.alive === 'dead'
+    ? `its holder (pid ${holder.pid} on ${holder.host || 'an unknown host'}) is dead`
+    : 'it is past its expiry';
 }
 
-export function BreakLockDialog({ taskId, why, waiters, onClose, onDone }: { taskId: string; why: string; waiters: number; onClose: () => void; onDone: (removed: number) => void }) {
+export function BreakLockDialog({
+  taskId,
+  why,
+  waiters,
+  onClose,
+  onDone,
+}: {
+  taskId: string;
+  why: string;
+  waiters: number;
+  onClose: () => void;
+  onDone: (removed: number) => void;
+}) {
   const api = useApi();
-  const { run: confirm, busy, error } = useAction(async () => {
+  const {
+    run: confirm,
+    busy,
+    error,
+  } = useAction(async () => {
     const { removed } = await api.breakLock({ taskId });
     onDone(removed);
   });

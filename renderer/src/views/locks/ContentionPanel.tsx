@@ -64,7 +64,15 @@ export function ContentionPanel() {
         <span className="toolbar-spacer" />
         <div className="segmented" role="radiogroup" aria-label="Contention window">
           {(Object.keys(CONTENTION_WINDOWS) as ContentionWindow[]).map((w) => (
-            <button key={w} type="button" role="radio" aria-label={NAMES[w]} aria-checked={w === win} className={w === win ? 'seg-on' : undefined} onClick={() => navigate({ window: w }, { replace: true })}>
+            <button
+              key={w}
+              type="button"
+              role="radio"
+              aria-label={NAMES[w]}
+              aria-checked={w === win}
+              className={w === win ? 'seg-on' : undefined}
+              onClick={() => navigate({ window: w }, { replace: true })}
+            >
               {LABELS[w]}
             </button>
           ))}

@@ -22,7 +22,8 @@ export function DeadlockBanner() {
   return (
     <div className="banner banner-danger deadlock-banner" role="alert">
       <strong>
-        {deadlocks.length === 1 ? 'Deadlock' : `${deadlocks.length} deadlocks`}: these agents wait for each other, and none can proceed until one times out.
+        {deadlocks.length === 1 ? 'Deadlock' : `${deadlocks.length} deadlocks`}: these agents wait for each other, and none can proceed
+        until one times out.
       </strong>
       {deadlocks.map((cycle) => (
         <figure key={describeDeadlock(cycle)} className="deadlock-figure">
@@ -49,7 +50,14 @@ function CycleRing({ cycle }: { cycle: Deadlock }) {
     return { x: width / 2 + rx * Math.cos(a), y: height / 2 + ry * Math.sin(a) };
   };
   return (
-    <svg className="deadlock-ring" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={describeDeadlock(cycle)}>
+    <svg
+      className="deadlock-ring"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={describeDeadlock(cycle)}
+    >
       <defs>
         <marker id="deadlock-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M0,0 L10,5 L0,10 z" fill="currentColor" />
@@ -71,8 +79,20 @@ function CycleRing({ cycle }: { cycle: Deadlock }) {
         const cy = (s.y + e.y) / 2 - (dx / len) * bend;
         return (
           <g key={`edge-${m.pid}-${m.waits_for}`} className="deadlock-edge">
-            <path d={`M${s.x},${s.y} Q${cx},${cy} ${e.x},${e.y}`} fill="none" stroke="currentColor" strokeWidth="1.5" markerEnd="url(#deadlock-arrow)" />
-            <text x={(s.x + 2 * cx + e.x) / 4} y={(s.y + 2 * cy + e.y) / 4 + (n === 2 ? Math.sign(cy - s.y) * 9 : 0)} textAnchor="middle" dominantBaseline="middle" className="deadlock-task">
+            <path
+              d={`M${s.x},${s.y} Q${cx},${cy} ${e.x},${e.y}`}
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.5"
+              markerEnd="url(#deadlock-arrow)"
+            />
+            <text
+              x={(s.x + 2 * cx + e.x) / 4}
+              y={(s.y + 2 * cy + e.y) / 4 + (n === 2 ? Math.sign(cy - s.y) * 9 : 0)}
+              textAnchor="middle"
+              dominantBaseline="middle"
+              className="deadlock-task"
+            >
               waits for {m.waits_for}
             </text>
           </g>

@@ -20,7 +20,11 @@ export function EmptyRoot() {
   const root = useMirror((s) => s.root);
   const rootPresent = useMirror((s) => s.watch.rootPresent);
   // The host pushes a reset for the demo root; the store switches on its own.
-  const { run: start, busy, error } = useAction(async () => {
+  const {
+    run: start,
+    busy,
+    error,
+  } = useAction(async () => {
     await api.startDemo({});
   });
   return (

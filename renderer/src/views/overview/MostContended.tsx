@@ -16,11 +16,13 @@ export function MostContended() {
   const locks = useMirror((s) => s.locks);
   const contention = useMirror((s) => s.contention);
   const deadlocks = useDeadlocks();
-  const waitingNow = [...locks.values()].filter((l) => l.waiters.length > 0).sort((a, b) => b.waiters.length - a.waiters.length || a.task_id.localeCompare(b.task_id));
+  const waitingNow = [...locks.values()]
+    .filter((l) => l.waiters.length > 0)
+    .sort((a, b) => b.waiters.length - a.waiters.length || a.task_id.localeCompare(b.task_id));
   const top = sortContention(contention)[0];
   const taskId = waitingNow[0]?.task_id ?? (top && (top.waited > 0 || top.timeouts > 0) ? top.task_id : null);
   const stats = contention.find((c) => c.task_id === taskId);
-  const holder = taskId ? locks.get(taskId)?.writer ?? locks.get(taskId)?.readers[0] : undefined;
+  const holder = taskId ? (locks.get(taskId)?.writer ?? locks.get(taskId)?.readers[0]) : undefined;
   return (
     <section className="panel" aria-labelledby="contended-title">
       <header className="panel-head">
@@ -43,7 +45,9 @@ export function MostContended() {
         <div className="contended">
           <p className="contended-task">
             <TaskLink taskId={taskId} />
-            {waitingNow[0] ? <span className="text-warn strong"> · {plural(waitingNow[0].waiters.length, 'agent')} waiting now</span> : null}
+            {waitingNow[0] ? (
+              <span className="text-warn strong"> · {plural(waitingNow[0].waiters.length, 'agent')} waiting now</span>
+            ) : null}
           </p>
           {holder ? (
             <p className="small">

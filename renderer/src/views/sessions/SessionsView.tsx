@@ -68,7 +68,13 @@ function SessionTasks({ sessionId }: { sessionId: string }) {
         </h2>
         <span className="muted small num">{plural(ids.length, 'task')}</span>
       </div>
-      <TaskTable ids={ids} sort={sort} dir={dir} label={`Tasks of session ${sessionId}`} empty={<EmptyState title="This session has not touched any task yet" />} />
+      <TaskTable
+        ids={ids}
+        sort={sort}
+        dir={dir}
+        label={`Tasks of session ${sessionId}`}
+        empty={<EmptyState title="This session has not touched any task yet" />}
+      />
     </section>
   );
 }

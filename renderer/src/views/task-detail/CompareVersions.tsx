@@ -3,7 +3,15 @@ import type { TaskState } from '../../../../shared/model.ts';
 import { DiffTable } from '../../components/DiffTable.tsx';
 import { diffRows } from '../../lib/diff-view.ts';
 
-export function CompareVersions({ history, pair, onClear }: { history: readonly TaskState[]; pair: readonly [number, number]; onClear: () => void }) {
+export function CompareVersions({
+  history,
+  pair,
+  onClear,
+}: {
+  history: readonly TaskState[];
+  pair: readonly [number, number];
+  onClear: () => void;
+}) {
   const older = history.find((s) => s.version === pair[0]);
   const newer = history.find((s) => s.version === pair[1]);
   return (
@@ -17,7 +25,11 @@ export function CompareVersions({ history, pair, onClear }: { history: readonly 
         </button>
       </header>
       {older && newer ? (
-        <DiffTable rows={diffRows(older, newer, 200)} label={`Changes from v${pair[0]} to v${pair[1]}`} empty="These versions have the same content." />
+        <DiffTable
+          rows={diffRows(older, newer, 200)}
+          label={`Changes from v${pair[0]} to v${pair[1]}`}
+          empty="These versions have the same content."
+        />
       ) : (
         <p className="muted small">One of these versions is no longer in the retained history.</p>
       )}

@@ -5,7 +5,11 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 export function RecoverButton({ taskId, onDone }: { taskId: string; onDone?: (message: string) => void }) {
   const api = useApi();
-  const { run: recover, busy, error } = useAction(async () => {
+  const {
+    run: recover,
+    busy,
+    error,
+  } = useAction(async () => {
     const { state, recovered } = await api.recoverTask({ taskId });
     onDone?.(recovered ? `Recovered ${taskId} from history as v${state.version}.` : `${taskId} did not need recovery (v${state.version}).`);
   }, 'idle');

@@ -35,11 +35,19 @@ function SessionLinkNotice({ current, target }: { current: TaskState; target: Ta
       <span>
         {change.to === null ? (
           <>
-            v{target.version} is not linked to a session: restoring it <strong>removes this task&apos;s link to session <span className="mono">{change.from}</span></strong>.
+            v{target.version} is not linked to a session: restoring it{' '}
+            <strong>
+              removes this task&apos;s link to session <span className="mono">{change.from}</span>
+            </strong>
+            .
           </>
         ) : (
           <>
-            v{target.version} names session <span className="mono">{change.to}</span>: restoring it <strong>moves this task&apos;s link from session <span className="mono">{change.from}</span></strong>.
+            v{target.version} names session <span className="mono">{change.to}</span>: restoring it{' '}
+            <strong>
+              moves this task&apos;s link from session <span className="mono">{change.from}</span>
+            </strong>
+            .
           </>
         )}{' '}
         To link it again afterwards: <code className="cmd">{`lockstep task update ${current.task_id} '{}' --session ${change.from}`}</code>
@@ -51,7 +59,12 @@ function SessionLinkNotice({ current, target }: { current: TaskState; target: Ta
 export function RestoreVersionDialog({ current, target, newer, onRebase, onClose, onRestored }: RestoreVersionDialogProps) {
   const api = useApi();
   const rows = diffRows(current, target, 200);
-  const { run: confirm, busy, error, clearError } = useAction(async () => {
+  const {
+    run: confirm,
+    busy,
+    error,
+    clearError,
+  } = useAction(async () => {
     const state = await api.restoreTaskVersion({ taskId: current.task_id, version: target.version, expectedVersion: current.version });
     onRestored(state);
   });
@@ -72,12 +85,18 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
       }
     >
       <p>
-        This writes <strong>v{current.version + 1}</strong> with the content of <strong>v{target.version}</strong>. The current v{current.version} stays in the
-        history, so <strong>this can be undone</strong> by restoring it again.
+        This writes <strong>v{current.version + 1}</strong> with the content of <strong>v{target.version}</strong>. The current v
+        {current.version} stays in the history, so <strong>this can be undone</strong> by restoring it again.
       </p>
       <SessionLinkNotice current={current} target={target} />
-      <h3 className="subhead">What changes (v{current.version} → v{target.version})</h3>
-      <DiffTable rows={rows} label={`Changes from v${current.version} to v${target.version}`} empty="The content is identical; only a new version number is written." />
+      <h3 className="subhead">
+        What changes (v{current.version} → v{target.version})
+      </h3>
+      <DiffTable
+        rows={rows}
+        label={`Changes from v${current.version} to v${target.version}`}
+        empty="The content is identical; only a new version number is written."
+      />
       {error ? (
         <ErrorMessage
           error={error}

@@ -111,12 +111,17 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
         </div>
       ) : null}
 
-      {detail && pair ? <CompareVersions history={detail.versions} pair={pair} onClear={() => navigate({ compare: null }, { replace: true })} /> : null}
+      {detail && pair ? (
+        <CompareVersions history={detail.versions} pair={pair} onClear={() => navigate({ compare: null }, { replace: true })} />
+      ) : null}
 
       {detail && detail.versions.length > 0 ? (
         <>
           <h3 className="subhead">
-            Version timeline <span className="muted small">({detail.versions.length} retained{detail.omitted > 0 ? `, ${detail.omitted} older not shown` : ''} · tick two to compare)</span>
+            Version timeline{' '}
+            <span className="muted small">
+              ({detail.versions.length} retained{detail.omitted > 0 ? `, ${detail.omitted} older not shown` : ''} · tick two to compare)
+            </span>
           </h3>
           <VersionTimeline
             history={detail.versions}

@@ -22,10 +22,14 @@ interface EntryProps {
 
 function baseNote(entry: TimelineEntry): string | null {
   switch (entry.baseKind) {
-    case 'previous': return null;
-    case 'gap': return `compared with v${entry.base?.version}, the previous retained version`;
-    case 'created': return 'created';
-    case 'oldest-retained': return 'oldest retained version: older versions were pruned';
+    case 'previous':
+      return null;
+    case 'gap':
+      return `compared with v${entry.base?.version}, the previous retained version`;
+    case 'created':
+      return 'created';
+    case 'oldest-retained':
+      return 'oldest retained version: older versions were pruned';
   }
 }
 
@@ -78,7 +82,12 @@ const VersionEntry = memo(function VersionEntry({ entry, picked, onTogglePick, o
   );
 });
 
-export function VersionTimeline({ history, isPicked, onTogglePick, onRestore }: {
+export function VersionTimeline({
+  history,
+  isPicked,
+  onTogglePick,
+  onRestore,
+}: {
   history: readonly TaskState[];
   isPicked: (version: number) => boolean;
   onTogglePick: (version: number) => void;
@@ -91,7 +100,13 @@ export function VersionTimeline({ history, isPicked, onTogglePick, onRestore }: 
     <>
       <ol className="timeline" aria-label="Version timeline">
         {shown.map((entry) => (
-          <VersionEntry key={entry.version} entry={entry} picked={isPicked(entry.version)} onTogglePick={onTogglePick} onRestore={onRestore} />
+          <VersionEntry
+            key={entry.version}
+            entry={entry}
+            picked={isPicked(entry.version)}
+            onTogglePick={onTogglePick}
+            onRestore={onRestore}
+          />
         ))}
       </ol>
       {entries.length > limit ? (

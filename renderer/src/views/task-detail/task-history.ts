@@ -109,15 +109,20 @@ export class TaskHistoryLoader {
     this.askedFor = key;
     if (request === null) return;
     this.publish({ loading: true });
-    this.getTask({ taskId: this.taskId, ...request }).then(
-      (answer) => this.publish({ history: mergeHistory(this.view.history, answer), loadError: null, loading: false }),
-      (err: unknown) => this.publish({ loadError: toApiError(err), loading: false }),
-    ).finally(() => this.pump());
+    this.getTask({ taskId: this.taskId, ...request })
+      .then(
+        (answer) => this.publish({ history: mergeHistory(this.view.history, answer), loadError: null, loading: false }),
+        (err: unknown) => this.publish({ loadError: toApiError(err), loading: false }),
+      )
+      .finally(() => this.pump());
   }
 }
 
 /** The history of the task shown in a panel, following the mirror's version of it. */
-export function useTaskHistory(taskId: string, row: VersionMark | undefined): TaskHistoryView & Pick<TaskHistoryLoader, 'reload' | 'wrote'> {
+export function useTaskHistory(
+  taskId: string,
+  row: VersionMark | undefined,
+): TaskHistoryView & Pick<TaskHistoryLoader, 'reload' | 'wrote'> {
   const api = useApi();
   const [loader] = useState(() => new TaskHistoryLoader(taskId, (request) => api.getTask(request)));
   const version = row?.version;

@@ -10,7 +10,10 @@ function Summary({ locks }: { locks: TaskLocks }) {
   return (
     <span className="lockcell">
       {writer ? (
-        <span className={`lock-tag lock-write${writer.pending ? ' lock-pending' : ''}`} title={writer.pending ? 'Writer waiting for readers to drain' : 'Write lock held'}>
+        <span
+          className={`lock-tag lock-write${writer.pending ? ' lock-pending' : ''}`}
+          title={writer.pending ? 'Writer waiting for readers to drain' : 'Write lock held'}
+        >
           {writer.pending ? 'write pending' : 'write'} · {writer.owner}
         </span>
       ) : null}

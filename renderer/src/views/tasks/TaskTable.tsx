@@ -73,7 +73,12 @@ export function TaskTable({ ids, sort, dir, label, onSearchKey, empty }: TaskTab
                 aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : col.sort ? 'none' : undefined}
               >
                 {col.sort ? (
-                  <button type="button" className={`sort-btn${active ? ' sort-active' : ''}`} onClick={() => sortBy(col.sort as SortKey)} aria-label={`Sort by ${col.label}`}>
+                  <button
+                    type="button"
+                    className={`sort-btn${active ? ' sort-active' : ''}`}
+                    onClick={() => sortBy(col.sort as SortKey)}
+                    aria-label={`Sort by ${col.label}`}
+                  >
                     {col.label}
                     <span className="sort-arrow" aria-hidden="true">
                       {active ? (dir === 'asc' ? '▲' : '▼') : ''}
@@ -89,7 +94,7 @@ export function TaskTable({ ids, sort, dir, label, onSearchKey, empty }: TaskTab
       </div>
       <div ref={scrollRef} className="tscroll">
         {ids.length === 0 ? (
-          empty ?? <EmptyState title="No tasks match" />
+          (empty ?? <EmptyState title="No tasks match" />)
         ) : (
           <div role="rowgroup" className="tbody" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {

@@ -9,7 +9,15 @@ import { TaskTable, useTaskIds } from './TaskTable.tsx';
 import { plural } from '../../lib/format.ts';
 
 /** The search box edits locally and writes the URL (replace) as you type. */
-function SearchBox({ value, onChange, inputRef }: { value: string; onChange: (v: string) => void; inputRef: RefObject<HTMLInputElement | null> }) {
+function SearchBox({
+  value,
+  onChange,
+  inputRef,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  inputRef: RefObject<HTMLInputElement | null>;
+}) {
   const [text, setText] = useState(value);
   const [seen, setSeen] = useState(value);
   // Back/forward changed the URL: show what the URL says.
@@ -96,7 +104,8 @@ export function TasksView() {
         empty={
           total === 0 ? (
             <EmptyState title="No tasks yet">
-              Tasks appear here as soon as an agent writes one, e.g. <code>lockstep task update &lt;id&gt; {`'{"status":"in_progress"}'`}</code>.
+              Tasks appear here as soon as an agent writes one, e.g.{' '}
+              <code>lockstep task update &lt;id&gt; {`'{"status":"in_progress"}'`}</code>.
             </EmptyState>
           ) : (
             <EmptyState title="No tasks match these filters" />

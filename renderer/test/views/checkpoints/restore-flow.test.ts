@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Responses } from '../../../../shared/contract.ts';
 import type { CheckpointSummary } from '../../../../shared/model.ts';
-import { onProgress, previewCounts, restoreMeaning, splitChanged, startRunning, undoLabel, undoMeaning, undoPointReason, type RestoreFlow } from '../../../src/views/checkpoints/restore-flow.ts';
+import {
+  onProgress,
+  previewCounts,
+  restoreMeaning,
+  splitChanged,
+  startRunning,
+  undoLabel,
+  undoMeaning,
+  undoPointReason,
+  type RestoreFlow,
+} from '../../../src/views/checkpoints/restore-flow.ts';
 
 const preview: Responses['previewRestore'] = {
   checkpoint: { id: '2026-01-01-120000', session_id: '2026-01-01-001', created_at: '2026-01-01T12:00:00Z', reason: '', task_count: 3 },
@@ -45,15 +55,25 @@ describe('checkpoint restore flow', () => {
   });
 
   it('tells the tasks a restore wrote from its session file', () => {
-    expect(splitChanged({ checkpoint_id: cid, session_id: 's1', restored: ['a', 'b'], changed: ['session:s1', 'a'], undo_checkpoint_id: 'u' })).toEqual({ tasks: ['a'], session: true });
+    expect(
+      splitChanged({ checkpoint_id: cid, session_id: 's1', restored: ['a', 'b'], changed: ['session:s1', 'a'], undo_checkpoint_id: 'u' }),
+    ).toEqual({ tasks: ['a'], session: true });
     // A task may be called like a session: only the `session:` form is the session file.
-    expect(splitChanged({ checkpoint_id: cid, session_id: 's1', restored: ['s1'], changed: ['s1'], undo_checkpoint_id: 'u' })).toEqual({ tasks: ['s1'], session: false });
+    expect(splitChanged({ checkpoint_id: cid, session_id: 's1', restored: ['s1'], changed: ['s1'], undo_checkpoint_id: 'u' })).toEqual({
+      tasks: ['s1'],
+      session: false,
+    });
   });
 });
 
 describe('undo and redo wording', () => {
   const summary = (id: string, undoOf?: string): CheckpointSummary => ({
-    id, session_id: 's', created_at: '2026-01-01T12:00:00Z', reason: undoOf ? `before restore of ${undoOf}` : 'manual', task_count: 1, ...(undoOf ? { undo_of: undoOf } : {}),
+    id,
+    session_id: 's',
+    created_at: '2026-01-01T12:00:00Z',
+    reason: undoOf ? `before restore of ${undoOf}` : 'manual',
+    task_count: 1,
+    ...(undoOf ? { undo_of: undoOf } : {}),
   });
   // A restored; U1 saved before it; U1 restored (undo), U2 saved before that; U2 restored (redo), U3 saved.
   const checkpoints = new Map([summary('A'), summary('U1', 'A'), summary('U2', 'U1'), summary('U3', 'U2')].map((c) => [c.id, c]));
@@ -69,7 +89,11 @@ describe('undo and redo wording', () => {
     expect(undoLabel(restoreMeaning(checkpoints, 'A'))).toBe('Undo restore');
     expect(undoLabel(restoreMeaning(checkpoints, 'U1'))).toBe('Redo restore');
     expect(undoLabel(restoreMeaning(checkpoints, 'U2'))).toBe('Undo restore');
-    for (const [restored, next] of [['A', 'U1'], ['U1', 'U2'], ['U2', 'U3']] as const) {
+    for (const [restored, next] of [
+      ['A', 'U1'],
+      ['U1', 'U2'],
+      ['U2', 'U3'],
+    ] as const) {
       expect(undoMeaning(restoreMeaning(checkpoints, restored))).toEqual(restoreMeaning(checkpoints, next));
     }
   });

@@ -20,7 +20,13 @@ class FakeHost {
 
   write(fields: Record<string, unknown> = {}): TaskState {
     const version = (this.versions.at(-1)?.version ?? 0) + 1;
-    const state = { task_id: 'docs', version, updated_at: `2026-01-01T00:00:${String(version).padStart(2, '0')}.000Z`, updated_by: { owner: 'a' }, ...fields } as TaskState;
+    const state = {
+      task_id: 'docs',
+      version,
+      updated_at: `2026-01-01T00:00:${String(version).padStart(2, '0')}.000Z`,
+      updated_by: { owner: 'a' },
+      ...fields,
+    } as TaskState;
     this.versions.push(state);
     this.versions = this.versions.filter((v) => v.version >= version - this.maxHistory); // pruned
     return state;
@@ -90,7 +96,13 @@ describe('task panel history', () => {
     loader.follow(host.mark()); // the mirror catches up: nothing left to read
     await settle();
     expect(shown(loader.getView())).toEqual([7, 6, 5, 4, 3, 2, 1]);
-    expect(host.requests).toEqual([{ taskId: 'docs' }, { taskId: 'docs', after: 3 }, { taskId: 'docs', after: 4 }, { taskId: 'docs', after: 5 }, { taskId: 'docs', after: 6 }]);
+    expect(host.requests).toEqual([
+      { taskId: 'docs' },
+      { taskId: 'docs', after: 3 },
+      { taskId: 'docs', after: 4 },
+      { taskId: 'docs', after: 5 },
+      { taskId: 'docs', after: 6 },
+    ]);
   });
 
   it('drops pruned versions, and counts those retained but not shown', async () => {

@@ -7,7 +7,17 @@ import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import '../timeline/timeline.css';
 
-export function UPlot({ options, data, label, className }: { options: Omit<Options, 'width'>; data: AlignedData; label: string; className?: string }) {
+export function UPlot({
+  options,
+  data,
+  label,
+  className,
+}: {
+  options: Omit<Options, 'width'>;
+  data: AlignedData;
+  label: string;
+  className?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
 

@@ -24,15 +24,33 @@ export function WaitChart({ series }: { series: Series }) {
       height: 150,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, n: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      scales: {
+        x: { time: true },
+        ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] },
+        n: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+      },
       axes: [
         { stroke: muted, grid: { stroke: grid }, ticks: { show: false } },
-        { scale: 'ms', stroke: muted, grid: { stroke: grid }, values: (_u, vals) => vals.map((v) => (v >= 1000 ? `${v / 1000} s` : `${v} ms`)), size: 60 },
+        {
+          scale: 'ms',
+          stroke: muted,
+          grid: { stroke: grid },
+          values: (_u, vals) => vals.map((v) => (v >= 1000 ? `${v / 1000} s` : `${v} ms`)),
+          size: 60,
+        },
         { scale: 'n', side: 1, stroke: muted, grid: { show: false }, size: 40 },
       ],
       series: [
         {},
-        { label: 'acquisitions', scale: 'n', fill: ACQ, stroke: ACQ, width: 0, paths: uPlot.paths.bars?.({ size: [0.8, 40] }), points: { show: false } },
+        {
+          label: 'acquisitions',
+          scale: 'n',
+          fill: ACQ,
+          stroke: ACQ,
+          width: 0,
+          paths: uPlot.paths.bars?.({ size: [0.8, 40] }),
+          points: { show: false },
+        },
         { label: 'wait p50', scale: 'ms', stroke: P50, width: 1.5, spanGaps: false, points: { show: false } },
         { label: 'wait p95', scale: 'ms', stroke: P95, width: 1.5, spanGaps: false, points: { show: false } },
       ],
@@ -40,7 +58,14 @@ export function WaitChart({ series }: { series: Series }) {
   }, []);
   const data = useMemo(() => [series.times, series.acquisitions, series.p50, series.p95] as uPlot.AlignedData, [series]);
   const total = series.acquisitions.reduce((a, b) => a + b, 0);
-  return <UPlot options={options} data={data} className="wait-chart" label={`Lock waits over time: ${total} acquisitions and time-outs, wait p50 and p95 per interval`} />;
+  return (
+    <UPlot
+      options={options}
+      data={data}
+      className="wait-chart"
+      label={`Lock waits over time: ${total} acquisitions and time-outs, wait p50 and p95 per interval`}
+    />
+  );
 }
 
 /** p95 wait of one task over the window: a 24 px line in its contention row. */

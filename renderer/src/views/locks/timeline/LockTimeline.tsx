@@ -202,7 +202,14 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
         {taskId ? null : (
           <div className="segmented" role="radiogroup" aria-label="Lanes">
             {(['task', 'owner'] as const).map((g) => (
-              <button key={g} type="button" role="radio" aria-checked={grouping === g} className={grouping === g ? 'seg-on' : undefined} onClick={() => setGrouping(g)}>
+              <button
+                key={g}
+                type="button"
+                role="radio"
+                aria-checked={grouping === g}
+                className={grouping === g ? 'seg-on' : undefined}
+                onClick={() => setGrouping(g)}
+              >
                 {g === 'task' ? 'By task' : 'By owner'}
               </button>
             ))}
@@ -210,7 +217,14 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
         )}
         <div className="segmented" role="radiogroup" aria-label="Timeline window">
           {(Object.keys(TIMELINE_WINDOWS) as TimelineWindow[]).map((w) => (
-            <button key={w} type="button" role="radio" aria-checked={w === win} className={w === win ? 'seg-on' : undefined} onClick={() => chooseWindow(w)}>
+            <button
+              key={w}
+              type="button"
+              role="radio"
+              aria-checked={w === win}
+              className={w === win ? 'seg-on' : undefined}
+              onClick={() => chooseWindow(w)}
+            >
               {WINDOW_LABELS[w]}
             </button>
           ))}
@@ -238,7 +252,9 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
           onKeyDown={onKeyDown}
         />
         {hover ? <Tooltip item={hover.item} x={hover.clientX} y={hover.clientY} /> : null}
-        {holdCount === 0 && spans.marks.length === 0 ? <p className="lock-timeline-empty muted">No lock activity in the last {WINDOW_LABELS[win]}.</p> : null}
+        {holdCount === 0 && spans.marks.length === 0 ? (
+          <p className="lock-timeline-empty muted">No lock activity in the last {WINDOW_LABELS[win]}.</p>
+        ) : null}
       </div>
       <footer className="lock-timeline-foot">
         <ul className="lock-legend" aria-label="Owners">
@@ -275,7 +291,8 @@ function Tooltip({ item, x, y }: { item: Hold | Mark; x: number; y: number }) {
     rows.push(['Waited', duration(item.granted - item.requested)]);
     rows.push(['Held', item.released === null ? `${duration(now - item.granted)}, still held` : duration(item.released - item.granted)]);
     rows.push(['Granted', fullTime(new Date(item.granted).toISOString())]);
-    if (item.end === 'lost' || item.end === 'broken') rows.push(['Ended', item.end === 'lost' ? 'taken over while stopped' : 'broken as stale']);
+    if (item.end === 'lost' || item.end === 'broken')
+      rows.push(['Ended', item.end === 'lost' ? 'taken over while stopped' : 'broken as stale']);
   } else if (item.kind === 'waiting') {
     rows.push(['Waiting', `${duration(now - item.at)}, still waiting`]);
     rows.push(['Since', fullTime(new Date(item.at).toISOString())]);
@@ -308,5 +325,11 @@ function viewportOf(view: View, width: number, height: number, now: number): Vie
 function readTheme(el: HTMLElement): Theme {
   const css = getComputedStyle(el);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  return { text: v('--text', '#171a1f'), muted: v('--muted', '#6a7280'), grid: v('--border', '#e2e5ea'), danger: v('--danger', '#c02d26'), panel: v('--panel', '#fff') };
+  return {
+    text: v('--text', '#171a1f'),
+    muted: v('--muted', '#6a7280'),
+    grid: v('--border', '#e2e5ea'),
+    danger: v('--danger', '#c02d26'),
+    panel: v('--panel', '#fff'),
+  };
 }

@@ -98,7 +98,13 @@ export class LockEventsFeed {
         const merged = dedupe([...events, ...this.pending]);
         this.pending = [];
         this.fetching = null;
-        this.state = { events: merged, since: started - windowMs, truncated: total > events.length, error: null, version: this.state.version + 1 };
+        this.state = {
+          events: merged,
+          since: started - windowMs,
+          truncated: total > events.length,
+          error: null,
+          version: this.state.version + 1,
+        };
         this.emit();
       },
       (err: unknown) => {

@@ -65,7 +65,16 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): Canv
 /** Bars of one fill, drawn as one path: setting a fill style per bar costs more than the bar. */
 type Batches = Map<string, { fill: string | CanvasPattern; alpha: number; rects: number[] }>;
 
-function addRect(batches: Batches, key: string, fill: () => string | CanvasPattern, alpha: number, x: number, y: number, w: number, h: number): void {
+function addRect(
+  batches: Batches,
+  key: string,
+  fill: () => string | CanvasPattern,
+  alpha: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
   let b = batches.get(key);
   if (!b) batches.set(key, (b = { fill: fill(), alpha, rects: [] }));
   const r = b.rects;
@@ -75,7 +84,15 @@ function addRect(batches: Batches, key: string, fill: () => string | CanvasPatte
   else r.push(x, y, w, h);
 }
 
-export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number, hovered: Hold | Mark | null): void {
+export function paint(
+  ctx: CanvasRenderingContext2D,
+  lanes: readonly Lane[],
+  colours: ReadonlyMap<string, string>,
+  v: Viewport,
+  theme: Theme,
+  dpr: number,
+  hovered: Hold | Mark | null,
+): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, v.width, v.height);
   paintAxis(ctx, v, theme, lanes.length);
@@ -112,7 +129,16 @@ export function paint(ctx: CanvasRenderingContext2D, lanes: readonly Lane[], col
   });
 }
 
-function collectLane(ctx: CanvasRenderingContext2D, batches: Batches, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
+function collectLane(
+  ctx: CanvasRenderingContext2D,
+  batches: Batches,
+  lane: Lane,
+  top: number,
+  colours: ReadonlyMap<string, string>,
+  v: Viewport,
+  theme: Theme,
+  dpr: number,
+): void {
   const y = top + (LANE_HEIGHT - BAR) / 2;
   // One bar per pixel column and kind: zoomed out, thousands of holds collapse into what the screen can show.
   let lastWaitPx = -1;
@@ -145,7 +171,15 @@ function collectLane(ctx: CanvasRenderingContext2D, batches: Batches, lane: Lane
   for (const h of lane.open) if (h.requested <= v.to) draw(h);
 }
 
-function paintMarks(ctx: CanvasRenderingContext2D, lane: Lane, top: number, colours: ReadonlyMap<string, string>, v: Viewport, theme: Theme, dpr: number): void {
+function paintMarks(
+  ctx: CanvasRenderingContext2D,
+  lane: Lane,
+  top: number,
+  colours: ReadonlyMap<string, string>,
+  v: Viewport,
+  theme: Theme,
+  dpr: number,
+): void {
   const y = top + (LANE_HEIGHT - BAR) / 2;
   for (const m of lane.marks) {
     if (m.kind === 'waiting') {
@@ -197,14 +231,22 @@ function outline(ctx: CanvasRenderingContext2D, item: Hold | Mark, lanes: readon
   const i = lanes.findIndex((l) => ('granted' in item ? l.holds.includes(item) : l.marks.includes(item)));
   if (i < 0) return;
   const y = AXIS + i * LANE_HEIGHT + (LANE_HEIGHT - BAR) / 2;
-  const [a, b] = 'granted' in item ? [item.requested, item.released ?? v.now] : item.kind === 'waiting' ? [item.at, v.now] : [item.at - item.wait, item.at];
+  const [a, b] =
+    'granted' in item
+      ? [item.requested, item.released ?? v.now]
+      : item.kind === 'waiting'
+        ? [item.at, v.now]
+        : [item.at - item.wait, item.at];
   ctx.strokeStyle = theme.text;
   ctx.lineWidth = 1.5;
   const x0 = xOf(a, v);
   ctx.strokeRect(x0 - 1, y - 1.5, Math.max(3, xOf(b, v) - x0 + 2), BAR + 3);
 }
 
-const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000];
+const STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+  3_600_000, 7_200_000, 10_800_000, 21_600_000,
+];
 
 function paintAxis(ctx: CanvasRenderingContext2D, v: Viewport, theme: Theme, laneCount: number): void {
   const span = v.to - v.from;
@@ -252,7 +294,8 @@ export function hitTest(lanes: readonly Lane[], v: Viewport, x: number, y: numbe
     const x0 = xOf(h.requested, v);
     const x1 = xOf(h.granted, v);
     const x2 = xOf(h.released ?? v.now, v);
-    if (x >= x1 - 2 && x <= Math.max(x2, x1 + 1) + 2) holding = h; // the latest one drawn is on top
+    if (x >= x1 - 2 && x <= Math.max(x2, x1 + 1) + 2)
+      holding = h; // the latest one drawn is on top
     else if (x >= x0 && x < x1) waiting = h;
   }
   if (holding ?? waiting) return holding ?? waiting;

@@ -33,7 +33,12 @@ export function waitSeries(events: readonly LockEvent[], from: number, to: numbe
   }
   const series = (rows: number[][]): Series => {
     const sorted = rows.map((r) => r.sort((a, b) => a - b));
-    return { times, acquisitions: sorted.map((r) => r.length), p50: sorted.map((r) => percentile(r, 50)), p95: sorted.map((r) => percentile(r, 95)) };
+    return {
+      times,
+      acquisitions: sorted.map((r) => r.length),
+      p50: sorted.map((r) => percentile(r, 50)),
+      p95: sorted.map((r) => percentile(r, 95)),
+    };
   };
   return { all: series(all), byTask: new Map([...perTask].map(([task, rows]) => [task, series(rows)])) };
 }

@@ -57,7 +57,13 @@ export function buildSpans(events: readonly LockEvent[]): Spans {
       case 'acquired': {
         if (key && seenReleases.has(key)) break; // its release came first (same millisecond): already whole
         // Lines from before releases were logged have no token: their hold length is unknown, shown as an instant.
-        const hold: Hold = { ...partyOf(e), requested: t - e.wait_ms, granted: t, released: key ? null : t, end: key ? 'open' : 'released' };
+        const hold: Hold = {
+          ...partyOf(e),
+          requested: t - e.wait_ms,
+          granted: t,
+          released: key ? null : t,
+          end: key ? 'open' : 'released',
+        };
         holds.push(hold);
         if (key) open.set(key, hold);
         break;
@@ -173,7 +179,8 @@ export function liveWaits(locks: Iterable<TaskLocks>, taskId?: string): Mark[] {
     if (taskId !== undefined && l.task_id !== taskId) continue;
     for (const w of l.waiters) {
       const at = Date.parse(w.since);
-      if (!Number.isNaN(at)) out.push({ task: l.task_id, owner: w.owner || 'unnamed', pid: w.pid, host: w.host, mode: w.mode, at, kind: 'waiting', wait: 0 });
+      if (!Number.isNaN(at))
+        out.push({ task: l.task_id, owner: w.owner || 'unnamed', pid: w.pid, host: w.host, mode: w.mode, at, kind: 'waiting', wait: 0 });
     }
   }
   return out;

@@ -6,7 +6,18 @@ import { waitSeries } from '../../../../src/views/locks/timeline/series.ts';
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 function line(ms: number, outcome: LockEvent['outcome'], owner: string, extra: Partial<LockEvent> = {}): LockEvent {
-  return { ts: at(ms), task_id: 't', mode: 'write', pid: Number(owner.replace(/\D/g, '')) || 1, owner, wait_ms: 0, outcome, host: 'h', token: `${owner}-tok`, ...extra };
+  return {
+    ts: at(ms),
+    task_id: 't',
+    mode: 'write',
+    pid: Number(owner.replace(/\D/g, '')) || 1,
+    owner,
+    wait_ms: 0,
+    outcome,
+    host: 'h',
+    token: `${owner}-tok`,
+    ...extra,
+  };
 }
 
 describe('buildSpans', () => {
@@ -40,7 +51,9 @@ describe('buildSpans', () => {
 
   it('reads lines written before releases were logged (no token): instants, nothing paired wrongly', () => {
     const spans = buildSpans([{ ts: at(10), task_id: 't', mode: 'read', pid: 4, owner: 'old', wait_ms: 3, outcome: 'acquired' }]);
-    expect(spans.holds).toEqual([{ task: 't', owner: 'old', pid: 4, host: '', mode: 'read', requested: T0 + 7, granted: T0 + 10, released: T0 + 10, end: 'released' }]);
+    expect(spans.holds).toEqual([
+      { task: 't', owner: 'old', pid: 4, host: '', mode: 'read', requested: T0 + 7, granted: T0 + 10, released: T0 + 10, end: 'released' },
+    ]);
   });
 });
 
