@@ -20,6 +20,24 @@ import { readSessionFile, replaceSession } from './sessions.ts';
 import { checkTaskValue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 
 /** JSON with keys sorted, so two stores' copies compare equal whatever their key order. */
+/**
+ * Importing onto a target that already holds the task: the target may hold a
+ * prefix of the source's history (an import cut short, or made before the
+ * source moved on), which the import completes. Anything else is refused.
+ * Both backends' importers use this one rule.
+ */
+export function assertTargetIsPrefix(taskId: string, versions: TaskState[], current: TaskState): void {
+  const same = versions.find((v) => v.version === current.version);
+  if (!same || canonicalJson(same) !== canonicalJson(current)) {
+    throw new VersionConflictError(
+      `task ${taskId}: the target holds a version ${current.version} that differs from the source's; nothing was imported`,
+      versions[versions.length - 1]!.version,
+      current.version,
+      { task_id: taskId },
+    );
+  }
+}
+
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     isPlainObject(v)
@@ -73,17 +91,7 @@ export async function importTask(ctx: EngineContext, taskId: string, given: unkn
     const current = read.kind === 'ok' ? read.state : read.kind === 'damaged' ? read.best : null;
     let from = 0;
     if (current) {
-      // The target may hold a prefix of the source's history (an import cut short, or
-      // made before the source moved on): it is completed. Anything else is refused.
-      const same = versions.find((v) => v.version === current.version);
-      if (!same || canonicalJson(same) !== canonicalJson(current)) {
-        throw new VersionConflictError(
-          `task ${taskId}: the target holds a version ${current.version} that differs from the source's; nothing was imported`,
-          newest.version,
-          current.version,
-          { task_id: taskId },
-        );
-      }
+      assertTargetIsPrefix(taskId, versions, current);
       if (current.version === newest.version && read.kind === 'ok' && !read.rolledForward) return 'same';
       from = current.version;
     }

@@ -25,7 +25,7 @@ import { diffFields } from '../../../shared/diff.ts';
 import type { TaskInspection } from '../backend.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { lostLockError } from '../fenced-write.ts';
-import { canonicalJson } from '../file-import.ts';
+import { assertTargetIsPrefix, canonicalJson } from '../file-import.ts';
 import { assertTaskId } from '../paths.ts';
 import { checkTaskValue } from '../task-files.ts';
 import {
@@ -563,15 +563,7 @@ export class EtcdTasks {
     const current = read.kind === 'ok' ? read.stored.state : read.kind === 'damaged' ? read.best : null;
     let from = 0;
     if (current) {
-      const same = versions.find((v) => v.version === current.version);
-      if (!same || canonicalJson(same) !== canonicalJson(current)) {
-        throw new VersionConflictError(
-          `task ${id}: the target holds a version ${current.version} that differs from the source's; nothing was imported`,
-          newest.version,
-          current.version,
-          { task_id: id },
-        );
-      }
+      assertTargetIsPrefix(id, versions, current);
       if (current.version === newest.version && read.kind === 'ok') return 'same';
       from = current.version;
     }
