@@ -5,9 +5,13 @@
 // the write happened, the writer was told "unavailable".
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
+/** A chunk big enough to be a request: HTTP/2 pings and window updates are tiny. */
+const isRequest = (chunk: Buffer) => chunk.length > 60;
+
 export class CutProxy {
   private server: Server | null = null;
-  private armed = false;
+  /** What the next cut waits for (null: disarmed). */
+  private armed: ((chunk: Buffer) => boolean) | null = null;
   private readonly pairs = new Set<[Socket, Socket]>();
   /** How many answers were cut. */
   cuts = 0;
@@ -33,9 +37,8 @@ export class CutProxy {
       };
       client.on('data', (chunk) => {
         upstream.write(chunk);
-        if (this.armed && chunk.length > 60) {
-          // A request big enough to be a Txn (HTTP/2 pings and window updates are tiny).
-          this.armed = false;
+        if (this.armed?.(chunk)) {
+          this.armed = null;
           cutting = true;
           setTimeout(() => {
             this.cuts++;
@@ -54,9 +57,16 @@ export class CutProxy {
     return `http://127.0.0.1:${port}`;
   }
 
-  /** Lose the answer to the next request. */
-  arm(): void {
-    this.armed = true;
+  /**
+   * Lose the answer to the next request, or to the next one `match` picks
+   * (gRPC over plain HTTP/2 carries keys and values as readable bytes).
+   */
+  arm(match: (chunk: Buffer) => boolean = isRequest): void {
+    this.armed = match;
+  }
+
+  disarm(): void {
+    this.armed = null;
   }
 
   async stop(): Promise<void> {

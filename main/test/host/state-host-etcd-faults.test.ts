@@ -259,11 +259,10 @@ describe('StateHost on etcd, under faults', () => {
       )
       .toHaveLength(3);
 
-    // The activity log is read by position, not from the watch: it misses nothing either.
-    const entries = window.activity();
-    expect(entries.map((e) => `${e.task_id}@${e.new_version}`)).toEqual(
-      (await writer.readAuditLog()).map((e) => `${e.task_id}@${e.new_version}`),
-    );
+    // The activity log is read by position, not from the watch: it misses nothing either. (It reaches the
+    // window in the patch after the tasks' read, so the snapshot above may be a moment ahead of it.)
+    const audited = (await writer.readAuditLog()).map((e) => `${e.task_id}@${e.new_version}`);
+    await expect.poll(() => window.activity().map((e) => `${e.task_id}@${e.new_version}`), { timeout: 10_000 }).toEqual(audited);
 
     // etcd cancelled the resumed watch (its start revision was compacted away) and the feed rescanned.
     expect(feedStatuses).toContainEqual(expect.stringMatching(/^etcd watch cancelled .*; rescanning$/));
