@@ -89,6 +89,8 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
   let dir: string;
   let endpoint: string;
   const pem = (name: string) => join(dir, name);
+  /** The client's TLS options: trust `ca` and present the client certificate. */
+  const clientTls = (ca = 'ca.pem') => ['--etcd-cacert', pem(ca), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key')];
 
   beforeAll(async () => {
     dir = makeTempDir('lockstep-etcd-tls-');
@@ -129,64 +131,21 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
       ['--cert-file', pem('server.pem'), '--key-file', pem('server.key'), '--trusted-ca-file', pem('ca.pem'), '--client-cert-auth'],
       async () => {
         // Any TLS answer will do: the member is up (a refused handshake still means it listens).
-        const r = await run([
-          '--etcd',
-          endpoint,
-          '--etcd-cacert',
-          pem('ca.pem'),
-          '--etcd-cert',
-          pem('client.pem'),
-          '--etcd-key',
-          pem('client.key'),
-          '--json',
-          'task',
-          'list',
-        ]);
+        const r = await run(['--etcd', endpoint, ...clientTls(), '--json', 'task', 'list']);
         return r.code === 0;
       },
     );
   }, 120_000);
 
   it('with the CA and a client certificate, commands read and write over TLS', async () => {
-    const tls = [
-      '--etcd',
-      endpoint,
-      '--namespace',
-      'tls',
-      '--etcd-cacert',
-      pem('ca.pem'),
-      '--etcd-cert',
-      pem('client.pem'),
-      '--etcd-key',
-      pem('client.key'),
-      '--json',
-    ];
+    const tls = ['--etcd', endpoint, '--namespace', 'tls', ...clientTls(), '--json'];
     const written = await run([...tls, 'task', 'update', 'secure', '{"over":"tls"}']);
     expect(written.json).toMatchObject({ task_id: 'secure', over: 'tls', version: 1 });
     expect(written.stderr).toBe(''); // no TLS warning from the client on the CLI's error stream
     expect((await run([...tls, 'task', 'get', 'secure'])).json).toMatchObject({ over: 'tls', version: 1 });
     // A bare host:port with TLS options is https://.
     const bare = endpoint.replace('https://', '');
-    expect(
-      (
-        await run([
-          '--etcd',
-          bare,
-          '--namespace',
-          'tls',
-          '--etcd-cacert',
-          pem('ca.pem'),
-          '--etcd-cert',
-          pem('client.pem'),
-          '--etcd-key',
-          pem('client.key'),
-          '--json',
-          'task',
-          'get',
-          'secure',
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await run(['--etcd', bare, '--namespace', 'tls', ...clientTls(), '--json', 'task', 'get', 'secure'])).code).toBe(0);
   }, 120_000);
 
   it('without a client certificate, or trusting another CA, nothing is read: exit 6 naming the endpoint', async () => {
@@ -195,21 +154,7 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
       endpoint,
     );
     expectUnavailable(
-      await run([
-        '--etcd',
-        endpoint,
-        '--namespace',
-        'tls',
-        '--etcd-cacert',
-        pem('other/ca.pem'),
-        '--etcd-cert',
-        pem('client.pem'),
-        '--etcd-key',
-        pem('client.key'),
-        '--json',
-        'task',
-        'list',
-      ]),
+      await run(['--etcd', endpoint, '--namespace', 'tls', ...clientTls('other/ca.pem'), '--json', 'task', 'list']),
       endpoint,
     );
   }, 120_000);
