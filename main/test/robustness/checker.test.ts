@@ -155,6 +155,12 @@ class Run {
     this.data.observations.push({ type: 'task', task, t0, t1: this.tick(1), raw, api });
   }
 
+  /** A raw read of `task` that found no state to parse (`problem`), while the API read `api`. */
+  unreadable(task: string, problem: 'torn' | 'missing' | 'unreachable', api: number | null): void {
+    const t0 = this.tick();
+    this.data.observations.push({ type: 'task', task, t0, t1: this.tick(1), raw: null, raw_problem: problem, api });
+  }
+
   incremented(prev: State, op: string): State {
     return { ...user(prev), counter: (prev.counter as number) + 1, ops: [...(prev.ops as string[]), op], last_op: op };
   }
@@ -252,39 +258,15 @@ describe('robustness checker', () => {
 
   it('reports a torn state.json', () => {
     const run = cleanRun();
-    run.data.observations.push({
-      type: 'task',
-      task: 'a',
-      t0: run.tick(),
-      t1: run.tick(),
-      raw: null,
-      raw_problem: 'torn',
-      api: run.version('a'),
-    });
+    run.unreadable('a', 'torn', run.version('a'));
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
   it('reports a missing stored state, but not a raw read that failed because no etcd member answered', () => {
     const run = cleanRun();
-    run.data.observations.push({
-      type: 'task',
-      task: 'a',
-      t0: run.tick(),
-      t1: run.tick(),
-      raw: null,
-      raw_problem: 'unreachable',
-      api: null,
-    });
+    run.unreadable('a', 'unreachable', null);
     expect(run.check().kinds).toEqual([]);
-    run.data.observations.push({
-      type: 'task',
-      task: 'a',
-      t0: run.tick(),
-      t1: run.tick(),
-      raw: null,
-      raw_problem: 'missing',
-      api: run.version('a'),
-    });
+    run.unreadable('a', 'missing', run.version('a'));
     expect(run.check().kinds).toEqual(['torn-read']);
   });
 
