@@ -27,6 +27,15 @@ import { BIN, findFiles, listTree, makeTempDir, plantTicket, removeTempDirs, run
 
 afterEach(() => removeTempDirs());
 
+/** A payload that forges every engine-managed field; only `title` is the caller's to set. */
+const FORGED = {
+  task_id: 'someone-else',
+  version: 1000,
+  updated_at: 'not a date',
+  updated_by: { owner: 'forger', pid: 1, host: 'x' },
+  title: 'real',
+};
+
 /** A temp dir with an initialized root inside it, plus one existing task. */
 async function setup(config?: Record<string, unknown>): Promise<{ dir: string; root: string }> {
   const dir = makeTempDir();
@@ -167,25 +176,15 @@ describe('invalid payloads', () => {
     expect(stored.items).toEqual(payload.items);
   });
 
-  it('engine-managed fields in a payload are ignored', async () => {
+  it('engine-managed fields in a CLI payload are ignored, and nothing is written under the forged id or version', async () => {
     const { root } = await setup();
-    const store = openStateStore({ root, owner: 'me' });
-    const forged = {
-      task_id: 'someone-else',
-      version: 1000,
-      updated_at: 'not a date',
-      updated_by: { owner: 'forger', pid: 1, host: 'x' },
-      title: 'real',
-    };
-    const state = await store.updateTaskState('existing', forged);
-    expect(state).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
-    expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
-    const cli = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify(forged), '--owner', 'cli-user']);
+    const cli = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify(FORGED), '--owner', 'cli-user']);
     expect(cli.code).toBe(0);
-    expect(cli.json).toMatchObject({ task_id: 'existing', version: 3, title: 'real', updated_by: { owner: 'cli-user' } });
+    expect(cli.json).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'cli-user' } });
     expect(existsSync(join(root, 'tasks', 'task-existing', 'history', 'v1000.json'))).toBe(false);
     expect(existsSync(join(root, 'tasks', 'task-someone-else'))).toBe(false);
-    expect((await store.getTaskHistory('existing')).map((h) => h.version)).toEqual([3, 2, 1]);
+    const store = openStateStore({ root });
+    expect((await store.getTaskHistory('existing')).map((h) => h.version)).toEqual([2, 1]);
     store.close();
   });
 });
@@ -231,6 +230,7 @@ describeBackends('bad input through the store', (backend) => {
     await expect(store.updateTaskState('existing', { a: 1 }, { expectedVersion: 1.5 })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(store.updateTaskState('existing', { a: 1 }, { session: '2020-01-01-001' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.updateTaskState('existing', { a: 1 }, { session: '../s' })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.acquireLock('existing', 'exclusive' as 'write')).rejects.toBeInstanceOf(InvalidInputError);
     await unchanged();
   });
 
@@ -251,14 +251,7 @@ describeBackends('bad input through the store', (backend) => {
 
   it('ignores engine-managed fields in a payload', async () => {
     const { store } = await withExistingTask();
-    const forged = {
-      task_id: 'someone-else',
-      version: 1000,
-      updated_at: 'not a date',
-      updated_by: { owner: 'forger', pid: 1, host: 'x' },
-      title: 'real',
-    };
-    const state = await store.updateTaskState('existing', forged);
+    const state = await store.updateTaskState('existing', FORGED);
     expect(state).toMatchObject({ task_id: 'existing', version: 2, title: 'real', updated_by: { owner: 'me', pid: process.pid } });
     expect(Date.parse(state.updated_at)).toBeGreaterThan(Date.now() - 60_000);
     expect(await store.listTaskIds()).toEqual(['existing']);
