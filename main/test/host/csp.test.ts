@@ -1,15 +1,13 @@
 // The dashboard's CSP as each host sends it: `lockstep serve` lets the page
 // open WebSockets to its own port only; the desktop app to nothing at all.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../host/api.ts';
 import { contentSecurityPolicy, serveCsp } from '../../host/csp.ts';
-import { DemoRunner } from '../../host/demo.ts';
-import { startServer, type RunningServer } from '../../host/serve.ts';
-import { StateHost } from '../../host/state-host.ts';
+import type { RunningServer } from '../../host/serve.ts';
+import { serveOnLoopback, type LoopbackServer } from './loopback-server.ts';
 
 const connectSrc = (policy: string) => policy.split('; ').find((d) => d.startsWith('connect-src '));
 
@@ -34,29 +32,17 @@ describe('content security policy', () => {
 
   describe('sent by lockstep serve', () => {
     let dir: string;
-    let host: StateHost;
+    let serving: LoopbackServer;
     let server: RunningServer;
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'lockstep-csp-'));
-      const rendererDir = join(dir, 'renderer');
-      mkdirSync(rendererDir);
-      writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Lockstep</title>');
-      host = new StateHost({ root: join(dir, 'state') });
-      await host.start();
-      server = await startServer({
-        host,
-        handlers: createHandlers(host, new DemoRunner(host, 'unused')),
-        rendererDir,
-        port: 0,
-        bindHost: '127.0.0.1',
-        log: () => {},
-      });
+      serving = await serveOnLoopback(dir, { root: join(dir, 'state') });
+      server = serving.server;
     });
 
     afterAll(async () => {
-      await server.close();
-      await host.close();
+      await serving.close();
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -4,7 +4,7 @@
 // processes write; a second `ready` or a reconnect starts again from a
 // fresh snapshot.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -13,13 +13,13 @@ import type { Patch, Snapshot } from '../../../shared/contract.ts';
 import type { AuditEntry } from '../../../shared/model.ts';
 import { apply, mapsOf, SYNCED, SYNCED_NAMES, type Collection, type SyncedMaps } from '../../../shared/sync.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { createHandlers } from '../../host/api.ts';
-import { DemoRunner } from '../../host/demo.ts';
-import { startServer, type RunningServer } from '../../host/serve.ts';
-import { StateHost } from '../../host/state-host.ts';
+import type { RunningServer } from '../../host/serve.ts';
+import type { StateHost } from '../../host/state-host.ts';
+import { serveOnLoopback, type LoopbackServer } from './loopback-server.ts';
 
 let dir: string;
 let root: string;
+let serving: LoopbackServer;
 let host: StateHost;
 let server: RunningServer;
 
@@ -30,25 +30,12 @@ beforeAll(async () => {
   await store.init();
   await store.updateTaskState('t1', { status: 'in_progress' });
   await store.close();
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(rendererDir);
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Lockstep</title>');
-  host = new StateHost({ root, activityLimit: 5_000 });
-  await host.start();
-  await host.whenWatching();
-  server = await startServer({
-    host,
-    handlers: createHandlers(host, new DemoRunner(host, 'unused')),
-    rendererDir,
-    port: 0,
-    bindHost: '127.0.0.1',
-    log: () => {},
-  });
+  serving = await serveOnLoopback(dir, { root, activityLimit: 5_000 });
+  ({ host, server } = serving);
 });
 
 afterAll(async () => {
-  await server.close();
-  await host.close();
+  await serving.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
