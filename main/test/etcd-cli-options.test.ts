@@ -71,21 +71,8 @@ describe('TLS and user options', () => {
   it('reads the PEM files and passes them with the user; the password comes only from LOCKSTEP_ETCD_PASSWORD', () => {
     const dir = makeTempDir();
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, name), `-----BEGIN ${name}-----\n`);
-    const target = targetOf(
-      [
-        '--etcd',
-        'h1:2379,h2:2379',
-        '--etcd-cacert',
-        join(dir, 'ca.pem'),
-        '--etcd-cert',
-        join(dir, 'cert.pem'),
-        '--etcd-key',
-        join(dir, 'key.pem'),
-        '--etcd-user',
-        'agent',
-      ],
-      { LOCKSTEP_ETCD_PASSWORD: 's3cret' },
-    );
+    const options = ['--etcd-cacert', join(dir, 'ca.pem'), '--etcd-cert', join(dir, 'cert.pem'), '--etcd-key', join(dir, 'key.pem')];
+    const target = targetOf(['--etcd', 'h1:2379,h2:2379', ...options, '--etcd-user', 'agent'], { LOCKSTEP_ETCD_PASSWORD: 's3cret' });
     expect(target.kind).toBe('etcd');
     if (target.kind !== 'etcd') return;
     // TLS options make a bare host:port https://.
@@ -100,12 +87,7 @@ describe('TLS and user options', () => {
       'https://h1:2379,https://h2:2379',
       '--namespace',
       'lockstep',
-      '--etcd-cacert',
-      join(dir, 'ca.pem'),
-      '--etcd-cert',
-      join(dir, 'cert.pem'),
-      '--etcd-key',
-      join(dir, 'key.pem'),
+      ...options,
       '--etcd-user',
       'agent',
     ]);
