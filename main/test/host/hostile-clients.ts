@@ -46,32 +46,50 @@ function statusOf(text: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+interface Exchange {
+  socket: Socket;
+  /** Everything the server has sent so far. */
+  received(): Buffer;
+  /** End the exchange now (`closedByServer`: the server hung up, rather than we gave up). */
+  finish(closedByServer: boolean): void;
+}
+
 /**
- * Connect, let `drive` write whatever it wants (and end or reset the
- * socket), and collect what comes back until the server closes or
- * `timeoutMs` passes.
+ * Connect, let `drive` attach to the socket, and collect what the server
+ * sends until it closes, `drive` calls `finish`, or `timeoutMs` passes.
  */
-export function rawExchange(port: number, drive: (socket: Socket) => void, timeoutMs = 3000): Promise<RawReply> {
+function exchange(port: number, timeoutMs: number, drive: (x: Exchange) => void): Promise<{ received: Buffer; closedByServer: boolean }> {
   return new Promise((resolve) => {
-    const started = Date.now();
-    const chunks: Buffer[] = [];
     const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const received = () => Buffer.concat(chunks);
     let done = false;
     const finish = (closedByServer: boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      const text = Buffer.concat(chunks).toString('latin1');
-      resolve({ status: statusOf(text), text, closedByServer, ms: Date.now() - started });
+      resolve({ received: received(), closedByServer });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.on('connect', () => drive(socket));
-    socket.on('data', (c) => chunks.push(c));
+    socket.on('data', (c) => chunks.push(c)); // before drive's listeners, so they see this chunk in received()
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
+    drive({ socket, received, finish });
   });
+}
+
+/**
+ * Connect, let `drive` write whatever it wants (and end or reset the
+ * socket), and collect what comes back until the server closes or
+ * `timeoutMs` passes.
+ */
+export async function rawExchange(port: number, drive: (socket: Socket) => void, timeoutMs = 3000): Promise<RawReply> {
+  const started = Date.now();
+  const { received, closedByServer } = await exchange(port, timeoutMs, ({ socket }) => socket.on('connect', () => drive(socket)));
+  const text = received.toString('latin1');
+  return { status: statusOf(text), text, closedByServer, ms: Date.now() - started };
 }
 
 /**
@@ -182,32 +200,18 @@ export function serverCloseCode(data: Buffer): number | null {
  * Open a WebSocket with a raw handshake (token, Host and Origin right), send
  * `frames` once it is accepted, and report the close code the server chose.
  */
-export function rawWebSocket(
+export async function rawWebSocket(
   port: number,
   token: string,
   frames: Buffer[],
   options: { endAfter?: boolean; resetAfter?: boolean; timeoutMs?: number } = {},
 ): Promise<{ accepted: boolean; closeCode: number | null; closedByServer: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let accepted = false;
-    let done = false;
-    const finish = (closedByServer: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const all = Buffer.concat(chunks);
-      const headEnd = all.indexOf('\r\n\r\n');
-      resolve({ accepted, closeCode: headEnd === -1 ? null : serverCloseCode(all.subarray(headEnd + 4)), closedByServer });
-    };
-    const timer = setTimeout(() => finish(false), options.timeoutMs ?? 3000);
+  let accepted = false;
+  const { received, closedByServer } = await exchange(port, options.timeoutMs ?? 3000, ({ socket, received, finish }) => {
     socket.on('connect', () => socket.write(httpRequest('GET', `/api?token=${encodeURIComponent(token)}`, upgradeHeaders(port))));
-    socket.on('data', (c) => {
-      chunks.push(c);
+    socket.on('data', () => {
       if (accepted) return;
-      const all = Buffer.concat(chunks).toString('latin1');
+      const all = received().toString('latin1');
       if (!all.includes('\r\n\r\n')) return;
       accepted = all.startsWith('HTTP/1.1 101');
       if (!accepted) return finish(true);
@@ -218,10 +222,9 @@ export function rawWebSocket(
         finish(false);
       }
     });
-    socket.on('end', () => finish(true));
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
   });
+  const headEnd = received.indexOf('\r\n\r\n');
+  return { accepted, closeCode: headEnd === -1 ? null : serverCloseCode(received.subarray(headEnd + 4)), closedByServer };
 }
 
 /** Nested arrays `depth` levels deep, as JSON text. */
