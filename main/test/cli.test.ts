@@ -118,35 +118,21 @@ describe('--json output contract', () => {
 
     // A lock left by a dead process, and a damaged state.json...
     const now = Date.now();
-    writeFileSync(
-      join(root, 'tasks', 'task-t1', 'state.lock'),
+    const deadHolder = async (token: string, owner: string) =>
       JSON.stringify({
         task_id: 't1',
         mode: 'write',
-        token: 'dead',
+        token,
         pid: await deadPid(),
         host: hostname(),
         start: null,
-        owner: 'ghost',
+        owner,
         acquired_at: new Date(now).toISOString(),
         expires_at: new Date(now + 60_000).toISOString(),
-      }),
-    );
+      });
+    writeFileSync(join(root, 'tasks', 'task-t1', 'state.lock'), await deadHolder('dead', 'ghost'));
     // ...and the reclaim marker of a reclaimer that died half-way through.
-    writeFileSync(
-      join(root, 'tasks', 'task-t1', 'state.lock.reclaim'),
-      JSON.stringify({
-        task_id: 't1',
-        mode: 'write',
-        token: 'dead-reclaimer',
-        pid: await deadPid(),
-        host: hostname(),
-        start: null,
-        owner: 'reclaim',
-        acquired_at: new Date(now).toISOString(),
-        expires_at: new Date(now + 60_000).toISOString(),
-      }),
-    );
+    writeFileSync(join(root, 'tasks', 'task-t1', 'state.lock.reclaim'), await deadHolder('dead-reclaimer', 'reclaim'));
     writeFileSync(join(root, 'tasks', 'task-t2', 'state.json.new'), '{oops');
     renameSync(join(root, 'tasks', 'task-t2', 'state.json.new'), join(root, 'tasks', 'task-t2', 'state.json'));
 
