@@ -11,7 +11,7 @@ import type { WatchFactory, WatchSource } from '../../engine/public.ts';
 import { TreeWatcher } from '../../engine/feed/tree-watcher.ts';
 import type { Patch, TaskRow } from '../../../shared/contract.ts';
 import { openStateStore } from '../../engine/index.ts';
-import { StateHost } from '../../host/state-host.ts';
+import { StateHost, type StateHostOptions } from '../../host/state-host.ts';
 import { createHandlers } from '../../host/api.ts';
 import { DemoRunner } from '../../host/demo.ts';
 import { lineLogger } from '../../host/logger.ts';
@@ -32,6 +32,14 @@ afterEach(async () => {
   host = null;
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A started host that watches its root; `host` is set first, so afterEach closes it even if starting fails. */
+async function watchingHost(options: StateHostOptions): Promise<StateHost> {
+  host = new StateHost(options);
+  await host.start();
+  await host.whenWatching();
+  return host;
+}
 
 function collect(h: StateHost): Patch[] {
   const patches: Patch[] = [];
@@ -59,9 +67,7 @@ function cli(...args: string[]): string {
 
 describe('StateHost', () => {
   it('mirrors tasks, sessions and locks changed by other processes, with increasing seq', async () => {
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     const patches = collect(host);
     const session = JSON.parse(cli('session', 'create')) as { id: string };
     cli('task', 'update', 'build', '{"status":"in_progress"}', '--session', session.id);
@@ -82,9 +88,7 @@ describe('StateHost', () => {
 
   it('sends one lock summary per task (writer, readers, waiters) as real processes hold and wait', async () => {
     cli('task', 'update', 'contended', '{"n":1}');
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     const patches = collect(host);
     const lockOf = () => host!.snapshot().locks.find((l) => l.task_id === 'contended');
     const acquire = (owner: string, ...extra: string[]) =>
@@ -115,9 +119,7 @@ describe('StateHost', () => {
 
   it('logs a refresh that fails, shows it on screen, still sends the tasks, and recovers', async () => {
     const logged: string[] = [];
-    host = new StateHost({ root, logger: lineLogger((l) => logged.push(l)) });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root, logger: lineLogger((l) => logged.push(l)) });
     const events: string[] = [];
     await host.subscribe((event) => events.push(event)).ready();
     await host
@@ -142,9 +144,7 @@ describe('StateHost', () => {
   });
 
   it('coalesces a burst of 5,000 commits from 4 processes, and drops no final state', async () => {
-    host = new StateHost({ root, coalesceMs: 30 });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root, coalesceMs: 30 });
     const patches = collect(host);
     const script = `import { openStateStore } from ${JSON.stringify(join(import.meta.dirname, '../../engine/index.ts'))};
       const s = openStateStore({ root: process.argv[1], fsync: false });
@@ -184,9 +184,7 @@ describe('StateHost', () => {
       );
       return w as unknown as WatchSource;
     };
-    host = new StateHost({ root, watchFactory: failing });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root, watchFactory: failing });
     expect(host.snapshot().watch).toMatchObject({ mode: 'polling' });
     expect(host.snapshot().watch.reason).toMatch(/inotify watch limit/);
     cli('task', 'update', 'polled', '{"status":"queued"}');
@@ -194,9 +192,7 @@ describe('StateHost', () => {
   });
 
   it('survives its root being deleted and recreated', async () => {
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     cli('task', 'update', 'a', '{"n":1}');
     await until(() => host!.snapshot().tasks.length === 1);
     rmSync(root, { recursive: true, force: true });
@@ -256,9 +252,7 @@ describe('StateHost start-up', () => {
 
 describe('StateHost legacy state', () => {
   it('offers a legacy state file as soon as it appears beside the folder, and stops once it is gone', async () => {
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     expect(host.snapshot().legacyFile).toBeNull();
     const legacy = join(dir, '.parallel-dev-state.json');
     writeFileSync(legacy, JSON.stringify({ sessions: {}, tasks: {} }));
@@ -271,9 +265,7 @@ describe('StateHost legacy state', () => {
 describe('StateHost on a root that appears later or moves', () => {
   it('starts on a missing root, reports it, and picks it up once created', async () => {
     const late = join(dir, 'late', '.worktrees', '.state');
-    host = new StateHost({ root: late });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root: late });
     expect(host.snapshot().watch.rootPresent).toBe(false);
     expect(host.snapshot().tasks).toEqual([]);
     const r = spawnSync(process.execPath, [CLI, '--root', late, 'task', 'update', 'x1', '{"status":"in_progress"}'], { encoding: 'utf8' });
@@ -283,9 +275,7 @@ describe('StateHost on a root that appears later or moves', () => {
   });
 
   it('notices the root being moved away and moved back', async () => {
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     cli('task', 'update', 'm', '{"n":1}');
     await until(() => host!.snapshot().tasks.length === 1);
     const { renameSync } = await import('node:fs');
@@ -298,9 +288,7 @@ describe('StateHost on a root that appears later or moves', () => {
 
 describe('StateHost integrity', () => {
   it('flags a task whose state.json is corrupted as soon as it changes, and clears it once recovered', async () => {
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     cli('task', 'update', 'fragile', '{"status":"in_progress"}');
     cli('task', 'update', 'fragile', '{"status":"review"}');
     await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'fragile' && t.version === 2));
@@ -329,9 +317,7 @@ describe('recovering a task from the dashboard', () => {
       writeFileSync(join(root, 'tasks', `task-${id}`, 'state.json.new'), '{oops');
       renameSync(join(root, 'tasks', `task-${id}`, 'state.json.new'), join(root, 'tasks', `task-${id}`, 'state.json'));
     }
-    host = new StateHost({ root });
-    await host.start();
-    await host.whenWatching();
+    host = await watchingHost({ root });
     await host.store.verifyAllStates();
     await until(() => host!.snapshot().issues.filter((i) => i.kind === 'corrupt_state').length === 2);
     // Damage that only a full verify would find (history is not watched): it must not appear because of a recover.
