@@ -5,18 +5,20 @@
 import { expect, it } from 'vitest';
 import type { StateStore } from '../engine/backend.ts';
 import { InvalidInputError, VersionConflictError } from '../engine/index.ts';
-import { describeBackends } from './backends.ts';
+import { describeBackends, type Backend } from './backends.ts';
+
+/** A store on `backend` written by 'source-agent', holding `versions` versions of task t1. */
+async function sourceWithHistory(backend: Backend, versions: number): Promise<StateStore> {
+  const source = await backend.open({ owner: 'source-agent' });
+  for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
+  return source;
+}
 
 describeBackends('exportTask / importTask', (backend) => {
   const freshStore = (owner: string) => backend.open({ owner });
-  async function sourceWithHistory(versions: number): Promise<StateStore> {
-    const source = await freshStore('source-agent');
-    for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
-    return source;
-  }
 
   it('exports the stored versions oldest first, and imports them exactly as they were', async () => {
-    const source = await sourceWithHistory(4);
+    const source = await sourceWithHistory(backend, 4);
     const exported = await source.exportTask('t1');
     expect(exported.map((v) => v.version)).toEqual([1, 2, 3, 4]);
     expect(exported).toEqual([...(await source.getTaskHistory('t1'))].reverse());
@@ -30,7 +32,7 @@ describeBackends('exportTask / importTask', (backend) => {
   });
 
   it('is idempotent: the same import again is "same" and writes nothing', async () => {
-    const source = await sourceWithHistory(3);
+    const source = await sourceWithHistory(backend, 3);
     const target = await freshStore('migrator');
     await target.importTask('t1', await source.exportTask('t1'));
     const history = await target.getTaskHistory('t1');
@@ -40,7 +42,7 @@ describeBackends('exportTask / importTask', (backend) => {
   });
 
   it('completes a target that holds an earlier part of the same history (an import cut short, or made before the source moved on)', async () => {
-    const source = await sourceWithHistory(2);
+    const source = await sourceWithHistory(backend, 2);
     const target = await freshStore('migrator');
     await target.importTask('t1', await source.exportTask('t1'));
     await source.updateTaskState('t1', { status: 'review' });
@@ -51,7 +53,7 @@ describeBackends('exportTask / importTask', (backend) => {
   });
 
   it('refuses a target whose history differs, and leaves it as it was', async () => {
-    const source = await sourceWithHistory(2);
+    const source = await sourceWithHistory(backend, 2);
     const target = await freshStore('other-team');
     await target.updateTaskState('t1', { status: 'blocked' });
     const before = await target.getTaskHistory('t1');
@@ -60,7 +62,7 @@ describeBackends('exportTask / importTask', (backend) => {
   });
 
   it('refuses versions out of order or of another task, writing nothing', async () => {
-    const source = await sourceWithHistory(2);
+    const source = await sourceWithHistory(backend, 2);
     const target = await freshStore('migrator');
     const [v1, v2] = await source.exportTask('t1');
     await expect(target.importTask('t1', [v2!, v1!])).rejects.toBeInstanceOf(InvalidInputError);
@@ -72,14 +74,9 @@ describeBackends('exportTask / importTask', (backend) => {
 
 describeBackends('importSession / importCheckpoint', (backend) => {
   const freshStore = (owner: string) => backend.open({ owner });
-  async function sourceWithHistory(versions: number): Promise<StateStore> {
-    const source = await freshStore('source-agent');
-    for (let n = 1; n <= versions; n++) await source.updateTaskState('t1', { status: 'in_progress', n });
-    return source;
-  }
 
   it('write a session and a checkpoint as they are, then report "same"', async () => {
-    const source = await sourceWithHistory(1);
+    const source = await sourceWithHistory(backend, 1);
     const session = await source.createSession({ branch: 'feature/x' });
     await source.updateTaskState('t1', { status: 'done' }, { session: session.id });
     const checkpoint = await source.createCheckpoint(session.id, 'before migrating');
@@ -96,7 +93,7 @@ describeBackends('importSession / importCheckpoint', (backend) => {
   });
 
   it('replace an older copy of a session, refuse a newer or different one, and never change a checkpoint', async () => {
-    const source = await sourceWithHistory(1);
+    const source = await sourceWithHistory(backend, 1);
     const session = await source.createSession({});
     const older = await source.readSessionFile(session.id);
     await new Promise((r) => setTimeout(r, 5));
