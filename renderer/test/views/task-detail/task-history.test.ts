@@ -74,27 +74,36 @@ class FakeHost {
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const shown = (view: TaskHistoryView) => view.history?.versions.map((v) => v.version);
 
+/** The mirror reports the host's newest version, and the loader's reads run. */
+async function reportNewest(loader: TaskHistoryLoader, host: FakeHost): Promise<void> {
+  loader.follow(host.mark());
+  await settle();
+}
+
+/** The panel opened on the task: a loader that has read its history once. */
+async function openPanel(host: FakeHost): Promise<TaskHistoryLoader> {
+  const loader = new TaskHistoryLoader('docs', host.getTask);
+  await reportNewest(loader, host);
+  return loader;
+}
+
 describe('task panel history', () => {
   it('reads the history once, then only the versions after the newest it holds, a restore included', async () => {
     const host = new FakeHost();
     for (let i = 0; i < 3; i++) host.write({ step: i });
-    const loader = new TaskHistoryLoader('docs', host.getTask);
-    loader.follow(host.mark());
-    await settle();
+    const loader = await openPanel(host);
     expect(shown(loader.getView())).toEqual([3, 2, 1]);
 
     for (let i = 0; i < 3; i++) {
       host.write({ step: 10 + i });
-      loader.follow(host.mark()); // the mirror reports the new version
-      await settle();
+      await reportNewest(loader, host); // the mirror reports the new version
     }
     expect(shown(loader.getView())).toEqual([6, 5, 4, 3, 2, 1]);
 
     const restored = host.write({ step: 0 }); // what restoreTaskVersion answers
     loader.wrote(restored);
     await settle();
-    loader.follow(host.mark()); // the mirror catches up: nothing left to read
-    await settle();
+    await reportNewest(loader, host); // the mirror catches up: nothing left to read
     expect(shown(loader.getView())).toEqual([7, 6, 5, 4, 3, 2, 1]);
     expect(host.requests).toEqual([
       { taskId: 'docs' },
@@ -109,13 +118,10 @@ describe('task panel history', () => {
     const host = new FakeHost(3);
     host.write();
     host.write();
-    const loader = new TaskHistoryLoader('docs', host.getTask);
-    loader.follow(host.mark());
-    await settle();
+    const loader = await openPanel(host);
     for (let i = 0; i < 5; i++) {
       host.write({ i });
-      loader.follow(host.mark());
-      await settle();
+      await reportNewest(loader, host);
       expect(shown(loader.getView())).toEqual(host.full().map((v) => v.version));
     }
     expect(shown(loader.getView())).toEqual([7, 6, 5, 4]);
@@ -123,12 +129,9 @@ describe('task panel history', () => {
 
     const big = new FakeHost(1_000);
     for (let i = 0; i < TASK_HISTORY_LIMIT + 5; i++) big.write();
-    const capped = new TaskHistoryLoader('docs', big.getTask);
-    capped.follow(big.mark());
-    await settle();
+    const capped = await openPanel(big);
     big.write();
-    capped.follow(big.mark());
-    await settle();
+    await reportNewest(capped, big);
     expect(capped.getView().history).toMatchObject({ omitted: 6 });
     expect(shown(capped.getView())).toEqual(big.full().map((v) => v.version));
   });
@@ -136,9 +139,7 @@ describe('task panel history', () => {
   it('versions written while a request is out are caught up by one more request', async () => {
     const host = new FakeHost();
     host.write();
-    const loader = new TaskHistoryLoader('docs', host.getTask);
-    loader.follow(host.mark());
-    await settle();
+    const loader = await openPanel(host);
     host.held = [];
     host.write();
     loader.follow(host.mark());
@@ -158,13 +159,10 @@ describe('task panel history', () => {
   it('reads the whole history again when the task went back (deleted and created again)', async () => {
     const host = new FakeHost();
     for (let i = 0; i < 4; i++) host.write();
-    const loader = new TaskHistoryLoader('docs', host.getTask);
-    loader.follow(host.mark());
-    await settle();
+    const loader = await openPanel(host);
     host.recreate();
     host.write({ fresh: true });
-    loader.follow(host.mark());
-    await settle();
+    await reportNewest(loader, host);
     expect(shown(loader.getView())).toEqual([1]);
     expect(loader.getView().history?.versions[0]).toMatchObject({ fresh: true });
     expect(host.requests.at(-1)).toEqual({ taskId: 'docs' });
@@ -173,17 +171,13 @@ describe('task panel history', () => {
   it('after a failed request waits for Retry, which reads everything', async () => {
     const host = new FakeHost();
     host.write();
-    const loader = new TaskHistoryLoader('docs', host.getTask);
-    loader.follow(host.mark());
-    await settle();
+    const loader = await openPanel(host);
     host.fail = new Error('connection lost');
     host.write();
-    loader.follow(host.mark());
-    await settle();
+    await reportNewest(loader, host);
     expect(loader.getView()).toMatchObject({ loading: false, loadError: { code: 'INTERNAL', message: 'connection lost' } });
     expect(shown(loader.getView())).toEqual([1]); // what was shown stays
-    loader.follow(host.mark());
-    await settle();
+    await reportNewest(loader, host);
     expect(host.requests).toHaveLength(2); // no retry loop
     host.fail = null;
     loader.reload();
