@@ -9,10 +9,12 @@ import { StateHost } from '../host/state-host.ts';
 import { APP_SCHEME, rendererSource } from './app-origin.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.ts';
 import { registerIpc, pushEvent, trustedSenderCheck } from './ipc.ts';
-import { askForEtcdCluster } from './etcd-dialog.ts';
+import { askForEtcdCluster, type AskOptions } from './etcd-dialog.ts';
+import { checkEtcdForm, formOf } from './etcd-form.ts';
 import { buildMenuTemplate, type ThemeSource } from './menu.ts';
-import { placeFromArgv, placeOptions, type Place } from './place.ts';
-import { addRecent, loadRecent, recentLabel } from './recent.ts';
+import { safeStorageVault } from './password-vault.ts';
+import { placeFromArgv, placeOptions, type EtcdPlace, type Place } from './place.ts';
+import { addRecent, loadRecent, recentEntryOf, recentKey, recentLabel, type RecentCluster } from './recent.ts';
 import { utilityProcessStarter } from './utility-process.ts';
 import { lockDownContents, secureWindowOptions } from './window.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
@@ -24,7 +26,8 @@ export interface AppPaths {
 }
 
 export async function startApp(electron: typeof Electron, paths: AppPaths, argv = process.argv, env = process.env): Promise<void> {
-  const { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, protocol, screen, session, shell, utilityProcess } = electron;
+  const { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, protocol, safeStorage, screen, session, shell, utilityProcess } =
+    electron;
   app.setName('Lockstep');
   // Privileges only take effect when registered before 'ready' (this runs
   // while main.js is first evaluated, before its first await).
@@ -67,7 +70,10 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
     utilityProcessStarter(utilityProcess, 'Lockstep demo agent'),
   );
   const ready = host.start();
-  let recent = addRecent(recentFile, loadRecent(recentFile), place);
+  const firstPlace = place;
+  // A place joins Open Recent once it has opened (the first one too, after `ready`).
+  let recent = loadRecent(recentFile);
+  const vault = safeStorageVault(safeStorage);
   let theme: ThemeSource = 'system';
 
   const displays = screen.getAllDisplays().map((d) => d.workArea);
@@ -94,20 +100,54 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
     trustedSenderCheck((wc) => ours.has(wc.id), renderer.baseUrl),
   );
 
-  /** Show another folder or cluster; if it cannot be opened, say why and go back to the one shown. */
-  const openPlace = async (next: Place) => {
+  /** Put a place that opened at the top of Open Recent, its password encrypted by the OS or not kept. */
+  const remember = async (opened: Place) => {
+    const encrypted = opened.kind === 'etcd' && opened.password ? await vault.seal(opened.password) : undefined;
+    recent = addRecent(recentFile, recent, recentEntryOf(opened, encrypted));
+    if (opened.kind === 'folder') app.addRecentDocument(opened.root);
+    refreshMenu();
+  };
+
+  /** Show another folder or cluster; if it cannot be opened, go back to the one shown and throw the engine's error. */
+  const switchPlace = async (next: Place) => {
     const previous = place;
     try {
       await host.switchTo(placeOptions(next));
     } catch (err) {
-      dialog.showErrorBox(`Cannot open ${recentLabel(next)}`, (err as Error).message);
       await host.switchTo(placeOptions(previous)).catch(() => {});
-      return;
+      throw err;
     }
     place = next;
-    recent = addRecent(recentFile, recent, next);
-    if (next.kind === 'folder') app.addRecentDocument(next.root);
-    refreshMenu();
+    await remember(next);
+  };
+
+  /** switchPlace, saying why in an error box when it fails. */
+  const openPlace = async (next: Place) => {
+    await switchPlace(next).catch((err: unknown) => dialog.showErrorBox(`Cannot open ${recentLabel(next)}`, (err as Error).message));
+  };
+
+  /** The etcd dialog: it opens the cluster itself, and shows the engine's error in place when that fails. */
+  const askForCluster = (options: Omit<AskOptions, 'open'>) => askForEtcdCluster(electron, win, { ...options, open: switchPlace });
+
+  /**
+   * A cluster from Open Recent: its password is decrypted (or was not kept),
+   * and its files are checked as the dialog checks them. What is missing or
+   * wrong is asked for in the dialog, filled in with the entry.
+   */
+  const openRecentCluster = async (entry: RecentCluster) => {
+    const password = entry.encryptedPassword !== undefined ? await vault.unseal(entry.encryptedPassword) : undefined;
+    if (entry.username && password === undefined) {
+      await askForCluster({ initial: entry, notice: `Enter the password of the etcd user ${JSON.stringify(entry.username)}.` });
+      return;
+    }
+    let cluster: EtcdPlace;
+    try {
+      cluster = checkEtcdForm({ ...formOf(entry), password: password ?? '' });
+    } catch (err) {
+      await askForCluster({ initial: entry, ...(password !== undefined && { password }), error: (err as Error).message });
+      return;
+    }
+    await openPlace(cluster);
   };
   const refreshMenu = () => {
     Menu.setApplicationMenu(
@@ -122,13 +162,15 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
               if (!result.canceled && result.filePaths[0]) await openPlace({ kind: 'folder', root: result.filePaths[0] });
             },
             openEtcdCluster: async () => {
-              const lastCluster = recent.find((entry) => entry.kind === 'etcd');
-              const choice = await askForEtcdCluster(electron, win, lastCluster);
-              if (choice) await openPlace({ kind: 'etcd', ...choice });
+              const last = recent.find((entry) => entry.kind === 'etcd');
+              const password = last?.encryptedPassword !== undefined ? await vault.unseal(last.encryptedPassword) : undefined;
+              await askForCluster({ ...(last && { initial: last }), ...(password !== undefined && { password }) });
             },
-            openRecent: (entry) => void openPlace(entry),
+            openRecent: (entry) => void (entry.kind === 'etcd' ? openRecentCluster(entry) : openPlace(entry)),
             clearRecent: () => {
-              recent = addRecent(recentFile, [], place);
+              // The place shown stays, with its encrypted password if it had one.
+              const current = recent.find((entry) => recentKey(entry) === recentKey(place)) ?? recentEntryOf(place);
+              recent = addRecent(recentFile, [], current);
               refreshMenu();
             },
             reload: () => win.webContents.reload(),
@@ -163,5 +205,6 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   });
 
   await ready;
+  if (place === firstPlace) await remember(place);
   await win.loadURL(renderer.entryUrl);
 }

@@ -1,14 +1,30 @@
-// Which store the app shows: a state folder or an etcd cluster (endpoints
-// and namespace). The first one comes from the command line — `--etcd URLS
-// [--namespace NS]` (or LOCKSTEP_ETCD), else `--root DIR` (or LOCKSTEP_ROOT),
-// else the default folder — and later ones from the File menu.
+// Which store the app shows: a state folder or an etcd cluster (endpoints,
+// namespace, and optionally TLS files and a user). The first one comes from
+// the command line — `--etcd URLS [--namespace NS]` (or LOCKSTEP_ETCD), else
+// `--root DIR` (or LOCKSTEP_ROOT), else the default folder — and later ones
+// from the File menu.
 import { resolve } from 'node:path';
 import { checkNamespace, DEFAULT_NAMESPACE, parseEndpoints } from '../cli/store-target.ts';
 import { defaultRoot } from '../engine/paths.ts';
 import type { StoreOptions } from '../engine/public.ts';
-import type { RecentEntry } from './recent.ts';
 
-export type Place = RecentEntry;
+export interface FolderPlace {
+  kind: 'folder';
+  root: string;
+}
+
+export interface EtcdPlace {
+  kind: 'etcd';
+  endpoints: string[];
+  namespace: string;
+  /** Absolute paths of PEM files: read when connecting, so a renewed certificate is picked up. */
+  tls?: { ca?: string; cert?: string; key?: string };
+  username?: string;
+  /** Held in memory only; Open Recent keeps it encrypted, or not at all (see password-vault.ts). */
+  password?: string;
+}
+
+export type Place = FolderPlace | EtcdPlace;
 
 /** The value of `--name V` or `--name=V` in argv. */
 function argValue(argv: string[], name: string): string | undefined {
@@ -26,6 +42,16 @@ export function placeFromArgv(argv: string[], env: NodeJS.ProcessEnv, cwd = proc
   return { kind: 'folder', root: root !== undefined ? resolve(cwd, root) : defaultRoot(cwd, env) };
 }
 
+/** The options the state host opens a place with: the engine's EtcdConnectionOptions take the TLS paths as they are. */
 export function placeOptions(place: Place): StoreOptions {
-  return place.kind === 'folder' ? { root: place.root } : { etcd: { endpoints: place.endpoints, namespace: place.namespace } };
+  if (place.kind === 'folder') return { root: place.root };
+  const { endpoints, namespace, tls, username, password } = place;
+  return {
+    etcd: {
+      endpoints,
+      namespace,
+      ...(tls && { tls }),
+      ...(username !== undefined && { auth: { username, password: password ?? '' } }),
+    },
+  };
 }

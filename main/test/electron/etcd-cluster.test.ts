@@ -2,8 +2,9 @@
 // etcd cluster from the test harness): the dialog is a script-free form
 // whose submission is read from the navigation the shell refuses; a valid
 // choice switches the dashboard to the cluster and is kept in Open Recent
-// beside folders; an unreachable cluster is reported and the folder stays.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// beside folders once it opened; an unreachable cluster is reported (in the
+// dialog, or in an error box from Open Recent) and the folder stays.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ describe('File › Open etcd Cluster…', () => {
   /** Submit the dialog's form as Chromium would: a navigation the shell must refuse. */
   const submit = (dialog: Fake['windows'][number], url: string) => {
     let prevented = false;
-    dialog.webContents.emit('will-navigate', { preventDefault: () => (prevented = true) }, url);
+    dialog.webContents.emit('will-navigate', { preventDefault: () => (prevented = true), isMainFrame: true }, url);
     expect(prevented, url).toBe(true);
   };
   const until = async (check: () => boolean | Promise<boolean>, what: string) => {
@@ -120,8 +121,8 @@ describe('File › Open etcd Cluster…', () => {
     expect(dialog.isDestroyed()).toBe(false);
 
     submit(dialog, formUrl(cluster.endpoints.join(','), namespace));
-    expect(dialog.isDestroyed()).toBe(true);
-    // The menu is rebuilt once the cluster is shown.
+    // The dialog closes once the cluster opened, and the menu is rebuilt.
+    await until(() => dialog.isDestroyed(), 'the dialog to close');
     await until(() => recentItems()[0]!.label === clusterLabel(), 'the cluster in Open Recent');
     const shown = await snapshot();
     expect(shown.tasks.map((t) => t.task_id)).toEqual(['on-cluster']);
@@ -164,22 +165,56 @@ describe('File › Open etcd Cluster…', () => {
     fake.windows[4]!.close();
   }, 60_000);
 
-  it('an unreachable cluster is reported in an error box naming it, and the folder stays shown', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as { port: number };
-        server.close(() => resolve(p));
-      });
-    });
+  it("an unreachable cluster: the dialog shows the engine's error naming it and keeps the values; nothing joins Open Recent", async () => {
+    const port = await freePort();
     void item('Open etcd Cluster…').click!();
-    submit(fake.windows[1]!, formUrl(`http://127.0.0.1:${port}`, 'nobody'));
+    const dialog = fake.windows[1]!;
+    submit(dialog, formUrl(`http://127.0.0.1:${port}`, 'nobody'));
+    await until(() => decodeURIComponent(dialog.webContents.loaded!).includes('role="alert"'), 'the error in the dialog');
+    const page = decodeURIComponent(dialog.webContents.loaded!);
+    expect(page).toMatch(new RegExp(`role="alert">etcd cluster unreachable at http://127\\.0\\.0\\.1:${port}`));
+    expect(page).toContain(`value="http://127.0.0.1:${port}"`);
+    expect(page).toContain('value="nobody"');
+    expect(dialog.isDestroyed()).toBe(false);
+    expect(fake.errorBoxes).toEqual([]);
+    await until(async () => (await snapshot()).tasks.some((t) => t.task_id === 'on-disk'), 'the folder again');
+    expect(recentItems().map((i) => i.label)).toEqual([root]);
+    expect(loadRecent(join(dir, 'recent.json'))).toEqual([{ kind: 'folder', root }]);
+    submit(dialog, CANCEL_URL);
+  }, 60_000);
+
+  it('an unreachable cluster from Open Recent is reported in an error box naming it, and the folder stays shown', async () => {
+    fake.app.emit('before-quit');
+    const port = await freePort();
+    const userData = join(dir, 'second-run');
+    mkdirSync(userData);
+    writeFileSync(join(userData, 'recent.json'), JSON.stringify([{ etcd: [`http://127.0.0.1:${port}`], namespace: 'nobody' }, root]));
+    fake = createFakeElectron(userData);
+    await startApp(
+      fake.electron as unknown as typeof Electron,
+      { mainDir: join(dir, 'app', 'out', 'main') },
+      ['electron', 'main.js', '--root', root],
+      {},
+    );
+    expect(recentItems().map((i) => i.label)).toEqual([root, `etcd: nobody on http://127.0.0.1:${port}`]);
+    recentItems()[1]!.click!();
     await until(() => fake.errorBoxes.length > 0, 'the error box');
     expect(fake.errorBoxes[0]!.title).toBe(`Cannot open etcd: nobody on http://127.0.0.1:${port}`);
     expect(fake.errorBoxes[0]!.content).toContain(`http://127.0.0.1:${port}`);
     await until(async () => (await snapshot()).tasks.some((t) => t.task_id === 'on-disk'), 'the folder again');
-    expect(recentItems().map((i) => i.label)).toEqual([root]);
+    expect(recentItems().map((i) => i.label)).toEqual([root, `etcd: nobody on http://127.0.0.1:${port}`]);
   }, 60_000);
 });
+
+/** A loopback port nothing listens on. */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe('Recent list and the first place shown', () => {
   let dir: string;

@@ -40,7 +40,40 @@ export class FakeUtilityProcess extends EventEmitter {
   }
 }
 
-export function createFakeElectron(userData: string, { isPackaged = false } = {}) {
+/**
+ * The OS encryption behind safeStorage: 'keychain' (available), 'none'
+ * (isAsyncEncryptionAvailable() is false) or 'basic_text' (Linux with no
+ * secret store: available, with a hard-coded key). Its "ciphertext" is the
+ * text XOR-ed and tagged, so a test can tell that it went through here.
+ */
+export type FakeEncryption = 'keychain' | 'none' | 'basic_text';
+export const FAKE_CIPHER_TAG = 'fake-os-cipher:';
+const xor = (bytes: Buffer) => Buffer.from(bytes.map((b) => b ^ 0x5a));
+
+export function createFakeSafeStorage(encryption: FakeEncryption) {
+  const calls: string[] = [];
+  return {
+    calls,
+    isAsyncEncryptionAvailable: async () => {
+      calls.push('isAsyncEncryptionAvailable');
+      return encryption !== 'none';
+    },
+    getSelectedStorageBackend: () => (encryption === 'basic_text' ? 'basic_text' : 'gnome_libsecret'),
+    encryptStringAsync: async (plain: string) => {
+      calls.push('encryptStringAsync');
+      if (encryption === 'none') throw new Error('Encryption is not available.');
+      return Buffer.concat([Buffer.from(FAKE_CIPHER_TAG), xor(Buffer.from(plain))]);
+    },
+    decryptStringAsync: async (encrypted: Buffer) => {
+      calls.push('decryptStringAsync');
+      const tag = Buffer.from(FAKE_CIPHER_TAG);
+      if (encryption === 'none' || !encrypted.subarray(0, tag.length).equals(tag)) throw new Error('Error while decrypting the ciphertext');
+      return { shouldReEncrypt: false, result: xor(encrypted.subarray(tag.length)).toString() };
+    },
+  };
+}
+
+export function createFakeElectron(userData: string, { isPackaged = false, encryption = 'keychain' as FakeEncryption } = {}) {
   const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
   const windows: FakeWindow[] = [];
   /** The order of calls that Electron constrains (e.g. privileged schemes before 'ready'). */
@@ -111,6 +144,10 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
   };
   const utilityProcesses: FakeUtilityProcess[] = [];
   const errorBoxes: { title: string; content: string }[] = [];
+  /** File › Open… pickers shown (with the window they were shown over), and the paths the "user" picks next. */
+  const openDialogs: { parent: unknown; options: Record<string, unknown> }[] = [];
+  const nextPicks: string[] = [];
+  const safeStorage = createFakeSafeStorage(encryption);
   const electron = {
     app,
     BrowserWindow: FakeWindow,
@@ -126,10 +163,15 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
       setApplicationMenu: (menu: unknown) => menus.push(menu),
     },
     dialog: {
-      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showOpenDialog: async (parent: unknown, options: Record<string, unknown>) => {
+        openDialogs.push({ parent, options });
+        const path = nextPicks.shift();
+        return path === undefined ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [path] };
+      },
       showErrorBox: (title: string, content: string) => errorBoxes.push({ title, content }),
     },
     nativeTheme: { themeSource: 'system' },
+    safeStorage,
     protocol: {
       registerSchemesAsPrivileged: (schemes: (typeof protocol.privileged)[number][]) => {
         calls.push('registerSchemesAsPrivileged');
@@ -157,5 +199,19 @@ export function createFakeElectron(userData: string, { isPackaged = false } = {}
       },
     },
   };
-  return { electron, handlers, windows, menus, session, protocol, utilityProcesses, calls, app, errorBoxes };
+  return {
+    electron,
+    handlers,
+    windows,
+    menus,
+    session,
+    protocol,
+    utilityProcesses,
+    calls,
+    app,
+    errorBoxes,
+    openDialogs,
+    nextPicks,
+    safeStorage,
+  };
 }
