@@ -3,7 +3,7 @@
 //   locks/ticket.ts   one participant's file: name, content, lease, staleness
 //   locks/queue.ts    the order of a lock's tickets, and who blocks whom
 //   locks/manager.ts  acquire, refresh, release
-//   locks/waker.ts    sleeping until a lock folder changes
+//   locks/waker.ts    sleeping until the ticket ahead goes away
 //   locks/legacy.ts   lock files of earlier versions and odd files at their names
 //   locks/listing.ts  holders and waiters for people; verify and gc
 //   locks/log-lines.ts the lock log's lines: acquired, timed out, released, broken

@@ -38,7 +38,7 @@ import {
   type TicketName,
 } from './ticket.ts';
 import { TicketSpares } from './spares.ts';
-import { FolderWaker } from './waker.ts';
+import { LockWaker } from './waker.ts';
 
 export interface LockTarget {
   /** The id shown to users: a task id, or `session:<id>`. */
@@ -100,9 +100,11 @@ export class LockManager {
 
   /**
    * First come, first served: the queue is ordered by ticket. A waiter sleeps
-   * until the folder's tickets change (fs.watch), with a short timer as a
-   * safety net, and keeps its own ticket's lease alive while it waits, so
-   * nobody takes its place for as long as it is running.
+   * until the ticket just ahead of its own goes away (fs.watch, waker.ts),
+   * with a short timer as a safety net; on each wake it looks at the head of
+   * the queue (which it reclaims if stale) but lists the folder again only
+   * once that ticket is gone. It keeps its own ticket's lease alive while it
+   * waits, so nobody takes its place for as long as it is running.
    */
   async acquire(target: LockTarget, mode: LockMode, options: AcquireOptions = {}): Promise<HeldLock> {
     const timeout = options.timeout ?? this.config.lock_timeout_ms;
@@ -115,22 +117,33 @@ export class LockManager {
     let joined: Joined | null = this.join(target, mode, owner);
     let lastTouch = Date.now();
     let waited = false;
-    let waker: FolderWaker | null = null;
+    let waker: LockWaker | null = null;
+    /** The ticket we sleep behind (see waker.ts), or null: the folder is listed again on every wake. */
+    let behind: string | null = null;
+    let rescan = false;
     let blocker: LockRecord | null;
     try {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) {
           const abort = options.abortIf?.();
           if (abort) throw abort;
-          joined.scan = scanQueue(dir, base);
-          if (!joined.scan.tickets.some((t) => t.name === joined!.id.name)) {
-            // Our ticket was reclaimed: we were stopped past our lease. Queue again, at the back.
-            joined = this.join(target, mode, owner);
-            lastTouch = Date.now();
+          // Nothing that decides can have changed while the ticket we sleep behind is there: tickets
+          // that stay only ever join behind ours (queue.ts), and the head is looked at below all the same.
+          if (rescan || behind === null || !ticketExists(behind)) {
+            joined.scan = scanQueue(dir, base);
+            if (!joined.scan.tickets.some((t) => t.name === joined!.id.name)) {
+              // Our ticket was reclaimed: we were stopped past our lease. Queue again, at the back.
+              joined = this.join(target, mode, owner);
+              lastTouch = Date.now();
+            }
           }
         }
+        rescan = false;
         const ahead = this.firstLiveBlocker(target, joined);
-        if (ahead === 'reclaimed') continue; // re-scan before deciding anything
+        if (ahead === 'reclaimed') {
+          rescan = true; // re-scan before deciding anything
+          continue;
+        }
         if (ahead === null) {
           pausePoint('lock.before-return');
           // The proof that the lock is ours: our ticket is still there — in the scan just made, or,
@@ -157,11 +170,15 @@ export class LockManager {
         if (Date.now() >= deadline) break;
         waited = true;
         if (Date.now() - lastTouch >= touchEvery) {
-          if (!touchTicket(joined.ticket.file)) continue; // gone: the next round queues again
+          if (!touchTicket(joined.ticket.file)) {
+            rescan = true; // gone: the next round queues again
+            continue;
+          }
           lastTouch = Date.now();
         }
-        waker ??= new FolderWaker(dir, (name) => name.startsWith(base));
-        await waker.wait(Math.min(this.backoff(attempt, deadline), Math.max(1, lastTouch + touchEvery - Date.now())));
+        behind = ticketToWaitBehind(joined, ahead, dir);
+        waker ??= new LockWaker(dir, (name) => name.startsWith(base));
+        await waker.wait(Math.min(this.backoff(attempt, deadline), Math.max(1, lastTouch + touchEvery - Date.now())), behind);
       }
     } finally {
       waker?.close();
@@ -264,6 +281,18 @@ export class LockManager {
   close(): void {
     this.spares.drop();
   }
+}
+
+/**
+ * The ticket just ahead of ours among those that block us: its release is
+ * the change that can let us in (or moves us one place up). null when the
+ * folder must be watched instead: an earlier version's lock file or an
+ * unreadable ticket is in the way.
+ */
+function ticketToWaitBehind(joined: Joined, ahead: LockRecord | typeof UNREADABLE, dir: string): string | null {
+  if (ahead === UNREADABLE || joined.scan.legacy.length > 0) return null;
+  const nearest = blockersOf(joined.scan, joined.id).at(-1);
+  return nearest ? join(dir, nearest.name) : null;
 }
 
 /**
