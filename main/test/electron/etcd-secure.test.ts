@@ -1,0 +1,224 @@
+// The desktop app on a secured etcd: a real member serving clients over TLS
+// (openssl CA and server certificate, the test harness's startCluster) with
+// authentication on and a user limited to its namespace. Everything goes
+// through File › Open etcd Cluster… as a user would: the CA picked with
+// Choose…, the user and password typed, the form submitted; the app's own
+// code opens the cluster. Open Recent then keeps the CA path and the user,
+// and the password only encrypted by the OS (fake safeStorage): with
+// encryption, the entry opens again without a question; without it, the
+// dialog asks for the password.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Etcd3 } from 'etcd3';
+import type * as Electron from 'electron';
+import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
+import { openStateStore } from '../../engine/index.ts';
+import { startApp } from '../../electron/app.ts';
+import { PICK_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
+import { startCluster, type EtcdCluster } from '../etcd/cluster.ts';
+import { createFakeElectron, type FakeEncryption } from './fake-electron.ts';
+import { makeTlsFiles, type TlsFiles } from './tls-files.ts';
+
+type Fake = ReturnType<typeof createFakeElectron>;
+interface MenuItem {
+  label?: string;
+  submenu?: MenuItem[];
+  click?: () => unknown;
+  type?: string;
+}
+
+const NAMESPACE = 'team-a';
+const PASSWORD = 'agent-secret';
+let dir: string;
+let pem: TlsFiles;
+let cluster: EtcdCluster;
+let endpoint: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lockstep-electron-secure-'));
+  pem = makeTlsFiles(dir);
+  cluster = await startCluster({ members: 1, tls: { certFile: pem.serverCert, keyFile: pem.serverKey, caFile: pem.ca } });
+  endpoint = cluster.endpoints[0]!;
+  // root (needed before auth can be turned on), and an agent allowed its team's namespace. The agent may
+  // also read the key "\0": the etcd backend reads the cluster's revision there (connection.ts revision()),
+  // and the dashboard cannot start without it; `strict` lacks it (see the last test).
+  const admin = new Etcd3({ hosts: cluster.endpoints, credentials: { rootCertificate: readFileSync(pem.ca) } });
+  await admin.user('root').create('root-secret');
+  await admin.user('root').addRole('root');
+  const team = await admin.role('team-a').create();
+  await team.grant({ permission: 'Readwrite', range: admin.range({ prefix: `${NAMESPACE}/` }) });
+  const revisionKey = await admin.role('revision-reader').create();
+  await revisionKey.grant({ permission: 'Read', key: Buffer.from([0]) });
+  await admin.user('agent').create(PASSWORD);
+  await admin.user('agent').addRole('team-a');
+  await admin.user('agent').addRole('revision-reader');
+  await admin.user('strict').create(PASSWORD);
+  await admin.user('strict').addRole('team-a');
+  await admin.auth.authEnable();
+  admin.close();
+  const store = openStateStore({
+    etcd: { endpoints: cluster.endpoints, namespace: NAMESPACE, tls: { ca: pem.ca }, auth: { username: 'agent', password: PASSWORD } },
+  });
+  await store.init();
+  await store.updateTaskState('behind-tls', { status: 'review' });
+  await store.close();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('File › Open etcd Cluster… on a cluster with TLS and a user', () => {
+  let fake: Fake;
+  let root: string;
+  let userData: string;
+
+  const start = async (encryption: FakeEncryption) => {
+    userData = mkdtempSync(join(dir, `app-${encryption}-`));
+    root = join(userData, '.state');
+    const folder = openStateStore({ root });
+    await folder.init();
+    await folder.updateTaskState('on-disk', { status: 'in_progress' });
+    await folder.close();
+    mkdirSync(join(userData, 'app'));
+    fake = createFakeElectron(userData, { encryption });
+    await startApp(
+      fake.electron as unknown as typeof Electron,
+      { mainDir: join(userData, 'app', 'out', 'main') },
+      ['electron', 'main.js', '--root', root],
+      {},
+    );
+  };
+  afterEach(() => fake?.app.emit('before-quit'));
+
+  const fileMenu = () => (fake.menus.at(-1) as MenuItem[]).find((m) => m.label === 'File')!.submenu!;
+  const recentItems = () =>
+    fileMenu()
+      .find((i) => i.label === 'Open Recent')!
+      .submenu!.filter((i) => i.type !== 'separator' && i.label !== 'Clear Recent');
+  const clusterLabel = () => `etcd: ${NAMESPACE} on ${endpoint} as agent`;
+  const tasks = async () => {
+    const window = fake.windows[0]!.webContents;
+    const result = (await fake.handlers.get(REQUEST_CHANNELS.ready)!(
+      { sender: window, senderFrame: { url: 'lockstep://app/index.html' } },
+      {},
+    )) as {
+      ok: boolean;
+    };
+    expect(result.ok).toBe(true);
+    const reset = window.sent.findLast((m) => m.channel === EVENT_CHANNELS.reset)!.payload as { tasks: { task_id: string }[] };
+    return reset.tasks.map((t) => t.task_id);
+  };
+  const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+    // 30 s: a wrong password costs the client a round of retries, and five helpers share two cores.
+    const deadline = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const page = (window: Fake['windows'][number]) => decodeURIComponent(window.webContents.loaded!);
+  const navigate = (window: Fake['windows'][number], base: string, fields: Record<string, string>) =>
+    window.webContents.emit(
+      'will-navigate',
+      { preventDefault: () => {}, isMainFrame: true },
+      `${base}?${new URLSearchParams({ endpoints: endpoint, namespace: NAMESPACE, ca: '', cert: '', key: '', user: '', password: '', ...fields })}`,
+    );
+  /** File › Open etcd Cluster…, the CA chosen with Choose…, then the form submitted with `fields`. */
+  const openThroughDialog = async (fields: Record<string, string>) => {
+    fileMenu().find((i) => i.label === 'Open etcd Cluster…')!.click!();
+    await until(() => fake.windows.length > 1 && fake.windows.at(-1)!.webContents.loaded !== null, 'the dialog');
+    const dialog = fake.windows.at(-1)!;
+    fake.nextPicks.push(pem.ca);
+    navigate(dialog, PICK_URL, { pick: 'ca', user: 'agent' });
+    await until(() => page(dialog).includes(`name="ca" value="${pem.ca}"`), 'the picked CA in the form');
+    navigate(dialog, SUBMIT_URL, { ca: pem.ca, user: 'agent', ...fields });
+    return dialog;
+  };
+
+  it("opens with the CA and the password given in the dialog; a wrong password or no CA is the engine's error, shown in the dialog", async () => {
+    await start('keychain');
+    expect(await tasks()).toEqual(['on-disk']);
+
+    // Wrong password: refused by etcd, said in the dialog; the folder stays and nothing joins Open Recent.
+    const wrong = await openThroughDialog({ password: 'wrong' });
+    await until(() => page(wrong).includes('role="alert"'), 'the refusal');
+    expect(page(wrong)).toMatch(new RegExp(`role="alert">etcd at ${endpoint.replace(/\./g, '\\.')} refused the credentials`));
+    expect(page(wrong)).not.toContain('wrong"');
+    // https:// without the CA: the server's certificate cannot be verified against the system's CAs.
+    navigate(wrong, SUBMIT_URL, { ca: '', user: 'agent', password: PASSWORD });
+    await until(() => page(wrong).includes('unreachable'), 'the TLS failure');
+    expect(page(wrong)).toContain(`etcd cluster unreachable at ${endpoint}`);
+    expect(await tasks()).toEqual(['on-disk']);
+    expect(recentItems().map((i) => i.label)).toEqual([root]);
+
+    // The right password, typed again in the same dialog: the cluster is shown.
+    navigate(wrong, SUBMIT_URL, { ca: pem.ca, user: 'agent', password: PASSWORD });
+    await until(() => wrong.isDestroyed(), 'the dialog to close');
+    expect(await tasks()).toEqual(['behind-tls']);
+    expect(recentItems().map((i) => i.label)).toEqual([clusterLabel(), root]);
+
+    // recent.json: the CA path and the user, and the password only as the OS's ciphertext.
+    const stored = readFileSync(join(userData, 'recent.json'), 'utf8');
+    expect(stored).not.toContain(PASSWORD);
+    expect(JSON.parse(stored)[0]).toEqual({
+      etcd: [endpoint],
+      namespace: NAMESPACE,
+      tls: { ca: pem.ca },
+      user: 'agent',
+      encryptedPassword: expect.any(String),
+    });
+    expect(fake.safeStorage.calls).toContain('encryptStringAsync');
+
+    // Back to the folder, then the cluster again from Open Recent: no question asked.
+    recentItems()[1]!.click!();
+    await until(async () => (await tasks()).includes('on-disk'), 'the folder');
+    const windows = fake.windows.length;
+    recentItems()[1]!.click!();
+    await until(async () => (await tasks()).includes('behind-tls'), 'the cluster from Open Recent');
+    expect(fake.windows).toHaveLength(windows);
+    expect(fake.safeStorage.calls).toContain('decryptStringAsync');
+  }, 120_000);
+
+  it('without OS encryption the password is not kept: opening the entry again asks for it', async () => {
+    await start('none');
+    const dialog = await openThroughDialog({ password: PASSWORD });
+    await until(() => dialog.isDestroyed(), 'the dialog to close');
+    expect(await tasks()).toEqual(['behind-tls']);
+    const stored = readFileSync(join(userData, 'recent.json'), 'utf8');
+    expect(stored).not.toContain(PASSWORD);
+    expect(JSON.parse(stored)[0]).toEqual({ etcd: [endpoint], namespace: NAMESPACE, tls: { ca: pem.ca }, user: 'agent' });
+    expect(fake.safeStorage.calls).not.toContain('encryptStringAsync');
+
+    recentItems()[1]!.click!();
+    await until(async () => (await tasks()).includes('on-disk'), 'the folder');
+    const windows = fake.windows.length;
+    recentItems()[1]!.click!();
+    await until(() => fake.windows.length === windows + 1, 'the dialog asking for the password');
+    const ask = fake.windows.at(-1)!;
+    expect(page(ask)).toContain('role="status">Enter the password of the etcd user &#34;agent&#34;.');
+    expect(page(ask)).toMatch(/name="password" type="password"[^>]*autofocus/);
+    expect(page(ask)).toContain(`name="ca" value="${pem.ca}"`);
+    navigate(ask, SUBMIT_URL, { ca: pem.ca, user: 'agent', password: PASSWORD });
+    await until(() => ask.isDestroyed(), 'the dialog to close');
+    expect(await tasks()).toEqual(['behind-tls']);
+  }, 120_000);
+
+  // Known engine bug, left to the etcd backend's owner: EtcdConnection.revision() reads the key "\0",
+  // outside the namespace, so a user limited to its namespace (as in etcd-cli-secure.test.ts, where the
+  // CLI's commands work) cannot open the dashboard: "refused the credentials: permission denied".
+  // `it.fails` keeps this visible: it starts failing, to be turned into `it`, once the bug is fixed.
+  it.fails(
+    'a user allowed only its namespace opens the cluster too',
+    async () => {
+      await start('keychain');
+      const dialog = await openThroughDialog({ user: 'strict', password: PASSWORD });
+      await until(() => dialog.isDestroyed() || page(dialog).includes('role="alert"'), 'the answer');
+      expect(dialog.isDestroyed(), page(dialog).match(/role="alert">[^<]*/)?.[0]).toBe(true);
+    },
+    120_000,
+  );
+});
