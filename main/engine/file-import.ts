@@ -17,6 +17,7 @@ import { isPlainObject, publishExclusive, readJsonFile } from './fsx.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
 import { assertCheckpointId, assertSessionId, assertTaskId } from './paths.ts';
 import { readSessionFile, replaceSession } from './sessions.ts';
+import { withoutDerived } from './session-rules.ts';
 import { checkTaskValue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 
 /** JSON with keys sorted, so two stores' copies compare equal whatever their key order. */
@@ -134,9 +135,9 @@ function writeHistory(ctx: EngineContext, held: HeldLock, taskId: string, state:
   );
 }
 
-/** A session as compared between stores: its metrics are derived, never stored truth. */
+/** A session as compared between stores: its metrics and liveness are derived, never stored truth. */
 function sessionKey(session: Session): string {
-  const { metrics: _metrics, ...rest } = session;
+  const rest = withoutDerived(session);
   return canonicalJson({
     ...rest,
     updated_at: rest.updated_at ?? rest.started_at,

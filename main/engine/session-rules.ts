@@ -7,8 +7,21 @@ import { isTaskId } from '../../shared/ids.ts';
 import { InvalidInputError } from './errors.ts';
 import { isPlainObject } from './fsx.ts';
 
+/**
+ * Fields of a session the engine derives each time it is read, never stored
+ * truth: its metrics (from its tasks) and, on etcd, `alive` (whether a
+ * process that created or updated it still runs: see etcd/sessions.ts).
+ */
+export const DERIVED_SESSION_FIELDS = ['metrics', 'alive'] as const;
+
 /** Fields of a session the engine owns; updates cannot set them. */
-const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', 'metrics'] as const;
+const ENGINE_SESSION_FIELDS = ['id', 'started_at', 'updated_at', ...DERIVED_SESSION_FIELDS] as const;
+
+/** A session without its derived fields: what is stored, and what migration compares. */
+export function withoutDerived(session: Session): Omit<Session, 'metrics'> {
+  const { metrics: _metrics, alive: _alive, ...rest } = session;
+  return rest;
+}
 
 /** A stored session, normalised, or why it is not one. */
 export function checkSession(value: unknown, id: string): Session | string {
@@ -16,8 +29,10 @@ export function checkSession(value: unknown, id: string): Session | string {
   if (typeof value.status !== 'string') return 'missing "status"';
   if (typeof value.started_at !== 'string') return 'missing "started_at"';
   const taskIds = Array.isArray(value.task_ids) ? value.task_ids.filter(isTaskId) : [];
+  // A stored `alive` (a session copied from a live read) would outlive the process it describes.
+  const { alive: _alive, ...stored } = value as JsonObject;
   return {
-    ...(value as JsonObject),
+    ...stored,
     id,
     status: value.status,
     started_at: value.started_at,
@@ -52,7 +67,10 @@ export function checkSessionUpdate(payload: JsonObject): void {
 /** `payload` merged over `current`, the engine's own fields kept. */
 export function mergeSessionUpdate(current: Session, payload: JsonObject): Session {
   const merged = { ...current, ...payload } as Session;
-  for (const f of ENGINE_SESSION_FIELDS) (merged as Record<string, unknown>)[f] = current[f];
+  for (const f of ENGINE_SESSION_FIELDS) {
+    if (current[f] === undefined) delete merged[f];
+    else (merged as Record<string, unknown>)[f] = current[f];
+  }
   return merged;
 }
 

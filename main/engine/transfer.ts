@@ -7,6 +7,7 @@
 import type { Checkpoint, Session, TaskState } from '../../shared/model.ts';
 import type { StateStore } from './backend.ts';
 import { NotFoundError, VersionConflictError } from './errors.ts';
+import { withoutDerived } from './session-rules.ts';
 
 export type TransferKind = 'session' | 'task' | 'checkpoint';
 
@@ -83,7 +84,7 @@ async function copySession(target: StateStore, session: Session, dryRun: boolean
   if (!dryRun) return { ...item, ...(await imported(() => target.importSession(session))) };
   const existing = await orNull(target.readSessionFile(session.id));
   if (!existing) return { ...item, outcome: 'write' };
-  if (sameJson(withoutMetrics(existing), withoutMetrics(session))) return { ...item, outcome: 'same' };
+  if (sameJson(withoutDerived(existing), withoutDerived(session))) return { ...item, outcome: 'same' };
   if (existing.updated_at < session.updated_at) return { ...item, outcome: 'write' };
   return {
     ...item,
@@ -132,12 +133,6 @@ export function predictTaskImport(
     };
   }
   return { outcome: current.version === newest!.version ? 'same' : 'write' };
-}
-
-/** Sessions compare without their metrics, which are derived from the tasks, never stored truth. */
-function withoutMetrics(session: Session): Omit<Session, 'metrics'> {
-  const { metrics: _metrics, ...rest } = session;
-  return rest;
 }
 
 /** The importer's own answer; a conflict it detects (a race with a writer) is reported, not thrown. */

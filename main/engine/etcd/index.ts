@@ -5,8 +5,8 @@
 // Same errors, events, audit entries and history window as the file backend
 // (store.ts). The modules: connection.ts (lazy etcd3, deadlines, the
 // unreachable-cluster error), keys.ts (the layout), tasks.ts (the one-Txn
-// commit), locks.ts (FIFO shared/exclusive locks on one lease per process),
-// sessions.ts, checkpoints.ts (pinned snapshots, batched restores), logs.ts
+// commit), process-lease.ts (one lease per process), locks.ts (FIFO
+// shared/exclusive locks on that lease), sessions.ts (liveness on it too), checkpoints.ts (pinned snapshots, batched restores), logs.ts
 // (audit and lock log as keys) and feed.ts (the watch).
 import type {
   AuditEntry,
@@ -50,6 +50,7 @@ import { EtcdFeed } from './feed.ts';
 import { KeyLayout, prefixRange } from './keys.ts';
 import { EtcdLocks, type EtcdLock } from './locks.ts';
 import { EtcdLogReader, readAudit, readContention } from './logs.ts';
+import { ProcessLease } from './process-lease.ts';
 import { EtcdSessions } from './sessions.ts';
 import { EtcdTasks } from './tasks.ts';
 
@@ -73,6 +74,7 @@ export class EtcdStateStore implements StateStore {
   readonly config: StoreConfig;
   private readonly events = new EventHub();
   private readonly ctx: EtcdContext;
+  private readonly lease: ProcessLease;
   private readonly locks: EtcdLocks;
   private readonly tasks: EtcdTasks;
   private readonly sessions: EtcdSessions;
@@ -87,9 +89,10 @@ export class EtcdStateStore implements StateStore {
     const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
     this.config = { ...DEFAULT_CONFIG, ...parseConfig(defined, 'options') };
     this.ctx = { conn, keys, config: this.config, events: this.events };
-    this.locks = new EtcdLocks(this.ctx);
+    this.lease = new ProcessLease(this.ctx);
+    this.locks = new EtcdLocks(this.ctx, this.lease);
     this.tasks = new EtcdTasks(this.ctx, this.locks);
-    this.sessions = new EtcdSessions(this.ctx, this.tasks);
+    this.sessions = new EtcdSessions(this.ctx, this.tasks, this.lease);
     this.checkpoints = new EtcdCheckpoints(this.ctx, this.tasks, this.sessions, this.locks);
     this.monitor = new Monitor(this, this.config, this.events);
   }
@@ -241,7 +244,7 @@ export class EtcdStateStore implements StateStore {
     return this.sessions.list(false);
   }
   async readSessionFile(id: string): Promise<Session> {
-    return this.sessions.readFile(id);
+    return this.sessions.readLive(id);
   }
 
   // ---- checkpoints ----------------------------------------------------------
@@ -319,10 +322,14 @@ export class EtcdStateStore implements StateStore {
     this.events.off(event, fn);
   }
 
-  /** Stop the monitor and the lease keep-alive, close the connection. Held locks are not released: they expire with the lease. */
+  /**
+   * Stop the monitor and the lease keep-alive, close the connection. Held
+   * locks are not released and sessions stay alive: both expire with the lease.
+   */
   async close(): Promise<void> {
     this.monitor.stop();
     await this.locks.close();
+    await this.lease.close();
     this.ctx.conn.close();
   }
 }

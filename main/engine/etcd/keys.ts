@@ -4,6 +4,7 @@
 //   <ns>/tasks/<id>/history/<v:010>     every kept version, the current one included
 //   <ns>/tasks/<id>/locks/<lease>-<n>   one key per holder or waiter, ordered by create_revision
 //   <ns>/sessions/<id>                  a session
+//   <ns>/session-alive/<id>/<lease>     a process working on the session, on its lease: gone when it dies
 //   <ns>/checkpoints/<id>               a checkpoint's summary (listing reads only these)
 //   <ns>/checkpoint-data/<id>           the whole checkpoint
 //   <ns>/audit/<ms:013>-<op>            one audit entry
@@ -73,6 +74,16 @@ export class KeyLayout {
   session(id: string): string {
     return `${this.sessions}${id}`;
   }
+  get sessionsAlive(): string {
+    return `${this.ns}/session-alive/`;
+  }
+  sessionAlivePrefix(id: string): string {
+    return `${this.sessionsAlive}${id}/`;
+  }
+  /** The liveness mark of session `id` held by the process whose lease is `leaseId` (decimal). */
+  sessionAlive(id: string, leaseId: string): string {
+    return `${this.sessionAlivePrefix(id)}${BigInt(leaseId).toString(16)}`;
+  }
   get checkpoints(): string {
     return `${this.ns}/checkpoints/`;
   }
@@ -102,7 +113,7 @@ export class KeyLayout {
     const rest = key.slice(this.root.length);
     const m = /^tasks\/([^/]+)\/(state|history|locks)(?:\/|$)/.exec(rest);
     if (m) return m[2] === 'locks' ? { kind: 'lock', taskId: m[1]! } : { kind: 'task', taskId: m[1]! };
-    const s = /^sessions\/([^/]+)$/.exec(rest);
+    const s = /^sessions\/([^/]+)$/.exec(rest) ?? /^session-alive\/([^/]+)\/[^/]+$/.exec(rest);
     if (s) return { kind: 'session', sessionId: s[1]! };
     const c = /^checkpoints\/([^/]+)$/.exec(rest);
     if (c) return { kind: 'checkpoint', checkpointId: c[1]! };

@@ -13,7 +13,7 @@
 // Fencing: a commit made under a lock compares the lock key's create_revision
 // in its Txn (tasks.ts). A holder stopped past its lease finds its key gone
 // (or a newer one in its place) and its late commit refused.
-import type { IKeyValue, Lease } from 'etcd3';
+import type { IKeyValue } from 'etcd3';
 import type { HolderInfo, LockEvent, LockMode, LockRecord, LockWaiter, TaskLocks } from '../../../shared/model.ts';
 import type { Lock } from '../backend.ts';
 import { InvalidInputError, LockTimeoutError, type VersionConflictError } from '../errors.ts';
@@ -21,6 +21,7 @@ import { HOST } from '../identity.ts';
 import { appendLockEvent, auditEntry, appendAudit, put, type EtcdContext } from './context.ts';
 import { isUnreachable } from './connection.ts';
 import { prefixRange } from './keys.ts';
+import type { ProcessLease } from './process-lease.ts';
 
 export interface EtcdLock extends Lock {
   /** The lock's key; its create_revision is the fencing token. */
@@ -86,47 +87,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class EtcdLocks {
   private readonly ctx: EtcdContext;
-  private lease: Promise<{ id: string; lease: Lease }> | null = null;
+  private readonly lease: ProcessLease;
   private readonly held = new Set<EtcdLock>();
   private readonly logWrites = new Set<Promise<void>>();
   private seq = 0;
 
-  constructor(ctx: EtcdContext) {
+  constructor(ctx: EtcdContext, lease: ProcessLease) {
     this.ctx = ctx;
+    this.lease = lease;
+    lease.onLost((leaseId) => this.onLeaseLost(leaseId));
   }
 
-  /** etcd leases count whole seconds, and etcd refuses TTLs under ~2 s (1.5 × its election timeout). */
   get ttlSeconds(): number {
-    return Math.max(2, Math.ceil(this.ctx.config.lease_ms / 1000));
-  }
-
-  /** This process's lease, granted on first use and kept alive by etcd3 (every TTL/3). */
-  private leaseId(): Promise<string> {
-    this.lease ??= (async () => {
-      const etcd = await this.ctx.conn.etcd();
-      const lease = etcd.lease(this.ttlSeconds, { autoKeepAlive: true });
-      lease.on('lost', () => this.onLeaseLost(lease));
-      try {
-        return { id: await lease.grant(), lease };
-      } catch (err) {
-        this.lease = null;
-        throw this.ctx.conn.wrap(err);
-      }
-    })();
-    return this.lease.then((l) => l.id);
+    return this.lease.ttlSeconds;
   }
 
   /** The lease ran out (this process was stopped, or cut off): its locks are gone; later locks get a new lease. */
-  private onLeaseLost(lease: Lease): void {
-    void this.lease?.then((l) => {
-      if (l.lease !== lease) return;
-      this.lease = null;
-      for (const lock of [...this.held]) {
-        if (lock.leaseId !== l.id) continue;
-        this.held.delete(lock);
-        this.ctx.events.emit('state.lock_lost', { task_id: lock.taskId, mode: lock.record.mode, token: lock.record.token });
-      }
-    });
+  private onLeaseLost(leaseId: string): void {
+    for (const lock of [...this.held]) {
+      if (lock.leaseId !== leaseId) continue;
+      this.held.delete(lock);
+      this.ctx.events.emit('state.lock_lost', { task_id: lock.taskId, mode: lock.record.mode, token: lock.record.token });
+    }
   }
 
   /** One lock-log line, as on files: acquired and released lines carry the token and host that pair them. */
@@ -211,7 +193,7 @@ export class EtcdLocks {
   /** Queue a key and read the queue in one round trip (the range sees our own put). */
   private async enqueue(taskId: string, mode: LockMode, owner: string) {
     for (let attempt = 1; ; attempt++) {
-      const leaseId = await this.leaseId();
+      const leaseId = await this.lease.id();
       const token = `${BigInt(leaseId).toString(16)}-${(this.seq++).toString(36)}`;
       const key = `${this.ctx.keys.locksPrefix(taskId)}${token}`;
       const now = new Date();
@@ -238,9 +220,7 @@ export class EtcdLocks {
         if (isUnreachable(err)) await this.deleteKey(key, null).catch(() => {});
         // Our lease expired while this process was stopped, before etcd3 noticed: take a new one.
         if (attempt > 1 || !/lease not found/i.test((err as Error).message)) throw err;
-        const stale = await this.lease?.catch(() => null);
-        if (stale) this.onLeaseLost(stale.lease);
-        this.lease = null;
+        await this.lease.expired(leaseId);
       }
     }
   }
@@ -323,8 +303,7 @@ export class EtcdLocks {
     const kv = res.kvs[0];
     const ours = kv !== undefined && kv.create_revision === lock.createRevision;
     if (ours) {
-      const l = await this.lease;
-      await l?.lease.keepaliveOnce().catch(() => {});
+      await this.lease.keepAliveOnce();
     } else {
       this.held.delete(lock);
     }
@@ -366,12 +345,9 @@ export class EtcdLocks {
     return out;
   }
 
-  /** Stop keeping the lease alive (held locks then expire with it) and flush pending lock-log writes. */
+  /** Flush pending lock-log writes (the store then stops the lease: held locks expire with it). */
   async close(): Promise<void> {
     await Promise.allSettled([...this.logWrites]);
-    const l = await this.lease?.catch(() => null);
-    l?.lease.release();
-    this.lease = null;
     this.held.clear();
   }
 }

@@ -2,17 +2,35 @@
 // mod_revision (retried on a conflict), so no session lock is needed. A new
 // session's id is `<date>-<NNN>`: the create compares create_revision == 0,
 // and a writer that loses the race takes the next number.
-import type { IKeyValue } from 'etcd3';
+//
+// Liveness: a process that creates or updates a session (a commit linking a
+// task to it included) puts a mark `<ns>/session-alive/<id>/<lease>` on its
+// process lease, in the same Txn. The mark stays while the process runs and
+// vanishes with its lease when it dies or is cut off, so every machine reads
+// `alive: false` within the lease of a kill -9. Reads for callers add the
+// derived `alive` (true while at least one mark is there); the session's own
+// key never holds it.
+import type { IKeyValue, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
 import type { Session } from '../../../shared/model.ts';
 import { computeSessionMetrics } from '../../../shared/metrics.ts';
 import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { canonicalJson } from '../file-import.ts';
 import { isPlainObject } from '../fsx.ts';
+import { HOST } from '../identity.ts';
 import { assertSessionId } from '../paths.ts';
+import { MAX_TXN_OPS } from './connection.ts';
 import { auditEntry, auditPut, put, type EtcdContext } from './context.ts';
 import { prefixRange } from './keys.ts';
+import type { ProcessLease } from './process-lease.ts';
 import type { EtcdTasks } from './tasks.ts';
-import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from '../session-rules.ts';
+import {
+  checkSession,
+  checkSessionUpdate,
+  mergeSessionUpdate,
+  newSession,
+  sessionUpdateDescription,
+  withoutDerived,
+} from '../session-rules.ts';
 
 interface StoredSession {
   session: Session;
@@ -24,10 +42,50 @@ interface StoredSession {
 export class EtcdSessions {
   private readonly ctx: EtcdContext;
   private readonly tasks: EtcdTasks;
+  private readonly lease: ProcessLease;
+  /** Sessions this process has marked: marked again on a new lease if the old one ran out while it was stopped. */
+  private readonly marked = new Set<string>();
 
-  constructor(ctx: EtcdContext, tasks: EtcdTasks) {
+  constructor(ctx: EtcdContext, tasks: EtcdTasks, lease: ProcessLease) {
     this.ctx = ctx;
     this.tasks = tasks;
+    this.lease = lease;
+    lease.onLost(() => void this.markAgain());
+  }
+
+  /** The put of this process's liveness mark on session `id`, bound to lease `leaseId`. */
+  private markPut(id: string, leaseId: string): IRequestOp {
+    const mark = { pid: process.pid, host: HOST, owner: this.ctx.config.owner, since: new Date().toISOString() };
+    return put(this.ctx.keys.sessionAlive(id, leaseId), JSON.stringify(mark), leaseId);
+  }
+
+  /** `txn` with this process's mark on session `id` added to its success ops; on a lease that ran out, once more on a new one. */
+  private async txnMarking(id: string, txn: ITxnRequest): Promise<ITxnResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const leaseId = await this.lease.id();
+      try {
+        const res = await this.ctx.conn.txn({ ...txn, success: [...(txn.success ?? []), this.markPut(id, leaseId)] });
+        if (res.succeeded) this.marked.add(id);
+        return res;
+      } catch (err) {
+        if (attempt > 1 || !/lease not found/i.test((err as Error).message)) throw err;
+        await this.lease.expired(leaseId);
+      }
+    }
+  }
+
+  /** This process's lease ran out (it was stopped, or cut off) and it runs again: its sessions are alive again. */
+  private async markAgain(): Promise<void> {
+    if (this.marked.size === 0) return;
+    try {
+      const leaseId = await this.lease.id();
+      const puts = [...this.marked].map((id) => this.markPut(id, leaseId));
+      for (let i = 0; i < puts.length; i += MAX_TXN_OPS) {
+        await this.ctx.conn.txn({ compare: [], success: puts.slice(i, i + MAX_TXN_OPS), failure: [] });
+      }
+    } catch {
+      // Still cut off: the next update of each session marks it again.
+    }
   }
 
   private decode(kv: IKeyValue, id: string): Session {
@@ -58,6 +116,18 @@ export class EtcdSessions {
     return (await this.readStored(id)).session;
   }
 
+  /** The session as stored, with `alive`: both read in one round trip. */
+  async readLive(id: string): Promise<Session> {
+    assertSessionId(id);
+    const { kvs } = await this.ctx.conn.rangeMany([
+      { key: Buffer.from(this.ctx.keys.session(id)) },
+      { ...prefixRange(this.ctx.keys.sessionAlivePrefix(id)), keys_only: true, limit: 1 },
+    ]);
+    const kv = kvs[0]?.[0];
+    if (!kv) throw new NotFoundError(`session ${id} does not exist`, { session_id: id });
+    return { ...this.decode(kv, id), alive: (kvs[1]?.length ?? 0) > 0 };
+  }
+
   /** The session as stored, and the revision it was read at. */
   async readAt(id: string): Promise<{ session: Session; revision: number }> {
     const stored = await this.readStored(id);
@@ -70,7 +140,7 @@ export class EtcdSessions {
   }
 
   async get(id: string): Promise<Session> {
-    return this.withMetrics(await this.readFile(id));
+    return this.withMetrics(await this.readLive(id));
   }
 
   async create(options: unknown = {}): Promise<Session> {
@@ -87,7 +157,7 @@ export class EtcdSessions {
     for (; ; n++) {
       const session = newSession(now, n, opts);
       const key = this.ctx.keys.session(session.id);
-      const res = await this.ctx.conn.txn({
+      const res = await this.txnMarking(session.id, {
         compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
         success: [
           put(key, JSON.stringify(session)),
@@ -96,8 +166,9 @@ export class EtcdSessions {
         failure: [],
       });
       if (res.succeeded) {
-        this.ctx.events.emit('state.session_created', { session });
-        return session;
+        const created = { ...session, alive: true };
+        this.ctx.events.emit('state.session_created', { session: created });
+        return created;
       }
     }
   }
@@ -118,13 +189,16 @@ export class EtcdSessions {
     );
   }
 
-  /** Write a whole session back (checkpoint restore, migration); creates it when missing or unreadable. */
+  /** Write a whole session back (checkpoint restore, migration); creates it when missing or unreadable. Marks nothing. */
   async replace(session: Session, description: string): Promise<Session> {
     assertSessionId(session.id);
-    return this.mutate(session.id, () => ({ ...session }), description, true);
+    return this.mutate(session.id, () => withoutDerived(session) as Session, description, true);
   }
 
-  /** Read, change, compare-and-set; again on a conflict. `change` returning null means nothing to write. */
+  /**
+   * Read, change, compare-and-set; again on a conflict. `change` returning null
+   * means nothing to write. Updates and links mark the session alive; a restore does not.
+   */
   private async mutate(id: string, change: (current: Session) => Session | null, description: string, mayCreate = false): Promise<Session> {
     for (;;) {
       let current: Session;
@@ -142,17 +216,19 @@ export class EtcdSessions {
       if (changed === null) return this.withMetrics(current);
       const next = await this.withMetrics({ ...changed, id, updated_at: new Date().toISOString() });
       const key = this.ctx.keys.session(id);
-      const res = await this.ctx.conn.txn({
+      const txn: ITxnRequest = {
         compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
         success: [
           put(key, JSON.stringify(next)),
           auditPut(this.ctx, auditEntry(this.ctx, 'session_updated', description, { session_id: id })),
         ],
         failure: [],
-      });
+      };
+      const res = mayCreate ? await this.ctx.conn.txn(txn) : await this.txnMarking(id, txn);
       if (res.succeeded) {
-        this.ctx.events.emit('state.session_updated', { session: next });
-        return next;
+        const written = mayCreate ? next : { ...next, alive: true };
+        this.ctx.events.emit('state.session_updated', { session: written });
+        return written;
       }
     }
   }
@@ -162,14 +238,24 @@ export class EtcdSessions {
     return res.kvs[0]?.mod_revision ?? '0';
   }
 
-  /** All readable sessions, sorted by id; unreadable ones are skipped here and reported by verify. */
+  /** The ids of sessions with at least one liveness mark, among `marks` (keys under session-alive/). */
+  private aliveIds(marks: IKeyValue[]): Set<string> {
+    const prefix = this.ctx.keys.sessionsAlive;
+    return new Set(marks.map((kv) => kv.key.toString('utf8').slice(prefix.length).split('/')[0]!));
+  }
+
+  /** All readable sessions with `alive`, sorted by id; unreadable ones are skipped here and reported by verify. */
   async list(liveMetrics = true): Promise<Session[]> {
-    const res = await this.ctx.conn.range(prefixRange(this.ctx.keys.sessions));
+    const { kvs } = await this.ctx.conn.rangeMany([
+      prefixRange(this.ctx.keys.sessions),
+      { ...prefixRange(this.ctx.keys.sessionsAlive), keys_only: true },
+    ]);
+    const alive = this.aliveIds(kvs[1] ?? []);
     const out: Session[] = [];
-    for (const kv of res.kvs) {
+    for (const kv of kvs[0] ?? []) {
       const id = kv.key.toString('utf8').slice(this.ctx.keys.sessions.length);
       try {
-        out.push(this.decode(kv, assertSessionId(id)));
+        out.push({ ...this.decode(kv, assertSessionId(id)), alive: alive.has(id) });
       } catch (err) {
         if (!(err instanceof LockstepError)) throw err;
       }
@@ -231,7 +317,7 @@ export class EtcdSessions {
     const written = await this.ctx.conn.txn({
       compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: modRevision }],
       success: [
-        put(key, JSON.stringify(given)),
+        put(key, JSON.stringify(withoutDerived(given))),
         auditPut(this.ctx, auditEntry(this.ctx, 'migrated', `imported session ${id}`, { session_id: id })),
       ],
       failure: [],
@@ -240,9 +326,9 @@ export class EtcdSessions {
   }
 }
 
-/** A session as compared between stores: its metrics are derived, never stored truth. */
+/** A session as compared between stores: its metrics and liveness are derived, never stored truth. */
 function sessionKey(session: Session): string {
-  const { metrics: _metrics, ...rest } = session;
+  const rest = withoutDerived(session);
   return canonicalJson({
     ...rest,
     updated_at: rest.updated_at ?? rest.started_at,

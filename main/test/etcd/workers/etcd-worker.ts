@@ -4,6 +4,8 @@
 //   --mode paused --task T                takes the write lock and reads version N, prints {ready, version};
 //                                         on the line "commit" commits under that lock, prints the outcome,
 //                                         then takes and releases the lock once more
+//   --mode session --task T               creates a session and commits task T into it, prints {session, alive},
+//                                         then waits to be killed (its lease keeps the session alive)
 // Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
 import { EtcdStateStore } from '../../../engine/etcd/index.ts';
 import { commitOnCue, nextLine, options, print, required, runIncrements, stopReading } from '../../workers/common.ts';
@@ -38,6 +40,11 @@ if (mode === 'increment') {
   const again = await store.acquireLock(taskId, 'write', { timeout: 10_000 });
   print({ reacquired: await store.releaseLock(again) });
   await store.close();
+} else if (mode === 'session') {
+  const session = await store.createSession({ by: `worker-${process.pid}` });
+  await store.updateTaskState(taskId, { status: 'in_progress' }, { session: session.id });
+  print({ session: session.id, alive: (await store.getSession(session.id)).alive });
+  await new Promise(() => {}); // until killed
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
