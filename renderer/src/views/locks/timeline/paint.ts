@@ -3,6 +3,7 @@
 // repaints them in a few milliseconds. Each lane draws at most one bar per
 // pixel column and kind, so the cost is bounded by the screen, not the data.
 import type { Lane } from './lanes.ts';
+import { fillOf, laneColumns, laneRuns } from './columns.ts';
 import { firstRequestedAtOrAfter, type Hold, type Mark } from './spans.ts';
 
 export interface Viewport {
@@ -62,28 +63,6 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): Canv
   return hatches.get(key) ?? colour;
 }
 
-/** Bars of one fill, drawn as one path: setting a fill style per bar costs more than the bar. */
-type Batches = Map<string, { fill: string | CanvasPattern; alpha: number; rects: number[] }>;
-
-function addRect(
-  batches: Batches,
-  key: string,
-  fill: () => string | CanvasPattern,
-  alpha: number,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): void {
-  let b = batches.get(key);
-  if (!b) batches.set(key, (b = { fill: fill(), alpha, rects: [] }));
-  const r = b.rects;
-  const n = r.length;
-  // Touching the previous bar of the same fill in the same lane: widen it instead (zoomed out, most bars do).
-  if (n > 0 && r[n - 3] === y && x <= r[n - 4]! + r[n - 2]! + 0.5) r[n - 2] = Math.max(r[n - 2]!, x + w - r[n - 4]!);
-  else r.push(x, y, w, h);
-}
-
 export function paint(
   ctx: CanvasRenderingContext2D,
   lanes: readonly Lane[],
@@ -100,18 +79,9 @@ export function paint(
   ctx.beginPath();
   ctx.rect(GUTTER, AXIS, v.width - GUTTER, v.height - AXIS);
   ctx.clip();
-  const batches: Batches = new Map();
   ctx.fillStyle = theme.grid;
-  lanes.forEach((lane, i) => ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5));
-  lanes.forEach((lane, i) => collectLane(ctx, batches, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
-  for (const b of batches.values()) {
-    ctx.globalAlpha = b.alpha;
-    ctx.fillStyle = b.fill;
-    ctx.beginPath();
-    for (let i = 0; i < b.rects.length; i += 4) ctx.rect(b.rects[i]!, b.rects[i + 1]!, b.rects[i + 2]!, b.rects[i + 3]!);
-    ctx.fill();
-  }
-  ctx.globalAlpha = 1;
+  for (let i = 0; i < lanes.length; i++) ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
+  paintBars(ctx, lanes, colours, v, theme, dpr);
   lanes.forEach((lane, i) => paintMarks(ctx, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
   if (hovered) outline(ctx, hovered, lanes, v, theme);
   const nowX = xOf(v.now, v);
@@ -129,46 +99,48 @@ export function paint(
   });
 }
 
-function collectLane(
+/** Holds and waits, one rectangle per run of equal pixel columns, one path per fill. */
+function paintBars(
   ctx: CanvasRenderingContext2D,
-  batches: Batches,
-  lane: Lane,
-  top: number,
+  lanes: readonly Lane[],
   colours: ReadonlyMap<string, string>,
   v: Viewport,
   theme: Theme,
   dpr: number,
 ): void {
-  const y = top + (LANE_HEIGHT - BAR) / 2;
-  // One bar per pixel column and kind: zoomed out, thousands of holds collapse into what the screen can show.
-  let lastWaitPx = -1;
-  let lastHoldPx = -1;
-  const draw = (h: Hold) => {
-    const end = h.released ?? v.now;
-    if (end < v.from) return;
-    const colour = colours.get(h.owner) ?? theme.muted;
-    const x0 = xOf(h.requested, v);
-    const x1 = xOf(h.granted, v);
-    const x2 = xOf(end, v);
-    if (x1 - x0 >= 0.5 && Math.floor(x1) > lastWaitPx) {
-      addRect(batches, `w${colour}`, () => hatch(ctx, colour, dpr), 1, x0, y + 2, Math.max(1, x1 - x0), BAR - 4);
-      lastWaitPx = Math.floor(x1);
+  const palette = paletteOf(colours, theme);
+  const columns = lanes.map((lane) => laneColumns(lane, colours));
+  const runs = laneRuns(columns, { from: v.from, to: v.to, now: v.now, columns: (v.width - GUTTER) * dpr, dpr, colours: palette.length });
+  // Keys run waits (hatched, under any hold), then write and read holds, then lost marks on top.
+  for (let k = 0; k + 1 < runs.starts.length && runs.starts[k]! < runs.count; k++) {
+    const first = runs.starts[k]!;
+    const end = runs.starts[k + 1]!;
+    if (first === end) continue;
+    const { kind, colour } = fillOf(k, palette.length);
+    ctx.globalAlpha = kind === 'read' ? 0.45 : 1;
+    ctx.fillStyle = kind === 'wait' ? hatch(ctx, palette[colour]!, dpr) : kind === 'lost' ? theme.danger : palette[colour]!;
+    ctx.beginPath();
+    for (let o = first; o < end; o++) {
+      const r = runs.order[o]!;
+      const top = AXIS + runs.lane[r]! * LANE_HEIGHT + (LANE_HEIGHT - BAR) / 2;
+      const x = GUTTER + runs.x[r]! / dpr;
+      const w = runs.w[r]! / dpr;
+      if (kind === 'wait') ctx.rect(x, top + 2, w, BAR - 4);
+      else if (kind === 'lost') ctx.rect(x - 1, top - 2, 2, BAR + 4);
+      else ctx.rect(x, top, w, BAR);
     }
-    if (Math.floor(x2) > lastHoldPx || x2 - x1 >= 1) {
-      const read = h.mode === 'read';
-      addRect(batches, `${read ? 'r' : 'h'}${colour}`, () => colour, read ? 0.45 : 1, x1, y, Math.max(1, x2 - x1), BAR);
-      lastHoldPx = Math.floor(x2);
-    }
-    if (h.end === 'lost') addRect(batches, 'lost', () => theme.danger, 1, x2 - 1, y - 2, 2, BAR + 4);
-  };
-  // Holds are sorted by request: start with the first that can still reach into view.
-  const holds = lane.holds;
-  for (let i = firstRequestedAtOrAfter(holds, v.from - lane.longest); i < holds.length; i++) {
-    const h = holds[i]!;
-    if (h.requested > v.to) break;
-    if (h.released !== null) draw(h);
+    ctx.fill();
   }
-  for (const h of lane.open) if (h.requested <= v.to) draw(h);
+  ctx.globalAlpha = 1;
+}
+
+const palettes = new WeakMap<ReadonlyMap<string, string>, string[]>();
+
+/** The owners' colours in map order, then the muted colour for an owner without one. */
+function paletteOf(colours: ReadonlyMap<string, string>, theme: Theme): readonly string[] {
+  let p = palettes.get(colours);
+  if (!p || p[p.length - 1] !== theme.muted) palettes.set(colours, (p = [...colours.values(), theme.muted]));
+  return p;
 }
 
 function paintMarks(
@@ -290,14 +262,20 @@ export function hitTest(lanes: readonly Lane[], v: Viewport, x: number, y: numbe
   // A hold bar wins over a wait bar: while one agent holds, the next one's wait runs under it.
   let holding: Hold | null = null;
   let waiting: Hold | null = null;
-  for (const h of lane.holds) {
+  const consider = (h: Hold) => {
     const x0 = xOf(h.requested, v);
     const x1 = xOf(h.granted, v);
     const x2 = xOf(h.released ?? v.now, v);
     if (x >= x1 - 2 && x <= Math.max(x2, x1 + 1) + 2)
       holding = h; // the latest one drawn is on top
     else if (x >= x0 && x < x1) waiting = h;
-  }
+  };
+  // Only holds that can reach the pointer: a binary search, not a walk through 50,000.
+  const holds = lane.holds;
+  const latest = timeAt(x + 3, v);
+  for (let i = firstRequestedAtOrAfter(holds, timeAt(x - 3, v) - lane.longest); i < holds.length && holds[i]!.requested <= latest; i++)
+    if (holds[i]!.released !== null) consider(holds[i]!);
+  for (const h of lane.open) consider(h);
   if (holding ?? waiting) return holding ?? waiting;
   for (const m of lane.marks) {
     if (m.kind === 'timeout' && x >= xOf(m.at - m.wait, v) && x <= xOf(m.at, v)) return m;
