@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import { useRouteField } from '../../app/services.ts';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { Panel } from '../../components/Panel.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
 import { duration, percent } from '../../lib/format.ts';
@@ -30,13 +31,11 @@ export function BlockersTable() {
   const rows = useMemo(() => whoBlocksWhom(spansOf(feed.events), now - windowMs, now, now).slice(0, SHOWN), [feed.events, now, windowMs]);
   const longest = Math.max(1, ...rows.map((r) => r.ms));
   return (
-    <section className="panel panel-flush" aria-labelledby="blockers-title">
-      <header className="panel-head">
-        <h2 id="blockers-title" className="panel-title">
-          Who blocked whom
-        </h2>
-        <span className="muted small">time each holder kept each waiter waiting, same window as contention</span>
-      </header>
+    <Panel
+      title="Who blocked whom"
+      flush
+      head={<span className="muted small">time each holder kept each waiter waiting, same window as contention</span>}
+    >
       {rows.length === 0 ? (
         <EmptyState title="Nobody waited for anybody in this window" />
       ) : (
@@ -59,6 +58,6 @@ export function BlockersTable() {
           ))}
         </DataTable>
       )}
-    </section>
+    </Panel>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { LockWaiter } from '../../../../shared/model.ts';
 import { useMirror } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { Panel } from '../../components/Panel.tsx';
 import { Chip } from '../../components/StatusChip.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
@@ -96,18 +97,20 @@ export function HoldersTable() {
   const [breaking, setBreaking] = useState<HolderRowData | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   return (
-    <section className="panel panel-flush" aria-labelledby="holders-title">
-      <header className="panel-head">
-        <h2 id="holders-title" className="panel-title">
-          Current holders
-        </h2>
-        <span className="muted small num">{holders.length}</span>
-        {notice ? (
-          <span className="small text-ok" role="status">
-            {notice}
-          </span>
-        ) : null}
-      </header>
+    <Panel
+      title="Current holders"
+      flush
+      head={
+        <>
+          <span className="muted small num">{holders.length}</span>
+          {notice ? (
+            <span className="small text-ok" role="status">
+              {notice}
+            </span>
+          ) : null}
+        </>
+      }
+    >
       {holders.length === 0 ? (
         <EmptyState title="No locks held right now">Locks appear here while agents hold them; nobody is blocked.</EmptyState>
       ) : (
@@ -129,6 +132,6 @@ export function HoldersTable() {
           }}
         />
       ) : null}
-    </section>
+    </Panel>
   );
 }

@@ -4,6 +4,7 @@ import { memo, useEffect, useRef, useState } from 'react';
 import type { AuditEntry, ChangeType } from '../../../../shared/model.ts';
 import { useMirror } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { Panel } from '../../components/Panel.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { plural } from '../../lib/format.ts';
@@ -80,28 +81,31 @@ export function ActivityFeed() {
     return () => cancelAnimationFrame(frame);
   }, []);
   return (
-    <section ref={sectionRef} className="panel feed" aria-labelledby="feed-title">
-      <header className="panel-head">
-        <h2 id="feed-title" className="panel-title">
-          Activity
-        </h2>
-        {!frozen ? <span className="live-dot live-dot-inline" aria-hidden="true" /> : null}
-        <span className="toolbar-spacer" />
-        {frozen ? (
-          <>
-            <span className="badge badge-accent" role="status">
-              {freshCount > 0 ? plural(freshCount, 'new event') : 'No new events'}
-            </span>
-            <button type="button" className="btn btn-small btn-primary" onClick={() => setFrozen(null)}>
-              Resume feed
+    <Panel
+      ref={sectionRef}
+      title="Activity"
+      className="feed"
+      head={
+        <>
+          {!frozen ? <span className="live-dot live-dot-inline" aria-hidden="true" /> : null}
+          <span className="toolbar-spacer" />
+          {frozen ? (
+            <>
+              <span className="badge badge-accent" role="status">
+                {freshCount > 0 ? plural(freshCount, 'new event') : 'No new events'}
+              </span>
+              <button type="button" className="btn btn-small btn-primary" onClick={() => setFrozen(null)}>
+                Resume feed
+              </button>
+            </>
+          ) : (
+            <button type="button" className="btn btn-small" onClick={() => setFrozen(activity)}>
+              Pause feed
             </button>
-          </>
-        ) : (
-          <button type="button" className="btn btn-small" onClick={() => setFrozen(activity)}>
-            Pause feed
-          </button>
-        )}
-      </header>
+          )}
+        </>
+      }
+    >
       {shown.length === 0 ? (
         <EmptyState title="No activity yet">Every change agents make is logged here as it happens.</EmptyState>
       ) : (
@@ -111,6 +115,6 @@ export function ActivityFeed() {
           ))}
         </ol>
       )}
-    </section>
+    </Panel>
   );
 }

@@ -4,6 +4,7 @@
 // outranks both.
 import { useMirror, useNavigate } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { Panel } from '../../components/Panel.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { duration, plural } from '../../lib/format.ts';
 import { DEFAULT_ROUTE } from '../../lib/route.ts';
@@ -24,16 +25,17 @@ export function MostContended() {
   const stats = contention.find((c) => c.task_id === taskId);
   const holder = taskId ? (locks.get(taskId)?.writer ?? locks.get(taskId)?.readers[0]) : undefined;
   return (
-    <section className="panel" aria-labelledby="contended-title">
-      <header className="panel-head">
-        <h2 id="contended-title" className="panel-title">
-          Most contended now
-        </h2>
-        <span className="toolbar-spacer" />
-        <button type="button" className="btn btn-small" onClick={() => navigate({ ...DEFAULT_ROUTE, view: 'locks' })}>
-          Lock timeline
-        </button>
-      </header>
+    <Panel
+      title="Most contended now"
+      head={
+        <>
+          <span className="toolbar-spacer" />
+          <button type="button" className="btn btn-small" onClick={() => navigate({ ...DEFAULT_ROUTE, view: 'locks' })}>
+            Lock timeline
+          </button>
+        </>
+      }
+    >
       {deadlocks.length > 0 ? (
         <p className="text-danger strong" role="alert">
           {plural(deadlocks.length, 'deadlock')}: {deadlocks[0]!.map((m) => m.owner).join(' ⇄ ')}
@@ -62,6 +64,6 @@ export function MostContended() {
           ) : null}
         </div>
       )}
-    </section>
+    </Panel>
   );
 }

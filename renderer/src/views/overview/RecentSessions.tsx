@@ -1,5 +1,6 @@
 // Active sessions at a glance, with their progress; links into Sessions.
 import { useMirror } from '../../app/services.ts';
+import { Panel } from '../../components/Panel.tsx';
 import { MetricsBar } from '../../components/ProgressBar.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
@@ -32,21 +33,22 @@ export function RecentSessions() {
   const ids = useMirror((s) => s.sessionIds);
   if (ids.length === 0) return null;
   return (
-    <section className="panel" aria-labelledby="recent-sessions-title">
-      <header className="panel-head">
-        <h2 id="recent-sessions-title" className="panel-title">
-          Sessions
-        </h2>
-        <span className="toolbar-spacer" />
-        <a className="small" href={viewHref('sessions')}>
-          View all
-        </a>
-      </header>
+    <Panel
+      title="Sessions"
+      head={
+        <>
+          <span className="toolbar-spacer" />
+          <a className="small" href={viewHref('sessions')}>
+            View all
+          </a>
+        </>
+      }
+    >
       <ul className="session-lines">
         {ids.slice(0, SHOWN).map((id) => (
           <SessionLine key={id} id={id} />
         ))}
       </ul>
-    </section>
+    </Panel>
   );
 }

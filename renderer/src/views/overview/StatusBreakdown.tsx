@@ -1,5 +1,6 @@
 // Where the tasks are, by status bucket; each segment filters the Tasks view.
 import { useMirror } from '../../app/services.ts';
+import { Panel } from '../../components/Panel.tsx';
 import { percent } from '../../lib/format.ts';
 import { selectBuckets } from '../../store/selectors.ts';
 
@@ -11,12 +12,7 @@ export function StatusBreakdown() {
   if (total === 0) return null;
   const keys = ['completed', 'in_progress', 'failed', 'other'] as const;
   return (
-    <section className="panel" aria-labelledby="breakdown-title">
-      <header className="panel-head">
-        <h2 id="breakdown-title" className="panel-title">
-          Task status
-        </h2>
-      </header>
+    <Panel title="Task status">
       <div className="stackbar stackbar-lg" role="img" aria-label={keys.map((k) => `${LABELS[k]} ${buckets[k]}`).join(', ')}>
         {keys.map((k) => (
           <span key={k} className={`seg seg-${k}`} style={{ width: `${percent(buckets[k], total)}%` }} />
@@ -31,6 +27,6 @@ export function StatusBreakdown() {
           </li>
         ))}
       </ul>
-    </section>
+    </Panel>
   );
 }
