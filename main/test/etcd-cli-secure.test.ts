@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, makeTempDir, Proc, removeTempDirs, tryJson } from './helpers.ts';
+import { makeTempDir, removeTempDirs, runCliArgs } from './helpers.ts';
 import { ETCD_BIN } from './etcd/cluster.ts';
 
 const members: ChildProcess[] = [];
@@ -63,17 +63,7 @@ async function startMember(dir: string, clientUrl: string, flags: string[], prob
   }
 }
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json: unknown; stderr: string }> {
-  const proc = new Proc(
-    spawn(process.execPath, [BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '', ...env },
-    }),
-  );
-  proc.child.stdin!.end();
-  const exit = await proc.waitExit(60_000);
-  return { code: exit.code, json: tryJson(proc.lines.join('\n')), stderr: proc.stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCliArgs(args, { env, timeoutMs: 60_000 });
 
 /** One error line on stderr, with exit 6, naming `endpoint`. */
 function expectUnavailable(r: { code: number | null; stderr: string }, endpoint: string): void {

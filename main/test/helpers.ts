@@ -266,13 +266,25 @@ export interface CliResult {
 }
 
 /** Run the CLI to completion, optionally feeding stdin. */
-export async function runCli(
-  root: string,
-  args: string[],
-  options: { input?: string | Buffer; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export function runCli(root: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runToExit(spawnCli(root, args), options);
+}
+
+/**
+ * Run the CLI with exactly `args` (an etcd cluster's options, say) to
+ * completion: no store comes from the environment, as LOCKSTEP_ROOT,
+ * LOCKSTEP_ETCD and LOCKSTEP_ETCD_PASSWORD are cleared unless `env` sets them.
+ */
+export function runCliArgs(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '', LOCKSTEP_ETCD_PASSWORD: '', ...options.env },
+  });
+  return runToExit(new Proc(child), options);
+}
+
+async function runToExit(proc: Proc, options: { input?: string | Buffer; timeoutMs?: number }): Promise<CliResult> {
   const started = Date.now();
-  const proc = spawnCli(root, args);
   const stdoutChunks: string[] = [];
   proc.child.stdout!.on('data', (c: string) => stdoutChunks.push(c));
   if (options.input !== undefined) proc.child.stdin!.end(options.input);

@@ -4,10 +4,9 @@
 // the lease, and a subscriber hears about a write made by the CLI.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { BIN, killChildren, Proc } from '../helpers.ts';
+import { killChildren, runCliArgs } from '../helpers.ts';
 import { freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
 import { closeMcpSessions, connectMcp } from './mcp-client.ts';
-import { spawn } from 'node:child_process';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -22,23 +21,7 @@ function etcdArgs(namespace: string): string[] {
   return ['--etcd', cluster.endpoints.join(','), '--namespace', namespace];
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; json: unknown }> {
-  const proc = new Proc(
-    spawn(process.execPath, [BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LOCKSTEP_ROOT: '', LOCKSTEP_ETCD: '' },
-    }),
-  );
-  proc.child.stdin!.end();
-  const exit = await proc.waitExit(60_000);
-  let json: unknown;
-  try {
-    json = JSON.parse(proc.lines.join('\n'));
-  } catch {
-    json = undefined;
-  }
-  return { code: exit.code, json };
-}
+const cli = (args: string[]) => runCliArgs(args, { timeoutMs: 60_000 });
 
 interface Held {
   handle: string;
