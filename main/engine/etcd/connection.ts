@@ -56,6 +56,8 @@ export class EtcdConnection {
   private readonly options: EtcdConnectionOptions;
   private client: Promise<Etcd3> | null = null;
   private closed = false;
+  /** Told the revision of each Txn that wrote something (the log upkeep counts on it). */
+  onWrite: ((revision: number) => void) | null = null;
 
   constructor(options: EtcdConnectionOptions) {
     this.endpoints = checkEndpoints(options.endpoints);
@@ -114,11 +116,15 @@ export class EtcdConnection {
   }
 
   async txn(req: ITxnRequest): Promise<ITxnResponse> {
+    let res: ITxnResponse;
     try {
-      return await (await this.kv()).txn(req);
+      res = await (await this.kv()).txn(req);
     } catch (err) {
       throw this.wrap(err);
     }
+    const ran = (res.succeeded ? req.success : req.failure) ?? [];
+    if (this.onWrite && ran.some((op) => op.request_put || op.request_delete_range)) this.onWrite(Number(res.header.revision));
+    return res;
   }
 
   /** Several ranges read at one revision (the first batch's, unless given), in Txns of at most 128 operations. */

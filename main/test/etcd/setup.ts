@@ -18,7 +18,7 @@ export interface EtcdFixture {
   another(overrides?: Partial<StoreConfig>): EtcdStateStore;
 }
 
-export async function etcdFixture(label: string, overrides: Partial<StoreConfig> & { owner?: string } = {}): Promise<EtcdFixture> {
+export async function etcdFixture(label: string, overrides: Omit<EtcdOpenOptions, 'etcd'> = {}): Promise<EtcdFixture> {
   const cluster = await sharedCluster();
   const ns = freshNamespace(label);
   const make = (more: Partial<StoreConfig> = {}) => {
