@@ -65,10 +65,10 @@ export function dialogUrl(page: DialogPage): string {
   fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
   fieldset fieldset { margin: 4px 0 8px; }
   legend { font-weight: 600; padding: 0; margin-bottom: 6px; }
-  label { display: block; margin: 0 0 10px; flex: 1; }
+  label { display: block; margin: 0 0 8px; flex: 1; }
   input { display: block; box-sizing: border-box; width: 100%; margin-top: 4px; padding: 5px 6px; font: inherit; }
   .file { display: flex; gap: 8px; align-items: flex-end; }
-  .file button { margin-bottom: 10px; }
+  .file button { margin-bottom: 8px; }
   .hint { opacity: .7; font-size: 12px; font-weight: normal; }
   .error { color: #d33; margin: 0 0 12px; }
   .notice { margin: 0 0 12px; }
@@ -98,7 +98,7 @@ export function dialogUrl(page: DialogPage): string {
       <input name="password" type="password" autocomplete="current-password" ${focus('password')}${
         page.passwordKept ? ' placeholder="(entered: leave empty to keep it)"' : ''
       }></label>
-    <p class="hint">Open Recent keeps the password only encrypted by the system's keychain; where there is none, it asks again.</p>
+    <p class="hint" style="margin: 0 0 12px">Open Recent keeps the password only encrypted by the system's keychain; where there is none, it asks again.</p>
   </fieldset>
 </fieldset>
 </form>
@@ -149,8 +149,10 @@ export function askForEtcdCluster(
   const dialog = new electron.BrowserWindow({
     parent,
     modal: true,
+    // The page's size, without the title bar: the whole form fits, buttons included.
+    useContentSize: true,
     width: 520,
-    height: 600,
+    height: 640,
     resizable: true,
     minimizable: false,
     maximizable: false,
