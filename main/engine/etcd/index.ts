@@ -24,8 +24,8 @@ import type {
   Session,
   TaskLocks,
   TaskState,
-} from "../../../shared/model.ts";
-import { isTaskId } from "../../../shared/ids.ts";
+} from '../../../shared/model.ts';
+import { isTaskId } from '../../../shared/ids.ts';
 import type {
   AuditQuery,
   ChangeFeed,
@@ -38,32 +38,28 @@ import type {
   StoreLocation,
   TaskInspection,
   UpdateOptions,
-} from "../backend.ts";
-import { DEFAULT_CONFIG, parseConfig, type StoreConfig } from "../config.ts";
-import { InvalidInputError } from "../errors.ts";
-import {
-  EventHub,
-  type EngineEventName,
-  type EngineListener,
-} from "../events.ts";
-import { Monitor } from "../monitor.ts";
-import { assertTaskId } from "../paths.ts";
-import { EtcdCheckpoints } from "./checkpoints.ts";
-import { EtcdConnection, type EtcdConnectionOptions } from "./connection.ts";
-import { put, type EtcdContext } from "./context.ts";
-import { EtcdFeed } from "./feed.ts";
-import { KeyLayout, prefixRange } from "./keys.ts";
-import { EtcdLocks, type EtcdLock } from "./locks.ts";
-import { LogUpkeep, type LogRetention } from "./log-upkeep.ts";
-import { EtcdLogReader, readAudit, readContention } from "./logs.ts";
-import { ProcessLease } from "./process-lease.ts";
-import { EtcdSessions } from "./sessions.ts";
-import { EtcdTasks } from "./tasks.ts";
+} from '../backend.ts';
+import { DEFAULT_CONFIG, parseConfig, type StoreConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { EventHub, type EngineEventName, type EngineListener } from '../events.ts';
+import { Monitor } from '../monitor.ts';
+import { assertTaskId } from '../paths.ts';
+import { EtcdCheckpoints } from './checkpoints.ts';
+import { EtcdConnection, type EtcdConnectionOptions } from './connection.ts';
+import { put, type EtcdContext } from './context.ts';
+import { EtcdFeed } from './feed.ts';
+import { KeyLayout, prefixRange } from './keys.ts';
+import { EtcdLocks, type EtcdLock } from './locks.ts';
+import { LogUpkeep, type LogRetention } from './log-upkeep.ts';
+import { EtcdLogReader, readAudit, readContention } from './logs.ts';
+import { ProcessLease } from './process-lease.ts';
+import { EtcdSessions } from './sessions.ts';
+import { EtcdTasks } from './tasks.ts';
 
-export type { EtcdConnectionOptions } from "./connection.ts";
-export { ETCD_MAX_STATE_BYTES } from "./tasks.ts";
+export type { EtcdConnectionOptions } from './connection.ts';
+export { ETCD_MAX_STATE_BYTES } from './tasks.ts';
 
-export const DEFAULT_NAMESPACE = "lockstep";
+export const DEFAULT_NAMESPACE = 'lockstep';
 
 export type EtcdOpenOptions = {
   etcd: EtcdConnectionOptions;
@@ -74,10 +70,8 @@ export type EtcdOpenOptions = {
 
 function asEtcdLock(lock: unknown): EtcdLock {
   const l = lock as Partial<EtcdLock> | null;
-  if (!l || typeof l.key !== "string" || typeof l.createRevision !== "string") {
-    throw new InvalidInputError(
-      "the lock passed was not acquired from this etcd store",
-    );
+  if (!l || typeof l.key !== 'string' || typeof l.createRevision !== 'string') {
+    throw new InvalidInputError('the lock passed was not acquired from this etcd store');
   }
   return l as EtcdLock;
 }
@@ -99,15 +93,9 @@ export class EtcdStateStore implements StateStore {
     const { etcd, logRetention, ...overrides } = options;
     const conn = new EtcdConnection(etcd);
     const keys = new KeyLayout(etcd.namespace ?? DEFAULT_NAMESPACE);
-    this.location = {
-      kind: "etcd",
-      endpoints: conn.endpoints,
-      namespace: keys.ns,
-    };
-    const defined = Object.fromEntries(
-      Object.entries(overrides).filter(([, v]) => v !== undefined),
-    );
-    this.config = { ...DEFAULT_CONFIG, ...parseConfig(defined, "options") };
+    this.location = { kind: 'etcd', endpoints: conn.endpoints, namespace: keys.ns };
+    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    this.config = { ...DEFAULT_CONFIG, ...parseConfig(defined, 'options') };
     this.ctx = { conn, keys, config: this.config, events: this.events };
     this.logUpkeep = new LogUpkeep(this.ctx, logRetention);
     conn.onWrite = (revision) => this.logUpkeep.afterWrite(revision);
@@ -115,42 +103,19 @@ export class EtcdStateStore implements StateStore {
     this.locks = new EtcdLocks(this.ctx, this.lease);
     this.tasks = new EtcdTasks(this.ctx, this.locks);
     this.sessions = new EtcdSessions(this.ctx, this.tasks, this.lease);
-    this.checkpoints = new EtcdCheckpoints(
-      this.ctx,
-      this.tasks,
-      this.sessions,
-      this.locks,
-    );
+    this.checkpoints = new EtcdCheckpoints(this.ctx, this.tasks, this.sessions, this.locks);
     this.monitor = new Monitor(this, this.config, this.events);
   }
 
   /** Marks the namespace as a Lockstep store (and checks the cluster answers). Nothing to migrate on etcd. */
-  async init(): Promise<{
-    root: string;
-    migrated: { sessions: number; tasks: number; from: string } | null;
-  }> {
+  async init(): Promise<{ root: string; migrated: { sessions: number; tasks: number; from: string } | null }> {
     const meta = this.ctx.keys.meta;
     await this.ctx.conn.txn({
-      compare: [
-        {
-          key: Buffer.from(meta),
-          target: "Create",
-          result: "Equal",
-          create_revision: 0,
-        },
-      ],
-      success: [
-        put(
-          meta,
-          JSON.stringify({ layout: 1, created_at: new Date().toISOString() }),
-        ),
-      ],
+      compare: [{ key: Buffer.from(meta), target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [put(meta, JSON.stringify({ layout: 1, created_at: new Date().toISOString() }))],
       failure: [],
     });
-    return {
-      root: `${this.ctx.keys.ns} on ${this.location.kind === "etcd" ? this.location.endpoints.join(",") : ""}`,
-      migrated: null,
-    };
+    return { root: `${this.ctx.keys.ns} on ${this.location.kind === 'etcd' ? this.location.endpoints.join(',') : ''}`, migrated: null };
   }
 
   // ---- tasks ----------------------------------------------------------------
@@ -159,27 +124,16 @@ export class EtcdStateStore implements StateStore {
     return this.tasks.get(id);
   }
 
-  async updateTaskState(
-    id: string,
-    updates: unknown,
-    options: UpdateOptions = {},
-  ): Promise<TaskState> {
+  async updateTaskState(id: string, updates: unknown, options: UpdateOptions = {}): Promise<TaskState> {
     assertTaskId(id);
-    const lock =
-      options.lock === undefined ? undefined : asEtcdLock(options.lock);
+    const lock = options.lock === undefined ? undefined : asEtcdLock(options.lock);
     if (options.session !== undefined) {
       // As on files: the session lists the task before the task names the session;
       // a missing session, a bad payload or a stale version fail first, writing nothing.
       await this.sessions.readFile(options.session);
       this.tasks.checkPayload(updates);
-      if (
-        options.expectedVersion !== undefined &&
-        Number.isInteger(options.expectedVersion)
-      ) {
-        const stale = await this.tasks.staleVersionError(
-          id,
-          options.expectedVersion,
-        );
+      if (options.expectedVersion !== undefined && Number.isInteger(options.expectedVersion)) {
+        const stale = await this.tasks.staleVersionError(id, options.expectedVersion);
         if (stale) throw stale;
       }
       await this.sessions.link(options.session, id);
@@ -188,13 +142,9 @@ export class EtcdStateStore implements StateStore {
   }
 
   async getTaskHistory(id: string): Promise<TaskState[]> {
-    return (await this.tasks.historyPage(id, Number.POSITIVE_INFINITY))
-      .versions;
+    return (await this.tasks.historyPage(id, Number.POSITIVE_INFINITY)).versions;
   }
-  async getTaskHistoryPage(
-    id: string,
-    limit: number,
-  ): Promise<{ versions: TaskState[]; omitted: number }> {
+  async getTaskHistoryPage(id: string, limit: number): Promise<{ versions: TaskState[]; omitted: number }> {
     return this.tasks.historyPage(id, limit);
   }
   async listTaskIds(): Promise<string[]> {
@@ -203,20 +153,11 @@ export class EtcdStateStore implements StateStore {
   async listTasks(): Promise<TaskState[]> {
     return [...(await this.tasks.listStates()).states.values()];
   }
-  async recoverTaskState(
-    id: string,
-  ): Promise<{ state: TaskState; recovered: boolean }> {
+  async recoverTaskState(id: string): Promise<{ state: TaskState; recovered: boolean }> {
     return this.tasks.recover(id);
   }
-  async restoreTaskVersion(
-    id: string,
-    version: number,
-    options: UpdateOptions = {},
-  ): Promise<TaskState> {
-    return this.tasks.restoreVersion(id, version, {
-      ...options,
-      lock: options.lock === undefined ? undefined : asEtcdLock(options.lock),
-    });
+  async restoreTaskVersion(id: string, version: number, options: UpdateOptions = {}): Promise<TaskState> {
+    return this.tasks.restoreVersion(id, version, { ...options, lock: options.lock === undefined ? undefined : asEtcdLock(options.lock) });
   }
   async verifyTaskState(id: string): Promise<IntegrityIssue[]> {
     return this.tasks.verify(id);
@@ -224,23 +165,12 @@ export class EtcdStateStore implements StateStore {
 
   async verifyAllStates(): Promise<IntegrityIssue[]> {
     const issues: IntegrityIssue[] = [];
-    for (const id of await this.tasks.listIds())
-      issues.push(...(await this.tasks.verify(id)));
+    for (const id of await this.tasks.listIds()) issues.push(...(await this.tasks.verify(id)));
     for (const { key, message } of await this.sessions.corrupt())
-      issues.push({
-        kind: "corrupt_session",
-        path: key,
-        message,
-        recoverable: false,
-      });
+      issues.push({ kind: 'corrupt_session', path: key, message, recoverable: false });
     for (const { key, message } of await this.checkpoints.corrupt())
-      issues.push({
-        kind: "corrupt_checkpoint",
-        path: key,
-        message,
-        recoverable: false,
-      });
-    this.events.emit("state.integrity_issues", { issues });
+      issues.push({ kind: 'corrupt_checkpoint', path: key, message, recoverable: false });
+    this.events.emit('state.integrity_issues', { issues });
     return issues;
   }
 
@@ -251,16 +181,9 @@ export class EtcdStateStore implements StateStore {
   // ---- locks ----------------------------------------------------------------
 
   /** Locks live on this process's lease, kept alive while the process runs (`heartbeat` needs nothing more). */
-  async acquireLock(
-    id: string,
-    mode: LockMode = "write",
-    options: LockOptions = {},
-  ): Promise<Lock> {
+  async acquireLock(id: string, mode: LockMode = 'write', options: LockOptions = {}): Promise<Lock> {
     assertTaskId(id);
-    return this.locks.acquire(id, mode, {
-      timeout: options.timeout,
-      owner: options.owner,
-    });
+    return this.locks.acquire(id, mode, { timeout: options.timeout, owner: options.owner });
   }
   async releaseLock(lock: Lock): Promise<boolean> {
     return this.locks.release(asEtcdLock(lock));
@@ -272,15 +195,10 @@ export class EtcdStateStore implements StateStore {
   /** Tasks with at least one lock key (holders or waiters), from a keys-only listing. */
   private async lockedTaskIds(): Promise<string[]> {
     const prefix = this.ctx.keys.tasks;
-    const res = await this.ctx.conn.range({
-      ...prefixRange(prefix),
-      keys_only: true,
-    });
+    const res = await this.ctx.conn.range({ ...prefixRange(prefix), keys_only: true });
     const ids = new Set<string>();
     for (const kv of res.kvs) {
-      const m = /^([^/]+)\/locks\//.exec(
-        kv.key.toString("utf8").slice(prefix.length),
-      );
+      const m = /^([^/]+)\/locks\//.exec(kv.key.toString('utf8').slice(prefix.length));
       if (m && isTaskId(m[1])) ids.add(m[1]!);
     }
     return [...ids].sort();
@@ -288,9 +206,7 @@ export class EtcdStateStore implements StateStore {
 
   async listLocks(): Promise<LockHolder[]> {
     const summaries = await this.locks.summaries(await this.lockedTaskIds());
-    return summaries.flatMap(({ writer, readers, waiters }) =>
-      [...(writer ? [writer] : []), ...readers].map((h) => ({ ...h, waiters })),
-    );
+    return summaries.flatMap(({ writer, readers, waiters }) => [...(writer ? [writer] : []), ...readers].map((h) => ({ ...h, waiters })));
   }
   async lockSummaries(taskIds: string[]): Promise<TaskLocks[]> {
     return this.locks.summaries(taskIds.filter(isTaskId));
@@ -314,14 +230,12 @@ export class EtcdStateStore implements StateStore {
     const holder = summary?.writer ?? summary?.readers[0];
     if (holder) {
       throw new InvalidInputError(
-        `the lock on ${id} is held by a live process (pid ${holder.pid} on ${holder.host}, ${holder.owner || "unnamed"}): its lease is being kept alive; refusing to break it`,
+        `the lock on ${id} is held by a live process (pid ${holder.pid} on ${holder.host}, ${holder.owner || 'unnamed'}): its lease is being kept alive; refusing to break it`,
       );
     }
     return { removed: 0 };
   }
-  async getContention(
-    options: { windowMs?: number } = {},
-  ): Promise<ContentionStats[]> {
+  async getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
     return readContention(this.ctx, options.windowMs ?? 15 * 60_000);
   }
 
@@ -351,10 +265,7 @@ export class EtcdStateStore implements StateStore {
 
   // ---- checkpoints ----------------------------------------------------------
 
-  async createCheckpoint(
-    sessionId: string,
-    reason = "manual",
-  ): Promise<Checkpoint> {
+  async createCheckpoint(sessionId: string, reason = 'manual'): Promise<Checkpoint> {
     return this.checkpoints.create(sessionId, reason);
   }
   async listCheckpoints(): Promise<CheckpointSummary[]> {
@@ -378,16 +289,13 @@ export class EtcdStateStore implements StateStore {
   async exportTask(id: string): Promise<TaskState[]> {
     return this.tasks.exportVersions(id);
   }
-  async importTask(
-    id: string,
-    versions: TaskState[],
-  ): Promise<"written" | "same"> {
+  async importTask(id: string, versions: TaskState[]): Promise<'written' | 'same'> {
     return this.tasks.importVersions(id, versions);
   }
-  async importSession(session: Session): Promise<"written" | "same"> {
+  async importSession(session: Session): Promise<'written' | 'same'> {
     return this.sessions.import(session);
   }
-  async importCheckpoint(checkpoint: Checkpoint): Promise<"written" | "same"> {
+  async importCheckpoint(checkpoint: Checkpoint): Promise<'written' | 'same'> {
     return this.checkpoints.import(checkpoint);
   }
 
@@ -396,14 +304,10 @@ export class EtcdStateStore implements StateStore {
   async readAuditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
     return readAudit(this.ctx, query);
   }
-  openLogReader(kind: "audit"): LogReader<AuditEntry>;
-  openLogReader(kind: "locks"): LogReader<LockEvent>;
-  openLogReader(
-    kind: "audit" | "locks",
-  ): LogReader<AuditEntry> | LogReader<LockEvent> {
-    return kind === "audit"
-      ? new EtcdLogReader<AuditEntry>(this.ctx, kind)
-      : new EtcdLogReader<LockEvent>(this.ctx, kind);
+  openLogReader(kind: 'audit'): LogReader<AuditEntry>;
+  openLogReader(kind: 'locks'): LogReader<LockEvent>;
+  openLogReader(kind: 'audit' | 'locks'): LogReader<AuditEntry> | LogReader<LockEvent> {
+    return kind === 'audit' ? new EtcdLogReader<AuditEntry>(this.ctx, kind) : new EtcdLogReader<LockEvent>(this.ctx, kind);
   }
   /** The cluster's current revision: a snapshot read after it and a feed watched from it miss nothing. */
   async feedCursor(): Promise<FeedCursor> {
@@ -411,9 +315,7 @@ export class EtcdStateStore implements StateStore {
   }
   watch(callbacks: FeedCallbacks, from?: FeedCursor): ChangeFeed {
     const feed = new EtcdFeed(this.ctx, callbacks, from);
-    const offIntegrity = this.on("state.integrity_issues", ({ issues }) =>
-      callbacks.onChange({ kind: "integrity", issues }),
-    );
+    const offIntegrity = this.on('state.integrity_issues', ({ issues }) => callbacks.onChange({ kind: 'integrity', issues }));
     return {
       start: () => feed.start(),
       getStatus: () => feed.getStatus(),
