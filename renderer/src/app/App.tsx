@@ -1,6 +1,6 @@
 // The shell: sidebar, top bar with liveness and the pause toggle, state
 // banners, the current view, and the task drawer when the URL asks for it.
-import { useEffect } from 'react';
+import { useEffect, type ComponentType } from 'react';
 import { useMirror, useRouteField } from './services.ts';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { InvalidTaskBanner } from '../components/InvalidTaskBanner.tsx';
@@ -16,31 +16,15 @@ import { SessionsView } from '../views/sessions/SessionsView.tsx';
 import { TaskDetailDrawer } from '../views/task-detail/TaskDetailDrawer.tsx';
 import { TasksView } from '../views/tasks/TasksView.tsx';
 
-const TITLES: Record<View, string> = {
-  overview: 'Overview',
-  sessions: 'Sessions',
-  tasks: 'Tasks',
-  locks: 'Locks',
-  checkpoints: 'Checkpoints',
-  integrity: 'Integrity',
+/** Each view's title (top bar and window title) and what it shows. */
+const VIEWS: Record<View, { title: string; Content: ComponentType }> = {
+  overview: { title: 'Overview', Content: OverviewView },
+  sessions: { title: 'Sessions', Content: SessionsView },
+  tasks: { title: 'Tasks', Content: TasksView },
+  locks: { title: 'Locks', Content: LocksView },
+  checkpoints: { title: 'Checkpoints', Content: CheckpointsView },
+  integrity: { title: 'Integrity', Content: IntegrityView },
 };
-
-function CurrentView({ view }: { view: View }) {
-  switch (view) {
-    case 'overview':
-      return <OverviewView />;
-    case 'sessions':
-      return <SessionsView />;
-    case 'tasks':
-      return <TasksView />;
-    case 'locks':
-      return <LocksView />;
-    case 'checkpoints':
-      return <CheckpointsView />;
-    case 'integrity':
-      return <IntegrityView />;
-  }
-}
 
 function Loading() {
   return (
@@ -54,9 +38,10 @@ function Loading() {
 export function App() {
   const view = useRouteField('view');
   const task = useRouteField('task');
+  const { title, Content } = VIEWS[view];
   useEffect(() => {
-    document.title = task ? `${task} · Lockstep` : `${TITLES[view]} · Lockstep`;
-  }, [view, task]);
+    document.title = task ? `${task} · Lockstep` : `${title} · Lockstep`;
+  }, [title, task]);
   const ready = useMirror((s) => s.ready);
   const root = useMirror((s) => s.root);
   return (
@@ -64,7 +49,7 @@ export function App() {
       <Sidebar />
       <div className="main">
         <header className="topbar">
-          <h1 className="topbar-title">{TITLES[view]}</h1>
+          <h1 className="topbar-title">{title}</h1>
           <span className="topbar-root mono ellipsis" title={root}>
             {root}
           </span>
@@ -80,7 +65,7 @@ export function App() {
           <InvalidTaskBanner />
         </div>
         <main className="content" id="content">
-          {ready ? <CurrentView view={view} /> : <Loading />}
+          {ready ? <Content /> : <Loading />}
         </main>
       </div>
       {ready && task ? <TaskDetailDrawer key={task} taskId={task} /> : null}
