@@ -52,17 +52,29 @@ export const REQUEST_SCHEMAS = {
         .max(7 * 24 * 3600_000),
     })
     .strict(),
+  /** The last `windowMs` (up to 24 h), or a range the user picked: `from` and `to` in ms since the epoch. */
   getLockEvents: z
     .object({
       windowMs: z
         .number()
         .int()
         .positive()
-        .max(24 * 3600_000),
+        .max(24 * 3600_000)
+        .optional(),
+      from: z.number().int().nonnegative().optional(),
+      to: z.number().int().positive().optional(),
       taskId: taskId.optional(),
       limit: z.number().int().positive().max(LOCK_EVENTS_LIMIT).optional(),
     })
-    .strict(),
+    .strict()
+    .refine(
+      (r) => {
+        const range = r.from !== undefined || r.to !== undefined;
+        return (r.windowMs !== undefined) !== range && (!range || (r.from !== undefined && r.to !== undefined));
+      },
+      { message: 'give windowMs, or both from and to' },
+    )
+    .refine((r) => r.from === undefined || r.to === undefined || r.from < r.to, { message: 'from must be before to' }),
   createCheckpoint: z.object({ sessionId: safeId, reason: z.string().max(500).optional() }).strict(),
   previewRestore: z.object({ checkpointId: safeId }).strict(),
   restoreCheckpoint: z.object({ checkpointId: safeId }).strict(),

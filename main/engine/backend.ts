@@ -107,6 +107,21 @@ export interface ChangeFeed {
   getStatus(): WatchStatus;
 }
 
+/** A time range of the lock log: lines whose `ts` is in [fromMs, toMs], of one task if given. */
+export interface LockEventQuery {
+  fromMs: number;
+  toMs: number;
+  /** The most lines returned: the newest are kept. */
+  limit: number;
+  taskId?: string;
+}
+
+/** The range's newest `limit` lines, oldest first, and how many lines the range holds. */
+export interface LockEventRange {
+  events: LockEvent[];
+  total: number;
+}
+
 /** Entries appended to the audit log or the lock log since the last read. */
 export interface LogReader<T> {
   /** The first call returns the recent tail; later calls only what was appended since. */
@@ -187,6 +202,8 @@ export interface StateStore {
   /** Follow the audit log or the lock log (acquisitions, time-outs) from its recent tail. */
   openLogReader(kind: 'audit'): LogReader<AuditEntry>;
   openLogReader(kind: 'locks'): LogReader<LockEvent>;
+  /** Read a time range of the lock log back, however far (a reader starts from the recent tail only). */
+  readLockEvents(query: LockEventQuery): Promise<LockEventRange>;
   /** A position to start a change feed from, taken before reading a snapshot. */
   feedCursor(): Promise<FeedCursor>;
   /** The change feed; call start() on the result. */

@@ -10,6 +10,7 @@
 import type { AuditEntry, Checkpoint, JsonObject, LockEvent, LockMode, Session, TaskState } from '../../shared/model.ts';
 import type {
   AuditQuery,
+  LockEventQuery,
   ChangeFeed,
   FeedCallbacks,
   FeedCursor,
@@ -188,6 +189,9 @@ export class DeferredStateStore implements StateStore {
   }
   readAuditLog(query?: AuditQuery) {
     return this.call('readAuditLog', query);
+  }
+  readLockEvents(query: LockEventQuery) {
+    return this.call('readLockEvents', query);
   }
   feedCursor(): Promise<FeedCursor> {
     return this.call('feedCursor');

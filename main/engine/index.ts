@@ -14,6 +14,8 @@ export type {
   FeedCursor,
   ChangeFeed,
   LogReader,
+  LockEventQuery,
+  LockEventRange,
 } from './backend.ts';
 export type { StoreConfig } from './config.ts';
 export { DEFAULT_CONFIG } from './config.ts';

@@ -22,6 +22,8 @@ import type {
 import { AppendLog, readLog } from './audit-log.ts';
 import type {
   AuditQuery,
+  LockEventQuery,
+  LockEventRange,
   ChangeFeed,
   FeedCallbacks,
   FeedCursor,
@@ -53,6 +55,7 @@ import {
 import { changesSince } from './feed/catch-up.ts';
 import { StateWatcher, type WatchFactory } from './feed/state-watcher.ts';
 import { FileLogReader } from './log-reader.ts';
+import { readLockRange } from './log-range.ts';
 import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
@@ -507,6 +510,10 @@ export class FileStateStore implements StateStore {
     return kind === 'audit'
       ? new FileLogReader<AuditEntry>(this.ctx.layout.logsDir, kind)
       : new FileLogReader<LockEvent>(this.ctx.layout.logsDir, kind);
+  }
+
+  readLockEvents(query: LockEventQuery): Promise<LockEventRange> {
+    return this.guard(() => readLockRange(this.ctx.layout.logsDir, query));
   }
 
   startMonitor(): void {

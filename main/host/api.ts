@@ -9,6 +9,7 @@ import type { SerializedError } from '../../shared/errors.ts';
 import type { TaskState } from '../../shared/model.ts';
 import { LockstepError } from '../engine/public.ts';
 import type { DemoRunner } from './demo.ts';
+import { answerLockEvents } from './lock-history.ts';
 import type { Subscription } from './publisher.ts';
 import type { StateHost } from './state-host.ts';
 
@@ -51,7 +52,7 @@ export function createHandlers(host: StateHost, demo: DemoRunner): HostHandlers 
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
     getContention: async ({ windowMs }) => host.contentionFor(windowMs),
-    getLockEvents: async ({ windowMs, taskId, limit }) => host.lockHistory.since(Date.now() - windowMs, limit ?? 50_000, taskId),
+    getLockEvents: ({ limit, ...request }) => answerLockEvents(host.lockHistory, store(), { ...request, limit: limit ?? 50_000 }),
     createCheckpoint: async ({ sessionId, reason }) =>
       summarizeCheckpoint(await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)')),
     previewRestore: ({ checkpointId }) => store().previewRestore(checkpointId),

@@ -3,7 +3,12 @@
 // last, within the timeline's longest window (24 h) and a fixed count, so a
 // busy root cannot grow the host without bound (at 200 commits/s, 24 h would
 // be 34 million lines; the timeline then shows the newest ones and says so).
+//
+// The host starts from the log's recent tail, so older lines of a window
+// may be missing from memory: a range reaching back before what the history
+// holds whole is read back from the store instead (answerLockEvents).
 import type { LockEvent } from '../../shared/model.ts';
+import type { LockEventRange, StateStore } from '../engine/public.ts';
 
 export const LOCK_HISTORY_MS = 24 * 3600_000;
 export const LOCK_HISTORY_MAX = 250_000;
@@ -13,6 +18,8 @@ export class LockHistory {
   private events: LockEvent[] = [];
   private times: number[] = [];
   private readonly max: number;
+  /** From this time (ms) on, every line of the log is here; null before the first read. */
+  private whole: number | null = null;
 
   constructor(max = LOCK_HISTORY_MAX) {
     this.max = max;
@@ -20,6 +27,7 @@ export class LockHistory {
 
   add(batch: readonly LockEvent[]): void {
     const start = this.times.length;
+    const first = this.whole === null;
     for (const e of batch) {
       const t = Date.parse(e.ts);
       if (Number.isNaN(t)) continue; // a torn or hand-edited line
@@ -28,26 +36,38 @@ export class LockHistory {
     }
     // Lines of several processes interleave within a few ms: sort only when needed.
     if (!isSortedFrom(this.times, start)) this.sortByTime();
+    // The first read is the log's tail: whole from its oldest line on (from now, if it was empty).
+    if (first) this.whole = this.times.length ? this.times[0]! : Date.now();
     const drop = Math.max(lowerBound(this.times, Date.now() - LOCK_HISTORY_MS), this.events.length - this.max);
     // Trimmed in chunks: copying a quarter-million entries on every patch would cost more than the lines.
     if (drop >= TRIM_CHUNK) {
+      this.whole = Math.max(this.whole ?? 0, this.times[drop - 1]! + 1);
       this.events = this.events.slice(drop);
       this.times = this.times.slice(drop);
     }
   }
 
   /** The newest `limit` events at or after `sinceMs`, oldest first; `total` counts all of them. */
-  since(sinceMs: number, limit: number, taskId?: string): { events: LockEvent[]; total: number } {
-    let from = lowerBound(this.times, sinceMs);
-    let list = this.events.slice(from);
+  since(sinceMs: number, limit: number, taskId?: string): LockEventRange {
+    return this.range(sinceMs, Number.POSITIVE_INFINITY, limit, taskId);
+  }
+
+  /** The newest `limit` events in [fromMs, toMs], oldest first; `total` counts all of them. */
+  range(fromMs: number, toMs: number, limit: number, taskId?: string): LockEventRange {
+    let list = this.events.slice(lowerBound(this.times, fromMs), lowerBound(this.times, toMs + 1));
     if (taskId !== undefined) list = list.filter((e) => e.task_id === taskId);
-    from = Math.max(0, list.length - limit);
-    return { events: list.slice(from), total: list.length };
+    return { events: list.slice(Math.max(0, list.length - limit)), total: list.length };
+  }
+
+  /** Whether every line of the log from `fromMs` on is in memory. */
+  holdsWholeFrom(fromMs: number): boolean {
+    return this.whole !== null && fromMs >= this.whole;
   }
 
   clear(): void {
     this.events = [];
     this.times = [];
+    this.whole = null;
   }
 
   private sortByTime(): void {
@@ -74,4 +94,27 @@ function lowerBound(times: number[], t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+export interface LockEventsRequest {
+  /** The last `windowMs`, up to now… */
+  windowMs?: number;
+  /** …or a range the user picked (ms since the epoch). */
+  from?: number;
+  to?: number;
+  taskId?: string;
+  limit: number;
+}
+
+/** getLockEvents: from memory when it holds the whole range, else read back from the store. */
+export function answerLockEvents(
+  history: LockHistory,
+  store: StateStore,
+  request: LockEventsRequest,
+  now = Date.now(),
+): Promise<LockEventRange> {
+  const fromMs = request.from ?? now - (request.windowMs ?? 0);
+  const toMs = request.to ?? now;
+  if (history.holdsWholeFrom(fromMs)) return Promise.resolve(history.range(fromMs, toMs, request.limit, request.taskId));
+  return store.readLockEvents({ fromMs, toMs, limit: request.limit, taskId: request.taskId });
 }

@@ -3,7 +3,7 @@
 // query is a range from a key; readers that follow the log ask only for keys
 // written after the revision they last saw.
 import type { AuditEntry, ContentionStats, LockEvent } from '../../../shared/model.ts';
-import type { AuditQuery, LogReader } from '../backend.ts';
+import type { AuditQuery, LockEventQuery, LockEventRange, LogReader } from '../backend.ts';
 import { contentionStats } from '../maintenance.ts';
 import type { EtcdContext } from './context.ts';
 import { pad, prefixEnd, prefixRange } from './keys.ts';
@@ -98,4 +98,32 @@ export class EtcdLogReader<T> implements LogReader<T> {
       if (Number.isFinite(ms)) this.newestMs = Math.max(this.newestMs, ms);
     }
   }
+}
+
+/** Keys read per request when a range is read back: bounds the memory of one answer from etcd. */
+const RANGE_PAGE = 5000;
+
+/**
+ * A time range of the lock log, read back newest first page by page (keys
+ * start with the writer's clock; a writer's skew is allowed for), keeping
+ * the newest `limit` lines and counting the rest.
+ */
+export async function readLockRange(ctx: EtcdContext, query: LockEventQuery): Promise<LockEventRange> {
+  const prefix = logPrefix(ctx, 'locks');
+  const first = Buffer.from(`${prefix}${pad(Math.max(0, query.fromMs - CLOCK_SKEW_MS), 13)}`);
+  let end: Buffer = Buffer.from(`${prefix}${pad(query.toMs + CLOCK_SKEW_MS + 1, 13)}`);
+  const newestFirst: LockEvent[] = [];
+  let total = 0;
+  for (;;) {
+    const res = await ctx.conn.range({ key: first, range_end: end, sort_target: 'Key', sort_order: 'Descend', limit: RANGE_PAGE });
+    for (const e of parseValues<LockEvent>(res.kvs.map((kv) => kv.value))) {
+      const t = Date.parse(e.ts);
+      if (!(t >= query.fromMs && t <= query.toMs) || (query.taskId !== undefined && e.task_id !== query.taskId)) continue;
+      total++;
+      if (newestFirst.length < query.limit) newestFirst.push(e);
+    }
+    if (!res.more || res.kvs.length === 0) break;
+    end = res.kvs[res.kvs.length - 1]!.key; // the next page ends before the oldest key of this one
+  }
+  return { events: newestFirst.reverse().sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0)), total };
 }
