@@ -6,8 +6,9 @@
 // (store.ts). The modules: connection.ts (lazy etcd3, deadlines, the
 // unreachable-cluster error), keys.ts (the layout), tasks.ts (the one-Txn
 // commit), process-lease.ts (one lease per process), locks.ts (FIFO
-// shared/exclusive locks on that lease), sessions.ts (liveness on it too), checkpoints.ts (pinned snapshots, batched restores), logs.ts
-// (audit and lock log as keys) and feed.ts (the watch).
+// shared/exclusive locks on that lease), sessions.ts (liveness on it too),
+// checkpoints.ts (pinned snapshots, batched restores), logs.ts (audit and
+// lock log as keys), log-upkeep.ts (their pruning) and feed.ts (the watch).
 import type {
   AuditEntry,
   Checkpoint,
@@ -51,6 +52,7 @@ import { put, type EtcdContext } from './context.ts';
 import { EtcdFeed } from './feed.ts';
 import { KeyLayout, prefixRange } from './keys.ts';
 import { EtcdLocks, type EtcdLock } from './locks.ts';
+import { LogUpkeep, type LogRetention } from './log-upkeep.ts';
 import { EtcdLogReader, readAudit, readContention, readLockRange } from './logs.ts';
 import { ProcessLease } from './process-lease.ts';
 import { EtcdSessions } from './sessions.ts';
@@ -61,7 +63,12 @@ export { ETCD_MAX_STATE_BYTES } from './tasks.ts';
 
 export const DEFAULT_NAMESPACE = 'lockstep';
 
-export type EtcdOpenOptions = { etcd: EtcdConnectionOptions; owner?: string } & Partial<StoreConfig>;
+export type EtcdOpenOptions = {
+  etcd: EtcdConnectionOptions;
+  owner?: string;
+  /** How much of the audit and lock logs the cluster keeps (log-upkeep.ts). */
+  logRetention?: Partial<LogRetention>;
+} & Partial<StoreConfig>;
 
 function asEtcdLock(lock: unknown): EtcdLock {
   const l = lock as Partial<EtcdLock> | null;
@@ -77,6 +84,7 @@ export class EtcdStateStore implements StateStore {
   private readonly events = new EventHub();
   private readonly ctx: EtcdContext;
   private readonly lease: ProcessLease;
+  private readonly logUpkeep: LogUpkeep;
   private readonly locks: EtcdLocks;
   private readonly tasks: EtcdTasks;
   private readonly sessions: EtcdSessions;
@@ -84,13 +92,15 @@ export class EtcdStateStore implements StateStore {
   private readonly monitor: Monitor;
 
   constructor(options: EtcdOpenOptions) {
-    const { etcd, ...overrides } = options;
+    const { etcd, logRetention, ...overrides } = options;
     const conn = new EtcdConnection(etcd);
     const keys = new KeyLayout(etcd.namespace ?? DEFAULT_NAMESPACE);
     this.location = { kind: 'etcd', endpoints: conn.endpoints, namespace: keys.ns };
     const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
     this.config = { ...DEFAULT_CONFIG, ...parseConfig(defined, 'options') };
     this.ctx = { conn, keys, config: this.config, events: this.events };
+    this.logUpkeep = new LogUpkeep(this.ctx, logRetention);
+    conn.onWrite = (revision) => this.logUpkeep.afterWrite(revision);
     this.lease = new ProcessLease(this.ctx);
     this.locks = new EtcdLocks(this.ctx, this.lease);
     this.tasks = new EtcdTasks(this.ctx, this.locks);
@@ -207,8 +217,14 @@ export class EtcdStateStore implements StateStore {
   async cleanupExpiredLocks(): Promise<number> {
     return 0;
   }
+  /** No stale locks or temp files on etcd; gc prunes the audit and lock logs to their retention (log-upkeep.ts). */
   async collectGarbage(): Promise<{ removed: number; temp_files: number }> {
+    await this.logUpkeep.prune();
     return { removed: 0, temp_files: 0 };
+  }
+  /** Prune the audit and lock logs now; what each lost. */
+  async pruneLogs(): Promise<{ audit: number; locks: number }> {
+    return this.logUpkeep.prune();
   }
   async breakLock(id: string): Promise<{ removed: number }> {
     assertTaskId(id);
@@ -335,6 +351,7 @@ export class EtcdStateStore implements StateStore {
     this.monitor.stop();
     await this.locks.close();
     await this.lease.close();
+    await this.logUpkeep.settle();
     this.ctx.conn.close();
   }
 }
