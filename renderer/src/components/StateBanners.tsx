@@ -1,10 +1,23 @@
 // Notices about the state root itself: watcher degraded, folder missing,
-// a legacy file to migrate, a demo running.
+// a legacy file to migrate, a demo running; and the banner that says an
+// action the user took is done.
 import { useState } from 'react';
 import { useApi, useMirror } from '../app/services.ts';
 import { useAction } from '../lib/use-action.ts';
 import { plural } from '../lib/format.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
+
+/** What an action the user took did, until they dismiss it. */
+export function DoneBanner({ message, onDismiss }: { message: string; onDismiss: () => void }) {
+  return (
+    <div className="banner banner-ok" role="status">
+      <strong>{message}</strong>
+      <button type="button" className="btn btn-small btn-ghost" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
 
 export function WatchNotice() {
   const watch = useMirror((s) => s.watch);
@@ -61,16 +74,7 @@ export function LegacyBanner() {
         : 'Nothing to migrate.',
     );
   }, 'idle');
-  if (done) {
-    return (
-      <div className="banner banner-ok" role="status">
-        <strong>{done}</strong>
-        <button type="button" className="btn btn-small btn-ghost" onClick={() => setDone(null)}>
-          Dismiss
-        </button>
-      </div>
-    );
-  }
+  if (done) return <DoneBanner message={done} onDismiss={() => setDone(null)} />;
   if (!legacyFile) return null;
   return (
     <div className="banner banner-info" role="region" aria-label="Legacy state file">

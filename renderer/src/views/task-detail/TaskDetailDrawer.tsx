@@ -8,6 +8,7 @@ import { useMirror, useNavigate, useRouteField } from '../../app/services.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
+import { DoneBanner } from '../../components/StateBanners.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
 import { bytes } from '../../lib/format.ts';
 import { writerOf } from '../../lib/diff-view.ts';
@@ -87,14 +88,7 @@ export function TaskDetailDrawer({ taskId }: { taskId: string }) {
         <p className="muted">This task is not in the current state (it may have been removed).</p>
       )}
 
-      {notice ? (
-        <div className="banner banner-ok" role="status">
-          <strong>{notice}</strong>
-          <button type="button" className="btn btn-small btn-ghost" onClick={() => setNotice(null)}>
-            Dismiss
-          </button>
-        </div>
-      ) : null}
+      {notice ? <DoneBanner message={notice} onDismiss={() => setNotice(null)} /> : null}
 
       <TaskIssues taskId={taskId} onDone={setNotice} />
       <LockTimeline taskId={taskId} title="Locks on this task" />
