@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Etcd3, IKeyValue, IRangeRequest, IRequestOp, IResponseHeader, ITxnRequest, ITxnResponse, KVClient } from 'etcd3';
 import { ClusterUnavailableError, InvalidInputError, LockstepError } from '../errors.ts';
+import { DEFAULT_NAMESPACE } from './keys.ts';
 
 export interface EtcdConnectionOptions {
   endpoints: string[];
@@ -144,8 +145,9 @@ export class EtcdConnection {
     return { kvs: out, revision: rev! };
   }
 
+  /** The cluster's current revision, from a count of one key inside the namespace (a user may be allowed only that prefix). */
   async revision(): Promise<number> {
-    const res = await this.range({ key: Buffer.from([0]), count_only: true });
+    const res = await this.range({ key: Buffer.from(`${this.options.namespace ?? DEFAULT_NAMESPACE}/meta`), count_only: true });
     return Number(res.header.revision);
   }
 

@@ -50,7 +50,7 @@ import { EtcdCheckpoints } from './checkpoints.ts';
 import { EtcdConnection, type EtcdConnectionOptions } from './connection.ts';
 import { put, type EtcdContext } from './context.ts';
 import { EtcdFeed } from './feed.ts';
-import { KeyLayout, prefixRange } from './keys.ts';
+import { DEFAULT_NAMESPACE, KeyLayout, prefixRange } from './keys.ts';
 import { EtcdLocks, type EtcdLock } from './locks.ts';
 import { LogUpkeep, type LogRetention } from './log-upkeep.ts';
 import { EtcdLogReader, readAudit, readContention, readLockRange } from './logs.ts';
@@ -61,7 +61,7 @@ import { EtcdTasks } from './tasks.ts';
 export type { EtcdConnectionOptions } from './connection.ts';
 export { ETCD_MAX_STATE_BYTES } from './tasks.ts';
 
-export const DEFAULT_NAMESPACE = 'lockstep';
+export { DEFAULT_NAMESPACE } from './keys.ts';
 
 export type EtcdOpenOptions = {
   etcd: EtcdConnectionOptions;

@@ -12,6 +12,9 @@
 //   <ns>/meta                           written by init(): the layout version
 import { InvalidInputError } from '../errors.ts';
 
+/** The key prefix when none is given. */
+export const DEFAULT_NAMESPACE = 'lockstep';
+
 const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function pad(n: number, width: number): string {

@@ -207,18 +207,12 @@ describe('File › Open etcd Cluster… on a cluster with TLS and a user', () =>
     expect(await tasks()).toEqual(['behind-tls']);
   }, 120_000);
 
-  // Known engine bug, left to the etcd backend's owner: EtcdConnection.revision() reads the key "\0",
-  // outside the namespace, so a user limited to its namespace (as in etcd-cli-secure.test.ts, where the
-  // CLI's commands work) cannot open the dashboard: "refused the credentials: permission denied".
-  // `it.fails` keeps this visible: it starts failing, to be turned into `it`, once the bug is fixed.
-  it.fails(
-    'a user allowed only its namespace opens the cluster too',
-    async () => {
-      await start('keychain');
-      const dialog = await openThroughDialog({ user: 'strict', password: PASSWORD });
-      await until(() => dialog.isDestroyed() || page(dialog).includes('role="alert"'), 'the answer');
-      expect(dialog.isDestroyed(), page(dialog).match(/role="alert">[^<]*/)?.[0]).toBe(true);
-    },
-    120_000,
-  );
+  // The dashboard reads the cluster's revision from a key inside the namespace (it once read "\0",
+  // outside it, and a user limited to its namespace was refused).
+  it('a user allowed only its namespace opens the cluster too', async () => {
+    await start('keychain');
+    const dialog = await openThroughDialog({ user: 'strict', password: PASSWORD });
+    await until(() => dialog.isDestroyed() || page(dialog).includes('role="alert"'), 'the answer');
+    expect(dialog.isDestroyed(), page(dialog).match(/role="alert">[^<]*/)?.[0]).toBe(true);
+  }, 120_000);
 });
