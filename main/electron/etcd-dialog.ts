@@ -13,7 +13,7 @@
 // "the one typed before".
 import type * as Electron from 'electron';
 import { z } from 'zod';
-import { checkEtcdForm, etcdFormSchema, FormError, formOf, TLS_FIELDS, TLS_LABELS, type EtcdForm, type TlsField } from './etcd-form.ts';
+import { checkEtcdForm, etcdFormSchema, formOf, TLS_FIELDS, TLS_LABELS, type EtcdForm, type TlsField } from './etcd-form.ts';
 import type { EtcdPlace } from './place.ts';
 import type { RecentCluster } from './recent.ts';
 
@@ -208,10 +208,9 @@ export function askForEtcdCluster(
       try {
         place = checkEtcdForm(form, kept);
       } catch (err) {
-        if (!(err instanceof FormError)) throw err;
-        return show({ form, error: err.message });
+        return show({ form, error: (err as Error).message });
       }
-      if (place.username && place.password) kept = { username: place.username, password: place.password };
+      // Closing the window now does not stop the attempt: if it succeeds, the cluster is shown.
       busy = true;
       show({ form, connecting: true });
       try {

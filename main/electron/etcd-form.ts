@@ -30,7 +30,8 @@ export type TlsField = (typeof TLS_FIELDS)[number];
 
 export const TLS_LABELS: Record<TlsField, string> = { ca: 'CA certificate', cert: 'Client certificate', key: 'Client key' };
 
-export class FormError extends Error {}
+/** A refusal the dialog shows as it is: one sentence naming the field and what to fix. */
+class FormError extends Error {}
 
 /** The form filled in with a place's values (never its password: the page does not hold it). */
 export function formOf(place?: Omit<EtcdPlace, 'password'>): EtcdForm {
@@ -46,7 +47,8 @@ export function formOf(place?: Omit<EtcdPlace, 'password'>): EtcdForm {
 }
 
 /**
- * The cluster a submitted form names, or a FormError saying what to fix.
+ * The cluster a submitted form names; else throws an error whose message says what to fix
+ * (the CLI's own messages for the endpoints and the namespace).
  * `kept` is a password typed earlier for the same user: the form is shown
  * again without it, and an empty password field means "keep it".
  */
@@ -55,8 +57,10 @@ export function checkEtcdForm(form: EtcdForm, kept?: { username: string; passwor
   const tlsGiven = Object.keys(paths).length > 0;
   if (form.endpoints.split(',').every((part) => !part.trim()))
     throw new FormError('Give at least one endpoint URL, e.g. https://10.0.0.5:2379');
-  const endpoints = guard(() => parseEndpoints(form.endpoints, tlsGiven));
-  const namespace = guard(() => checkNamespace(form.namespace.trim() || DEFAULT_NAMESPACE));
+  // The CLI's message for this names its flags; here the user has fields of its own.
+  if (form.endpoints.includes('@')) throw new FormError('Give the user and the password in their own fields, not in the endpoint URL.');
+  const endpoints = parseEndpoints(form.endpoints, tlsGiven);
+  const namespace = checkNamespace(form.namespace.trim() || DEFAULT_NAMESPACE);
 
   if (tlsGiven) checkTls(paths, endpoints);
   const place: EtcdPlace = { kind: 'etcd', endpoints, namespace };
@@ -131,14 +135,5 @@ function readPem(path: string, label: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code;
     throw new FormError(`${label}: cannot read ${path} (${why ?? (err as Error).message}).`);
-  }
-}
-
-/** The CLI's checks throw InvalidInputError; the dialog shows their message the same way. */
-function guard<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    throw new FormError((err as Error).message);
   }
 }

@@ -96,6 +96,9 @@ describe('the form is checked before connecting', () => {
     expect(refusal({ endpoints: 'ftp://h:1' })).toMatch(/only http:\/\/ and https:\/\//);
     expect(refusal({ endpoints: 'http://h' })).toMatch(/give the client port/);
     expect(refusal({ namespace: 'a/b' })).toMatch(/the namespace must be/);
+    expect(refusal({ endpoints: 'https://agent:pw@h:2379' })).toBe(
+      'Give the user and the password in their own fields, not in the endpoint URL.',
+    );
     expect(checkEtcdForm(form({ namespace: '  ' })).namespace).toBe('lockstep');
   });
 
