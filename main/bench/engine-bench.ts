@@ -380,6 +380,22 @@ async function runContention(
   }
 }
 
+/** The floor's throughput (temp + fsync + rename) over about `ms`, in this process alone. */
+async function floorFor(ms: number): Promise<number> {
+  const runner = floorRunner();
+  const dir = makeTempDir('contention-floor');
+  try {
+    await runner.setup(dir);
+    for (let i = 0; i < 50; i++) await runner.op(i);
+    let ops = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms) await runner.op(50 + ops++);
+    return (ops / (performance.now() - t0)) * 1000;
+  } finally {
+    removeDir(dir);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // CLI start-up
 
@@ -466,6 +482,8 @@ interface Target {
   target: string;
   measured: string;
   pass: boolean;
+  /** Printed under a MISS: what bounds the figure. */
+  why?: string;
 }
 
 async function main(): Promise<void> {
@@ -511,6 +529,7 @@ async function main(): Promise<void> {
     const vsFloor = engine.throughput / floor.throughput;
     const vsNaive = engine.throughput / naive.throughput;
     const vsSqlite = engine.throughput / sqlite.throughput;
+    const overFloorUs = (1 / engine.throughput - 1 / floor.throughput) * 1e6;
     targets.push(
       {
         figure: 'engine durable update',
@@ -518,9 +537,21 @@ async function main(): Promise<void> {
         measured: `${fmt(engine.throughput, 0)} ops/s, p50 ${fmt(engine.p50_ms, 3)} ms, p99 ${fmt(engine.p99_ms, 3)} ms`,
         pass: true,
       },
-      { figure: 'engine / floor throughput', target: '>= 0.50', measured: fmt(vsFloor), pass: vsFloor >= 0.5 },
+      {
+        figure: 'engine / floor throughput',
+        target: '>= 0.75',
+        measured: `${fmt(vsFloor)} (paired ${fmt(pairedRatio(engine, floor))})`,
+        pass: vsFloor >= 0.75,
+        why: `the engine spends ${fmt(overFloorUs, 0)} µs per update beyond the floor's ${fmt((1000 / floor.throughput) * 1000, 0)} µs: its lock ticket (a link, an unlink, one listing), reading the current version, the history link, and the audit and lock log lines`,
+      },
       { figure: 'engine / naive throughput', target: '>= 3.00x', measured: `${fmt(vsNaive)}x`, pass: vsNaive >= 3 },
-      { figure: 'engine / sqlite throughput', target: '>= 0.33 (1/3)', measured: fmt(vsSqlite), pass: vsSqlite >= 1 / 3 },
+      {
+        figure: 'engine / sqlite throughput',
+        target: '>= 0.33 (1/3)',
+        measured: `${fmt(vsSqlite)} (paired ${fmt(pairedRatio(engine, sqlite))})`,
+        pass: vsSqlite >= 1 / 3,
+        why: 'each commit creates a file, links it into history and renames it over state.json (three directory changes the fsync must journal), where SQLite appends one frame to its WAL and fsyncs that (README: what bounds it)',
+      },
     );
     json.single = Object.fromEntries(
       [...single.values()].map((r) => [
@@ -553,10 +584,18 @@ async function main(): Promise<void> {
     log('    cas    = getTaskState, then updateTaskState with expectedVersion, retried on conflict');
     log('    locked = acquireLock, getTaskState, updateTaskState({lock}), releaseLock');
     log('    lock wait = wait_ms of state.lock_acquired, per acquisition; lost = committed (as counted by the writers) - found on disk');
+    log(
+      '    floor  = temp + fsync + rename in this process alone, just before and just after "4 procs, 1 task, plain" (its ratio is to their mean)',
+    );
     const contention: ContentionResult[] = [];
+    const floors: number[] = [];
     for (const scenario of ['one_task', 'four_tasks'] as const) {
       for (const mode of ['plain', 'cas', 'locked'] as const) {
+        // The machine's fsync speed drifts over seconds: the floor is taken right around the run it is compared with.
+        const hot = scenario === 'one_task' && mode === 'plain';
+        if (hot) floors.push(await floorFor(1000));
         const r = await runContention(scenario, mode, 4, durationMs);
+        if (hot) floors.push(await floorFor(1000));
         contention.push(r);
         log(
           `  ${pad(scenario === 'one_task' ? '4 procs, 1 task' : '4 procs, 4 tasks', 17)} ${pad(mode, 7)}` +
@@ -568,19 +607,43 @@ async function main(): Promise<void> {
         );
       }
     }
+    const floorOps = (floors[0]! + floors[1]!) / 2;
+    log(`  floor (1 process, temp + fsync + rename)  ${floors.map((f) => `${fmt(f, 0)} ops/s`).join(' before, ')} after`);
     log();
     const hotPlain = contention.find((c) => c.scenario === 'one_task' && c.mode === 'plain')!;
+    const hotCas = contention.find((c) => c.scenario === 'one_task' && c.mode === 'cas')!;
     const lost = contention.reduce((s, c) => s + Math.abs(c.lost_updates), 0);
+    const vsFloor = hotPlain.throughput / floorOps;
+    const share = hotCas.updates / hotCas.processes;
+    const fairness = Math.min(...hotCas.per_process) / share;
+    const load = `load average ${fmt(loadavg()[0]!, 1)} on ${machineInfo().cpus} cores`;
     targets.push(
       { figure: 'throughput, 4 procs 1 task', target: '(reported)', measured: `${fmt(hotPlain.throughput, 0)} upd/s (plain)`, pass: true },
       {
+        figure: '4 procs 1 task / floor',
+        target: '>= 0.50',
+        measured: `${fmt(vsFloor)} (${fmt(hotPlain.throughput, 0)} / ${fmt(floorOps, 0)})`,
+        pass: vsFloor >= 0.5,
+        why: `every commit is a single-process commit plus a hand-off (the next waiter wakes, lists the folder, marks its ticket): 4 processes share the cores with it (${load})`,
+      },
+      {
         figure: 'p99 lock wait, 4 procs 1 task',
-        target: '<= 25 ms',
-        measured: `${fmt(hotPlain.lock_wait_p99_ms, 0)} ms (plain)`,
-        pass: hotPlain.lock_wait_p99_ms <= 25,
+        target: '<= 10 ms',
+        measured: `${fmt(hotPlain.lock_wait_p99_ms, 0)} ms (plain; p50 ${fmt(hotPlain.lock_wait_p50_ms, 0)} ms)`,
+        pass: hotPlain.lock_wait_p99_ms <= 10,
+        why: `a waiter queues behind the 3 others, so its wait is 3 commits and hand-offs; a slow fsync or a preempted holder lengthens all of them (${load})`,
+      },
+      {
+        figure: 'cas fairness, 4 procs 1 task',
+        target: '>= 0.50',
+        measured: `${fmt(fairness)} of an equal share (${hotCas.per_process.join('/')})`,
+        pass: fairness >= 0.5,
+        why: 'the writer that just committed reads the new version first; it waits one to two of its hold times before queueing again, which was too short here for the others to re-read',
       },
       { figure: `lost updates (all ${contention.length} runs)`, target: '0', measured: String(lost), pass: lost === 0 },
     );
+    json.contention_floor_ops_s = floors.map((f) => round(f, 1));
+    json.contention_ratios = { one_task_plain_vs_floor: round(vsFloor), cas_fairness: round(fairness) };
     json.contention = contention.map((c) => ({
       ...c,
       seconds: round(c.seconds),
@@ -620,8 +683,10 @@ async function main(): Promise<void> {
 
   log('Summary');
   log(`  ${pad('figure', 32)} ${pad('target', 14)} ${pad('measured', 50)} result`);
-  for (const t of targets)
+  for (const t of targets) {
     log(`  ${pad(t.figure, 32)} ${pad(t.target, 14)} ${pad(t.measured, 50)} ${t.target === '(reported)' ? '-' : t.pass ? 'PASS' : 'MISS'}`);
+    if (!t.pass && t.why) log(`    why: ${t.why}`);
+  }
   const seconds = (performance.now() - started) / 1000;
   log(
     `  bench took ${fmt(seconds, 1)} s; load average ${fmt(loadavg()[0]!, 2)} at the end (other processes on the machine skew the figures)`,
@@ -630,7 +695,13 @@ async function main(): Promise<void> {
   if (JSON_OUT) {
     json.targets = targets
       .filter((t) => t.target !== '(reported)')
-      .map((t) => ({ figure: t.figure, target: t.target, measured: t.measured, result: t.pass ? 'PASS' : 'MISS' }));
+      .map((t) => ({
+        figure: t.figure,
+        target: t.target,
+        measured: t.measured,
+        result: t.pass ? 'PASS' : 'MISS',
+        ...(t.pass ? {} : { why: t.why }),
+      }));
     json.seconds = round(seconds, 1);
     log();
     log(JSON.stringify(json, null, 2));
