@@ -110,15 +110,16 @@ describe('the host answers a window older than its tail from the log', () => {
     const day = await dispatch(handlers, 'getLockEvents', { windowMs: 24 * 3600_000, limit: 100_000 });
     expect(day.ok).toBe(true);
     if (!day.ok) return;
-    expect(day.value.total).toBe(30_001);
-    expect(day.value.events[0]).toMatchObject({ task_id: 'night-job', owner: 'agent-9' });
+    const answer = day.value as { events: LockEvent[]; total: number };
+    expect(answer.total).toBe(30_001);
+    expect(answer.events[0]).toMatchObject({ task_id: 'night-job', owner: 'agent-9' });
     // A range picked around that night: only its line.
     const picked = await dispatch(handlers, 'getLockEvents', { from: old - 60_000, to: old + 60_000 });
     expect(picked).toMatchObject({ ok: true, value: { total: 1, events: [{ task_id: 'night-job' }] } });
     // The cap holds: the newest lines, and how many there were.
     const capped = await dispatch(handlers, 'getLockEvents', { windowMs: 24 * 3600_000, limit: 1000 });
     expect(capped).toMatchObject({ ok: true, value: { total: 30_001 } });
-    if (capped.ok) expect(capped.value.events.at(-1)).toEqual(recent.at(-1));
+    if (capped.ok) expect((capped.value as { events: LockEvent[] }).events.at(-1)).toEqual(recent.at(-1));
     // A range is both ends, after one another; not both a range and a window.
     for (const bad of [{ from: now, to: now - 1 }, { from: now - 1000 }, { windowMs: 1000, from: now - 2000, to: now }])
       expect(await dispatch(handlers, 'getLockEvents', bad)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
