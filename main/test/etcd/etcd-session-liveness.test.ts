@@ -63,6 +63,18 @@ describe('etcd: session liveness on the process lease', () => {
     expect((await fx.store.getActiveSessions()).map((s) => [s.id, s.alive])).toEqual([[id, false]]);
   }, 90_000);
 
+  it('shows the session of a process stopped past its lease as not alive, and alive again once it resumes', async () => {
+    const fx = await etcdFixture('alive-stop', { lease_ms: LEASE_MS });
+    const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
+    const { session: id } = await agent.waitForJson<{ session: string }>((v) => 'session' in v, 30_000);
+    agent.signal('SIGSTOP');
+    await msUntil(async () => (await fx.store.readSessionFile(id)).alive === false, LEASE_MS + 2000);
+    // Resumed, it finds its lease gone and puts its marks on a new one: it is working on the session again.
+    agent.signal('SIGCONT');
+    const ms = await msUntil(async () => (await fx.store.readSessionFile(id)).alive === true, 10_000);
+    console.log(`etcd: session alive again ${ms} ms after its stopped process resumed`);
+  }, 90_000);
+
   it('marks a session alive again when another process updates it, and lets it go when that process closes its store', async () => {
     const fx = await etcdFixture('alive-update', { lease_ms: LEASE_MS });
     const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
