@@ -15,17 +15,21 @@ export class LockstepError extends Error {
   }
 }
 
-export class NotFoundError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('NOT_FOUND', message, details);
-  }
+/**
+ * The base for an error that is only its code: `new NotFoundError(message, details)`.
+ * Each is still its own class, so `instanceof` and `name` tell them apart.
+ */
+function withCode(code: ErrorCode) {
+  return class extends LockstepError {
+    constructor(message: string, details: Record<string, unknown> = {}) {
+      super(code, message, details);
+    }
+  };
 }
 
-export class InvalidInputError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INVALID_INPUT', message, details);
-  }
-}
+export class NotFoundError extends withCode('NOT_FOUND') {}
+
+export class InvalidInputError extends withCode('INVALID_INPUT') {}
 
 export class VersionConflictError extends LockstepError {
   readonly expectedVersion: number | null;
@@ -37,31 +41,15 @@ export class VersionConflictError extends LockstepError {
   }
 }
 
-export class LockTimeoutError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('LOCK_TIMEOUT', message, details);
-  }
-}
+export class LockTimeoutError extends withCode('LOCK_TIMEOUT') {}
 
-export class CorruptStateError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('CORRUPT_STATE', message, details);
-  }
-}
+export class CorruptStateError extends withCode('CORRUPT_STATE') {}
 
 /** A filesystem failure (permission denied, disk full…); the message names the path. */
-export class StateIOError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('IO_ERROR', message, details);
-  }
-}
+export class StateIOError extends withCode('IO_ERROR') {}
 
 /** The etcd cluster did not answer within the deadline; the message names the endpoints. */
-export class ClusterUnavailableError extends LockstepError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('UNAVAILABLE', message, details);
-  }
-}
+export class ClusterUnavailableError extends withCode('UNAVAILABLE') {}
 
 /** A checkpoint restore that stopped part-way; running it again is safe. */
 export class PartialRestoreError extends LockstepError {
