@@ -40,7 +40,16 @@ export interface ClusterState {
   dir: string;
   token: string;
   members: MemberInfo[];
-  tls?: { certFile: string; keyFile: string; caFile: string };
+  tls?: ClusterTls;
+}
+
+/** Clients are served over TLS with this certificate and key (PEM files); peers stay on plain loopback HTTP. */
+export interface ClusterTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** Require client certificates signed by caFile (--client-cert-auth); the harness's health check presents this one. */
+  client?: { certFile: string; keyFile: string };
 }
 
 export interface StartOptions {
@@ -48,8 +57,7 @@ export interface StartOptions {
   members?: number;
   /** Where the data folders go (default: a new temp folder, removed by stop()). */
   dir?: string;
-  /** Serve clients over TLS with this certificate and key (PEM files); peers stay on plain loopback HTTP. */
-  tls?: { certFile: string; keyFile: string; caFile: string };
+  tls?: ClusterTls;
 }
 
 /** The flags every member runs with, beyond its addresses (see the top of this file). */
@@ -138,6 +146,7 @@ export class EtcdCluster {
         '--initial-cluster-token',
         this.state.token,
         ...(this.state.tls ? ['--cert-file', this.state.tls.certFile, '--key-file', this.state.tls.keyFile] : []),
+        ...(this.state.tls?.client ? ['--client-cert-auth', '--trusted-ca-file', this.state.tls.caFile] : []),
         ...ETCD_FLAGS,
       ],
       { stdio: ['ignore', log, log], detached: this.detached },
@@ -170,7 +179,7 @@ export class EtcdCluster {
 
   private async healthy(m: MemberInfo): Promise<boolean> {
     try {
-      if (this.state.tls) return (await httpsGet(`${m.clientUrl}/health`, readFileSync(this.state.tls.caFile))).includes('"health":"true"');
+      if (this.state.tls) return (await httpsGet(`${m.clientUrl}/health`, this.state.tls)).includes('"health":"true"');
       const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
       return body.health === 'true';
@@ -237,9 +246,11 @@ export class EtcdCluster {
 }
 
 /** fetch() cannot be given a CA: a TLS member's health is asked with node:https. */
-function httpsGet(url: string, ca: Buffer): Promise<string> {
+function httpsGet(url: string, tls: ClusterTls): Promise<string> {
+  const ca = readFileSync(tls.caFile);
+  const client = tls.client ? { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) } : {};
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca, timeout: 1000 }, (res) => {
+    const req = httpsRequest(url, { ca, ...client, timeout: 1000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -258,7 +269,7 @@ function readTail(file: string): string {
   }
 }
 
-async function newState(dir: string, members: number, tls?: StartOptions['tls']): Promise<ClusterState> {
+async function newState(dir: string, members: number, tls?: ClusterTls): Promise<ClusterState> {
   const list: MemberInfo[] = [];
   for (let i = 1; i <= members; i++) {
     const name = `m${i}`;
