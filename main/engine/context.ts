@@ -1,9 +1,9 @@
 // What every engine module needs: paths, config, locks, logs and events.
-import type { AuditEntry, ChangeType } from '../../shared/model.ts';
+import type { ChangeType } from '../../shared/model.ts';
+import { newAuditEntry, type AuditFields } from './audit-entry.ts';
 import type { StoreConfig } from './config.ts';
 import type { AppendLog } from './audit-log.ts';
 import type { EventHub } from './events.ts';
-import { HOST } from './identity.ts';
 import type { LockManager, LockTarget } from './locks.ts';
 import { join } from 'node:path';
 import { LOCK_FILE } from './layout.ts';
@@ -31,20 +31,11 @@ export function audit(
   ctx: EngineContext,
   changeType: ChangeType,
   description: string,
-  fields: Partial<Omit<AuditEntry, 'change_type' | 'description'>> = {},
+  fields: AuditFields = {},
   owner = ctx.config.owner,
 ): void {
-  const entry: AuditEntry = {
-    timestamp: new Date().toISOString(),
-    process_id: process.pid,
-    host: HOST,
-    owner,
-    change_type: changeType,
-    ...fields,
-    description,
-  };
   try {
-    ctx.log.appendAudit(entry);
+    ctx.log.appendAudit(newAuditEntry(changeType, description, fields, owner));
   } catch (err) {
     ctx.events.emit('state.log_error', { message: (err as Error).message });
   }

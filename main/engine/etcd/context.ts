@@ -5,7 +5,7 @@ import type { IRequestOp } from 'etcd3';
 import type { AuditEntry, ChangeType, LockEvent } from '../../../shared/model.ts';
 import type { StoreConfig } from '../config.ts';
 import type { EventHub } from '../events.ts';
-import { HOST } from '../identity.ts';
+import { newAuditEntry, type AuditFields } from '../audit-entry.ts';
 import type { EtcdConnection } from './connection.ts';
 import type { KeyLayout } from './keys.ts';
 
@@ -31,18 +31,10 @@ export function auditEntry(
   ctx: EtcdContext,
   changeType: ChangeType,
   description: string,
-  fields: Partial<Omit<AuditEntry, 'change_type' | 'description'>> = {},
+  fields: AuditFields = {},
   owner = ctx.config.owner,
 ): AuditEntry {
-  return {
-    timestamp: new Date().toISOString(),
-    process_id: process.pid,
-    host: HOST,
-    owner,
-    change_type: changeType,
-    ...fields,
-    description,
-  };
+  return newAuditEntry(changeType, description, fields, owner);
 }
 
 /** The put that appends an audit entry, for a Txn that makes the change it records. */
