@@ -15,9 +15,10 @@ import { InvalidInputError, NotFoundError, VersionConflictError } from './errors
 import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
 import { isPlainObject, publishExclusive, readJsonFile } from './fsx.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
-import { assertCheckpointId, assertSessionId, assertTaskId } from './paths.ts';
+import { assertCheckpointId, assertTaskId } from './paths.ts';
 import { readSessionFile, replaceSession } from './sessions.ts';
-import { withoutDerived } from './session-rules.ts';
+import { checkImportedSession, sessionImportVerdict } from './session-rules.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { checkTaskValue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 
 /** JSON with keys sorted, so two stores' copies compare equal whatever their key order. */
@@ -37,18 +38,6 @@ export function assertTargetIsPrefix(taskId: string, versions: TaskState[], curr
       { task_id: taskId },
     );
   }
-}
-
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
 }
 
 /** The stored versions of a task, oldest first, the current one last. */
@@ -135,43 +124,18 @@ function writeHistory(ctx: EngineContext, held: HeldLock, taskId: string, state:
   );
 }
 
-/** A session as compared between stores: its metrics and liveness are derived, never stored truth. */
-function sessionKey(session: Session): string {
-  const rest = withoutDerived(session);
-  return canonicalJson({
-    ...rest,
-    updated_at: rest.updated_at ?? rest.started_at,
-    options: isPlainObject(rest.options) ? rest.options : {},
-  });
-}
-
 /**
  * A session as it is. 'same' when an identical one is there; an older copy
  * (earlier updated_at) is replaced, a newer or diverging one is refused.
  */
 export async function importSession(ctx: EngineContext, given: Session): Promise<'written' | 'same'> {
-  if (!isPlainObject(given)) throw new InvalidInputError('a session to import must be a JSON object');
-  const id = assertSessionId(given.id);
-  if (typeof given.status !== 'string' || typeof given.started_at !== 'string' || !Array.isArray(given.task_ids)) {
-    throw new InvalidInputError(`session ${id}: a session to import needs status, started_at and task_ids`, { session_id: id });
-  }
+  const id = checkImportedSession(given);
   mkdirSync(ctx.layout.sessionsDir, { recursive: true });
   if (publishExclusive(ctx.layout.sessionFile(id), JSON.stringify(given, null, 2), ctx.config.fsync)) {
     audit(ctx, 'migrated', `imported session ${id}`, { session_id: id });
     return 'written';
   }
-  const existing = readSessionFile(ctx, id);
-  if (sessionKey(existing) === sessionKey(given)) return 'same';
-  if (!(existing.updated_at < given.updated_at)) {
-    throw new VersionConflictError(
-      `session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`,
-      null,
-      null,
-      {
-        session_id: id,
-      },
-    );
-  }
+  if (sessionImportVerdict(readSessionFile(ctx, id), given) === 'same') return 'same';
   await replaceSession(ctx, { ...given }, `imported session ${id}`);
   return 'written';
 }

@@ -4,8 +4,10 @@
 // (etcd/sessions.ts) use these, so the two cannot drift apart.
 import type { JsonObject, Session } from '../../shared/model.ts';
 import { isTaskId } from '../../shared/ids.ts';
-import { InvalidInputError } from './errors.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { InvalidInputError, VersionConflictError } from './errors.ts';
 import { isPlainObject } from './fsx.ts';
+import { assertSessionId } from './paths.ts';
 
 /**
  * Fields of a session the engine derives each time it is read, never stored
@@ -76,4 +78,40 @@ export function mergeSessionUpdate(current: Session, payload: JsonObject): Sessi
 
 export function sessionUpdateDescription(id: string, payload: JsonObject): string {
   return `updated session ${id} (${Object.keys(payload).join(', ') || 'no fields'})`;
+}
+
+/** A session given to import (migration), checked: its id; an InvalidInputError when it cannot be one. */
+export function checkImportedSession(given: unknown): string {
+  if (!isPlainObject(given)) throw new InvalidInputError('a session to import must be a JSON object');
+  const id = assertSessionId(given.id);
+  if (typeof given.status !== 'string' || typeof given.started_at !== 'string' || !Array.isArray(given.task_ids)) {
+    throw new InvalidInputError(`session ${id}: a session to import needs status, started_at and task_ids`, { session_id: id });
+  }
+  return id;
+}
+
+/**
+ * Importing `given` where `existing` is stored: 'same' when they hold the
+ * same data, 'replace' when `existing` is an older copy (earlier updated_at);
+ * a newer or different one is refused, and nothing is imported.
+ */
+export function sessionImportVerdict(existing: Session, given: Session): 'same' | 'replace' {
+  if (sessionCompareKey(existing) === sessionCompareKey(given)) return 'same';
+  if (existing.updated_at < given.updated_at) return 'replace';
+  throw new VersionConflictError(
+    `session ${given.id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`,
+    null,
+    null,
+    { session_id: given.id },
+  );
+}
+
+/** A session as compared between stores: derived fields left out, the defaults a reader fills in filled in. */
+function sessionCompareKey(session: Session): string {
+  const rest = withoutDerived(session);
+  return canonicalJson({
+    ...rest,
+    updated_at: rest.updated_at ?? rest.started_at,
+    options: isPlainObject(rest.options) ? rest.options : {},
+  });
 }

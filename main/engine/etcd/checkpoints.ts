@@ -22,7 +22,7 @@ import { ENGINE_TASK_FIELDS, sessionChangeId } from '../../../shared/model.ts';
 import { summarizeCheckpoint } from '../../../shared/checkpoint-summary.ts';
 import { diffFields, hasChanges } from '../../../shared/diff.ts';
 import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
-import { canonicalJson } from '../file-import.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import { isPlainObject } from '../fsx.ts';
 import { assertCheckpointId } from '../paths.ts';
 import { userContent } from '../task-rules.ts';

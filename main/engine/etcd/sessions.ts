@@ -13,8 +13,7 @@
 import type { IKeyValue, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
 import type { Session } from '../../../shared/model.ts';
 import { computeSessionMetrics } from '../../../shared/metrics.ts';
-import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError, VersionConflictError } from '../errors.ts';
-import { canonicalJson } from '../file-import.ts';
+import { CorruptStateError, InvalidInputError, LockstepError, NotFoundError } from '../errors.ts';
 import { isPlainObject } from '../fsx.ts';
 import { HOST } from '../identity.ts';
 import { assertSessionId } from '../paths.ts';
@@ -24,10 +23,12 @@ import { prefixRange } from './keys.ts';
 import type { ProcessLease } from './process-lease.ts';
 import type { EtcdTasks } from './tasks.ts';
 import {
+  checkImportedSession,
   checkSession,
   checkSessionUpdate,
   mergeSessionUpdate,
   newSession,
+  sessionImportVerdict,
   sessionUpdateDescription,
   withoutDerived,
 } from '../session-rules.ts';
@@ -292,26 +293,13 @@ export class EtcdSessions {
    * an older copy (earlier updated_at) is replaced, a newer or different one refused.
    */
   async import(given: Session): Promise<'written' | 'same'> {
-    if (!isPlainObject(given)) throw new InvalidInputError('a session to import must be a JSON object');
-    const id = assertSessionId(given.id);
-    if (typeof given.status !== 'string' || typeof given.started_at !== 'string' || !Array.isArray(given.task_ids)) {
-      throw new InvalidInputError(`session ${id}: a session to import needs status, started_at and task_ids`, { session_id: id });
-    }
+    const id = checkImportedSession(given);
     const key = this.ctx.keys.session(id);
     const res = await this.ctx.conn.range({ key: Buffer.from(key) });
     const kv = res.kvs[0];
     let modRevision = '0';
     if (kv) {
-      const existing = this.decode(kv, id);
-      if (sessionKey(existing) === sessionKey(given)) return 'same';
-      if (!(existing.updated_at < given.updated_at)) {
-        throw new VersionConflictError(
-          `session ${id}: the target holds a different session, updated at ${existing.updated_at}; nothing was imported`,
-          null,
-          null,
-          { session_id: id },
-        );
-      }
+      if (sessionImportVerdict(this.decode(kv, id), given) === 'same') return 'same';
       modRevision = kv.mod_revision;
     }
     const written = await this.ctx.conn.txn({
@@ -324,14 +312,4 @@ export class EtcdSessions {
     });
     return written.succeeded ? 'written' : this.import(given);
   }
-}
-
-/** A session as compared between stores: its metrics and liveness are derived, never stored truth. */
-function sessionKey(session: Session): string {
-  const rest = withoutDerived(session);
-  return canonicalJson({
-    ...rest,
-    updated_at: rest.updated_at ?? rest.started_at,
-    options: isPlainObject(rest.options) ? rest.options : {},
-  });
 }

@@ -25,7 +25,8 @@ import { diffFields } from '../../../shared/diff.ts';
 import type { TaskInspection } from '../backend.ts';
 import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError } from '../errors.ts';
 import { lostLockError } from '../fenced-write.ts';
-import { assertTargetIsPrefix, canonicalJson } from '../file-import.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { assertTargetIsPrefix } from '../file-import.ts';
 import { assertTaskId } from '../paths.ts';
 import { checkTaskValue } from '../task-files.ts';
 import {
