@@ -1,11 +1,13 @@
 // Which store the app shows: a state folder or an etcd cluster (endpoints,
 // namespace, and optionally TLS files and a user). The first one comes from
-// the command line — `--etcd URLS [--namespace NS]` (or LOCKSTEP_ETCD), else
-// `--root DIR` (or LOCKSTEP_ROOT), else the default folder — and later ones
-// from the File menu.
+// the command line, with the CLI's options — `--etcd URLS [--namespace NS]`
+// (or LOCKSTEP_ETCD) with `--etcd-cacert/--etcd-cert/--etcd-key FILE` and
+// `--etcd-user NAME` (the password in LOCKSTEP_ETCD_PASSWORD), else `--root
+// DIR` (or LOCKSTEP_ROOT), else the default folder — and later ones from the
+// File menu.
 import { resolve } from 'node:path';
-import { checkNamespace, DEFAULT_NAMESPACE, parseEndpoints } from '../cli/store-target.ts';
 import { defaultRoot } from '../engine/paths.ts';
+import { checkEtcdForm, formOf } from './etcd-form.ts';
 import type { StoreOptions } from '../engine/public.ts';
 
 export interface FolderPlace {
@@ -37,7 +39,25 @@ export function placeFromArgv(argv: string[], env: NodeJS.ProcessEnv, cwd = proc
   const root = argValue(argv, 'root');
   const etcd = argValue(argv, 'etcd') ?? (root === undefined && env.LOCKSTEP_ETCD ? env.LOCKSTEP_ETCD : undefined);
   if (etcd !== undefined) {
-    return { kind: 'etcd', endpoints: parseEndpoints(etcd), namespace: checkNamespace(argValue(argv, 'namespace') ?? DEFAULT_NAMESPACE) };
+    // Checked as the dialog checks its form: the files readable PEM, a user with a password.
+    const file = (name: string) => {
+      const path = argValue(argv, name);
+      return path === undefined ? '' : resolve(cwd, path);
+    };
+    const user = argValue(argv, 'etcd-user') ?? '';
+    // As in the CLI: never a command-line flag (argv is visible to every local user), and only for a user.
+    const password = user ? (env.LOCKSTEP_ETCD_PASSWORD ?? '') : '';
+    if (user && !password) throw new Error('--etcd-user needs the password in the environment variable LOCKSTEP_ETCD_PASSWORD');
+    return checkEtcdForm({
+      ...formOf(),
+      endpoints: etcd,
+      namespace: argValue(argv, 'namespace') ?? '',
+      ca: file('etcd-cacert'),
+      cert: file('etcd-cert'),
+      key: file('etcd-key'),
+      user,
+      password,
+    });
   }
   return { kind: 'folder', root: root !== undefined ? resolve(cwd, root) : defaultRoot(cwd, env) };
 }

@@ -11,7 +11,7 @@ import { askForEtcdCluster, CANCEL_URL, PICK_URL, readSubmission, SUBMIT_URL } f
 import { checkEtcdForm, formOf, type EtcdForm } from '../../electron/etcd-form.ts';
 import { safeStorageVault } from '../../electron/password-vault.ts';
 import type { EtcdPlace } from '../../electron/place.ts';
-import { placeOptions } from '../../electron/place.ts';
+import { placeFromArgv, placeOptions } from '../../electron/place.ts';
 import { addRecent, loadRecent, recentEntryOf, recentLabel } from '../../electron/recent.ts';
 import { createFakeElectron, createFakeSafeStorage, FAKE_CIPHER_TAG } from './fake-electron.ts';
 import { makeTlsFiles, type TlsFiles } from './tls-files.ts';
@@ -108,6 +108,34 @@ describe('the form is checked before connecting', () => {
     expect(checkEtcdForm(form({ user: 'agent' }), { username: 'agent', password: 'kept' }).password).toBe('kept');
     expect(checkEtcdForm(form({ user: 'agent', password: 'new' }), { username: 'agent', password: 'kept' }).password).toBe('new');
     expect(refusal({ user: 'other' }, { username: 'agent', password: 'kept' })).toBe('Enter the password of the etcd user "other".');
+  });
+});
+
+describe('the command line takes the CLI options, checked the same way', () => {
+  const argv = (...args: string[]) => ['electron', 'main.js', '--etcd', '127.0.0.1:2379', ...args];
+
+  it('--etcd-cacert/--etcd-cert/--etcd-key (relative to the working folder) and --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
+    const tls = ['--etcd-cacert', 'ca.pem', '--etcd-cert', 'client.pem', '--etcd-key', 'client.key'];
+    expect(placeFromArgv(argv(...tls, '--etcd-user', 'agent'), { LOCKSTEP_ETCD_PASSWORD: 'pw' }, dir)).toEqual({
+      kind: 'etcd',
+      endpoints: ['https://127.0.0.1:2379'],
+      namespace: 'lockstep',
+      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
+      username: 'agent',
+      password: 'pw',
+    });
+    // The password is taken from the environment for a user only, as in the CLI.
+    expect(placeFromArgv(argv(), { LOCKSTEP_ETCD_PASSWORD: 'pw' }, dir)).toEqual({
+      kind: 'etcd',
+      endpoints: ['http://127.0.0.1:2379'],
+      namespace: 'lockstep',
+    });
+    expect(() => placeFromArgv(argv('--etcd-user', 'agent'), {}, dir)).toThrow(
+      '--etcd-user needs the password in the environment variable LOCKSTEP_ETCD_PASSWORD',
+    );
+    expect(() => placeFromArgv(argv('--etcd-cacert', 'missing.pem'), {}, dir)).toThrow(
+      `CA certificate: cannot read ${join(dir, 'missing.pem')} (no such file).`,
+    );
   });
 });
 
