@@ -36,6 +36,7 @@ export function safeStorageVault(safeStorage: SafeStorageApi, platform: NodeJS.P
     async unseal(sealed) {
       try {
         if (!(await available())) return undefined;
+        // `shouldReEncrypt` needs nothing here: an entry that opens is sealed afresh when Open Recent keeps it again.
         return (await safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'))).result;
       } catch {
         return undefined;
