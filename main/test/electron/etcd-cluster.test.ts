@@ -204,6 +204,31 @@ describe('File › Open etcd Cluster…', () => {
     await until(async () => (await snapshot()).tasks.some((t) => t.task_id === 'on-disk'), 'the folder again');
     expect(recentItems().map((i) => i.label)).toEqual([root, `etcd: nobody on http://127.0.0.1:${port}`]);
   }, 60_000);
+
+  it('a cluster from Open Recent whose CA file is gone opens the dialog, filled in, with the reason; nothing is tried', async () => {
+    fake.app.emit('before-quit');
+    const userData = join(dir, 'third-run');
+    mkdirSync(userData);
+    const gone = join(dir, 'certs', 'ca.pem');
+    const entry = { etcd: ['https://127.0.0.1:2379'], namespace: 'secure', tls: { ca: gone } };
+    writeFileSync(join(userData, 'recent.json'), JSON.stringify([entry, root]));
+    fake = createFakeElectron(userData);
+    await startApp(
+      fake.electron as unknown as typeof Electron,
+      { mainDir: join(dir, 'app', 'out', 'main') },
+      ['electron', 'main.js', '--root', root],
+      {},
+    );
+    recentItems()[1]!.click!();
+    await until(() => fake.windows.length === 2, 'the dialog');
+    const page = decodeURIComponent(fake.windows[1]!.webContents.loaded!);
+    expect(page).toContain(`role="alert">CA certificate: cannot read ${gone} (no such file).`);
+    expect(page).toContain(`name="ca" value="${gone}"`);
+    expect(page).toContain('value="https://127.0.0.1:2379"');
+    expect(fake.errorBoxes).toEqual([]);
+    expect((await snapshot()).tasks.map((t) => t.task_id)).toEqual(['on-disk']);
+    fake.windows[1]!.close();
+  }, 60_000);
 });
 
 /** A loopback port nothing listens on. */
