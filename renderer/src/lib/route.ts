@@ -30,6 +30,9 @@ export interface Route {
   session: string | null;
   /** Contention window on the Locks view. */
   window: ContentionWindow;
+  /** A range picked on the Locks view (ms since the epoch, `from` before `to`); it overrides the windows. Both or neither. */
+  from: number | null;
+  to: number | null;
   /** Two versions compared in the task detail, older first. */
   compare: readonly [number, number] | null;
   /** A `task` parameter that is not a valid task id: reported to the user, never used, never written back. */
@@ -46,6 +49,8 @@ export const DEFAULT_ROUTE: Route = {
   task: null,
   session: null,
   window: '15m',
+  from: null,
+  to: null,
   compare: null,
   invalidTask: null,
 };
@@ -62,6 +67,13 @@ export const DEFAULT_DIR: Record<SortKey, SortDir> = {
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/** A picked range from its ISO times in the URL: both, valid, and in order, or none. */
+function parseRange(from: string | null, to: string | null): { from: number | null; to: number | null } {
+  const a = from === null ? NaN : Date.parse(from);
+  const b = to === null ? NaN : Date.parse(to);
+  return Number.isFinite(a) && Number.isFinite(b) && a < b ? { from: a, to: b } : { from: null, to: null };
 }
 
 function parseCompare(value: string | null): readonly [number, number] | null {
@@ -92,6 +104,7 @@ export function parseHash(hash: string): Route {
     task: isTaskId(task) ? task : null,
     session: isSessionId(session) ? session : null,
     window: oneOf(params.get('window'), Object.keys(CONTENTION_WINDOWS) as ContentionWindow[], DEFAULT_ROUTE.window),
+    ...parseRange(params.get('from'), params.get('to')),
     compare: parseCompare(params.get('compare')),
     invalidTask: task !== null && !TASK_ID_PATTERN.test(task) ? task.slice(0, 200) : null,
   };
@@ -107,6 +120,10 @@ export function formatHash(route: Route): string {
   if (route.dir !== DEFAULT_DIR[route.sort]) params.set('dir', route.dir);
   if (route.sel) params.set('sel', route.sel);
   if (route.window !== DEFAULT_ROUTE.window) params.set('window', route.window);
+  if (route.from !== null && route.to !== null) {
+    params.set('from', new Date(route.from).toISOString());
+    params.set('to', new Date(route.to).toISOString());
+  }
   if (route.task) params.set('task', route.task);
   if (route.compare) params.set('compare', `${route.compare[0]},${route.compare[1]}`);
   const query = params.toString();

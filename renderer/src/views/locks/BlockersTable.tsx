@@ -10,7 +10,8 @@ import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
 import { duration, percent } from '../../lib/format.ts';
 import { CONTENTION_WINDOWS } from '../../lib/route.ts';
-import { useLockEvents } from './timeline/lock-events.ts';
+import { rangeLabel } from './range.ts';
+import { useLockWindow } from './timeline/lock-events.ts';
 import { spansOf, whoBlocksWhom } from './timeline/spans.ts';
 
 const COLUMNS: readonly Column[] = [
@@ -26,18 +27,25 @@ const SHOWN = 20;
 export function BlockersTable() {
   const win = useRouteField('window');
   const windowMs = CONTENTION_WINDOWS[win];
-  const feed = useLockEvents(windowMs);
+  const { events, range } = useLockWindow(windowMs);
   const now = useNow();
-  const rows = useMemo(() => whoBlocksWhom(spansOf(feed.events), now - windowMs, now, now).slice(0, SHOWN), [feed.events, now, windowMs]);
+  const rows = useMemo(() => {
+    const [from, to] = range ? [range.from, range.to] : [now - windowMs, now];
+    return whoBlocksWhom(spansOf(events), from, to, to).slice(0, SHOWN);
+  }, [events, now, windowMs, range]);
   const longest = Math.max(1, ...rows.map((r) => r.ms));
   return (
     <Panel
       title="Who blocked whom"
       flush
-      head={<span className="muted small">time each holder kept each waiter waiting, same window as contention</span>}
+      head={
+        <span className="muted small">
+          time each holder kept each waiter waiting, {range ? rangeLabel(range) : 'same window as contention'}
+        </span>
+      }
     >
       {rows.length === 0 ? (
-        <EmptyState title="Nobody waited for anybody in this window" />
+        <EmptyState title={`Nobody waited for anybody in this ${range ? 'range' : 'window'}`} />
       ) : (
         <DataTable label="Who blocked whom" columns={COLUMNS}>
           {rows.map((r) => (

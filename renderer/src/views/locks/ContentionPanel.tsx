@@ -9,11 +9,14 @@ import { TaskLink } from '../../components/TaskLink.tsx';
 import { duration, percent } from '../../lib/format.ts';
 import { CONTENTION_WINDOWS, type ContentionWindow } from '../../lib/route.ts';
 import { useLoad } from '../../lib/use-load.ts';
-import { sortContention } from './contention.ts';
+import { contentionIn, sortContention } from './contention.ts';
+import { RangePicker } from './RangePicker.tsx';
+import { rangeLabel } from './range.ts';
+import { Segmented } from './Segmented.tsx';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
 import { useMemo } from 'react';
 import { WaitChart, WaitSparkline } from './charts/WaitChart.tsx';
-import { useLockEvents } from './timeline/lock-events.ts';
+import { FETCH_LIMIT, useLockWindow } from './timeline/lock-events.ts';
 import { waitSeries } from './timeline/series.ts';
 
 const COLUMNS: readonly Column[] = [
@@ -36,52 +39,52 @@ const REFRESH_MS = 5_000;
 /** Intervals per chart: a point every 5 s over 5 min, every minute over 1 h. */
 const BUCKETS = 60;
 
+const CHOICES = (Object.keys(CONTENTION_WINDOWS) as ContentionWindow[]).map((w) => ({ value: w, label: LABELS[w], name: NAMES[w] }));
+
 export function ContentionPanel() {
   const api = useApi();
   const navigate = useNavigate();
   const win = useRouteField('window');
   const live = useMirror((s) => s.contention);
-  const tick = Math.floor(useNow() / REFRESH_MS);
-  const { outcome, reload } = useLoad(`${win}@${tick}`, () => api.getContention({ windowMs: CONTENTION_WINDOWS[win] }));
-  const stats = sortContention(outcome?.ok ? outcome.value : live).slice(0, SHOWN);
-  const maxWait = Math.max(1, ...stats.map((s) => s.wait_p95_ms));
-  const windowMs = CONTENTION_WINDOWS[win];
-  const feed = useLockEvents(windowMs);
   const now = useNow();
+  const tick = Math.floor(now / REFRESH_MS);
+  const windowMs = CONTENTION_WINDOWS[win];
+  const { events, range, truncated } = useLockWindow(windowMs);
+  // The host counts the live windows; a picked range is counted here, from its lines.
+  const { outcome, reload } = useLoad(range ? null : `${win}@${tick}`, () => api.getContention({ windowMs }));
+  const picked = useMemo(() => (range ? contentionIn(events, range.from, range.to) : null), [events, range]);
+  const stats = sortContention(picked ?? (outcome?.ok ? outcome.value : live)).slice(0, SHOWN);
+  const maxWait = Math.max(1, ...stats.map((s) => s.wait_p95_ms));
   // Recomputed on new lines, and as the window slides (every bucket's width).
   const slot = Math.floor(now / (windowMs / BUCKETS));
   const series = useMemo(() => {
+    if (range) return waitSeries(events, range.from, range.to, BUCKETS);
     const end = (slot + 1) * (windowMs / BUCKETS);
-    return waitSeries(feed.events, end - windowMs, end, BUCKETS);
-  }, [feed.events, slot, windowMs]);
+    return waitSeries(events, end - windowMs, end, BUCKETS);
+  }, [events, slot, windowMs, range]);
   return (
     <section className="panel panel-flush" aria-labelledby="contention-title">
       <header className="panel-head">
         <h2 id="contention-title" className="panel-title">
           Contention
         </h2>
-        <span className="muted small">most contended first</span>
+        <span className="muted small">
+          most contended first{truncated ? ` · showing the newest ${FETCH_LIMIT.toLocaleString('en')} lines` : ''}
+        </span>
         <span className="toolbar-spacer" />
-        <div className="segmented" role="radiogroup" aria-label="Contention window">
-          {(Object.keys(CONTENTION_WINDOWS) as ContentionWindow[]).map((w) => (
-            <button
-              key={w}
-              type="button"
-              role="radio"
-              aria-label={NAMES[w]}
-              aria-checked={w === win}
-              className={w === win ? 'seg-on' : undefined}
-              onClick={() => navigate({ window: w }, { replace: true })}
-            >
-              {LABELS[w]}
-            </button>
-          ))}
-        </div>
+        <Segmented
+          label="Contention window"
+          choices={CHOICES}
+          value={range ? null : win}
+          onChange={(w) => navigate({ window: w, from: null, to: null }, { replace: true })}
+        >
+          <RangePicker range={range} onPick={(r) => navigate({ from: r.from, to: r.to })} />
+        </Segmented>
       </header>
       {stats.length > 0 ? <WaitChart series={series.all} /> : null}
       {outcome && !outcome.ok ? <ErrorMessage error={outcome.error} title="Could not load contention" onRetry={reload} /> : null}
       {stats.length === 0 ? (
-        <EmptyState title={`No lock activity in the last ${LABELS[win]}`} />
+        <EmptyState title={range ? `No lock activity from ${rangeLabel(range)}` : `No lock activity in the last ${LABELS[win]}`} />
       ) : (
         <DataTable label="Lock contention" columns={COLUMNS}>
           {stats.map((s) => (

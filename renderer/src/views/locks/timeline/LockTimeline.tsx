@@ -6,11 +6,14 @@
 // it waited and held.
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { LockEvent } from '../../../../../shared/model.ts';
-import { useMirror } from '../../../app/services.ts';
+import { useMirror, useNavigate } from '../../../app/services.ts';
 import { useNow } from '../../../lib/clock.ts';
 import { duration, fullTime, plural } from '../../../lib/format.ts';
 import { buildLanes, ownerColours, type LaneGrouping } from './lanes.ts';
-import { useLockEvents } from './lock-events.ts';
+import { FETCH_LIMIT, useLockWindow } from './lock-events.ts';
+import { RangePicker } from '../RangePicker.tsx';
+import { rangeLabel, type PickedRange } from '../range.ts';
+import { Segmented } from '../Segmented.tsx';
 import { AXIS, GUTTER, hitTest, LANE_HEIGHT, paint, timeAt, type Theme, type Viewport } from './paint.ts';
 import { buildSpans, liveWaits, spansOf, type Hold, type Mark } from './spans.ts';
 import './timeline.css';
@@ -18,6 +21,11 @@ import './timeline.css';
 export const TIMELINE_WINDOWS = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 24 * 3600_000 } as const;
 type TimelineWindow = keyof typeof TIMELINE_WINDOWS;
 const WINDOW_LABELS: Record<TimelineWindow, string> = { '5m': '5 min', '1h': '1 h', '24h': '24 h' };
+const WINDOW_CHOICES = (Object.keys(TIMELINE_WINDOWS) as TimelineWindow[]).map((w) => ({ value: w, label: WINDOW_LABELS[w] }));
+const GROUPINGS = [
+  { value: 'task', label: 'By task' },
+  { value: 'owner', label: 'By owner' },
+] as const;
 const MIN_SPAN_MS = 20;
 const LIVE_REPAINT_MS = 100;
 const LANES_SHOWN = 24;
@@ -33,17 +41,29 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   const [grouping, setGrouping] = useState<LaneGrouping>(taskId ? 'owner' : 'task');
   const [view, setView] = useState<View>({ span: TIMELINE_WINDOWS['5m'], end: null });
   const [allLanes, setAllLanes] = useState(false);
-  const feed = useLockEvents(TIMELINE_WINDOWS[win]);
-  const live = view.end === null;
-
+  const feed = useLockWindow(TIMELINE_WINDOWS[win]);
+  const navigate = useNavigate();
   // Paused, the picture holds still: new lines are kept, not drawn, until live again.
   const [frozen, setFrozen] = useState<readonly LockEvent[] | null>(null);
+  // A picked range (Custom…) shows that range, still; choosing a window goes back to live.
+  const range = feed.range;
+  const [shownRange, setShownRange] = useState<PickedRange | null>(null);
+  if (range !== shownRange) {
+    setShownRange(range);
+    setFrozen(null);
+    setView(range ? { span: range.to - range.from, end: range.to } : { span: TIMELINE_WINDOWS[win], end: null });
+  }
+  /** The longest span the view can show, and where it must stay. */
+  const bounds = (now: number) => (range ? { span: range.to - range.from, to: range.to } : { span: TIMELINE_WINDOWS[win], to: now });
+  const live = view.end === null;
+
   // "Pause live updates" in the title bar holds the timeline still too (the mirror buffers, this feed keeps).
   const globallyPaused = useMirror((s) => s.live.paused);
   const [heldByTitleBar, setHeldByTitleBar] = useState<readonly LockEvent[] | null>(null);
   if (globallyPaused && heldByTitleBar === null) setHeldByTitleBar(feed.events);
   if (!globallyPaused && heldByTitleBar !== null) setHeldByTitleBar(null);
-  const events = heldByTitleBar ?? (live || frozen === null ? feed.events : frozen);
+  // A picked range does not change: its lines are shown as they came.
+  const events = heldByTitleBar ?? (range || live || frozen === null ? feed.events : frozen);
   const logged = useMemo(() => (taskId ? buildSpans(events.filter((e) => e.task_id === taskId)) : spansOf(events)), [events, taskId]);
   // Waits still going on are not in the log yet: the live lock model has them.
   const locks = useMirror((s) => s.locks);
@@ -63,9 +83,10 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
     setView(next);
   };
   // Live shows the whole window again, following now.
-  const goLive = () => show({ span: TIMELINE_WINDOWS[win], end: null });
+  const goLive = () => (range ? chooseWindow(win) : show({ span: TIMELINE_WINDOWS[win], end: null }));
   const pauseHere = () => show({ ...view, end: Date.now() });
   const chooseWindow = (w: TimelineWindow) => {
+    if (range) navigate({ from: null, to: null });
     setWin(w);
     setFrozen(null);
     setView({ span: TIMELINE_WINDOWS[w], end: null });
@@ -129,13 +150,13 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   // Zoom around the pointer (live keeps its right edge on now); pan by dragging.
   /** A right edge kept inside the window: never past now, never before the window's start. */
   const clampEnd = (end: number, span: number) => {
-    const now = Date.now();
-    return Math.min(now, Math.max(now - TIMELINE_WINDOWS[win] + span, end));
+    const b = bounds(Date.now());
+    return Math.min(b.to, Math.max(b.to - b.span + span, end));
   };
   const zoom = (factor: number, anchorX: number | null) => {
     const v = view;
     const vp = viewport(Date.now());
-    const span = Math.min(TIMELINE_WINDOWS[win], Math.max(MIN_SPAN_MS, v.span * factor));
+    const span = Math.min(bounds(vp.now).span, Math.max(MIN_SPAN_MS, v.span * factor));
     const anchor = anchorX === null ? vp.to : timeAt(anchorX, vp);
     const ratio = (vp.to - anchor) / (vp.to - vp.from);
     // Zooming at the live edge stays live; anywhere else it holds the picture still.
@@ -222,39 +243,13 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
         </h2>
         <span className="muted small num">
           {plural(holdCount, 'hold')} · {plural(spans.marks.filter((m) => m.kind === 'timeout').length, 'time-out')}
-          {feed.truncated ? ' · newest 50,000 lines' : ''}
+          {feed.truncated ? ` · showing the newest ${FETCH_LIMIT.toLocaleString('en')} lines` : ''}
         </span>
         <span className="toolbar-spacer" />
-        {taskId ? null : (
-          <div className="segmented" role="radiogroup" aria-label="Lanes">
-            {(['task', 'owner'] as const).map((g) => (
-              <button
-                key={g}
-                type="button"
-                role="radio"
-                aria-checked={grouping === g}
-                className={grouping === g ? 'seg-on' : undefined}
-                onClick={() => setGrouping(g)}
-              >
-                {g === 'task' ? 'By task' : 'By owner'}
-              </button>
-            ))}
-          </div>
-        )}
-        <div className="segmented" role="radiogroup" aria-label="Timeline window">
-          {(Object.keys(TIMELINE_WINDOWS) as TimelineWindow[]).map((w) => (
-            <button
-              key={w}
-              type="button"
-              role="radio"
-              aria-checked={w === win}
-              className={w === win ? 'seg-on' : undefined}
-              onClick={() => chooseWindow(w)}
-            >
-              {WINDOW_LABELS[w]}
-            </button>
-          ))}
-        </div>
+        {taskId ? null : <Segmented label="Lanes" choices={GROUPINGS} value={grouping} onChange={setGrouping} />}
+        <Segmented label="Timeline window" choices={WINDOW_CHOICES} value={range ? null : win} onChange={chooseWindow}>
+          <RangePicker range={range} onPick={(r) => navigate({ from: r.from, to: r.to })} />
+        </Segmented>
         <button type="button" className="btn btn-small" aria-pressed={!live} onClick={() => (live ? pauseHere() : goLive())}>
           {live ? 'Pause' : 'Live'}
         </button>
@@ -280,7 +275,9 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
         />
         {hover ? <Tooltip item={hover.item} x={hover.clientX} y={hover.clientY} /> : null}
         {holdCount === 0 && spans.marks.length === 0 ? (
-          <p className="lock-timeline-empty muted">No lock activity in the last {WINDOW_LABELS[win]}.</p>
+          <p className="lock-timeline-empty muted">
+            {range ? `No lock activity from ${rangeLabel(range)}.` : `No lock activity in the last ${WINDOW_LABELS[win]}.`}
+          </p>
         ) : null}
       </div>
       <footer className="lock-timeline-foot">

@@ -2,11 +2,13 @@
 // getLockEvents for the longest window asked for, plus every line pushed in
 // patches since. One feed per bridge, shared by every view that shows locks;
 // it follows the bridge only while something is subscribed.
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { LockstepBridge } from '../../../../../shared/contract.ts';
 import type { LockEvent } from '../../../../../shared/model.ts';
 import type { Api } from '../../../bridge/api.ts';
-import { useServices } from '../../../app/services.ts';
+import type { PickedRange } from '../range.ts';
+import { useApi, useRouteField, useServices } from '../../../app/services.ts';
+import { useLoad } from '../../../lib/use-load.ts';
 
 /** The most lines one answer brings: the timeline draws 50,000 at 60 fps (npm run bench:ui). */
 export const FETCH_LIMIT = 50_000;
@@ -170,3 +172,43 @@ export function useLockEvents(windowMs: number): LockEventsState {
   useEffect(() => feed.ensure(windowMs), [feed, windowMs]);
   return state;
 }
+
+/** What a Locks view panel shows: the live window, or a range the user picked. */
+export interface LockWindow {
+  events: readonly LockEvent[];
+  /** The picked range shown, or null: the live window up to now. */
+  range: PickedRange | null;
+  /** More lines than one answer brings: only the newest are here. */
+  truncated: boolean;
+  error: string | null;
+}
+
+/** The range the user picked, from the route (both ends or none). */
+export function usePickedRange(): PickedRange | null {
+  const from = useRouteField('from');
+  const to = useRouteField('to');
+  return useMemo(() => (from !== null && to !== null ? { from, to } : null), [from, to]);
+}
+
+/**
+ * The lock log for the last `windowMs` (live), or for the picked range when
+ * there is one: fetched once per range, read back from the log by the host
+ * however old it is.
+ */
+export function useLockWindow(windowMs: number): LockWindow {
+  const range = usePickedRange();
+  const feed = useLockEvents(windowMs);
+  const api = useApi();
+  const key = range ? `${range.from}-${range.to}` : null;
+  const { outcome } = useLoad(key, () => api.getLockEvents({ from: range!.from, to: range!.to, limit: FETCH_LIMIT }));
+  if (!range) return { events: feed.events, range: null, truncated: feed.truncated, error: feed.error };
+  const answer = outcome?.ok ? outcome.value : null;
+  return {
+    events: answer?.events ?? NONE,
+    range,
+    truncated: answer ? answer.total > answer.events.length : false,
+    error: outcome && !outcome.ok ? outcome.error.message : null,
+  };
+}
+
+const NONE: readonly LockEvent[] = [];
