@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../shared/model.ts';
 import { StateHost } from '../../host/state-host.ts';
-import { killChildren, sleep } from '../helpers.ts';
-import { closeStores, etcdFixture, spawnEtcdWorker } from './setup.ts';
+import { killChildren, sleep, type Proc } from '../helpers.ts';
+import { closeStores, etcdFixture, spawnEtcdWorker, type EtcdFixture } from './setup.ts';
 
 const LEASE_MS = 2000;
 let host: StateHost | null = null;
@@ -28,6 +28,17 @@ async function msUntil(check: () => boolean | Promise<boolean>, ms: number): Pro
   return Date.now() - started;
 }
 
+/** A worker process that creates a session and commits a task into it, then runs until it is killed. */
+async function startAgent(fx: EtcdFixture): Promise<{ agent: Proc; id: string; alive: boolean }> {
+  const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
+  const { session, alive } = await agent.waitForJson<{ session: string; alive: boolean }>((v) => 'session' in v, 30_000);
+  return { agent, id: session, alive };
+}
+
+async function aliveNow(fx: EtcdFixture, id: string): Promise<boolean | undefined> {
+  return (await fx.store.readSessionFile(id)).alive as boolean | undefined;
+}
+
 describe('etcd: session liveness on the process lease', () => {
   it('shows a session alive while its process runs, and not alive within lease + 0.5 s of its kill -9, to every reader', async () => {
     const fx = await etcdFixture('alive', { lease_ms: LEASE_MS });
@@ -37,8 +48,7 @@ describe('etcd: session liveness on the process lease', () => {
     await host.whenWatching();
     const hostSession = (id: string): Session | undefined => host!.snapshot().sessions.find((s) => s.id === id);
 
-    const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
-    const { session: id, alive } = await agent.waitForJson<{ session: string; alive: boolean }>((v) => 'session' in v, 30_000);
+    const { agent, id, alive } = await startAgent(fx);
     expect(alive).toBe(true);
     expect((await fx.store.getSession(id)).alive).toBe(true);
     expect((await other.readSessionFile(id)).alive).toBe(true);
@@ -65,34 +75,32 @@ describe('etcd: session liveness on the process lease', () => {
 
   it('shows the session of a process stopped past its lease as not alive, and alive again once it resumes', async () => {
     const fx = await etcdFixture('alive-stop', { lease_ms: LEASE_MS });
-    const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
-    const { session: id } = await agent.waitForJson<{ session: string }>((v) => 'session' in v, 30_000);
+    const { agent, id } = await startAgent(fx);
     agent.signal('SIGSTOP');
-    await msUntil(async () => (await fx.store.readSessionFile(id)).alive === false, LEASE_MS + 2000);
+    await msUntil(async () => (await aliveNow(fx, id)) === false, LEASE_MS + 2000);
     // Resumed, it finds its lease gone and puts its marks on a new one: it is working on the session again.
     agent.signal('SIGCONT');
-    const ms = await msUntil(async () => (await fx.store.readSessionFile(id)).alive === true, 10_000);
+    const ms = await msUntil(async () => (await aliveNow(fx, id)) === true, 10_000);
     console.log(`etcd: session alive again ${ms} ms after its stopped process resumed`);
   }, 90_000);
 
   it('marks a session alive again when another process updates it, and lets it go when that process closes its store', async () => {
     const fx = await etcdFixture('alive-update', { lease_ms: LEASE_MS });
-    const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
-    const { session: id } = await agent.waitForJson<{ session: string }>((v) => 'session' in v, 30_000);
+    const { agent, id } = await startAgent(fx);
     agent.signal('SIGKILL');
-    await msUntil(async () => (await fx.store.readSessionFile(id)).alive === false, LEASE_MS + 2000);
+    await msUntil(async () => (await aliveNow(fx, id)) === false, LEASE_MS + 2000);
 
     // Another agent picks the session up: an update (here one that tries to set `alive` itself, which is derived) marks it.
     const resumer = fx.another();
     const updated = await resumer.updateSession(id, { status: 'resumed', alive: false });
     expect(updated).toMatchObject({ status: 'resumed', alive: true });
-    expect((await fx.store.readSessionFile(id)).alive).toBe(true);
+    expect(await aliveNow(fx, id)).toBe(true);
 
     // A store closed without dying stops its keep-alive (as for its locks): the mark lasts until the lease runs out.
     await resumer.close();
     const closedAt = Date.now();
-    expect((await fx.store.readSessionFile(id)).alive).toBe(true);
-    await msUntil(async () => (await fx.store.readSessionFile(id)).alive === false, LEASE_MS + 2000);
+    expect(await aliveNow(fx, id)).toBe(true);
+    await msUntil(async () => (await aliveNow(fx, id)) === false, LEASE_MS + 2000);
     expect(Date.now() - closedAt).toBeLessThan(LEASE_MS + 500);
   }, 90_000);
 });
