@@ -10,6 +10,7 @@
 //   <ns>/audit/<ms:013>-<op>            one audit entry
 //   <ns>/locklog/<ms:013>-<op>          one lock acquisition or time-out
 //   <ns>/meta                           written by init(): the layout version
+import type { StoreChange } from '../backend.ts';
 import { InvalidInputError } from '../errors.ts';
 
 /** The key prefix when none is given. */
@@ -33,13 +34,8 @@ export function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-export type KeyKind =
-  | { kind: 'task'; taskId: string }
-  | { kind: 'lock'; taskId: string }
-  | { kind: 'session'; sessionId: string }
-  | { kind: 'checkpoint'; checkpointId: string }
-  | { kind: 'log' }
-  | { kind: 'other' };
+/** What a key's change means: one of the feed's changes, or nothing the feed reports. */
+export type KeyKind = Extract<StoreChange, { kind: 'task' | 'lock' | 'session' | 'checkpoint' | 'log' }> | { kind: 'other' };
 
 export class KeyLayout {
   readonly ns: string;
