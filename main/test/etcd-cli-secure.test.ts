@@ -1,15 +1,16 @@
 // The CLI's TLS and user options reach the etcd client: a real member that
 // serves TLS and requires client certificates (certificates made with
-// openssl for this test), and a real member with authentication enabled.
+// openssl by electron/tls-files.ts, as for the desktop app's dialog), and a real member with authentication enabled.
 // Without the right certificate or password nothing is read or written, and
 // the CLI exits 6 with one line naming the endpoint.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, runCliArgs } from './helpers.ts';
 import { ETCD_BIN } from './etcd/cluster.ts';
+import { makeTlsFiles, type TlsFiles } from './electron/tls-files.ts';
 
 const members: ChildProcess[] = [];
 afterAll(() => {
@@ -78,47 +79,43 @@ function expectUnavailable(r: { code: number | null; stderr: string }, endpoint:
 describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
   let dir: string;
   let endpoint: string;
-  const pem = (name: string) => join(dir, name);
+  let tls: TlsFiles;
+  /** A second CA that signed nothing here: the server's certificate does not verify against it. */
+  let otherCa: string;
   /** The client's TLS options: trust `ca` and present the client certificate. */
-  const clientTls = (ca = 'ca.pem') => ['--etcd-cacert', pem(ca), '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key')];
+  const clientTls = (ca = tls.ca) => ['--etcd-cacert', ca, '--etcd-cert', tls.clientCert, '--etcd-key', tls.clientKey];
 
   beforeAll(async () => {
     dir = makeTempDir('lockstep-etcd-tls-');
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=lockstep-test-ca');
-    for (const [name, usage] of [
-      ['server', 'serverAuth'],
-      ['client', 'clientAuth'],
-    ] as const) {
-      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
-      openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
+    tls = makeTlsFiles(dir);
+    mkdirSync(join(dir, 'other'));
+    otherCa = join(dir, 'other', 'ca.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'other/ca.key',
         '-out',
-        `${name}.pem`,
+        otherCa,
         '-days',
         '2',
-        '-extfile',
-        `${name}.ext`,
-      );
-    }
-    // A second CA that signed nothing here: the server's certificate does not verify against it.
-    mkdirSync(join(dir, 'other'));
-    openssl('req', '-x509', ...ec, '-keyout', 'other/ca.key', '-out', 'other/ca.pem', '-days', '2', '-subj', '/CN=someone-else');
+        '-subj',
+        '/CN=someone-else',
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
     endpoint = `https://127.0.0.1:${await freePort()}`;
     await startMember(
       dir,
       endpoint,
-      ['--cert-file', pem('server.pem'), '--key-file', pem('server.key'), '--trusted-ca-file', pem('ca.pem'), '--client-cert-auth'],
+      ['--cert-file', tls.serverCert, '--key-file', tls.serverKey, '--trusted-ca-file', tls.ca, '--client-cert-auth'],
       async () => {
         // Any TLS answer will do: the member is up (a refused handshake still means it listens).
         const r = await run(['--etcd', endpoint, ...clientTls(), '--json', 'task', 'list']);
@@ -139,18 +136,12 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
   }, 120_000);
 
   it('without a client certificate, or trusting another CA, nothing is read: exit 6 naming the endpoint', async () => {
-    expectUnavailable(
-      await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', pem('ca.pem'), '--json', 'task', 'list']),
-      endpoint,
-    );
-    expectUnavailable(
-      await run(['--etcd', endpoint, '--namespace', 'tls', ...clientTls('other/ca.pem'), '--json', 'task', 'list']),
-      endpoint,
-    );
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', '--etcd-cacert', tls.ca, '--json', 'task', 'list']), endpoint);
+    expectUnavailable(await run(['--etcd', endpoint, '--namespace', 'tls', ...clientTls(otherCa), '--json', 'task', 'list']), endpoint);
   }, 120_000);
 
   it('a client certificate without --etcd-cacert is refused up front (exit 2): the client needs the CA to verify the server', async () => {
-    const r = await run(['--etcd', endpoint, '--etcd-cert', pem('client.pem'), '--etcd-key', pem('client.key'), '--json', 'task', 'list']);
+    const r = await run(['--etcd', endpoint, '--etcd-cert', tls.clientCert, '--etcd-key', tls.clientKey, '--json', 'task', 'list']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--etcd-cacert');
   });
