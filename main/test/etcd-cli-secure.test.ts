@@ -1,8 +1,9 @@
 // The CLI's TLS and user options reach the etcd client: a real member that
-// serves TLS and requires client certificates (certificates made with
-// openssl by electron/tls-files.ts, as for the desktop app's dialog), and a real member with authentication enabled.
-// Without the right certificate or password nothing is read or written, and
-// the CLI exits 6 with one line naming the endpoint.
+// serves TLS and requires client certificates (made with openssl by
+// electron/tls-files.ts, as for the desktop app's dialog), and a real member
+// with authentication enabled. Without the right certificate or password
+// nothing is read or written, and the CLI exits 6 with one line naming the
+// endpoint.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
