@@ -194,7 +194,9 @@ function commitUnderLock(
   held: HeldLock,
   afterRecovery: boolean,
 ): { previous: TaskState | null; next: TaskState } {
-  if (!ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
+  // A lock passed in may have been lost long ago: say so before reading. One this commit has just
+  // acquired was proven ours when it was granted; the check after the temp is written is what the fence needs.
+  if (options.lock && !ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
   const previous = currentUnderLock(ctx, taskId, held);
   pausePoint('commit.after-read');
   const currentVersion = previous?.version ?? 0;

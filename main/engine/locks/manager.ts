@@ -100,6 +100,8 @@ export class LockManager {
   private readonly spares = new TicketSpares();
   /** Locks this process released while others queued behind it: when, and how long it held them. */
   private readonly contendedReleases = new Map<string, { at: number; holdMs: number }>();
+  /** Locks whose queue held only our ticket when we last joined it. */
+  private readonly quietLocks = new Set<string>();
 
   constructor(config: StoreConfig, listener: LockListener) {
     this.config = config;
@@ -214,13 +216,25 @@ export class LockManager {
     const dir = dirname(target.lockFile);
     const base = basename(target.lockFile);
     assertRealFolder(dir);
+    // Where we were alone last time, the queue is most likely empty again: guess seq 1 and skip the
+    // first listing. A wrong guess only costs a retry: a ticket that sorts before ours is trusted only
+    // if it was there at our validating scan (queue.ts), however our number was chosen.
+    let guess = this.quietLocks.has(target.lockFile) ? 1 : null;
     for (;;) {
-      const name = newTicketName(base, nextSeq(scanQueue(dir, base)), mode);
+      const name = newTicketName(base, guess ?? nextSeq(scanQueue(dir, base)), mode);
+      guess = null;
       const ticket = withParentDir(dir, () => createTicket(dir, name, target.resourceId, mode, owner, this.config.lease_ms, this.spares));
       pausePoint('lock.after-join');
       const scan = scanQueue(dir, base);
       const id = parseTicketName(base, name)!;
-      if (!overtaken(scan, id)) return { ticket, id, scan };
+      if (!overtaken(scan, id)) {
+        if (scan.tickets.length > 1) this.quietLocks.delete(target.lockFile);
+        else {
+          if (this.quietLocks.size >= 256) this.quietLocks.clear(); // only the most recent ones matter
+          this.quietLocks.add(target.lockFile);
+        }
+        return { ticket, id, scan };
+      }
       unlinkQuiet(ticket.file);
     }
   }

@@ -56,9 +56,14 @@ export interface TicketContent extends Omit<LockRecord, 'expires_at'> {
 /** acquired_at is written with a fixed width, so becoming the holder rewrites 24 bytes in place. */
 const ISO_WIDTH = 24;
 
+/** The last part of a ticket's name: random at start-up (a reused pid), then counting (unique within the process). */
+let nameSuffix = randomBytes(4).readUInt32BE(0);
+
 export function newTicketName(base: string, seq: number, mode: LockMode): string {
   const padded = String(seq).padStart(SEQ_DIGITS, '0');
-  return `${base}.${padded}-${mode === 'write' ? 'w' : 'r'}-${HOST_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  nameSuffix = (nameSuffix + 1) >>> 0;
+  const suffix = nameSuffix.toString(16).padStart(8, '0');
+  return `${base}.${padded}-${mode === 'write' ? 'w' : 'r'}-${HOST_TAG}-${process.pid}-${suffix}`;
 }
 
 export interface CreatedTicket {

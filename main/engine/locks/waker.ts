@@ -1,5 +1,5 @@
 // Sleeping until the ticket we queue behind goes away.
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
 
 /**
  * Sleeps until a change is seen or a timer fires, whichever comes first
@@ -57,13 +57,18 @@ export class LockWaker {
     if (this.failed || this.watching === target) return true;
     this.stop();
     try {
-      this.watcher =
+      const watcher: FSWatcher =
         target === ''
           ? watch(this.dir, { persistent: false }, (_event, name) => {
-              if (name === null || this.relevant(String(name))) this.wakeUp?.();
+              if (this.watcher === watcher && (name === null || this.relevant(String(name)))) this.wakeUp?.();
             })
-          : watch(target, { persistent: false }, () => this.wakeUp?.());
-      this.watcher.on('error', () => this.stop());
+          : // The ticket's owner also writes it (when it becomes the holder, and to keep its lease): only
+            // its removal is worth waking for. Events of a watch we have moved on from are dropped too.
+            watch(target, { persistent: false }, () => {
+              if (this.watcher === watcher && !exists(target)) this.wakeUp?.();
+            });
+      this.watcher = watcher;
+      watcher.on('error', () => this.stop());
       this.watching = target;
       return true;
     } catch (err) {
@@ -82,5 +87,14 @@ export class LockWaker {
   close(): void {
     this.stop();
     this.failed = true;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
