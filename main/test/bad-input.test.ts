@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
 import type { IntegrityIssue } from '../../shared/model.ts';
 import { describeBackends } from './backends.ts';
-import { BIN, findFiles, listTree, makeTempDir, plantTicket, removeTempDirs, runCli, runCliAll } from './helpers.ts';
+import { BIN, findFiles, listTree, makeTempDir, plantTicket, rejectionOf, removeTempDirs, runCli, runCliAll } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -136,10 +136,7 @@ describe('invalid payloads', () => {
     const before = listTree(dir);
     const big = { text: 'y'.repeat(1100) };
     const store = openStateStore({ root });
-    const err = await store.updateTaskState('existing', big).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(store.updateTaskState('existing', big));
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/max_state_bytes|limit/);
     const arg = await runCli(root, ['--json', 'task', 'update', 'existing', JSON.stringify(big)]);
@@ -150,10 +147,7 @@ describe('invalid payloads', () => {
     expect(listTree(dir)).toEqual(before);
 
     // A payload under the limit whose resulting state (with engine fields) is over it is refused too.
-    const edge = await store.updateTaskState('existing', { text: 'z'.repeat(950) }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const edge = await rejectionOf(store.updateTaskState('existing', { text: 'z'.repeat(950) }));
     expect(edge).toBeInstanceOf(InvalidInputError);
     expect(await store.getTaskState('existing')).toMatchObject({ version: 1, title: 'keep me' });
     expect(await store.getTaskHistory('existing')).toHaveLength(1);
@@ -236,10 +230,7 @@ describeBackends('bad input through the store', (backend) => {
 
   it('refuses a state over max_state_bytes, engine fields included, and keeps taking small updates', async () => {
     const { store, unchanged } = await withExistingTask({ max_state_bytes: 1024 });
-    const err = await store.updateTaskState('existing', { text: 'y'.repeat(1100) }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(store.updateTaskState('existing', { text: 'y'.repeat(1100) }));
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/max_state_bytes|limit/);
     await expect(store.updateTaskState('fresh', { text: 'y'.repeat(1100) })).rejects.toBeInstanceOf(InvalidInputError);
@@ -397,10 +388,7 @@ describe('filesystem errors name the path', () => {
     chmodSync(taskDir, 0o000);
     try {
       const store = openStateStore({ root });
-      const err = await store.getTaskState('existing').then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(store.getTaskState('existing'));
       expect(err).toBeInstanceOf(StateIOError);
       expect((err as Error).message).toContain(taskDir);
       store.close();
@@ -453,10 +441,7 @@ describe('filesystem errors name the path', () => {
     renameSync(stateFile, `${stateFile}.moved`);
     mkdirSync(stateFile);
     const store = openStateStore({ root });
-    const err = await store.getTaskState('existing').then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(store.getTaskState('existing'));
     expect(err).toBeInstanceOf(StateIOError);
     expect((err as StateIOError).message).toContain(stateFile);
     expect((err as StateIOError).details).toMatchObject({ path: stateFile, errno: 'EISDIR' });

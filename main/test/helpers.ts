@@ -294,6 +294,14 @@ async function runToExit(proc: Proc, options: { input?: string | Buffer; timeout
   return { ...exit, stdout, stderr: proc.stderr, ms: Date.now() - started, json: tryJson(stdout) };
 }
 
+/** What `promise` rejects with, or null if it resolves: for asserting on an error's class and fields at once. */
+export function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+}
+
 /** pid of a process that has exited (and been reaped): nobody owns it now. */
 export async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
