@@ -78,6 +78,13 @@ function noExtra(rest: string[]): void {
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
 }
 
+/** The required arguments `names`, in order, and nothing after them: `const [id] = positional(rest, 'task id')`. */
+function positional<const N extends readonly string[]>(rest: string[], ...names: N): { [K in keyof N]: string } {
+  const values = names.map((what, i) => need(rest[i], what));
+  noExtra(rest.slice(names.length));
+  return values as { [K in keyof N]: string };
+}
+
 async function dispatch(
   store: StateStore,
   out: Output,
@@ -102,8 +109,7 @@ async function dispatch(
       return taskCommand(store, out, flags, sub, rest);
     case 'lock': {
       if (sub !== 'acquire') usage(`unknown lock command ${JSON.stringify(sub ?? '')}; expected "lock acquire"`);
-      const id = need(rest[0], 'task id');
-      noExtra(rest.slice(1));
+      const [id] = positional(rest, 'task id');
       const mode = flags.string('mode') ?? 'write';
       if (mode !== 'read' && mode !== 'write') usage('--mode must be read or write');
       const hold = flags.int('hold');
@@ -177,8 +183,7 @@ async function dispatch(
 async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
   switch (sub) {
     case 'get': {
-      const id = need(rest[0], 'task id');
-      noExtra(rest.slice(1));
+      const [id] = positional(rest, 'task id');
       flags.assertAllUsed();
       const state = await store.getTaskState(id);
       if (!state) throw new NotFoundError(`task ${id} does not exist`);
@@ -186,9 +191,7 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       return 0;
     }
     case 'update': {
-      const id = need(rest[0], 'task id');
-      const payloadArg = need(rest[1], 'JSON object (or - for stdin)');
-      noExtra(rest.slice(2));
+      const [id, payloadArg] = positional(rest, 'task id', 'JSON object (or - for stdin)');
       const expectedVersion = flags.int('expect-version');
       const session = flags.string('session');
       const owner = flags.string('owner');
@@ -201,8 +204,7 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       return 0;
     }
     case 'history': {
-      const id = need(rest[0], 'task id');
-      noExtra(rest.slice(1));
+      const [id] = positional(rest, 'task id');
       flags.assertAllUsed();
       const history = await store.getTaskHistory(id);
       if (history.length === 0 && !(await store.getTaskState(id))) throw new NotFoundError(`task ${id} does not exist`);
@@ -222,8 +224,7 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       return 0;
     }
     case 'recover': {
-      const id = need(rest[0], 'task id');
-      noExtra(rest.slice(1));
+      const [id] = positional(rest, 'task id');
       const timeout = flags.int('timeout');
       flags.assertAllUsed();
       const result = await store.recoverTaskState(id, { timeout });
@@ -235,10 +236,9 @@ async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: st
       return 0;
     }
     case 'restore': {
-      const id = need(rest[0], 'task id');
-      const version = Number(need(rest[1], 'version'));
+      const [id, versionArg] = positional(rest, 'task id', 'version');
+      const version = Number(versionArg);
       if (!Number.isInteger(version) || version < 1) usage('version must be a positive integer');
-      noExtra(rest.slice(2));
       const owner = flags.string('owner');
       const timeout = flags.int('timeout');
       flags.assertAllUsed();
@@ -261,16 +261,14 @@ async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub:
       return 0;
     }
     case 'update': {
-      const id = need(rest[0], 'session id');
-      const updates = parseJsonObject(need(rest[1], 'JSON object'), 'session update');
-      noExtra(rest.slice(2));
+      const [id, json] = positional(rest, 'session id', 'JSON object');
+      const updates = parseJsonObject(json, 'session update');
       flags.assertAllUsed();
       out.result(await store.updateSession(id, updates));
       return 0;
     }
     case 'get': {
-      const id = need(rest[0], 'session id');
-      noExtra(rest.slice(1));
+      const [id] = positional(rest, 'session id');
       flags.assertAllUsed();
       out.result(await store.getSession(id));
       return 0;
@@ -297,8 +295,7 @@ async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub:
 async function checkpointCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
   switch (sub) {
     case 'create': {
-      const sid = need(rest[0], 'session id');
-      noExtra(rest.slice(1));
+      const [sid] = positional(rest, 'session id');
       const reason = flags.string('reason') ?? 'manual';
       flags.assertAllUsed();
       const cp = await store.createCheckpoint(sid, reason);
@@ -315,15 +312,13 @@ async function checkpointCommand(store: StateStore, out: Output, flags: Flags, s
       return 0;
     }
     case 'show': {
-      const cid = need(rest[0], 'checkpoint id');
-      noExtra(rest.slice(1));
+      const [cid] = positional(rest, 'checkpoint id');
       flags.assertAllUsed();
       out.result(await store.getCheckpoint(cid));
       return 0;
     }
     case 'restore': {
-      const cid = need(rest[0], 'checkpoint id');
-      noExtra(rest.slice(1));
+      const [cid] = positional(rest, 'checkpoint id');
       const dryRun = flags.bool('dry-run');
       flags.assertAllUsed();
       if (dryRun) {
