@@ -8,6 +8,7 @@
 // may be missing from memory: a range reaching back before what the history
 // holds whole is read back from the store instead (answerLockEvents).
 import type { LockEvent } from '../../shared/model.ts';
+import { lowerBound } from '../../shared/sorted.ts';
 import type { LockEventRange, StateStore } from '../engine/public.ts';
 
 export const LOCK_HISTORY_MS = 24 * 3600_000;
@@ -38,7 +39,7 @@ export class LockHistory {
     if (!isSortedFrom(this.times, start)) this.sortByTime();
     // The first read is the log's tail: whole from its oldest line on (from now, if it was empty).
     if (first) this.whole = this.times.length ? this.times[0]! : Date.now();
-    const drop = Math.max(lowerBound(this.times, Date.now() - LOCK_HISTORY_MS), this.events.length - this.max);
+    const drop = Math.max(firstAtOrAfter(this.times, Date.now() - LOCK_HISTORY_MS), this.events.length - this.max);
     // Trimmed in chunks: copying a quarter-million entries on every patch would cost more than the lines.
     if (drop >= TRIM_CHUNK) {
       this.whole = Math.max(this.whole ?? 0, this.times[drop - 1]! + 1);
@@ -54,7 +55,7 @@ export class LockHistory {
 
   /** The newest `limit` events in [fromMs, toMs], oldest first; `total` counts all of them. */
   range(fromMs: number, toMs: number, limit: number, taskId?: string): LockEventRange {
-    let list = this.events.slice(lowerBound(this.times, fromMs), lowerBound(this.times, toMs + 1));
+    let list = this.events.slice(firstAtOrAfter(this.times, fromMs), firstAtOrAfter(this.times, toMs + 1));
     if (taskId !== undefined) list = list.filter((e) => e.task_id === taskId);
     return { events: list.slice(Math.max(0, list.length - limit)), total: list.length };
   }
@@ -85,15 +86,8 @@ function isSortedFrom(times: number[], start: number): boolean {
 }
 
 /** First index whose time is >= t. */
-function lowerBound(times: number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function firstAtOrAfter(times: number[], t: number): number {
+  return lowerBound(times.length, (i) => times[i]! < t);
 }
 
 export interface LockEventsRequest {

@@ -8,9 +8,10 @@ import { EmptyState } from '../../components/EmptyState.tsx';
 import { Panel } from '../../components/Panel.tsx';
 import { TaskLink } from '../../components/TaskLink.tsx';
 import { useNow } from '../../lib/clock.ts';
-import { duration, percent } from '../../lib/format.ts';
+import { duration } from '../../lib/format.ts';
 import { CONTENTION_WINDOWS } from '../../lib/route.ts';
 import { rangeLabel } from './range.ts';
+import { RelativeBarCell } from './RelativeBar.tsx';
 import { useLockWindow } from './timeline/lock-events.ts';
 import { spansOf, whoBlocksWhom } from './timeline/spans.ts';
 
@@ -57,11 +58,7 @@ export function BlockersTable() {
               </td>
               <td className="num cell-end">{duration(r.ms)}</td>
               <td className="num cell-end muted">{r.waits}</td>
-              <td className="cell-bar">
-                <span className="hbar" aria-hidden="true">
-                  <span className="hbar-fill" style={{ width: `${percent(r.ms, longest)}%` }} />
-                </span>
-              </td>
+              <RelativeBarCell value={r.ms} max={longest} />
             </tr>
           ))}
         </DataTable>

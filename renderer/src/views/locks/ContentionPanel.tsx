@@ -11,6 +11,7 @@ import { CONTENTION_WINDOWS, type ContentionWindow } from '../../lib/route.ts';
 import { useLoad } from '../../lib/use-load.ts';
 import { contentionIn, sortContention } from './contention.ts';
 import { RangePicker } from './RangePicker.tsx';
+import { RelativeBarCell } from './RelativeBar.tsx';
 import { rangeLabel } from './range.ts';
 import { Segmented } from './Segmented.tsx';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
@@ -104,11 +105,7 @@ export function ContentionPanel() {
               <td className="cell-spark">
                 <WaitSparkline series={series.byTask.get(s.task_id)} task={s.task_id} />
               </td>
-              <td className="cell-bar">
-                <span className="hbar" aria-hidden="true">
-                  <span className="hbar-fill" style={{ width: `${percent(s.wait_p95_ms, maxWait)}%` }} />
-                </span>
-              </td>
+              <RelativeBarCell value={s.wait_p95_ms} max={maxWait} />
             </tr>
           ))}
         </DataTable>

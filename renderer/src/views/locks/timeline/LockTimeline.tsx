@@ -130,7 +130,7 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
     const draw = () => {
       frame = 0;
       const started = performance.now();
-      paint(ctx, shown, colours, viewportOf(painted.current, width, height, Date.now()), theme, dpr, hover?.item ?? null);
+      paint({ ctx, colours, v: viewportOf(painted.current, width, height, Date.now()), theme, dpr }, shown, hover?.item ?? null);
       // npm run bench:ui collects [input handled, paint start, paint end] here (the array exists only while it measures).
       const bench = globalThis as { __lockTimelinePaints?: [number, number, number][] };
       bench.__lockTimelinePaints?.push([committed, started, performance.now()]);

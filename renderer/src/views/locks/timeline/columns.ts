@@ -6,6 +6,7 @@
 //
 // Pure (no canvas), and allocation-free once warm: panning repaints up to
 // 60 times a second, and a garbage-collection pause would be a dropped frame.
+import { lowerBound } from '../../../../../shared/sorted.ts';
 import type { Lane } from './lanes.ts';
 import type { Hold } from './spans.ts';
 
@@ -140,7 +141,8 @@ export function laneRuns(lanes: readonly LaneColumns[], v: ColumnView): Runs {
     lost.fill(0, 0, W);
     // Holds are sorted by request: start at the first that can still reach into view.
     const n = c.requested.length;
-    for (let i = lowerBound(c.requested, v.from - c.longest); i < n; i++) {
+    const first = v.from - c.longest;
+    for (let i = lowerBound(n, (k) => c.requested[k]! < first); i < n; i++) {
       if (c.requested[i]! > v.to) break;
       const released = c.released[i]!;
       if (released === released) mark(c, i, released, v, scale, W); // not NaN: released
@@ -209,16 +211,4 @@ function groupByKey(runs: Runs, keys: number): void {
   // Now starts[k + 1] holds key k's start: shift back so that starts[k] is key k's start.
   for (let k = 0; k < keys; k++) starts[k] = starts[k + 1]!;
   starts[keys] = runs.count;
-}
-
-/** Index of the first value at or after `t` in a sorted array: a binary search. */
-export function lowerBound(sorted: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -63,15 +63,19 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): Canv
   return hatches.get(key) ?? colour;
 }
 
-export function paint(
-  ctx: CanvasRenderingContext2D,
-  lanes: readonly Lane[],
-  colours: ReadonlyMap<string, string>,
-  v: Viewport,
-  theme: Theme,
-  dpr: number,
-  hovered: Hold | Mark | null,
-): void {
+/** What every painting step needs: where, how, in which colours, over which time. */
+export interface Frame {
+  ctx: CanvasRenderingContext2D;
+  /** Owner → colour. */
+  colours: ReadonlyMap<string, string>;
+  v: Viewport;
+  theme: Theme;
+  /** Device pixels per CSS pixel. */
+  dpr: number;
+}
+
+export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark | null): void {
+  const { ctx, v, theme, dpr } = frame;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, v.width, v.height);
   paintAxis(ctx, v, theme, lanes.length);
@@ -81,8 +85,8 @@ export function paint(
   ctx.clip();
   ctx.fillStyle = theme.grid;
   for (let i = 0; i < lanes.length; i++) ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
-  paintBars(ctx, lanes, colours, v, theme, dpr);
-  lanes.forEach((lane, i) => paintMarks(ctx, lane, AXIS + i * LANE_HEIGHT, colours, v, theme, dpr));
+  paintBars(frame, lanes);
+  lanes.forEach((lane, i) => paintMarks(frame, lane, AXIS + i * LANE_HEIGHT));
   if (hovered) outline(ctx, hovered, lanes, v, theme);
   const nowX = xOf(v.now, v);
   if (nowX <= v.width) {
@@ -100,14 +104,8 @@ export function paint(
 }
 
 /** Holds and waits, one rectangle per run of equal pixel columns, one path per fill. */
-function paintBars(
-  ctx: CanvasRenderingContext2D,
-  lanes: readonly Lane[],
-  colours: ReadonlyMap<string, string>,
-  v: Viewport,
-  theme: Theme,
-  dpr: number,
-): void {
+function paintBars(frame: Frame, lanes: readonly Lane[]): void {
+  const { ctx, colours, v, theme, dpr } = frame;
   const palette = paletteOf(colours, theme);
   const columns = lanes.map((lane) => laneColumns(lane, colours));
   const runs = laneRuns(columns, { from: v.from, to: v.to, now: v.now, columns: (v.width - GUTTER) * dpr, dpr, colours: palette.length });
@@ -143,15 +141,8 @@ function paletteOf(colours: ReadonlyMap<string, string>, theme: Theme): readonly
   return p;
 }
 
-function paintMarks(
-  ctx: CanvasRenderingContext2D,
-  lane: Lane,
-  top: number,
-  colours: ReadonlyMap<string, string>,
-  v: Viewport,
-  theme: Theme,
-  dpr: number,
-): void {
+function paintMarks(frame: Frame, lane: Lane, top: number): void {
+  const { ctx, colours, v, theme, dpr } = frame;
   const y = top + (LANE_HEIGHT - BAR) / 2;
   for (const m of lane.marks) {
     if (m.kind === 'waiting') {

@@ -7,6 +7,7 @@
 // fell outside the window is still whole. An acquisition with no release yet
 // is open: still held (or its holder died and nobody has broken it yet).
 import type { LockEvent, LockMode, TaskLocks } from '../../../../../shared/model.ts';
+import { lowerBound } from '../../../../../shared/sorted.ts';
 
 export interface Party {
   task: string;
@@ -162,14 +163,7 @@ export function whoBlocksWhom(spans: Spans, from: number, to: number, now: numbe
 
 /** Index of the first hold (sorted by `requested`) requested at or after `t`: a binary search. */
 export function firstRequestedAtOrAfter(holds: readonly Hold[], t: number): number {
-  let lo = 0;
-  let hi = holds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (holds[mid]!.requested < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(holds.length, (i) => holds[i]!.requested < t);
 }
 
 /** Waits going on now (from the live lock model): not in the log until they end, drawn from their start to now. */
