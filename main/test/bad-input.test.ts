@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '../engine/index.ts';
+import type { StateStore } from '../engine/backend.ts';
 import type { IntegrityIssue } from '../../shared/model.ts';
 import { describeBackends } from './backends.ts';
 import { BIN, findFiles, listTree, makeTempDir, plantTicket, rejectionOf, removeTempDirs, runCli, runCliAll } from './helpers.ts';
@@ -35,6 +36,19 @@ const FORGED = {
   updated_by: { owner: 'forger', pid: 1, host: 'x' },
   title: 'real',
 };
+
+const BAD_IDS = ['../x', 'a/b', '', 'x'.repeat(129), '..', '.hidden', '-dash', 'a\\b', 'sp ace', 'nul\0byte'];
+
+/** Every call that takes a task id refuses each of BAD_IDS with InvalidInputError. */
+async function expectBadIdsRefused(store: StateStore): Promise<void> {
+  for (const id of BAD_IDS) {
+    await expect(store.updateTaskState(id, { a: 1 }), `update ${JSON.stringify(id)}`).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.getTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.getTaskHistory(id)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.acquireLock(id, 'write', { timeout: 100 })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(store.recoverTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
+  }
+}
 
 /** A temp dir with an initialized root inside it, plus one existing task. */
 async function setup(config?: Record<string, unknown>): Promise<{ dir: string; root: string }> {
@@ -56,19 +70,11 @@ function errorLine(stderr: string): { code: string; message: string } {
 }
 
 describe('invalid task ids', () => {
-  const BAD_IDS = ['../x', 'a/b', '', 'x'.repeat(129), '..', '.hidden', '-dash', 'a\\b', 'sp ace', 'nul\0byte'];
-
   it('are refused by the library with InvalidInputError and nothing is written', async () => {
     const { dir, root } = await setup();
     const before = listTree(dir);
     const store = openStateStore({ root });
-    for (const id of BAD_IDS) {
-      await expect(store.updateTaskState(id, { a: 1 }), `update ${JSON.stringify(id)}`).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.getTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.getTaskHistory(id)).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.acquireLock(id, 'write', { timeout: 100 })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.recoverTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
-    }
+    await expectBadIdsRefused(store);
     // The longest valid id is fine.
     expect(await store.getTaskState('x'.repeat(128))).toBeNull();
     store.close();
@@ -187,8 +193,6 @@ describe('invalid payloads', () => {
 // refused, with which error, and that the state and its log are left as they were.
 // (The cases above also check the folder itself, file by file, and the CLI.)
 describeBackends('bad input through the store', (backend) => {
-  const BAD_IDS = ['../x', 'a/b', '', 'x'.repeat(129), '..', '.hidden', '-dash', 'a\\b', 'sp ace', 'nul\0byte'];
-
   async function withExistingTask(config: Parameters<typeof backend.open>[0] = {}) {
     const store = await backend.open({ owner: 'me', ...config });
     await store.updateTaskState('existing', { title: 'keep me' });
@@ -203,13 +207,7 @@ describeBackends('bad input through the store', (backend) => {
 
   it('refuses invalid task ids with InvalidInputError and writes nothing', async () => {
     const { store, unchanged } = await withExistingTask();
-    for (const id of BAD_IDS) {
-      await expect(store.updateTaskState(id, { a: 1 }), `update ${JSON.stringify(id)}`).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.getTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.getTaskHistory(id)).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.acquireLock(id, 'write', { timeout: 100 })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.recoverTaskState(id)).rejects.toBeInstanceOf(InvalidInputError);
-    }
+    await expectBadIdsRefused(store);
     expect(await store.getTaskState('x'.repeat(128))).toBeNull(); // the longest valid id is fine
     expect(await store.listLocks()).toEqual([]);
     await unchanged();
