@@ -10,6 +10,8 @@ export class ProcessLease {
   private readonly ctx: EtcdContext;
   private current: Promise<{ id: string; lease: Lease }> | null = null;
   private readonly lostListeners = new Set<(leaseId: string) => void>();
+  /** Set by close(): nothing is put back on a new lease after it. */
+  closed = false;
 
   constructor(ctx: EtcdContext) {
     this.ctx = ctx;
@@ -62,6 +64,7 @@ export class ProcessLease {
 
   /** Stop keeping the lease alive: what it carries expires with it, after the TTL. */
   async close(): Promise<void> {
+    this.closed = true;
     const l = await this.current?.catch(() => null);
     l?.lease.release();
     this.current = null;

@@ -33,6 +33,9 @@ import {
   withoutDerived,
 } from '../session-rules.ts';
 
+/** How often a process cut off from the cluster tries to put its liveness marks back. */
+const MARK_RETRY_MS = 1000;
+
 interface StoredSession {
   session: Session;
   modRevision: string;
@@ -75,9 +78,13 @@ export class EtcdSessions {
     }
   }
 
-  /** This process's lease ran out (it was stopped, or cut off) and it runs again: its sessions are alive again. */
+  /**
+   * This process's lease ran out (it was stopped, or cut off from the
+   * cluster) and it runs on: its sessions are alive again, on a new lease,
+   * as soon as the cluster answers.
+   */
   private async markAgain(): Promise<void> {
-    if (this.marked.size === 0) return;
+    if (this.marked.size === 0 || this.lease.closed) return;
     try {
       const leaseId = await this.lease.id();
       const puts = [...this.marked].map((id) => this.markPut(id, leaseId));
@@ -85,7 +92,8 @@ export class EtcdSessions {
         await this.ctx.conn.txn({ compare: [], success: puts.slice(i, i + MAX_TXN_OPS), failure: [] });
       }
     } catch {
-      // Still cut off: the next update of each session marks it again.
+      // Still cut off: try again shortly (the timer does not keep the process running).
+      setTimeout(() => void this.markAgain(), MARK_RETRY_MS).unref();
     }
   }
 

@@ -2,6 +2,7 @@
 // or updated it: while that process runs, every reader (this client, another
 // client, the dashboard's host through its watch) sees `alive: true`; once it
 // is killed, the lease runs out and they all see `alive: false`.
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../shared/model.ts';
 import { StateHost } from '../../host/state-host.ts';
@@ -28,9 +29,44 @@ async function msUntil(check: () => boolean | Promise<boolean>, ms: number): Pro
   return Date.now() - started;
 }
 
+/** A TCP proxy to one member that can be cut off (every connection dropped, new ones refused) and restored. */
+class Cuttable {
+  private readonly sockets = new Set<Socket>();
+  private server: Server | null = null;
+  private cut = false;
+
+  async start(target: string): Promise<string> {
+    const { hostname, port } = new URL(target);
+    this.server = createServer((client) => {
+      if (this.cut) return void client.destroy();
+      const upstream = connect(Number(port), hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s)).on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  setCut(cut: boolean): void {
+    this.cut = cut;
+    if (cut) for (const s of this.sockets) s.destroy();
+  }
+
+  close(): void {
+    this.setCut(true);
+    this.server?.close();
+  }
+}
+
 /** A worker process that creates a session and commits a task into it, then runs until it is killed. */
-async function startAgent(fx: EtcdFixture): Promise<{ agent: Proc; id: string; alive: boolean }> {
-  const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS)]);
+async function startAgent(fx: EtcdFixture, endpoint?: string): Promise<{ agent: Proc; id: string; alive: boolean }> {
+  const through = endpoint ? ['--endpoints', endpoint] : [];
+  const agent = spawnEtcdWorker(fx, ['--mode', 'session', '--task', 't', '--lease', String(LEASE_MS), ...through]);
   const { session, alive } = await agent.waitForJson<{ session: string; alive: boolean }>((v) => 'session' in v, 30_000);
   return { agent, id: session, alive };
 }
@@ -82,6 +118,25 @@ describe('etcd: session liveness on the process lease', () => {
     agent.signal('SIGCONT');
     const ms = await msUntil(async () => (await aliveNow(fx, id)) === true, 10_000);
     console.log(`etcd: session alive again ${ms} ms after its stopped process resumed`);
+  }, 90_000);
+
+  it('shows the session of a process cut off from the cluster past its lease as not alive, and alive again once it is reachable', async () => {
+    const fx = await etcdFixture('alive-cut', { lease_ms: LEASE_MS });
+    const proxy = new Cuttable();
+    try {
+      const { id } = await startAgent(fx, await proxy.start(fx.cluster.endpoints[0]!));
+      proxy.setCut(true);
+      const cutAt = Date.now();
+      await msUntil(async () => (await aliveNow(fx, id)) === false, LEASE_MS + 2000);
+      // etcd3 gives the lease up while still cut off once twice its TTL has gone by without a keep-alive:
+      // the agent's first try at new marks fails, and it must try again until the cluster answers.
+      await sleep(cutAt + 2 * LEASE_MS + 1500 - Date.now());
+      proxy.setCut(false);
+      const ms = await msUntil(async () => (await aliveNow(fx, id)) === true, 20_000);
+      console.log(`etcd: session alive again ${ms} ms after its process could reach the cluster again`);
+    } finally {
+      proxy.close();
+    }
   }, 90_000);
 
   it('marks a session alive again when another process updates it, and lets it go when that process closes its store', async () => {

@@ -44,7 +44,8 @@ if (mode === 'increment') {
   const session = await store.createSession({ by: `worker-${process.pid}` });
   await store.updateTaskState(taskId, { status: 'in_progress' }, { session: session.id });
   print({ session: session.id, alive: (await store.getSession(session.id)).alive });
-  await new Promise(() => {}); // until killed
+  // An agent at work: a timer keeps it running (etcd3 may hold no handle while the cluster is out of reach).
+  setInterval(() => {}, 60_000);
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
