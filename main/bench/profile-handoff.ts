@@ -53,7 +53,9 @@ async function child(config: ChildConfig): Promise<void> {
   syncBuiltinESMExports();
   const { openStateStore } = await import('../engine/index.ts');
   const { LockManager } = await import('../engine/locks.ts');
-  const { LockWaker } = await import('../engine/locks/waker.ts');
+  // The waker's class (FolderWaker before it watched single tickets), so the profile also runs on older trees.
+  const wakerModule = (await import('../engine/locks/waker.ts')) as Record<string, { prototype: object }>;
+  const Waker = (wakerModule.LockWaker ?? wakerModule.FolderWaker)!;
   const holds: Hold[] = [];
   let current: Hold | null = null;
   const manager = LockManager.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -87,7 +89,7 @@ async function child(config: ChildConfig): Promise<void> {
     }
     return result;
   };
-  const waker = LockWaker.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const waker = Waker.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   const wait = waker.wait!;
   waker.wait = async function timed(this: unknown, ...a: unknown[]) {
     const ms = Number(a[0]);
