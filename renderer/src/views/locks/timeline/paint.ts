@@ -85,7 +85,7 @@ export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark
   ctx.clip();
   ctx.fillStyle = theme.grid;
   for (let i = 0; i < lanes.length; i++) ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
-  paintBars(frame, lanes);
+  paintBarsOrBlit(frame, lanes);
   lanes.forEach((lane, i) => paintMarks(frame, lane, AXIS + i * LANE_HEIGHT));
   if (hovered) outline(ctx, hovered, lanes, v, theme);
   const nowX = xOf(v.now, v);
@@ -101,6 +101,77 @@ export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark
     const y = AXIS + i * LANE_HEIGHT + LANE_HEIGHT / 2;
     ctx.fillText(ellipsize(ctx, lane.key, GUTTER - 12), 6, y);
   });
+}
+
+/**
+ * The bars of a still view, drawn once for three widths of time (the view and
+ * one more on each side) into an offscreen layer; panning then copies the
+ * visible part of it instead of drawing every bar again. Rebuilt when the
+ * view leaves it, or when anything else (zoom, size, lanes, colours) changed.
+ */
+interface BarLayer {
+  canvas: HTMLCanvasElement;
+  lanes: readonly Lane[];
+  colours: ReadonlyMap<string, string>;
+  theme: Theme;
+  span: number;
+  width: number;
+  height: number;
+  dpr: number;
+  from: number;
+  to: number;
+}
+
+const layers = new WeakMap<CanvasRenderingContext2D, { layer: BarLayer | null; lastSpan: number }>();
+
+function paintBarsOrBlit(frame: Frame, lanes: readonly Lane[]): void {
+  const { ctx, colours, v, theme, dpr } = frame;
+  const span = v.to - v.from;
+  const plot = v.width - GUTTER;
+  const state = layers.get(ctx) ?? { layer: null, lastSpan: NaN };
+  layers.set(ctx, state);
+  const l = state.layer;
+  const same =
+    l !== null &&
+    l.span === span &&
+    l.width === v.width &&
+    l.height === v.height &&
+    l.dpr === dpr &&
+    l.colours === colours &&
+    l.theme === theme &&
+    l.lanes.length === lanes.length &&
+    l.lanes.every((lane, i) => lane === lanes[i]);
+  // Live, time moves under the bars: nothing to reuse. A zoom step is painted directly too: only a pan (the same span twice) builds a layer.
+  const live = v.to >= v.now;
+  const panning = state.lastSpan === span;
+  state.lastSpan = span;
+  if (live || (!panning && !same)) {
+    paintBars(frame, lanes);
+    return;
+  }
+  let layer = l;
+  if (!same || v.from < l.from || v.to > l.to) {
+    const canvas = l?.canvas ?? document.createElement('canvas');
+    const w = Math.ceil(plot * 3 * dpr);
+    const h = Math.ceil(v.height * dpr);
+    if (canvas.width !== w) canvas.width = w;
+    if (canvas.height !== h) canvas.height = h;
+    const lctx = canvas.getContext('2d');
+    if (!lctx) return paintBars(frame, lanes);
+    lctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    lctx.clearRect(0, 0, plot * 3, v.height);
+    lctx.translate(-GUTTER, 0); // the layer starts where the plot does
+    const wide: Viewport = { from: v.from - span, to: v.to + span, width: GUTTER + plot * 3, height: v.height, now: v.now };
+    paintBars({ ctx: lctx, colours, v: wide, theme, dpr }, lanes);
+    layer = { canvas, lanes, colours, theme, span, width: v.width, height: v.height, dpr, from: wide.from, to: wide.to };
+    state.layer = layer;
+  }
+  // Whole device pixels: a fractional offset would blur every bar.
+  const sx = Math.round(((v.from - layer!.from) / span) * plot * dpr);
+  const smoothing = ctx.imageSmoothingEnabled;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(layer!.canvas, sx, 0, Math.round(plot * dpr), Math.round(v.height * dpr), GUTTER, 0, plot, v.height);
+  ctx.imageSmoothingEnabled = smoothing;
 }
 
 /** Holds and waits, one rectangle per run of equal pixel columns, one path per fill. */
