@@ -10,22 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
-import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
 import { openStateStore } from '../../engine/index.ts';
 import { freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
 import { startApp } from '../../electron/app.ts';
 import { CANCEL_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
 import { placeFromArgv } from '../../electron/place.ts';
 import { addRecent, loadRecent } from '../../electron/recent.ts';
+import { appDriver, until, type Fake, type FakeWindow } from './app-driver.ts';
 import { createFakeElectron } from './fake-electron.ts';
-
-type Fake = ReturnType<typeof createFakeElectron>;
-interface MenuItem {
-  label?: string;
-  submenu?: MenuItem[];
-  click?: () => unknown;
-  type?: string;
-}
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -64,30 +56,13 @@ describe('File › Open etcd Cluster…', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fileMenu = () => (fake.menus.at(-1) as MenuItem[]).find((m) => m.label === 'File')!.submenu!;
-  const item = (label: string) => fileMenu().find((i) => i.label === label)!;
-  const recentItems = () => item('Open Recent').submenu!.filter((i) => i.type !== 'separator' && i.label !== 'Clear Recent');
+  const { item, recentItems, snapshot } = appDriver(() => fake);
   const clusterLabel = () => `etcd: ${namespace} on ${cluster.endpoints.join(', ')}`;
-  const snapshot = async () => {
-    const window = fake.windows[0]!.webContents;
-    const event = { sender: window, senderFrame: { url: 'lockstep://app/index.html' } };
-    // `ready` (as the renderer says it) makes the host push its snapshot to the window.
-    const result = (await fake.handlers.get(REQUEST_CHANNELS.ready)!(event, {})) as { ok: boolean };
-    expect(result.ok).toBe(true);
-    return window.sent.findLast((m) => m.channel === EVENT_CHANNELS.reset)!.payload as { root: string; tasks: { task_id: string }[] };
-  };
   /** Submit the dialog's form as Chromium would: a navigation the shell must refuse. */
-  const submit = (dialog: Fake['windows'][number], url: string) => {
+  const submit = (dialog: FakeWindow, url: string) => {
     let prevented = false;
     dialog.webContents.emit('will-navigate', { preventDefault: () => (prevented = true), isMainFrame: true }, url);
     expect(prevented, url).toBe(true);
-  };
-  const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   };
   const formUrl = (endpoints: string, ns: string) => `${SUBMIT_URL}?${new URLSearchParams({ endpoints, namespace: ns })}`;
 

@@ -34,20 +34,23 @@ const refusal = (fields: Partial<EtcdForm>, kept?: { username: string; password:
   throw new Error('accepted');
 };
 
+/** The place both the dialog and the command line give for the test's TLS files, user "agent" and password "pw". */
+const securePlace = (): EtcdPlace => ({
+  kind: 'etcd',
+  endpoints: ['https://127.0.0.1:2379'],
+  namespace: 'lockstep',
+  tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
+  username: 'agent',
+  password: 'pw',
+});
+
 describe('the form is checked before connecting', () => {
   it('accepts a CA, a client certificate with its key, and a user with a password; the engine gets them all', () => {
     const place = checkEtcdForm(
       form({ endpoints: '127.0.0.1:2379', ca: pem.ca, cert: pem.clientCert, key: pem.clientKey, user: 'agent', password: 'pw' }),
     );
     // A bare host:port with TLS files is https://, as in the CLI.
-    expect(place).toEqual({
-      kind: 'etcd',
-      endpoints: ['https://127.0.0.1:2379'],
-      namespace: 'lockstep',
-      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
-      username: 'agent',
-      password: 'pw',
-    });
+    expect(place).toEqual(securePlace());
     expect(placeOptions(place)).toEqual({
       etcd: {
         endpoints: ['https://127.0.0.1:2379'],
@@ -116,14 +119,7 @@ describe('the command line takes the CLI options, checked the same way', () => {
 
   it('--etcd-cacert/--etcd-cert/--etcd-key (relative to the working folder) and --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
     const tls = ['--etcd-cacert', 'ca.pem', '--etcd-cert', 'client.pem', '--etcd-key', 'client.key'];
-    expect(placeFromArgv(argv(...tls, '--etcd-user', 'agent'), { LOCKSTEP_ETCD_PASSWORD: 'pw' }, dir)).toEqual({
-      kind: 'etcd',
-      endpoints: ['https://127.0.0.1:2379'],
-      namespace: 'lockstep',
-      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
-      username: 'agent',
-      password: 'pw',
-    });
+    expect(placeFromArgv(argv(...tls, '--etcd-user', 'agent'), { LOCKSTEP_ETCD_PASSWORD: 'pw' }, dir)).toEqual(securePlace());
     // The password is taken from the environment for a user only, as in the CLI.
     expect(placeFromArgv(argv(), { LOCKSTEP_ETCD_PASSWORD: 'pw' }, dir)).toEqual({
       kind: 'etcd',

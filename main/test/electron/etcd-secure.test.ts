@@ -14,21 +14,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import type * as Electron from 'electron';
-import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
 import { openStateStore } from '../../engine/index.ts';
 import { startApp } from '../../electron/app.ts';
 import { PICK_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
 import { startCluster, type EtcdCluster } from '../etcd/cluster.ts';
+import { appDriver, until as untilWithin, type Fake, type FakeWindow } from './app-driver.ts';
 import { createFakeElectron, type FakeEncryption } from './fake-electron.ts';
 import { makeTlsFiles, type TlsFiles } from './tls-files.ts';
-
-type Fake = ReturnType<typeof createFakeElectron>;
-interface MenuItem {
-  label?: string;
-  submenu?: MenuItem[];
-  click?: () => unknown;
-  type?: string;
-}
 
 const NAMESPACE = 'team-a';
 /** What the dialog is given: the CA (picked with Choose… in the tests), a client certificate and its key, and the user. */
@@ -100,34 +92,20 @@ describe('File › Open etcd Cluster… on a cluster with TLS and a user', () =>
   };
   afterEach(() => fake?.app.emit('before-quit'));
 
-  const fileMenu = () => (fake.menus.at(-1) as MenuItem[]).find((m) => m.label === 'File')!.submenu!;
-  const recentItems = () =>
-    fileMenu()
-      .find((i) => i.label === 'Open Recent')!
-      .submenu!.filter((i) => i.type !== 'separator' && i.label !== 'Clear Recent');
+  const { fileMenu, recentItems, snapshot } = appDriver(() => fake);
   const clusterLabel = () => `etcd: ${NAMESPACE} on ${endpoint} as agent`;
-  const tasks = async () => {
-    const window = fake.windows[0]!.webContents;
-    const result = (await fake.handlers.get(REQUEST_CHANNELS.ready)!(
-      { sender: window, senderFrame: { url: 'lockstep://app/index.html' } },
-      {},
-    )) as {
-      ok: boolean;
-    };
-    expect(result.ok).toBe(true);
-    const reset = window.sent.findLast((m) => m.channel === EVENT_CHANNELS.reset)!.payload as { tasks: { task_id: string }[] };
-    return reset.tasks.map((t) => t.task_id);
-  };
-  const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-    // 30 s: a wrong password costs the client a round of retries, and five helpers share two cores.
-    const deadline = Date.now() + 30_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
-  const page = (window: Fake['windows'][number]) => decodeURIComponent(window.webContents.loaded!);
-  const navigate = (window: Fake['windows'][number], base: string, fields: Record<string, string>) =>
+  const tasks = async () => (await snapshot()).tasks.map((t) => t.task_id);
+  // 30 s: a wrong password costs the client a round of retries, and the machine may be loaded.
+  const until = (check: () => boolean | Promise<boolean>, what: string) => untilWithin(check, what, 30_000);
+  /** The cluster's entry in recent.json: the TLS files' paths and the user, never a plain password. */
+  const keptInRecent = () => ({
+    etcd: [endpoint],
+    namespace: NAMESPACE,
+    tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
+    user: 'agent',
+  });
+  const page = (window: FakeWindow) => decodeURIComponent(window.webContents.loaded!);
+  const navigate = (window: FakeWindow, base: string, fields: Record<string, string>) =>
     window.webContents.emit(
       'will-navigate',
       { preventDefault: () => {}, isMainFrame: true },
@@ -176,13 +154,7 @@ describe('File › Open etcd Cluster… on a cluster with TLS and a user', () =>
     // recent.json: the TLS files' paths and the user, and the password only as the OS's ciphertext.
     const stored = readFileSync(join(userData, 'recent.json'), 'utf8');
     expect(stored).not.toContain(PASSWORD);
-    expect(JSON.parse(stored)[0]).toEqual({
-      etcd: [endpoint],
-      namespace: NAMESPACE,
-      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
-      user: 'agent',
-      encryptedPassword: expect.any(String),
-    });
+    expect(JSON.parse(stored)[0]).toEqual({ ...keptInRecent(), encryptedPassword: expect.any(String) });
     expect(fake.safeStorage.calls).toContain('encryptStringAsync');
 
     // Back to the folder, then the cluster again from Open Recent: no question asked.
@@ -202,12 +174,7 @@ describe('File › Open etcd Cluster… on a cluster with TLS and a user', () =>
     expect(await tasks()).toEqual(['behind-tls']);
     const stored = readFileSync(join(userData, 'recent.json'), 'utf8');
     expect(stored).not.toContain(PASSWORD);
-    expect(JSON.parse(stored)[0]).toEqual({
-      etcd: [endpoint],
-      namespace: NAMESPACE,
-      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
-      user: 'agent',
-    });
+    expect(JSON.parse(stored)[0]).toEqual(keptInRecent());
     expect(fake.safeStorage.calls).not.toContain('encryptStringAsync');
 
     recentItems()[1]!.click!();
