@@ -124,6 +124,11 @@ interface BarLayer {
 
 const layers = new WeakMap<CanvasRenderingContext2D, { layer: BarLayer | null; lastSpan: number }>();
 
+/** Themes are read anew on every render: the same colours are the same theme. */
+function sameTheme(a: Theme, b: Theme): boolean {
+  return a.text === b.text && a.muted === b.muted && a.grid === b.grid && a.danger === b.danger && a.panel === b.panel;
+}
+
 function paintBarsOrBlit(frame: Frame, lanes: readonly Lane[]): void {
   const { ctx, colours, v, theme, dpr } = frame;
   const span = v.to - v.from;
@@ -138,7 +143,7 @@ function paintBarsOrBlit(frame: Frame, lanes: readonly Lane[]): void {
     l.height === v.height &&
     l.dpr === dpr &&
     l.colours === colours &&
-    l.theme === theme &&
+    sameTheme(l.theme, theme) &&
     l.lanes.length === lanes.length &&
     l.lanes.every((lane, i) => lane === lanes[i]);
   // Live, time moves under the bars: nothing to reuse. A zoom step is painted directly too: only a pan (the same span twice) builds a layer.
