@@ -58,6 +58,20 @@ const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
   hour12: false,
 });
 
+const tickMinutes = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const tickSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const tickDays = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/**
+ * A time axis's tick labels (times in seconds, `step` between ticks in seconds), on the same
+ * 24-hour clock as the timeline and the tables: seconds only when ticks are under a minute
+ * apart, the date only when they are a day or more apart.
+ */
+export function axisTicks(times: number[], step: number): string[] {
+  const fmt = step >= 86_400 ? tickDays : step < 60 ? tickSeconds : tickMinutes;
+  return times.map((t) => fmt.format(t * 1000));
+}
+
 /** Clock time for today, date + time otherwise. */
 export function clockTime(iso: string, now: number): string {
   const t = parse(iso);

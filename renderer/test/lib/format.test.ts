@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from '../../src/lib/format.ts';
+import { axisTicks, bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from '../../src/lib/format.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -34,5 +34,13 @@ describe('format', () => {
     expect(percent(1, 0)).toBe(0);
     expect(previewValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
     expect(previewValue(undefined)).toBe('—');
+  });
+
+  it("chart time axes use the dashboard's 24-hour clock, with seconds only for ticks under a minute apart", () => {
+    const evening = new Date(2026, 0, 1, 19, 1, 30).getTime() / 1000;
+    const [minutes] = axisTicks([evening], 300);
+    expect(minutes).toMatch(/^19.01$/);
+    expect(axisTicks([evening], 10)[0]).toMatch(/^19.01.30$/);
+    expect(axisTicks([evening], 86_400)[0]).not.toMatch(/19/); // a day apart: the date
   });
 });

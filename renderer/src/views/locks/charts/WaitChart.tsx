@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import type { Options } from 'uplot';
 import uPlot from 'uplot';
 import type { Series } from '../timeline/series.ts';
+import { axisTicks } from '../../../lib/format.ts';
 import { UPlot } from './UPlot.tsx';
 
 /** Canvas strokes cannot use CSS variables: the theme's colours are read once per chart. */
@@ -30,7 +31,8 @@ export function WaitChart({ series }: { series: Series }) {
         n: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
       },
       axes: [
-        { stroke: muted, grid: { stroke: grid }, ticks: { show: false } },
+        // uPlot's own labels use a 12-hour clock (7:01pm); the rest of the dashboard reads 19:01.
+        { stroke: muted, grid: { stroke: grid }, ticks: { show: false }, values: (_u, vals, _axis, _space, step) => axisTicks(vals, step) },
         {
           scale: 'ms',
           stroke: muted,
