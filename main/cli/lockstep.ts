@@ -281,8 +281,7 @@ async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub:
       out.result(sessions, () =>
         table(
           sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })),
-          // `alive` is known on etcd only (a process working on the session holds a lease).
-          ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done', ...(sessions.some((s) => s.alive !== undefined) ? ['alive'] : [])],
+          ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done', 'alive'],
         ),
       );
       return 0;

@@ -18,7 +18,7 @@ import { isPlainObject, publishExclusive, readJsonFile, safeReaddir } from './fs
 import type { HeldLock } from './locks.ts';
 import { checkpointIdFromFileName } from './layout.ts';
 import { assertCheckpointId } from './paths.ts';
-import { getSession, readSessionFile, replaceSession, withMetrics } from './sessions.ts';
+import { readSessionFile, replaceSession, withMetrics } from './sessions.ts';
 import { readTask, type TaskRead } from './task-files.ts';
 import { restoreTaskContent, userContent } from './tasks.ts';
 import {
@@ -39,7 +39,7 @@ import {
  */
 export async function createCheckpoint(ctx: EngineContext, sessionId: string, reason = 'manual', timeout?: number): Promise<Checkpoint> {
   if (typeof reason !== 'string' || reason.length > 500) throw new InvalidInputError('reason must be a string of at most 500 characters');
-  const session = getSession(ctx, sessionId);
+  const session = withMetrics(ctx, readSessionFile(ctx, sessionId)); // as stored: liveness is not part of a snapshot
   const held = await lockTasks(ctx, session.task_ids, 'read', timeout);
   const tasks: Record<string, TaskState> = {};
   try {

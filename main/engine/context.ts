@@ -4,6 +4,7 @@ import { newAuditEntry, type AuditFields } from './audit-entry.ts';
 import type { StoreConfig } from './config.ts';
 import type { AppendLog } from './audit-log.ts';
 import type { EventHub } from './events.ts';
+import type { SessionMarks } from './session-marks.ts';
 import type { LockManager, LockTarget } from './locks.ts';
 import { join } from 'node:path';
 import { LOCK_FILE } from './layout.ts';
@@ -15,6 +16,8 @@ export interface EngineContext {
   readonly locks: LockManager;
   readonly log: AppendLog;
   readonly events: EventHub;
+  /** Which sessions this store works on: their `alive` (session-marks.ts). */
+  readonly marks: SessionMarks;
 }
 
 export function taskLockTarget(ctx: EngineContext, taskId: string): LockTarget {

@@ -11,8 +11,9 @@ import { assertSessionId } from './paths.ts';
 
 /**
  * Fields of a session the engine derives each time it is read, never stored
- * truth: its metrics (from its tasks) and, on etcd, `alive` (whether a
- * process that created or updated it still runs: see etcd/sessions.ts).
+ * truth: its metrics (from its tasks) and `alive` (whether a process that
+ * created or updated it still runs with its store open: session-marks.ts on
+ * files, etcd/sessions.ts on etcd).
  */
 export const DERIVED_SESSION_FIELDS = ['metrics', 'alive'] as const;
 

@@ -9,7 +9,14 @@ import type { HeldLock } from './locks.ts';
 import { assertSessionId } from './paths.ts';
 import { readTask } from './task-files.ts';
 import { checkPayload } from './tasks.ts';
-import { checkSession, checkSessionUpdate, mergeSessionUpdate, newSession, sessionUpdateDescription } from './session-rules.ts';
+import {
+  checkSession,
+  checkSessionUpdate,
+  mergeSessionUpdate,
+  newSession,
+  sessionUpdateDescription,
+  withoutDerived,
+} from './session-rules.ts';
 
 /** The session as stored, without live metrics. Throws NotFound or CorruptState. */
 export function readSessionFile(ctx: EngineContext, id: string): Session {
@@ -65,9 +72,11 @@ export function createSession(ctx: EngineContext, options: unknown = {}): Sessio
   for (; ; n++) {
     const session = newSession(now, n, opts);
     if (publishExclusive(ctx.layout.sessionFile(session.id), JSON.stringify(session, null, 2), ctx.config.fsync)) {
+      ctx.marks.mark(session.id);
+      const created = { ...session, alive: true };
       audit(ctx, 'session_created', `created session ${session.id}`, { session_id: session.id });
-      ctx.events.emit('state.session_created', { session });
-      return session;
+      ctx.events.emit('state.session_created', { session: created });
+      return created;
     }
   }
 }
@@ -95,7 +104,7 @@ export async function linkTaskToSession(ctx: EngineContext, sessionId: string, t
 /** Write a whole session back (checkpoint restore, migration). */
 export async function replaceSession(ctx: EngineContext, session: Session, description: string, timeout?: number): Promise<Session> {
   assertSessionId(session.id);
-  return mutateSession(ctx, session.id, timeout, () => ({ ...session }), description, true);
+  return mutateSession(ctx, session.id, timeout, () => withoutDerived(session) as Session, description, true);
 }
 
 async function mutateSession(
@@ -120,6 +129,11 @@ async function mutateSession(
     if (next === null) return withMetrics(ctx, current);
     next = withMetrics(ctx, { ...next, id, updated_at: new Date().toISOString() });
     writeSession(ctx, next, held);
+    // An update or a link marks the session alive; a restore or an import does not.
+    if (!mayCreate) {
+      ctx.marks.mark(id);
+      next = { ...next, alive: true };
+    }
   } finally {
     ctx.locks.release(held);
   }
@@ -130,7 +144,12 @@ async function mutateSession(
 
 export function getSession(ctx: EngineContext, id: string): Session {
   assertSessionId(id);
-  return withMetrics(ctx, readSessionFile(ctx, id));
+  return withMetrics(ctx, readSessionLive(ctx, id));
+}
+
+/** The session as stored, with `alive` (session-marks.ts). */
+export function readSessionLive(ctx: EngineContext, id: string): Session {
+  return { ...readSessionFile(ctx, id), alive: ctx.marks.alive(id) };
 }
 
 /**
@@ -144,7 +163,7 @@ export function listSessions(ctx: EngineContext, liveMetrics = true): Session[] 
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
     try {
       const id = assertSessionId(name.slice(0, -5));
-      out.push(liveMetrics ? getSession(ctx, id) : readSessionFile(ctx, id));
+      out.push(liveMetrics ? getSession(ctx, id) : readSessionLive(ctx, id));
     } catch (err) {
       if (!(err instanceof CorruptStateError || err instanceof NotFoundError || err instanceof InvalidInputError)) throw err;
     }

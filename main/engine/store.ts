@@ -60,6 +60,7 @@ import * as maintenance from './maintenance.ts';
 import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
 import * as sessions from './sessions.ts';
+import { SessionMarks } from './session-marks.ts';
 import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
 import * as tasks from './tasks.ts';
 import * as transfer from './file-import.ts';
@@ -140,7 +141,7 @@ export class FileStateStore implements StateStore {
       },
       onReleased: (held, releasedAt, stillHeld) => appendLockLine(log, events, releasedLine(held, releasedAt, !stillHeld)),
     });
-    this.ctx = { layout, config: this.config, locks, log, events };
+    this.ctx = { layout, config: this.config, locks, log, events, marks: new SessionMarks(layout.sessionsDir) };
     this.monitor = new Monitor(this, this.config, events);
   }
 
@@ -408,7 +409,7 @@ export class FileStateStore implements StateStore {
   }
   /** One session as stored; rejects with NotFoundError or CorruptStateError. */
   readSessionFile(id: string): Promise<Session> {
-    return this.guard(() => sessions.readSessionFile(this.ctx, id));
+    return this.guard(() => sessions.readSessionLive(this.ctx, id));
   }
 
   // ---- checkpoints ----------------------------------------------------------
@@ -537,6 +538,7 @@ export class FileStateStore implements StateStore {
     this.heartbeats.clear();
     this.ctx.log.close();
     this.ctx.locks.close();
+    this.ctx.marks.close();
   }
 
   /** Paths, for file-specific tests and tools. */

@@ -48,8 +48,7 @@ async function contents(where: string[]) {
       tasks.map(async (t) => [t.task_id, await ok<TaskState[]>([...where, '--json', 'task', 'history', t.task_id])] as const),
     ),
   );
-  // `alive` (etcd only) is derived from the processes working on a session, not content that migrates.
-  const sessions = (await ok<Session[]>([...where, '--json', 'session', 'list'])).map(({ alive: _alive, ...s }) => s);
+  const sessions = await ok<Session[]>([...where, '--json', 'session', 'list']);
   const summaries = await ok<{ id: string }[]>([...where, '--json', 'checkpoint', 'list']);
   const checkpoints = await Promise.all(summaries.map((c) => ok<Checkpoint>([...where, '--json', 'checkpoint', 'show', c.id])));
   return { histories, sessions, checkpoints };

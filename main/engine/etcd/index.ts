@@ -344,12 +344,14 @@ export class EtcdStateStore implements StateStore {
   }
 
   /**
-   * Stop the monitor and the lease keep-alive, close the connection. Held
-   * locks are not released and sessions stay alive: both expire with the lease.
+   * Stop the monitor and the lease keep-alive, close the connection. This
+   * process's sessions stop being alive; held locks are not released: they
+   * expire with the lease.
    */
   async close(): Promise<void> {
     this.monitor.stop();
     await this.locks.close();
+    await this.sessions.close();
     await this.lease.close();
     await this.logUpkeep.settle();
     this.ctx.conn.close();

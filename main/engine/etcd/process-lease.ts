@@ -39,6 +39,11 @@ export class ProcessLease {
     return this.current.then((l) => l.id);
   }
 
+  /** The id of the lease granted now, if any (none is granted for asking). */
+  async currentId(): Promise<string | null> {
+    return (await this.current?.catch(() => null))?.id ?? null;
+  }
+
   /** Called when the lease `leaseId` ran out (this process was stopped, or cut off); what it carried is gone. */
   onLost(fn: (leaseId: string) => void): void {
     this.lostListeners.add(fn);

@@ -3,13 +3,13 @@
 // session's id is `<date>-<NNN>`: the create compares create_revision == 0,
 // and a writer that loses the race takes the next number.
 //
-// Liveness: a process that creates or updates a session (a commit linking a
-// task to it included) puts a mark `<ns>/session-alive/<id>/<lease>` on its
-// process lease, in the same Txn. The mark stays while the process runs and
-// vanishes with its lease when it dies or is cut off, so every machine reads
-// `alive: false` within the lease of a kill -9. Reads for callers add the
-// derived `alive` (true while at least one mark is there); the session's own
-// key never holds it.
+// Liveness (as on files, session-marks.ts): a process that creates or
+// updates a session (a commit linking a task to it included) puts a mark
+// `<ns>/session-alive/<id>/<lease>` on its process lease, in the same Txn.
+// The mark goes when the store closes, or with the lease when the process
+// dies or is cut off, so every machine reads `alive: false` within the lease
+// of a kill -9. Reads for callers add the derived `alive` (true while at
+// least one mark is there); the session's own key never holds it.
 import type { IKeyValue, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
 import type { Session } from '../../../shared/model.ts';
 import { computeSessionMetrics } from '../../../shared/metrics.ts';
@@ -75,6 +75,24 @@ export class EtcdSessions {
         if (attempt > 1 || !/lease not found/i.test((err as Error).message)) throw err;
         await this.lease.expired(leaseId);
       }
+    }
+  }
+
+  /**
+   * This process stops working on its sessions (its store closes): its marks
+   * go at once, as a file-backend session stops being alive when its process
+   * exits. A process killed instead loses them with its lease.
+   */
+  async close(): Promise<void> {
+    const leaseId = await this.lease.currentId();
+    const ids = [...this.marked];
+    this.marked.clear();
+    if (leaseId === null) return;
+    const deletes: IRequestOp[] = ids.map((id) => ({
+      request_delete_range: { key: Buffer.from(this.ctx.keys.sessionAlive(id, leaseId)) },
+    }));
+    for (let i = 0; i < deletes.length; i += MAX_TXN_OPS) {
+      await this.ctx.conn.txn({ compare: [], success: deletes.slice(i, i + MAX_TXN_OPS), failure: [] }).catch(() => {});
     }
   }
 

@@ -139,7 +139,7 @@ describe('etcd: session liveness on the process lease', () => {
     }
   }, 90_000);
 
-  it('marks a session alive again when another process updates it, and lets it go when that process closes its store', async () => {
+  it('marks a session alive again when another process updates it, and lets it go at once when that process closes its store', async () => {
     const fx = await etcdFixture('alive-update', { lease_ms: LEASE_MS });
     const { agent, id } = await startAgent(fx);
     agent.signal('SIGKILL');
@@ -151,11 +151,8 @@ describe('etcd: session liveness on the process lease', () => {
     expect(updated).toMatchObject({ status: 'resumed', alive: true });
     expect(await aliveNow(fx, id)).toBe(true);
 
-    // A store closed without dying stops its keep-alive (as for its locks): the mark lasts until the lease runs out.
+    // A store that closes takes its marks away at once (its held locks would wait for the lease).
     await resumer.close();
-    const closedAt = Date.now();
-    expect(await aliveNow(fx, id)).toBe(true);
-    await msUntil(async () => (await aliveNow(fx, id)) === false, LEASE_MS + 2000);
-    expect(Date.now() - closedAt).toBeLessThan(LEASE_MS + 500);
+    expect(await aliveNow(fx, id)).toBe(false);
   }, 90_000);
 });
