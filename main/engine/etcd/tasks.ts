@@ -68,6 +68,8 @@ export type TaskRead =
 
 /** Attempts of one commit: conflicts with other writers, plus ambiguous sends that did not land. */
 const MAX_ATTEMPTS = 50;
+/** Conflicts after which an update without an expected version stops racing and queues for the write lock. */
+const QUEUE_AFTER_CONFLICTS = 3;
 
 export class EtcdTasks {
   private readonly ctx: EtcdContext;
@@ -271,6 +273,10 @@ export class EtcdTasks {
       if (outcome.kind === 'committed') return this.committed(id, previous, outcome.stored, changes);
       if (outcome.kind === 'lost-lock') throw lostLockError(`task ${id}`, expected ?? null, { task_id: id });
       if (outcome.kind === 'locked') return this.commitThroughQueue(id, spec, options, owner);
+      // A plain update that keeps losing the race joins the FIFO lock queue: retrying alone, a
+      // writer can lose to the others round after round (4 processes on one task starved one
+      // of them past 50 tries); queued, it gets its turn, and the others follow it into the queue.
+      if (expected === undefined && !lock && attempt >= QUEUE_AFTER_CONFLICTS) return this.commitThroughQueue(id, spec, options, owner);
       if (attempt >= MAX_ATTEMPTS)
         throw new VersionConflictError(
           `task ${id}: gave up after ${attempt} conflicting commits`,

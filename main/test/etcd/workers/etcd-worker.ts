@@ -1,5 +1,7 @@
 // A worker process on an etcd-backed store, for the multi-process tests.
 //   --mode increment --task T --count N   optimistic read-increment-write N times; prints {done, conflicts}
+//   --mode plain --task T --count N       N updates without an expected version (each sets its own field
+//                                         w<pid> to 1..N); prints {done} or {done, error}
 //   --mode hold --task T                  takes the write lock, prints {held, at}, then waits to be killed
 //   --mode paused --task T                takes the write lock and reads version N, prints {ready, version};
 //                                         on the line "commit" commits under that lock, prints the outcome,
@@ -25,6 +27,20 @@ if (mode === 'increment') {
   await nextLine();
   stopReading();
   await runIncrements(store, taskId, count);
+  await store.close();
+} else if (mode === 'plain') {
+  const count = Number(required(opts, 'count'));
+  print('ready');
+  await nextLine();
+  stopReading();
+  let done = 0;
+  try {
+    while (done < count) await store.updateTaskState(taskId, { [`w${process.pid}`]: ++done });
+    print({ done });
+  } catch (err) {
+    print({ done, error: String(err) });
+    process.exitCode = 1;
+  }
   await store.close();
 } else if (mode === 'hold') {
   await store.acquireLock(taskId, 'write', { timeout: 10_000 });
