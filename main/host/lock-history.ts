@@ -35,8 +35,8 @@ export class LockHistory {
       this.events.push(e);
       this.times.push(t);
     }
-    // Lines of several processes interleave within a few ms: sort only when needed.
-    if (!isSortedFrom(this.times, start)) this.sortByTime();
+    // Lines of several processes interleave within a few ms: merge only the batch, and only when needed.
+    if (!isSortedFrom(this.times, start)) this.mergeBatchFrom(start);
     // The first read is the log's tail: whole from its oldest line on (from now, if it was empty).
     if (first) this.whole = this.times.length ? this.times[0]! : Date.now();
     const drop = Math.max(firstAtOrAfter(this.times, Date.now() - LOCK_HISTORY_MS), this.events.length - this.max);
@@ -71,11 +71,30 @@ export class LockHistory {
     this.whole = null;
   }
 
-  private sortByTime(): void {
-    const order = this.events.map((e, i) => ({ e, t: this.times[i]! }));
-    order.sort((a, b) => a.t - b.t);
-    this.events = order.map((o) => o.e);
-    this.times = order.map((o) => o.t);
+  /**
+   * Put the batch at [start, end) in time order among the sorted lines before it. Only the lines
+   * newer than the batch's oldest move: sorting the whole history on every out-of-order batch cost
+   * the host 1.7 s of CPU in a 40 s bench:ui run whose root held a day of lock lines (84,000).
+   */
+  private mergeBatchFrom(start: number): void {
+    const batch = this.events.slice(start).map((e, i) => ({ e, t: this.times[start + i]! }));
+    batch.sort((a, b) => a.t - b.t); // stable: equal times keep the order they were read in
+    // Lines at the batch's oldest time or earlier stay; equal times keep the earlier read first.
+    const from = lowerBound(start, (i) => this.times[i]! <= batch[0]!.t);
+    const kept = { events: this.events.slice(from, start), times: this.times.slice(from, start) };
+    this.events.length = from;
+    this.times.length = from;
+    let k = 0;
+    let b = 0;
+    while (k < kept.times.length || b < batch.length) {
+      if (b >= batch.length || (k < kept.times.length && kept.times[k]! <= batch[b]!.t)) {
+        this.events.push(kept.events[k]!);
+        this.times.push(kept.times[k++]!);
+      } else {
+        this.events.push(batch[b]!.e);
+        this.times.push(batch[b++]!.t);
+      }
+    }
   }
 }
 
