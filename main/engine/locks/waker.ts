@@ -1,5 +1,6 @@
 // Sleeping until the ticket we queue behind goes away.
-import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { ticketExists } from './ticket.ts';
 
 /**
  * Sleeps until a change is seen or a timer fires, whichever comes first
@@ -65,7 +66,7 @@ export class LockWaker {
           : // The ticket's owner also writes it (when it becomes the holder, and to keep its lease): only
             // its removal is worth waking for. Events of a watch we have moved on from are dropped too.
             watch(target, { persistent: false }, () => {
-              if (this.watcher === watcher && !exists(target)) this.wakeUp?.();
+              if (this.watcher === watcher && !ticketExists(target)) this.wakeUp?.();
             });
       this.watcher = watcher;
       watcher.on('error', () => this.stop());
@@ -87,14 +88,5 @@ export class LockWaker {
   close(): void {
     this.stop();
     this.failed = true;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
