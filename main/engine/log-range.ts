@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { LockEvent } from '../../shared/model.ts';
 import type { LockEventQuery, LockEventRange } from './backend.ts';
 import { logFiles, parseJsonLines } from './audit-log.ts';
+import { LockRangeCollector } from './lock-range-collector.ts';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Lines of concurrent writers interleave: a file is read on this far past the range's start. */
@@ -19,26 +20,16 @@ export function readLockRange(dir: string, query: LockEventQuery): LockEventRang
   const files = logFiles(dir, 'locks')
     .filter((f) => f.slice(-16, -6) >= firstDay && f.slice(-16, -6) <= lastDay)
     .reverse();
-  const newestFirst: LockEvent[] = [];
-  let total = 0;
+  const collected = new LockRangeCollector(query);
   for (const file of files) {
     const older = readBackwards(
       file,
-      (line) => {
-        if (typeof line !== 'object' || line === null) return NaN; // not a lock line
-        const t = Date.parse(line.ts);
-        if (!(t >= query.fromMs && t <= query.toMs) || (query.taskId !== undefined && line.task_id !== query.taskId)) return t;
-        total++;
-        if (newestFirst.length < query.limit) newestFirst.push(line);
-        return t;
-      },
+      (line) => (typeof line === 'object' && line !== null ? collected.offer(line) : NaN), // NaN: not a lock line
       query.fromMs - INTERLEAVE_MS,
     );
     if (older) break; // this file went back past the range: older files do too
   }
-  // Lines of several writers are nearly, not exactly, in time order.
-  const events = newestFirst.reverse().sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-  return { events, total };
+  return collected.result();
 }
 
 /**

@@ -4,6 +4,7 @@
 // written after the revision they last saw.
 import type { AuditEntry, ContentionStats, LockEvent } from '../../../shared/model.ts';
 import type { AuditQuery, LockEventQuery, LockEventRange, LogReader } from '../backend.ts';
+import { LockRangeCollector } from '../lock-range-collector.ts';
 import { contentionStats } from '../maintenance.ts';
 import type { EtcdContext } from './context.ts';
 import { pad, prefixEnd, prefixRange } from './keys.ts';
@@ -112,18 +113,12 @@ export async function readLockRange(ctx: EtcdContext, query: LockEventQuery): Pr
   const prefix = logPrefix(ctx, 'locks');
   const first = Buffer.from(`${prefix}${pad(Math.max(0, query.fromMs - CLOCK_SKEW_MS), 13)}`);
   let end: Buffer = Buffer.from(`${prefix}${pad(query.toMs + CLOCK_SKEW_MS + 1, 13)}`);
-  const newestFirst: LockEvent[] = [];
-  let total = 0;
+  const collected = new LockRangeCollector(query);
   for (;;) {
     const res = await ctx.conn.range({ key: first, range_end: end, sort_target: 'Key', sort_order: 'Descend', limit: RANGE_PAGE });
-    for (const e of parseValues<LockEvent>(res.kvs.map((kv) => kv.value))) {
-      const t = Date.parse(e.ts);
-      if (!(t >= query.fromMs && t <= query.toMs) || (query.taskId !== undefined && e.task_id !== query.taskId)) continue;
-      total++;
-      if (newestFirst.length < query.limit) newestFirst.push(e);
-    }
+    for (const e of parseValues<LockEvent>(res.kvs.map((kv) => kv.value))) collected.offer(e);
     if (!res.more || res.kvs.length === 0) break;
     end = res.kvs[res.kvs.length - 1]!.key; // the next page ends before the oldest key of this one
   }
-  return { events: newestFirst.reverse().sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0)), total };
+  return collected.result();
 }
