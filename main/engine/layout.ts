@@ -8,6 +8,7 @@
 //   <root>/tasks/task-<id>/state.lock.<…>    lock tickets (locks/ticket.ts)
 //   <root>/tasks/task-<id>/history/v<n>.json every version
 //   <root>/sessions/<id>.json
+//   <root>/sessions/.alive/<id>/<mark>       processes working on a session (session-marks.ts)
 //   <root>/checkpoints/checkpoint-<id>.json
 //   <root>/logs/<name>.jsonl
 import { basename, join, relative, sep } from 'node:path';
@@ -19,6 +20,8 @@ export const LEGACY_STATE_FILE = '.parallel-dev-state.json';
 export const CONFIG_FILE = 'config.json';
 /** The root's folders, in the order they are created. */
 export const TOP_LEVEL_DIRS = ['tasks', 'sessions', 'checkpoints', 'logs'] as const;
+/** Under sessions/: one folder per session, holding the marks of the processes working on it. */
+export const SESSION_MARKS_DIR = '.alive';
 export const TASK_DIR_PREFIX = 'task-';
 export const STATE_FILE = 'state.json';
 export const HISTORY_DIR = 'history';

@@ -6,6 +6,7 @@ import {
   CONFIG_FILE,
   HISTORY_DIR,
   LEGACY_STATE_FILE,
+  SESSION_MARKS_DIR,
   STATE_DIR_NAME,
   STATE_FILE,
   TASK_DIR_PREFIX,
@@ -82,6 +83,9 @@ export class StateLayout {
   }
   sessionFile(id: string): string {
     return join(this.sessionsDir, `${assertSessionId(id)}.json`);
+  }
+  sessionMarksDir(id: string): string {
+    return join(this.sessionsDir, SESSION_MARKS_DIR, assertSessionId(id));
   }
   checkpointFile(id: string): string {
     return join(this.checkpointsDir, checkpointFileName(assertCheckpointId(id)));

@@ -1,6 +1,6 @@
 // Whether a session is alive, on the file backend: a store that creates or
 // updates a session leaves a mark naming its process (host, pid, start
-// token) in sessions/.alive/<id>/, and the session is alive while a marked
+// token) in its folder of marks (layout.ts), and the session is alive while a marked
 // process runs (identity.ts decides, as for lock holders; a process on
 // another host cannot be checked and counts as running) and has not closed
 // that store. Marks of dead processes are removed when found. The etcd
@@ -9,22 +9,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeReaddir, unlinkQuiet } from './fsx.ts';
 import { HOST, processLiveness, SELF_START } from './identity.ts';
+import type { StateLayout } from './paths.ts';
 
 /** Stores opened by this process so far: each one's marks carry its own number. */
 let opened = 0;
 
 export class SessionMarks {
-  private readonly sessionsDir: string;
+  private readonly layout: StateLayout;
   /** `<host>~<pid>~<start>~<store>`: the process, and which of its stores. */
   private readonly name = `${encodeURIComponent(HOST)}~${process.pid}~${SELF_START ?? ''}~${++opened}`;
   private readonly marked = new Set<string>();
 
-  constructor(sessionsDir: string) {
-    this.sessionsDir = sessionsDir;
+  constructor(layout: StateLayout) {
+    this.layout = layout;
   }
 
   private dir(id: string): string {
-    return join(this.sessionsDir, '.alive', id);
+    return this.layout.sessionMarksDir(id);
   }
 
   /** Mark session `id` as worked on by this store (once). Best effort: liveness never fails a change. */

@@ -141,7 +141,7 @@ export class FileStateStore implements StateStore {
       },
       onReleased: (held, releasedAt, stillHeld) => appendLockLine(log, events, releasedLine(held, releasedAt, !stillHeld)),
     });
-    this.ctx = { layout, config: this.config, locks, log, events, marks: new SessionMarks(layout.sessionsDir) };
+    this.ctx = { layout, config: this.config, locks, log, events, marks: new SessionMarks(layout) };
     this.monitor = new Monitor(this, this.config, events);
   }
 
