@@ -3,7 +3,7 @@
 // by default), drives Debian's Chromium, and prints each figure with its
 // target on this machine.
 //
-//   npm run bench:ui -- [--tasks N] [--fixture DIR] [--updates N] [--load PER_S] [--json] [--trace-wire]
+//   npm run bench:ui -- [--tasks N] [--fixture DIR] [--updates N] [--load PER_S] [--json] [--trace-wire] [--no-timeline]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,6 @@ import { openStateStore } from '../../main/engine/index.ts';
 import { percentile } from '../../main/engine/maintenance.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CLI, startServe } from '../fixtures.ts';
 import { preciseNow, ratio, tenth } from './figures.ts';
-import { timelineBench } from './timeline-bench.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -30,6 +29,8 @@ const UPDATES = Number(flag('updates', '240'));
 const LOAD_PER_SECOND = Number(flag('load', '200'));
 const PROBE_TASKS = 20;
 const asJson = args.includes('--json');
+// --no-timeline skips figure 7 (its own serve and page): for A/B runs of the cold start and latency.
+const withTimeline = !args.includes('--no-timeline');
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
   await browser.close();
 
   // 7. The lock timeline with 50,000 lock events in its window, panned by mouse (its own serve and page).
-  const timeline = await timelineBench();
+  const timeline = withTimeline ? await (await import('./timeline-bench.ts')).timelineBench() : null;
 
   const p = (xs: number[], q: number) => tenth(percentile(xs, q));
   const results = {
@@ -336,24 +337,28 @@ async function main(): Promise<void> {
       watches <= dirs.all + 5,
     ],
     ['6 long tasks > 100 ms', String(results.long_tasks_over_100ms), '0', results.long_tasks_over_100ms === 0],
-    [
-      '7 timeline pan, 50k events',
-      `paint p50 ${timeline.paint_p50_ms} ms, p95 ${timeline.paint_p95_ms} ms, max ${timeline.paint_max_ms} ms (${timeline.frames} frames)`,
-      '≤ 16 ms per frame',
-      timeline.paint_max_ms <= 16,
-    ],
-    [
-      '  work per frame',
-      `p50 ${timeline.work_p50_ms} ms, p95 ${timeline.work_p95_ms} ms, max ${timeline.work_max_ms} ms (pointer handler, React, paint)`,
-      '≤ 16 ms per frame',
-      timeline.work_max_ms <= 16,
-    ],
-    [
-      '  (frame intervals)',
-      `p50 ${timeline.frame_p50_ms} ms, p95 ${timeline.frame_p95_ms} ms, ${timeline.frames_over_16ms} over 16.7 ms`,
-      'print',
-      true,
-    ],
+    ...(timeline
+      ? ([
+          [
+            '7 timeline pan, 50k events',
+            `paint p50 ${timeline.paint_p50_ms} ms, p95 ${timeline.paint_p95_ms} ms, max ${timeline.paint_max_ms} ms (${timeline.frames} frames)`,
+            '≤ 16 ms per frame',
+            timeline.paint_max_ms <= 16,
+          ],
+          [
+            '  work per frame',
+            `p50 ${timeline.work_p50_ms} ms, p95 ${timeline.work_p95_ms} ms, max ${timeline.work_max_ms} ms (pointer handler, React, paint)`,
+            '≤ 16 ms per frame',
+            timeline.work_max_ms <= 16,
+          ],
+          [
+            '  (frame intervals)',
+            `p50 ${timeline.frame_p50_ms} ms, p95 ${timeline.frame_p95_ms} ms, ${timeline.frames_over_16ms} over 16.7 ms`,
+            'print',
+            true,
+          ],
+        ] as [string, string, string, boolean][])
+      : []),
   ];
   const width = Math.max(...rows.map((r) => r[1].length));
   process.stdout.write(
