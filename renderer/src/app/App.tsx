@@ -7,7 +7,7 @@ import { InvalidTaskBanner } from '../components/InvalidTaskBanner.tsx';
 import { LiveIndicator, PauseToggle } from '../components/LiveControls.tsx';
 import { Sidebar } from '../components/Sidebar.tsx';
 import { DemoBanner, LegacyBanner, WatchNotice } from '../components/StateBanners.tsx';
-import type { View } from '../lib/route.ts';
+import { VIEW_TITLES, type View } from '../lib/route.ts';
 import { CheckpointsView } from '../views/checkpoints/CheckpointsView.tsx';
 import { IntegrityView } from '../views/integrity/IntegrityView.tsx';
 import { LocksView } from '../views/locks/LocksView.tsx';
@@ -16,14 +16,14 @@ import { SessionsView } from '../views/sessions/SessionsView.tsx';
 import { TaskDetailDrawer } from '../views/task-detail/TaskDetailDrawer.tsx';
 import { TasksView } from '../views/tasks/TasksView.tsx';
 
-/** Each view's title (top bar and window title) and what it shows. */
-const VIEWS: Record<View, { title: string; Content: ComponentType }> = {
-  overview: { title: 'Overview', Content: OverviewView },
-  sessions: { title: 'Sessions', Content: SessionsView },
-  tasks: { title: 'Tasks', Content: TasksView },
-  locks: { title: 'Locks', Content: LocksView },
-  checkpoints: { title: 'Checkpoints', Content: CheckpointsView },
-  integrity: { title: 'Integrity', Content: IntegrityView },
+/** What each view shows. */
+const CONTENT: Record<View, ComponentType> = {
+  overview: OverviewView,
+  sessions: SessionsView,
+  tasks: TasksView,
+  locks: LocksView,
+  checkpoints: CheckpointsView,
+  integrity: IntegrityView,
 };
 
 function Loading() {
@@ -38,7 +38,8 @@ function Loading() {
 export function App() {
   const view = useRouteField('view');
   const task = useRouteField('task');
-  const { title, Content } = VIEWS[view];
+  const title = VIEW_TITLES[view];
+  const Content = CONTENT[view];
   useEffect(() => {
     document.title = task ? `${task} · Lockstep` : `${title} · Lockstep`;
   }, [title, task]);

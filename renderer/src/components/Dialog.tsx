@@ -1,7 +1,12 @@
 // Modal dialogs on the native <dialog>: showModal() gives the top layer,
 // makes the page behind inert and traps focus; we add the label, initial
-// focus, Escape → onClose and focus return to whatever opened it.
+// focus, Escape → onClose and focus return to whatever opened it. The
+// dialog is rendered into <body> (a portal): the top layer lifts it above
+// the page but CSS still cascades from where it sits in the DOM, so a dialog
+// opened from a button group or a table row would otherwise take on their
+// styles (and be read inside a radio group).
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 export interface DialogProps {
   title: ReactNode;
@@ -36,7 +41,7 @@ export function Dialog({ title, onClose, children, actions, variant = 'dialog', 
     };
   }, []);
 
-  return (
+  return createPortal(
     <dialog
       ref={ref}
       className={`dialog dialog-${variant}${className ? ` ${className}` : ''}`}
@@ -66,6 +71,7 @@ export function Dialog({ title, onClose, children, actions, variant = 'dialog', 
         <div className="dialog-body">{children}</div>
         {actions ? <footer className="dialog-footer">{actions}</footer> : null}
       </div>
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }

@@ -1,7 +1,12 @@
 // Field-level changes: + added, ~ modified (old → new), − removed.
 import type { DiffRow } from '../lib/diff-view.ts';
 
-const SIGN: Record<DiffRow['kind'], string> = { added: '+', modified: '~', removed: '−' };
+/** Each kind's sign, and the tone it is drawn in. */
+const SIGN: Record<DiffRow['kind'], { sign: string; tone: string }> = {
+  added: { sign: '+', tone: 'text-ok' },
+  modified: { sign: '~', tone: 'text-warn' },
+  removed: { sign: '−', tone: 'text-danger' },
+};
 
 export function DiffTable({ rows, empty = 'No field changes.', label }: { rows: readonly DiffRow[]; empty?: string; label: string }) {
   if (rows.length === 0) return <p className="muted small">{empty}</p>;
@@ -10,8 +15,8 @@ export function DiffTable({ rows, empty = 'No field changes.', label }: { rows: 
       <tbody>
         {rows.map((row) => (
           <tr key={`${row.kind}:${row.field}`} className={`diff-${row.kind}`}>
-            <td className="diff-sign" aria-label={row.kind}>
-              {SIGN[row.kind]}
+            <td className={`diff-sign ${SIGN[row.kind].tone}`} aria-label={row.kind}>
+              {SIGN[row.kind].sign}
             </td>
             <th scope="row" className="diff-field mono">
               {row.field}

@@ -4,15 +4,23 @@ import { useConnection, useMirror, useServices } from '../app/services.ts';
 import { plural } from '../lib/format.ts';
 import { Icon } from './Icon.tsx';
 
+/** What the indicator says in each state, in the colour of its text and dot. */
+const STATES = {
+  offline: { text: 'Offline', tone: 'text-danger' },
+  paused: { text: 'Paused', tone: 'text-accent' },
+  syncing: { text: 'Resyncing', tone: 'text-warn' },
+  live: { text: 'Live', tone: 'text-ok' },
+} as const;
+
 export function LiveIndicator() {
   const status = useConnection((c) => c.status);
   const paused = useMirror((s) => s.live.paused);
   const resyncing = useMirror((s) => s.live.resyncing);
   const lastEventAt = useMirror((s) => s.live.lastEventAt);
   const state = status !== 'open' ? 'offline' : paused ? 'paused' : resyncing ? 'syncing' : 'live';
-  const text = { offline: 'Offline', paused: 'Paused', syncing: 'Resyncing', live: 'Live' }[state];
+  const { text, tone } = STATES[state];
   return (
-    <span className={`live live-${state}`} role="status" aria-label={`Connection: ${text}`}>
+    <span className={`live live-${state} ${tone}`} role="status" aria-label={`Connection: ${text}`}>
       {/* Re-keyed on each event so the dot pulses when something arrives. */}
       <span key={lastEventAt ?? 0} className="live-dot" aria-hidden="true" />
       {text}

@@ -3,18 +3,9 @@
 // each link's accessible name is exactly the view's name.
 import { useConnection, useMirror, useRouteField } from '../app/services.ts';
 import { selectCounts } from '../store/selectors.ts';
-import { viewHref, type View } from '../lib/route.ts';
+import { VIEW_TITLES, VIEWS, viewHref, type View } from '../lib/route.ts';
 import { useShallow } from 'zustand/react/shallow';
 import { Icon } from './Icon.tsx';
-
-const ITEMS: { view: View; label: string }[] = [
-  { view: 'overview', label: 'Overview' },
-  { view: 'sessions', label: 'Sessions' },
-  { view: 'tasks', label: 'Tasks' },
-  { view: 'locks', label: 'Locks' },
-  { view: 'checkpoints', label: 'Checkpoints' },
-  { view: 'integrity', label: 'Integrity' },
-];
 
 const WATCH_TEXT = {
   native: 'Watching files',
@@ -44,7 +35,8 @@ export function Sidebar() {
         Lockstep
       </div>
       <ul className="nav">
-        {ITEMS.map(({ view, label }) => {
+        {VIEWS.map((view) => {
+          const label = VIEW_TITLES[view];
           const b = badge[view];
           return (
             <li key={view}>

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useApi, useMirror } from '../app/services.ts';
 import { useAction } from '../lib/use-action.ts';
 import { plural } from '../lib/format.ts';
+import { BusyButton } from './BusyButton.tsx';
 import { ErrorMessage } from './ErrorMessage.tsx';
 
 /** What an action the user took did, until they dismiss it. */
@@ -62,11 +63,7 @@ export function LegacyBanner() {
   const api = useApi();
   const legacyFile = useMirror((s) => s.legacyFile);
   const [done, setDone] = useState<string | null>(null);
-  const {
-    run: migrate,
-    busy,
-    error,
-  } = useAction(async () => {
+  const migrating = useAction(async () => {
     const result = await api.migrateLegacy({});
     setDone(
       result
@@ -83,10 +80,10 @@ export function LegacyBanner() {
         {legacyFile}
       </span>
       <span>Migrate it into per-task state with history; the original file is kept.</span>
-      <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={migrate}>
-        {busy ? 'Migrating…' : 'Migrate'}
-      </button>
-      {error ? <ErrorMessage error={error} title="Migration failed" /> : null}
+      <BusyButton className="btn btn-small btn-primary" busy={migrating.busy} busyLabel="Migrating…" onClick={migrating.run}>
+        Migrate
+      </BusyButton>
+      {migrating.error ? <ErrorMessage error={migrating.error} title="Migration failed" /> : null}
     </div>
   );
 }

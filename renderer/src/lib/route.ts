@@ -6,6 +6,15 @@ import { isSessionId, isTaskId, TASK_ID_PATTERN } from '../../../shared/ids.ts';
 
 export const VIEWS = ['overview', 'sessions', 'tasks', 'locks', 'checkpoints', 'integrity'] as const;
 export type View = (typeof VIEWS)[number];
+/** Each view's name, as the sidebar links it and the top bar and window title show it. */
+export const VIEW_TITLES: Record<View, string> = {
+  overview: 'Overview',
+  sessions: 'Sessions',
+  tasks: 'Tasks',
+  locks: 'Locks',
+  checkpoints: 'Checkpoints',
+  integrity: 'Integrity',
+};
 
 export const SORT_KEYS = ['id', 'status', 'version', 'updated', 'session', 'lock'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];

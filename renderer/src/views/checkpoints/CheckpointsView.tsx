@@ -113,14 +113,7 @@ export function CheckpointsView() {
         </div>
       )}
       {creating ? (
-        <CreateCheckpointDialog
-          initialSession={session}
-          onClose={() => setCreating(false)}
-          onCreated={(c) => {
-            setCreating(false);
-            setCreated(c.id);
-          }}
-        />
+        <CreateCheckpointDialog initialSession={session} onClose={() => setCreating(false)} onCreated={(c) => setCreated(c.id)} />
       ) : null}
       {restoring ? <RestoreCheckpointDialog checkpointId={restoring} onClose={() => setRestoring(null)} /> : null}
     </section>

@@ -5,6 +5,7 @@ import type { IntegrityIssue, IntegrityIssueKind } from '../../../../shared/mode
 import { useApi, useMirror } from '../../app/services.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { BusyButton } from '../../components/BusyButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { MiddleEllipsis } from '../../components/MiddleEllipsis.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
@@ -81,11 +82,7 @@ export function IntegrityView() {
   const [verifiedAt, setVerifiedAt] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // The host pushes the new issue list to every window; the answer only dates it.
-  const {
-    run: verify,
-    busy: verifying,
-    error,
-  } = useAction(async () => {
+  const verifying = useAction(async () => {
     await api.runVerify({});
     setVerifiedAt(new Date().toISOString());
   }, 'idle');
@@ -107,11 +104,11 @@ export function IntegrityView() {
             verified <RelativeTime iso={verifiedAt} />
           </span>
         ) : null}
-        <button type="button" className="btn btn-small" disabled={verifying} onClick={verify}>
-          {verifying ? 'Verifying…' : 'Verify now'}
-        </button>
+        <BusyButton className="btn btn-small" busy={verifying.busy} busyLabel="Verifying…" onClick={verifying.run}>
+          Verify now
+        </BusyButton>
       </div>
-      {error ? <ErrorMessage error={error} title="Verification failed" /> : null}
+      {verifying.error ? <ErrorMessage error={verifying.error} title="Verification failed" /> : null}
       {issues.length === 0 ? (
         <EmptyState title="Everything is consistent">
           Every task&apos;s state matches its history; no stale locks or corrupt files were found.

@@ -3,6 +3,7 @@
 import type { HolderInfo } from '../../../../shared/model.ts';
 import { useApi } from '../../app/services.ts';
 import { useAction } from '../../lib/use-action.ts';
+import { BusyButton } from '../../components/BusyButton.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
@@ -27,11 +28,7 @@ export function BreakLockDialog({
   onDone: (removed: number) => void;
 }) {
   const api = useApi();
-  const {
-    run: confirm,
-    busy,
-    error,
-  } = useAction(async () => {
+  const breaking = useAction(async () => {
     const { removed } = await api.breakLock({ taskId });
     onDone(removed);
   });
@@ -44,9 +41,9 @@ export function BreakLockDialog({
           <button type="button" className="btn" onClick={onClose} data-autofocus>
             Cancel
           </button>
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={confirm}>
-            {busy ? 'Breaking…' : 'Break lock'}
-          </button>
+          <BusyButton className="btn btn-danger" busy={breaking.busy} busyLabel="Breaking…" onClick={breaking.run}>
+            Break lock
+          </BusyButton>
         </>
       }
     >
@@ -55,7 +52,7 @@ export function BreakLockDialog({
         {waiters > 0 ? `, and the ${waiters} waiting ${waiters === 1 ? 'process' : 'processes'} can proceed` : ''}.
       </p>
       <p className="muted small">Task state is not changed. Only stale holders are removed; a live holder would keep its lock.</p>
-      {error ? <ErrorMessage error={error} title="Could not break the lock" /> : null}
+      {breaking.error ? <ErrorMessage error={breaking.error} title="Could not break the lock" /> : null}
     </Dialog>
   );
 }

@@ -1,7 +1,7 @@
 // "Custom…": a dialog with a start and an end (date and time), checked
 // before it is applied: the start before the end, neither in the future.
 import { useState } from 'react';
-import { Dialog } from '../../components/Dialog.tsx';
+import { FormDialog } from '../../components/FormDialog.tsx';
 import { parseRange, rangeLabel, toLocalInput, type PickedRange } from './range.ts';
 import './range.css';
 
@@ -19,20 +19,12 @@ export function RangePicker({ range, onPick }: { range: PickedRange | null; onPi
       >
         {range ? rangeLabel(range) : 'Custom…'}
       </button>
-      {open ? (
-        <RangeDialog
-          initial={range}
-          onClose={() => setOpen(false)}
-          onPick={(r) => {
-            setOpen(false);
-            onPick(r);
-          }}
-        />
-      ) : null}
+      {open ? <RangeDialog initial={range} onClose={() => setOpen(false)} onPick={onPick} /> : null}
     </>
   );
 }
 
+/** Closes itself once a valid range is picked. */
 function RangeDialog({ initial, onClose, onPick }: { initial: PickedRange | null; onClose: () => void; onPick: (r: PickedRange) => void }) {
   const [now] = useState(() => Date.now());
   const [from, setFrom] = useState(() => toLocalInput(initial?.from ?? now - 3600_000));
@@ -40,48 +32,31 @@ function RangeDialog({ initial, onClose, onPick }: { initial: PickedRange | null
   const [error, setError] = useState<string | null>(null);
   const apply = () => {
     const parsed = parseRange(from, to, Date.now());
-    if ('error' in parsed) setError(parsed.error);
-    else onPick(parsed.range);
+    if ('error' in parsed) {
+      setError(parsed.error);
+      return;
+    }
+    onPick(parsed.range);
+    onClose();
   };
   return (
-    <Dialog
-      title="Show a range"
-      onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="lock-range-form" className="btn btn-primary">
-            Show
-          </button>
-        </>
-      }
-    >
-      <form
-        id="lock-range-form"
-        className="range-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply();
-        }}
-      >
-        <label>
+    <FormDialog title="Show a range" onClose={onClose} onSubmit={apply} submitLabel="Show">
+      <div className="range-fields">
+        <label className="form-row">
           From
           <input type="datetime-local" step={1} value={from} onChange={(e) => setFrom(e.target.value)} data-autofocus />
         </label>
-        <label>
+        <label className="form-row">
           To
           <input type="datetime-local" step={1} value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
-      </form>
+      </div>
       <p className="muted small">In local time. The timeline, the contention chart and who blocked whom all show this range.</p>
       {error ? (
         <p role="alert" className="text-danger">
           {error}
         </p>
       ) : null}
-    </Dialog>
+    </FormDialog>
   );
 }

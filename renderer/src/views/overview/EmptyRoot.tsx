@@ -2,6 +2,7 @@
 // (the host switches to a temporary root and pushes a reset).
 import { useApi, useMirror } from '../../app/services.ts';
 import { useAction } from '../../lib/use-action.ts';
+import { BusyButton } from '../../components/BusyButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 const INIT = { cmd: 'lockstep init', why: 'create the state layout in this root' };
@@ -20,11 +21,7 @@ export function EmptyRoot() {
   const root = useMirror((s) => s.root);
   const rootPresent = useMirror((s) => s.watch.rootPresent);
   // The host pushes a reset for the demo root; the store switches on its own.
-  const {
-    run: start,
-    busy,
-    error,
-  } = useAction(async () => {
+  const starting = useAction(async () => {
     await api.startDemo({});
   });
   return (
@@ -45,12 +42,12 @@ export function EmptyRoot() {
         ))}
       </ol>
       <div className="onboarding-actions">
-        <button type="button" className="btn btn-primary" disabled={busy} onClick={start}>
-          {busy ? 'Starting demo…' : 'Start demo'}
-        </button>
+        <BusyButton className="btn btn-primary" busy={starting.busy} busyLabel="Starting demo…" onClick={starting.run}>
+          Start demo
+        </BusyButton>
         <span className="muted small">Runs a short simulation in a temporary folder; your root is not touched.</span>
       </div>
-      {error ? <ErrorMessage error={error} title="Could not start the demo" /> : null}
+      {starting.error ? <ErrorMessage error={starting.error} title="Could not start the demo" /> : null}
     </section>
   );
 }

@@ -21,9 +21,9 @@ function Card({
 }) {
   const navigate = useNavigate();
   return (
-    <button type="button" className={`stat${tone ? ` stat-${tone}` : ''}`} onClick={() => navigate({ ...DEFAULT_ROUTE, view })}>
+    <button type="button" className="stat" onClick={() => navigate({ ...DEFAULT_ROUTE, view })}>
       <span className="stat-label">{label}</span>
-      <span className="stat-value num">{value.toLocaleString('en')}</span>
+      <span className={`stat-value num${tone ? ` text-${tone}` : ''}`}>{value.toLocaleString('en')}</span>
       {sub ? <span className="stat-sub">{sub}</span> : null}
     </button>
   );

@@ -4,6 +4,7 @@
 import type { TaskState } from '../../../../shared/model.ts';
 import { useApi } from '../../app/services.ts';
 import { useAction } from '../../lib/use-action.ts';
+import { BusyButton } from '../../components/BusyButton.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { DiffTable } from '../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -59,12 +60,7 @@ function SessionLinkNotice({ current, target }: { current: TaskState; target: Ta
 export function RestoreVersionDialog({ current, target, newer, onRebase, onClose, onRestored }: RestoreVersionDialogProps) {
   const api = useApi();
   const rows = diffRows(current, target, 200);
-  const {
-    run: confirm,
-    busy,
-    error,
-    clearError,
-  } = useAction(async () => {
+  const restoring = useAction(async () => {
     const state = await api.restoreTaskVersion({ taskId: current.task_id, version: target.version, expectedVersion: current.version });
     onRestored(state);
   });
@@ -78,9 +74,9 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" disabled={busy} onClick={confirm} data-autofocus>
-            {busy ? 'Restoring…' : 'Confirm restore'}
-          </button>
+          <BusyButton className="btn btn-primary" busy={restoring.busy} busyLabel="Restoring…" onClick={restoring.run} data-autofocus>
+            Confirm restore
+          </BusyButton>
         </>
       }
     >
@@ -97,10 +93,10 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
         label={`Changes from v${current.version} to v${target.version}`}
         empty="The content is identical; only a new version number is written."
       />
-      {error ? (
+      {restoring.error ? (
         <ErrorMessage
-          error={error}
-          title={error.code === 'VERSION_CONFLICT' ? 'The task changed while you were looking' : 'Restore failed'}
+          error={restoring.error}
+          title={restoring.error.code === 'VERSION_CONFLICT' ? 'The task changed while you were looking' : 'Restore failed'}
         />
       ) : null}
       {newer ? (
@@ -112,7 +108,7 @@ export function RestoreVersionDialog({ current, target, newer, onRebase, onClose
             type="button"
             className="btn btn-small"
             onClick={() => {
-              clearError();
+              restoring.clearError();
               onRebase(newer);
             }}
           >
