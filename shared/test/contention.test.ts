@@ -47,3 +47,39 @@ describe('contentionSince (lockstep contention) and the tracker share one path',
     expect(binned).toMatchObject({ acquisitions: 7, waited: 8, timeouts: 1, wait_max_ms: 4000, wait_p50_ms: 10, wait_p95_ms: 4000 });
   });
 });
+
+describe('ContentionTracker keeps each window summed as time passes', () => {
+  it('answers like a tracker summing the window anew, as events arrive late and minutes leave the windows', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 0.999999;
+    const start = NOW - 3 * 3600_000;
+    const running = new ContentionTracker(60 * 60_000);
+    const seen: LockEvent[] = [];
+    const windows = [5 * 60_000, 15 * 60_000, 60 * 60_000];
+    for (let step = 0; step < 360; step++) {
+      const now = start + step * 20_000; // 20 s a step: minutes leave the windows along the way
+      for (let i = 0; i < 15; i++) {
+        // Some lines arrive late (another process's batch), a few hours late.
+        const late = random() < 0.1 ? random() * 3 * 3600_000 : random() * 20_000;
+        const waits = [0, 0, 0, 3, 40, 700, 12_000];
+        const e: LockEvent = {
+          ts: new Date(now - late).toISOString(),
+          task_id: `t${Math.floor(random() * 40)}`,
+          mode: 'write',
+          pid: 1,
+          owner: 'x',
+          wait_ms: waits[Math.floor(random() * waits.length)]!,
+          outcome: random() < 0.05 ? 'timeout' : 'acquired',
+        };
+        running.add(e);
+        seen.push(e);
+      }
+      const windowMs = windows[step % windows.length]!;
+      // The 1 h window goes unasked for 70 minutes: the horizon passes its start meanwhile.
+      if (windowMs === 60 * 60_000 && step > 100 && step < 310) continue;
+      const fresh = new ContentionTracker(60 * 60_000);
+      for (const e of seen) fresh.add(e);
+      expect(running.stats(windowMs, Number.POSITIVE_INFINITY, now)).toEqual(fresh.stats(windowMs, Number.POSITIVE_INFINITY, now));
+    }
+  });
+});
