@@ -85,6 +85,31 @@ function positional<const N extends readonly string[]>(rest: string[], ...names:
   return values as { [K in keyof N]: string };
 }
 
+/** What a subcommand works with. */
+interface CommandContext {
+  store: StateStore;
+  out: Output;
+  flags: Flags;
+}
+
+/** A command's subcommands by name (`task get`, `task update`…); each is given the arguments after its name and prints its result. */
+type Subcommands = Record<string, (context: CommandContext, rest: string[]) => Promise<void>>;
+
+/** `lockstep <command> <sub> …`: run that subcommand, or refuse a name the command does not have. */
+async function runSubcommand(
+  command: string,
+  subcommands: Subcommands,
+  context: CommandContext,
+  sub: string | undefined,
+  rest: string[],
+): Promise<number> {
+  // Own names only: `lockstep task constructor` is an unknown command, not Object's.
+  const run = sub !== undefined && Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
+  if (!run) return usage(`unknown ${command} command ${JSON.stringify(sub ?? '')}`);
+  await run(context, rest);
+  return 0;
+}
+
 async function dispatch(
   store: StateStore,
   out: Output,
@@ -106,7 +131,7 @@ async function dispatch(
       return 0;
     }
     case 'task':
-      return taskCommand(store, out, flags, sub, rest);
+      return runSubcommand('task', TASK_COMMANDS, { store, out, flags }, sub, rest);
     case 'lock': {
       if (sub !== 'acquire') usage(`unknown lock command ${JSON.stringify(sub ?? '')}; expected "lock acquire"`);
       const [id] = positional(rest, 'task id');
@@ -147,9 +172,9 @@ async function dispatch(
       return 0;
     }
     case 'session':
-      return sessionCommand(store, out, flags, sub, rest);
+      return runSubcommand('session', SESSION_COMMANDS, { store, out, flags }, sub, rest);
     case 'checkpoint':
-      return checkpointCommand(store, out, flags, sub, rest);
+      return runSubcommand('checkpoint', CHECKPOINT_COMMANDS, { store, out, flags }, sub, rest);
     case 'verify': {
       flags.assertAllUsed();
       const issues = await store.verifyAllStates();
@@ -180,159 +205,134 @@ async function dispatch(
   }
 }
 
-async function taskCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
-  switch (sub) {
-    case 'get': {
-      const [id] = positional(rest, 'task id');
-      flags.assertAllUsed();
-      const state = await store.getTaskState(id);
-      if (!state) throw new NotFoundError(`task ${id} does not exist`);
-      out.result(state);
-      return 0;
-    }
-    case 'update': {
-      const [id, payloadArg] = positional(rest, 'task id', 'JSON object (or - for stdin)');
-      const expectedVersion = flags.int('expect-version');
-      const session = flags.string('session');
-      const owner = flags.string('owner');
-      const timeout = flags.int('timeout');
-      flags.assertAllUsed();
-      assertTaskId(id); // before reading stdin
-      const text = payloadArg === '-' ? await readStdin(store.config.max_state_bytes) : payloadArg;
-      const updates = parseJsonObject(text, 'update payload');
-      out.result(await store.updateTaskState(id, updates, { expectedVersion, session, owner, timeout }));
-      return 0;
-    }
-    case 'history': {
-      const [id] = positional(rest, 'task id');
-      flags.assertAllUsed();
-      const history = await store.getTaskHistory(id);
-      if (history.length === 0 && !(await store.getTaskState(id))) throw new NotFoundError(`task ${id} does not exist`);
-      out.result(history, () =>
-        table(
-          history.map((h) => ({ ...h, owner: (h.updated_by as { owner?: string } | undefined)?.owner })),
-          ['version', 'updated_at', 'owner', 'status'],
-        ),
-      );
-      return 0;
-    }
-    case 'list': {
-      noExtra(rest);
-      flags.assertAllUsed();
-      const tasks = await store.listTasks();
-      out.result(tasks, () => table(tasks, ['task_id', 'version', 'status', 'updated_at', 'session_id']));
-      return 0;
-    }
-    case 'recover': {
-      const [id] = positional(rest, 'task id');
-      const timeout = flags.int('timeout');
-      flags.assertAllUsed();
-      const result = await store.recoverTaskState(id, { timeout });
-      out.result(result, () =>
-        result.recovered
-          ? `recovered task ${id} at version ${result.state.version}`
-          : `task ${id} is healthy at version ${result.state.version}`,
-      );
-      return 0;
-    }
-    case 'restore': {
-      const [id, versionArg] = positional(rest, 'task id', 'version');
-      const version = Number(versionArg);
-      if (!Number.isInteger(version) || version < 1) usage('version must be a positive integer');
-      const owner = flags.string('owner');
-      const timeout = flags.int('timeout');
-      flags.assertAllUsed();
-      out.result(await store.restoreTaskVersion(id, version, { owner, timeout }));
-      return 0;
-    }
-    default:
-      return usage(`unknown task command ${JSON.stringify(sub ?? '')}`);
-  }
-}
+/** `lockstep task …` */
+const TASK_COMMANDS: Subcommands = {
+  async get({ store, out, flags }, rest) {
+    const [id] = positional(rest, 'task id');
+    flags.assertAllUsed();
+    const state = await store.getTaskState(id);
+    if (!state) throw new NotFoundError(`task ${id} does not exist`);
+    out.result(state);
+  },
+  async update({ store, out, flags }, rest) {
+    const [id, payloadArg] = positional(rest, 'task id', 'JSON object (or - for stdin)');
+    const expectedVersion = flags.int('expect-version');
+    const session = flags.string('session');
+    const owner = flags.string('owner');
+    const timeout = flags.int('timeout');
+    flags.assertAllUsed();
+    assertTaskId(id); // before reading stdin
+    const text = payloadArg === '-' ? await readStdin(store.config.max_state_bytes) : payloadArg;
+    const updates = parseJsonObject(text, 'update payload');
+    out.result(await store.updateTaskState(id, updates, { expectedVersion, session, owner, timeout }));
+  },
+  async history({ store, out, flags }, rest) {
+    const [id] = positional(rest, 'task id');
+    flags.assertAllUsed();
+    const history = await store.getTaskHistory(id);
+    if (history.length === 0 && !(await store.getTaskState(id))) throw new NotFoundError(`task ${id} does not exist`);
+    out.result(history, () =>
+      table(
+        history.map((h) => ({ ...h, owner: (h.updated_by as { owner?: string } | undefined)?.owner })),
+        ['version', 'updated_at', 'owner', 'status'],
+      ),
+    );
+  },
+  async list({ store, out, flags }, rest) {
+    noExtra(rest);
+    flags.assertAllUsed();
+    const tasks = await store.listTasks();
+    out.result(tasks, () => table(tasks, ['task_id', 'version', 'status', 'updated_at', 'session_id']));
+  },
+  async recover({ store, out, flags }, rest) {
+    const [id] = positional(rest, 'task id');
+    const timeout = flags.int('timeout');
+    flags.assertAllUsed();
+    const result = await store.recoverTaskState(id, { timeout });
+    out.result(result, () =>
+      result.recovered
+        ? `recovered task ${id} at version ${result.state.version}`
+        : `task ${id} is healthy at version ${result.state.version}`,
+    );
+  },
+  async restore({ store, out, flags }, rest) {
+    const [id, versionArg] = positional(rest, 'task id', 'version');
+    const version = Number(versionArg);
+    if (!Number.isInteger(version) || version < 1) usage('version must be a positive integer');
+    const owner = flags.string('owner');
+    const timeout = flags.int('timeout');
+    flags.assertAllUsed();
+    out.result(await store.restoreTaskVersion(id, version, { owner, timeout }));
+  },
+};
 
-async function sessionCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
-  switch (sub) {
-    case 'create': {
-      noExtra(rest);
-      const raw = flags.string('options');
-      flags.assertAllUsed();
-      const options = raw === undefined ? {} : parseJsonObject(raw, '--options');
-      out.result(await store.createSession(options as never));
-      return 0;
-    }
-    case 'update': {
-      const [id, json] = positional(rest, 'session id', 'JSON object');
-      const updates = parseJsonObject(json, 'session update');
-      flags.assertAllUsed();
-      out.result(await store.updateSession(id, updates));
-      return 0;
-    }
-    case 'get': {
-      const [id] = positional(rest, 'session id');
-      flags.assertAllUsed();
-      out.result(await store.getSession(id));
-      return 0;
-    }
-    case 'list': {
-      noExtra(rest);
-      const active = flags.bool('active');
-      flags.assertAllUsed();
-      const sessions = active ? await store.getActiveSessions() : await store.listSessions();
-      out.result(sessions, () =>
-        table(
-          sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })),
-          ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done', 'alive'],
-        ),
-      );
-      return 0;
-    }
-    default:
-      return usage(`unknown session command ${JSON.stringify(sub ?? '')}`);
-  }
-}
+/** `lockstep session …` */
+const SESSION_COMMANDS: Subcommands = {
+  async create({ store, out, flags }, rest) {
+    noExtra(rest);
+    const raw = flags.string('options');
+    flags.assertAllUsed();
+    const options = raw === undefined ? {} : parseJsonObject(raw, '--options');
+    out.result(await store.createSession(options as never));
+  },
+  async update({ store, out, flags }, rest) {
+    const [id, json] = positional(rest, 'session id', 'JSON object');
+    const updates = parseJsonObject(json, 'session update');
+    flags.assertAllUsed();
+    out.result(await store.updateSession(id, updates));
+  },
+  async get({ store, out, flags }, rest) {
+    const [id] = positional(rest, 'session id');
+    flags.assertAllUsed();
+    out.result(await store.getSession(id));
+  },
+  async list({ store, out, flags }, rest) {
+    noExtra(rest);
+    const active = flags.bool('active');
+    flags.assertAllUsed();
+    const sessions = active ? await store.getActiveSessions() : await store.listSessions();
+    out.result(sessions, () =>
+      table(
+        sessions.map((s) => ({ ...s, tasks: s.task_ids.length, done: `${s.metrics.completed}/${s.metrics.total_tasks}` })),
+        ['id', 'status', 'started_at', 'updated_at', 'tasks', 'done', 'alive'],
+      ),
+    );
+  },
+};
 
-async function checkpointCommand(store: StateStore, out: Output, flags: Flags, sub: string | undefined, rest: string[]): Promise<number> {
-  switch (sub) {
-    case 'create': {
-      const [sid] = positional(rest, 'session id');
-      const reason = flags.string('reason') ?? 'manual';
-      flags.assertAllUsed();
-      const cp = await store.createCheckpoint(sid, reason);
-      out.result(cp, () => `created checkpoint ${cp.id} of session ${cp.session_id} (${cp.task_count} tasks)`);
-      return 0;
+/** `lockstep checkpoint …` */
+const CHECKPOINT_COMMANDS: Subcommands = {
+  async create({ store, out, flags }, rest) {
+    const [sid] = positional(rest, 'session id');
+    const reason = flags.string('reason') ?? 'manual';
+    flags.assertAllUsed();
+    const cp = await store.createCheckpoint(sid, reason);
+    out.result(cp, () => `created checkpoint ${cp.id} of session ${cp.session_id} (${cp.task_count} tasks)`);
+  },
+  async list({ store, out, flags }, rest) {
+    noExtra(rest);
+    flags.assertAllUsed();
+    const list = await store.listCheckpoints();
+    out.result(list, () => table(list as unknown as Record<string, unknown>[], ['id', 'session_id', 'created_at', 'reason', 'task_count']));
+  },
+  async show({ store, out, flags }, rest) {
+    const [cid] = positional(rest, 'checkpoint id');
+    flags.assertAllUsed();
+    out.result(await store.getCheckpoint(cid));
+  },
+  async restore({ store, out, flags }, rest) {
+    const [cid] = positional(rest, 'checkpoint id');
+    const dryRun = flags.bool('dry-run');
+    flags.assertAllUsed();
+    if (dryRun) {
+      out.result(await store.previewRestore(cid));
+      return;
     }
-    case 'list': {
-      noExtra(rest);
-      flags.assertAllUsed();
-      const list = await store.listCheckpoints();
-      out.result(list, () =>
-        table(list as unknown as Record<string, unknown>[], ['id', 'session_id', 'created_at', 'reason', 'task_count']),
-      );
-      return 0;
-    }
-    case 'show': {
-      const [cid] = positional(rest, 'checkpoint id');
-      flags.assertAllUsed();
-      out.result(await store.getCheckpoint(cid));
-      return 0;
-    }
-    case 'restore': {
-      const [cid] = positional(rest, 'checkpoint id');
-      const dryRun = flags.bool('dry-run');
-      flags.assertAllUsed();
-      if (dryRun) {
-        out.result(await store.previewRestore(cid));
-        return 0;
-      }
-      const result = await store.restoreCheckpoint(cid);
-      const { checkpoint_id, restored, changed, undo_checkpoint_id } = result;
-      out.result({ checkpoint_id, restored, changed, undo_checkpoint_id }, () => describeRestore(result));
-      return 0;
-    }
-    default:
-      return usage(`unknown checkpoint command ${JSON.stringify(sub ?? '')}`);
-  }
-}
+    const result = await store.restoreCheckpoint(cid);
+    const { checkpoint_id, restored, changed, undo_checkpoint_id } = result;
+    out.result({ checkpoint_id, restored, changed, undo_checkpoint_id }, () => describeRestore(result));
+  },
+};
 
 /** The human form of a restore: what changed, and the command that undoes it. */
 function describeRestore(result: RestoreResult): string {

@@ -167,6 +167,10 @@ describe('--json output contract', () => {
       [['checkpoint', 'show', '2020-01-01-000000'], 1, 'NOT_FOUND'],
       [['frobnicate'], 2, 'INVALID_INPUT'],
       [['task'], 2, 'INVALID_INPUT'],
+      [['session', 'frobnicate'], 2, 'INVALID_INPUT'],
+      // A name every object has is still an unknown subcommand.
+      [['checkpoint', 'constructor'], 2, 'INVALID_INPUT'],
+      [['task', 'toString', 'x'], 2, 'INVALID_INPUT'],
       [['task', 'update', 'x'], 2, 'INVALID_INPUT'],
       [['locks', '--bogus', '1'], 2, 'INVALID_INPUT'],
     ];
