@@ -1,6 +1,8 @@
 // One write under a write lock, fenced so that a holder stopped past its
 // lease cannot publish it late (tasks.ts explains why each step is safe):
-//   1. write the data to a held temp (fsx.heldTempPathFor), fsync'd if durable;
+//   1. write the data to a held temp (fsx.heldTempPathFor), fsync'd if durable
+//      (a spare inode renamed to that name once written, when the caller
+//      recycles them: version-spares.ts);
 //   2. check that our lock is still ours — after the temp exists, because a
 //      new holder's fence that missed the temp ran before it, when our
 //      ticket was already gone;
@@ -11,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { VersionConflictError } from './errors.ts';
 import { heldTempPathFor, renameWithRetry, unlinkQuiet, writeTemp } from './fsx.ts';
 import { pausePoint, type PausePoint } from './pause-points.ts';
+import { noteDurable, writeIntoSpare } from './version-spares.ts';
 
 /** Nothing of ours was published: the lock was taken over (and our temp fenced). */
 export class FencedError extends Error {}
@@ -29,11 +32,16 @@ export interface FencedWrite {
    * rolls forward over it. It throws FencedError when it finds the temp gone.
    */
   link?: (tmp: string) => void;
+  /** Write into a spare inode of the target's folder when one is ready (version-spares.ts). */
+  useSpare?: boolean;
 }
 
 /** Throws FencedError when nothing was published. */
 export function writeFenced(w: FencedWrite): void {
-  const tmp = writeTemp(w.target, w.data, w.durable, heldTempPathFor(w.target));
+  const held = heldTempPathFor(w.target);
+  const data = Buffer.from(w.data);
+  const tmp = w.useSpare && writeIntoSpare(w.target, held, data, w.durable) ? held : writeTemp(w.target, data, w.durable, held);
+  if (w.durable) noteDurable();
   try {
     if (!w.stillHeld()) throw new FencedError();
     pausePoint(w.pause);

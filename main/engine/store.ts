@@ -539,6 +539,7 @@ export class FileStateStore implements StateStore {
     this.ctx.log.close();
     this.ctx.locks.close();
     this.ctx.marks.close();
+    tasks.closeTasks(this.ctx);
   }
 
   /** Paths, for file-specific tests and tools. */

@@ -24,6 +24,7 @@ import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
 import { linkExclusive, renameWithRetry, unlinkQuiet } from './fsx.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
+import { dropSpares, stageSpare } from './version-spares.ts';
 import { assertTaskId } from './paths.ts';
 import { historyVersions, readTask, readTaskFile } from './task-files.ts';
 import {
@@ -169,6 +170,7 @@ function publishUnderLock(ctx: EngineContext, held: HeldLock, taskId: string, js
     stillHeld: () => ctx.locks.stillHeld(held),
     pause: 'commit.after-lock-check',
     link: version === null ? undefined : (tmp) => linkFenced(ctx, taskId, tmp, version),
+    useSpare: version !== null,
   });
 }
 
@@ -241,20 +243,28 @@ function commitUnderLock(
 
 /**
  * Keep the current version plus max_history earlier ones. Each commit
- * removes the one version that just fell out, after the lock is released
- * and without waiting for it: freeing a file's blocks is the slowest step of
- * a commit on some filesystems, and nothing depends on it. Every 25th
- * version a full sweep also removes any left behind (a process that exited
- * first, a crash, max_history lowered). Readers never list versions beyond
- * the window (see getTaskHistory), so a file still being deleted is not seen.
+ * removes the one version that just fell out, after the lock is released:
+ * it becomes a spare inode for this process's next commit (version-spares.ts),
+ * because freeing a file's blocks is the slowest step of a commit on some
+ * filesystems; if no spare is wanted it is deleted without waiting. Every
+ * 25th version a full sweep also removes any left behind (a process that
+ * exited first, a crash, max_history lowered). Readers never list versions
+ * beyond the window (see getTaskHistory), so a file being removed is not seen.
  */
 export function pruneHistory(ctx: EngineContext, taskId: string, currentVersion: number): void {
-  const oldestKept = currentVersion - ctx.config.max_history;
-  if (currentVersion % 25 === 0) {
-    for (const v of historyVersions(ctx.layout, taskId)) if (v < oldestKept) unlinkQuiet(ctx.layout.historyFile(taskId, v));
-  } else if (oldestKept - 1 >= 1) {
-    unlink(ctx.layout.historyFile(taskId, oldestKept - 1), () => {});
+  const fallingOut = currentVersion - ctx.config.max_history - 1;
+  if (fallingOut >= 1) {
+    const file = ctx.layout.historyFile(taskId, fallingOut);
+    if (!stageSpare(file, ctx.layout.stateFile(taskId))) unlink(file, () => {});
   }
+  if (currentVersion % 25 === 0) {
+    for (const v of historyVersions(ctx.layout, taskId)) if (v < fallingOut) unlinkQuiet(ctx.layout.historyFile(taskId, v));
+  }
+}
+
+/** The store is closing: remove the spare inodes kept for its tasks' next commits. */
+export function closeTasks(ctx: EngineContext): void {
+  dropSpares(ctx.layout.tasksDir);
 }
 
 export function updateTask(ctx: EngineContext, taskId: string, updates: unknown, options: CommitOptions): Promise<TaskState> {

@@ -7,7 +7,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
-import { killChildren, makeTempDir, plantTicket, type Proc, readAuditLines, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
+import {
+  killChildren,
+  makeTempDir,
+  plantTicket,
+  type Proc,
+  readAuditLines,
+  removeTempDirs,
+  runCli,
+  sleep,
+  spawnCli,
+  spawnWorker,
+} from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -121,6 +132,37 @@ describe('a writer stopped between its lock check and its commit (defect 2)', ()
     expect(JSON.parse(slow.lines.join(''))).toMatchObject({ version: 2, n: 2 });
     // Its late rename was fenced: state.json did not go back to version 2.
     expect(stateOnDisk(root, 'a')).toMatchObject({ version: 3, n: 3 });
+    store.close();
+  }, 60_000);
+});
+
+describe('a writer stopped past its lease while writing over a spare inode (version-spares.ts)', () => {
+  it('is fenced like any other: no increment lost or doubled, and the state never moves back', async () => {
+    // max_history 0: every commit leaves a spare, and from its third commit on the worker writes into one.
+    const { root, store } = await rootWith({ max_history: 0 });
+    await store.updateTaskState('a', { counter: 0 });
+    const worker = spawnWorker('increment', ['--root', root, '--task', 'a', '--count', '8'], {
+      LOCKSTEP_TEST_PAUSE: 'commit.after-lock-check@5',
+    });
+    await worker.waitForLine((l) => l === 'ready');
+    worker.send('go');
+    await pausedAt(worker, 'commit.after-lock-check');
+    expect(readdirSync(join(root, 'tasks', 'task-a')).some((n) => n.includes('-spare-'))).toBe(true);
+    await sleep(LEASE + 100);
+    for (let i = 0; i < 3; i++) {
+      const current = (await store.getTaskState('a'))!;
+      await store.updateTaskState('a', { counter: (current.counter as number) + 1 }, { expectedVersion: current.version, timeout: 5000 });
+    }
+    const before = stateOnDisk(root, 'a');
+    expect(before).toMatchObject({ version: 8, counter: 7 }); // the worker's 4 commits, then ours
+    worker.signal('SIGCONT');
+    const exit = await worker.waitExit();
+    expect(exit.code, worker.stderr).toBe(0);
+    expect(JSON.parse(worker.lines.at(-1)!)).toMatchObject({ done: 8, conflicts: 1 }); // its late write was refused, then retried
+    // 1 + 8 + 3 commits, each an increment of the one before.
+    expect(stateOnDisk(root, 'a')).toMatchObject({ version: 12, counter: 11 });
+    const history = readAuditLines(root).filter((e) => e.task_id === 'a' && e.change_type === 'task_updated');
+    expect(history.map((e) => e.new_version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     store.close();
   }, 60_000);
 });
