@@ -38,6 +38,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeBuiltins, '**/main/**', '**/preload/**'], message: 'The renderer talks to main only through the contract in shared/.' }] }],
     },
   },
+  // contract.ts's request schemas need zod, which the page's first script must not carry.
+  {
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/shared/contract.ts'], allowTypeImports: true, message: 'The renderer imports only types from contract.ts (its schemas pull in zod); values such as limits are in shared/limits.ts.' }] }],
+    },
+  },
   // The Node half: the engine is a library; the host, the CLI and the MCP server use it only
   // through main/engine/public.ts, and neither the host nor the engine knows Electron.
   {

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
 import { TASK_ID_PATTERN } from './ids.ts';
+import { LOCK_EVENTS_LIMIT, TASK_HISTORY_LIMIT } from './limits.ts';
 import type {
   AuditEntry,
   CheckpointSummary,
@@ -22,9 +23,6 @@ import type {
 } from './model.ts';
 import type { SyncedPatch, SyncedSnapshot } from './sync.ts';
 import type { EventName, RequestMethod } from './channels.ts';
-
-/** The most lock events one getLockEvents answer carries (newest first kept). */
-export const LOCK_EVENTS_LIMIT = 100_000;
 
 const taskId = z.string().regex(TASK_ID_PATTERN, 'invalid task id');
 const safeId = z
@@ -88,8 +86,7 @@ export type RequestOf<M extends RequestMethod> = z.infer<(typeof REQUEST_SCHEMAS
 
 export type { TaskRow } from './sync.ts';
 
-/** The most versions one getTask response carries: the timeline stays light for huge histories. */
-export const TASK_HISTORY_LIMIT = 200;
+export { LOCK_EVENTS_LIMIT, TASK_HISTORY_LIMIT };
 
 export interface TaskDetail {
   task_id: string;

@@ -4,7 +4,8 @@
 // one held (getTask's `after`). Pruned versions drop out by the count the
 // host reports; a task that went back (deleted and recreated) is read whole.
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { TASK_HISTORY_LIMIT, type RequestOf, type TaskDetail } from '../../../../shared/contract.ts';
+import type { RequestOf, TaskDetail } from '../../../../shared/contract.ts';
+import { TASK_HISTORY_LIMIT } from '../../../../shared/limits.ts';
 import type { SerializedError } from '../../../../shared/errors.ts';
 import type { TaskState } from '../../../../shared/model.ts';
 import { toApiError, type ApiError } from '../../bridge/api.ts';
