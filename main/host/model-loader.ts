@@ -57,16 +57,28 @@ export async function readLocks(store: StateStore, taskIds: string[]): Promise<[
   return taskIds.map((id) => [id, found.get(id) ?? null]);
 }
 
-/** Read items in batches; `read` of each batch runs concurrently. */
+/**
+ * Read items in batches; `read` of each batch runs concurrently. Between
+ * batches the host yields: the file backend reads synchronously, and a page
+ * opened while 10,000 tasks load must get its HTML, script and WebSocket
+ * answered meanwhile, so it starts up beside the load instead of after it.
+ */
 export async function readInBatches<T>(ids: readonly string[], read: (id: string) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += READ_BATCH) {
+    if (i > 0) await yieldToIo();
     out.push(...(await Promise.all(ids.slice(i, i + READ_BATCH).map(read))));
-    // Yield now and then: the host's HTTP server keeps serving the page meanwhile.
-    if (i % 1024 === 1024 - READ_BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }
+
+/** Lets pending I/O (requests, WebSocket frames) run before the next batch. */
+function yieldToIo(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Tasks whose locks are listed at once while loading (a listing reads each task's folder). */
+const LOCK_BATCH = 512;
 
 export async function loadModel(store: StateStore): Promise<Model> {
   const tasks = new Map<string, TaskRow>();
@@ -75,7 +87,11 @@ export async function loadModel(store: StateStore): Promise<Model> {
   for (const row of rows) if (row) tasks.set(row.task_id, row);
   const sessions = new Map<string, Session>();
   for (const s of await store.listSessionFiles()) sessions.set(s.id, sessionWithMetrics(s, tasks));
-  const locks = new Map((await store.lockSummaries(ids)).map((l) => [l.task_id, l]));
+  const locks = new Map<string, TaskLocks>();
+  for (let i = 0; i < ids.length; i += LOCK_BATCH) {
+    if (i > 0) await yieldToIo();
+    for (const l of await store.lockSummaries(ids.slice(i, i + LOCK_BATCH))) locks.set(l.task_id, l);
+  }
   const checkpoints = new Map<string, CheckpointSummary>();
   for (const c of await store.listCheckpoints()) checkpoints.set(c.id, c);
   return { tasks, sessions, locks, checkpoints };
