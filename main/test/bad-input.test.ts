@@ -24,7 +24,18 @@ import { InvalidInputError, NotFoundError, openStateStore, StateIOError } from '
 import type { StateStore } from '../engine/backend.ts';
 import type { IntegrityIssue } from '../../shared/model.ts';
 import { describeBackends } from './backends.ts';
-import { BIN, findFiles, listTree, makeTempDir, plantTicket, rejectionOf, removeTempDirs, runCli, runCliAll } from './helpers.ts';
+import {
+  BIN,
+  findFiles,
+  listTree,
+  makeTempDir,
+  plantTicket,
+  rejectionOf,
+  removeTempDirs,
+  runCli,
+  runCliAll,
+  seedStore,
+} from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
@@ -56,10 +67,7 @@ async function setup(config?: Record<string, unknown>): Promise<{ dir: string; r
   const root = join(dir, 'root');
   mkdirSync(root);
   if (config) writeFileSync(join(root, 'config.json'), JSON.stringify(config));
-  const store = openStateStore({ root });
-  await store.init();
-  await store.updateTaskState('existing', { title: 'keep me' });
-  store.close();
+  await seedStore({ root }, { existing: { title: 'keep me' } });
   return { dir, root };
 }
 

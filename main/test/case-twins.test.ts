@@ -6,17 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, openStateStore } from '../engine/index.ts';
-import { listTree, makeTempDir, removeTempDirs, runCli, singleCliError } from './helpers.ts';
+import { listTree, makeTempDir, removeTempDirs, runCli, seedStore, singleCliError } from './helpers.ts';
 
 afterEach(() => removeTempDirs());
 
 async function rootWith(ids: string[]): Promise<{ dir: string; root: string }> {
   const dir = makeTempDir();
   const root = join(dir, 'root');
-  const store = openStateStore({ root });
-  await store.init();
-  for (const id of ids) await store.updateTaskState(id, { title: `task ${id}` });
-  store.close();
+  await seedStore({ root }, Object.fromEntries(ids.map((id) => [id, { title: `task ${id}` }])));
   return { dir, root };
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { HOST_TAG } from '../engine/locks/ticket.ts';
+import { openStateStore, type StoreOptions } from '../engine/index.ts';
 import { fileURLToPath } from 'node:url';
 import type { AuditEntry } from '../../shared/model.ts';
 
@@ -28,6 +29,24 @@ export function removeTempDirs(): void {
   for (const dir of roots) rmSync(dir, { recursive: true, force: true });
   roots.clear();
 }
+
+// ---- stores -------------------------------------------------------------------
+
+/**
+ * Lay out a store (a folder or an etcd namespace) holding these tasks, and
+ * close it again: what the app, server or command under test then finds.
+ */
+export async function seedStore(options: StoreOptions, tasks: Record<string, Record<string, unknown>>): Promise<void> {
+  const store = openStateStore(options);
+  try {
+    await store.init();
+    for (const [id, fields] of Object.entries(tasks)) await store.updateTaskState(id, fields);
+  } finally {
+    await store.close();
+  }
+}
+
+// ---- trees --------------------------------------------------------------------
 
 /** Every file and folder under `dir`, as sorted relative paths (folders end with '/'). */
 export function listTree(dir: string): string[] {

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockEvent } from '../../shared/model.ts';
-import { killChildren, makeTempDir, removeTempDirs, runCli, sleep, spawnCli } from './helpers.ts';
+import { killChildren, makeTempDir, removeTempDirs, runCli, seedStore, sleep, spawnCli } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -43,10 +43,7 @@ describe('lock log', () => {
 
   it('a commit logs its write lock: one acquisition and one release', async () => {
     const root = makeTempDir();
-    const store = openStateStore({ root });
-    await store.init();
-    await store.updateTaskState('c', { n: 1 });
-    store.close();
+    await seedStore({ root }, { c: { n: 1 } });
     const lines = lockLines(root).filter((e) => e.task_id === 'c');
     expect(lines.map((e) => e.outcome)).toEqual(['acquired', 'released']);
     expect(lines[1]!.hold_ms).toBeGreaterThanOrEqual(0);

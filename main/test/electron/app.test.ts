@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../shared/channels.ts';
 import { openStateStore } from '../../engine/index.ts';
+import { seedStore } from '../helpers.ts';
 import { contentSecurityPolicy } from '../../host/csp.ts';
 import { startApp } from '../../electron/app.ts';
 import { createFakeElectron, FakeWebContents } from './fake-electron.ts';
@@ -42,10 +43,7 @@ describe('Electron shell wiring (fake electron module)', () => {
     mkdirSync(join(dir, 'app', 'out', 'renderer-x'));
     writeFileSync(join(dir, 'app', 'out', 'renderer-x', 'secret.txt'), SECRET);
     symlinkSync(join(dir, 'app', 'secret.txt'), join(rendererDir, 'link-out.txt'));
-    const store = openStateStore({ root });
-    await store.init();
-    await store.updateTaskState('alpha', { status: 'in_progress' });
-    store.close();
+    await seedStore({ root }, { alpha: { status: 'in_progress' } });
     fake = await start();
   });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
-import { openStateStore } from '../../engine/index.ts';
+import { seedStore } from '../helpers.ts';
 import { freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
 import { startApp } from '../../electron/app.ts';
 import { CANCEL_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
@@ -33,15 +33,9 @@ describe('File › Open etcd Cluster…', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lockstep-electron-etcd-'));
     root = join(dir, '.worktrees', '.state');
-    const folder = openStateStore({ root });
-    await folder.init();
-    await folder.updateTaskState('on-disk', { status: 'in_progress' });
-    await folder.close();
+    await seedStore({ root }, { 'on-disk': { status: 'in_progress' } });
     namespace = freshNamespace('app');
-    const onCluster = openStateStore({ etcd: { endpoints: cluster.endpoints, namespace } });
-    await onCluster.init();
-    await onCluster.updateTaskState('on-cluster', { status: 'review' });
-    await onCluster.close();
+    await seedStore({ etcd: { endpoints: cluster.endpoints, namespace } }, { 'on-cluster': { status: 'review' } });
     fake = createFakeElectron(dir);
     await startApp(
       fake.electron as unknown as typeof Electron,

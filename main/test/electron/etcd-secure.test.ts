@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import type * as Electron from 'electron';
-import { openStateStore } from '../../engine/index.ts';
+import { seedStore } from '../helpers.ts';
 import { startApp } from '../../electron/app.ts';
 import { PICK_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
 import { startCluster, type EtcdCluster } from '../etcd/cluster.ts';
@@ -49,17 +49,13 @@ beforeAll(async () => {
   await admin.user('agent').addRole('team-a');
   await admin.auth.authEnable();
   admin.close();
-  const store = openStateStore({
-    etcd: {
-      endpoints: cluster.endpoints,
-      namespace: NAMESPACE,
-      tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
-      auth: { username: 'agent', password: PASSWORD },
-    },
-  });
-  await store.init();
-  await store.updateTaskState('behind-tls', { status: 'review' });
-  await store.close();
+  const etcd = {
+    endpoints: cluster.endpoints,
+    namespace: NAMESPACE,
+    tls: { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey },
+    auth: { username: 'agent', password: PASSWORD },
+  };
+  await seedStore({ etcd }, { 'behind-tls': { status: 'review' } });
 }, 120_000);
 
 const clientCredentials = () => ({ certChain: readFileSync(pem.clientCert), privateKey: readFileSync(pem.clientKey) });
@@ -77,10 +73,7 @@ describe('File › Open etcd Cluster… on a cluster with TLS and a user', () =>
   const start = async (encryption: FakeEncryption) => {
     userData = mkdtempSync(join(dir, `app-${encryption}-`));
     root = join(userData, '.state');
-    const folder = openStateStore({ root });
-    await folder.init();
-    await folder.updateTaskState('on-disk', { status: 'in_progress' });
-    await folder.close();
+    await seedStore({ root }, { 'on-disk': { status: 'in_progress' } });
     mkdirSync(join(userData, 'app'));
     fake = createFakeElectron(userData, { encryption });
     await startApp(
