@@ -3,7 +3,7 @@
 // VersionConflictError. Prints "ready", waits for "go <epoch ms to start>"
 // on stdin, runs for --ms from then, and prints {done, conflicts}.
 import { VersionConflictError } from '../../engine/index.ts';
-import { nextLine, openWorkerStore, options, print, required, stopReading } from './common.ts';
+import { openWorkerStore, options, print, readyThenGo, required } from './common.ts';
 
 const opts = options();
 const store = openWorkerStore(opts, { owner: `cas-${process.pid}` });
@@ -12,9 +12,7 @@ const ms = Number(required(opts, 'ms'));
 
 // Warm up on a task of our own (JIT, log descriptors), so no process starts late.
 for (let i = 0; i < 20; i++) await store.updateTaskState(`warm-${process.pid}`, { i });
-print('ready');
-const startAt = Number((await nextLine())?.split(' ')[1]);
-stopReading();
+const startAt = Number((await readyThenGo())?.split(' ')[1]);
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
 
 let done = 0;

@@ -61,6 +61,18 @@ export function stopReading(): void {
   process.stdin.destroy();
 }
 
+/**
+ * Say "ready", wait for the test's go-ahead line and return it, then stop
+ * reading stdin: a test starts all its workers at the same moment this way,
+ * and a worker that has finished can exit.
+ */
+export async function readyThenGo(): Promise<string | null> {
+  print('ready');
+  const line = await nextLine();
+  stopReading();
+  return line;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

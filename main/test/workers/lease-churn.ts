@@ -6,7 +6,7 @@
 //   must never disturb the process that owns the lock now.
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { LockTimeoutError, openStateStore } from '../../engine/index.ts';
-import { errorInfo, nextLine, options, print, required, sleep, stopReading } from './common.ts';
+import { errorInfo, options, print, readyThenGo, required, sleep } from './common.ts';
 
 const opts = options();
 const mode = required(opts, 'mode');
@@ -16,9 +16,7 @@ const taskId = required(opts, 'task');
 const marker = required(opts, 'marker');
 const runMs = Number(required(opts, 'ms'));
 
-print('ready');
-await nextLine();
-stopReading();
+await readyThenGo();
 const until = Date.now() + runMs;
 let acquired = 0;
 let violations = 0;

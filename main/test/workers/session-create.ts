@@ -1,11 +1,9 @@
 // Prints "ready", waits for "go", creates one session and prints it.
-import { errorInfo, nextLine, openWorkerStore, options, print, stopReading } from './common.ts';
+import { errorInfo, openWorkerStore, options, print, readyThenGo } from './common.ts';
 
 const opts = options();
 const store = openWorkerStore(opts); // --root DIR, or --etcd URLS --ns NAMESPACE
-print('ready');
-await nextLine();
-stopReading();
+await readyThenGo();
 try {
   const session = await store.createSession({ agent: `pid-${process.pid}` });
   print({ id: session.id, agent: session.options.agent });

@@ -10,7 +10,7 @@
 //                                         then waits to be killed (its lease keeps the session alive)
 // Common: --endpoints URL[,URL] --ns NAMESPACE [--lease MS]. Prints "ready" / waits for "go" (increment).
 import { EtcdStateStore } from '../../../engine/etcd/index.ts';
-import { commitOnCue, nextLine, options, print, required, runIncrements, stopReading } from '../../workers/common.ts';
+import { commitOnCue, options, print, readyThenGo, required, runIncrements } from '../../workers/common.ts';
 
 const opts = options();
 const mode = required(opts, 'mode');
@@ -23,16 +23,12 @@ const store = new EtcdStateStore({
 
 if (mode === 'increment') {
   const count = Number(required(opts, 'count'));
-  print('ready');
-  await nextLine();
-  stopReading();
+  await readyThenGo();
   await runIncrements(store, taskId, count);
   await store.close();
 } else if (mode === 'plain') {
   const count = Number(required(opts, 'count'));
-  print('ready');
-  await nextLine();
-  stopReading();
+  await readyThenGo();
   let done = 0;
   try {
     while (done < count) await store.updateTaskState(taskId, { [`w${process.pid}`]: ++done });
