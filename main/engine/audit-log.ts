@@ -13,6 +13,8 @@ type LogKind = 'audit' | 'locks';
 
 /** Lines that may wait (releases) are written within this long, with the next lock line, or at close or exit. */
 const DEFER_MS = 50;
+/** ...or at once when this many wait (a process committing thousands of times a second). */
+const MAX_DEFERRED = 256;
 const withDeferred = new Set<AppendLog>();
 let exitHooked = false;
 
@@ -37,11 +39,12 @@ export class AppendLog {
   }
 
   /**
-   * Append a lock line that may wait (a release): it goes out with this
-   * process's next lock line, or within 50 ms, or when the log is closed or
-   * the process exits, so a commit (acquire, write, release) costs one write
-   * to the lock log, as before releases were logged. A line that then cannot
-   * be written is reported through `onError`.
+   * Append a lock line that may wait (a release, or the acquisition of a
+   * lock a commit takes for itself): it goes out with this process's next
+   * lock line written at once, or within 50 ms, or when the log is closed or
+   * the process exits. A process committing back to back then writes its
+   * lock lines in one write every 50 ms, and never while it holds a lock. A
+   * line that then cannot be written is reported through `onError`.
    */
   appendLockEventSoon(event: LockEvent, onError: (err: Error) => void): void {
     this.deferred.push({ event, onError });
@@ -52,7 +55,8 @@ export class AppendLog {
         for (const log of withDeferred) log.flushDeferred();
       });
     }
-    if (!this.deferTimer) {
+    if (this.deferred.length >= MAX_DEFERRED) this.flushDeferred();
+    else if (!this.deferTimer) {
       this.deferTimer = setTimeout(() => this.flushDeferred(), DEFER_MS);
       this.deferTimer.unref();
     }

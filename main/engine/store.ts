@@ -111,7 +111,7 @@ export class FileStateStore implements StateStore {
     const events = this.events;
     const locks = new LockManager(this.config, {
       onAcquired: (held, waitMs) => {
-        appendLockLine(log, events, acquiredLine(held)); // a failed log write is reported; it never fails the lock
+        appendLockLine(log, events, acquiredLine(held), held.withinCommit); // a failed log write is reported; it never fails the lock
         events.emit('state.lock_acquired', {
           task_id: held.target.resourceId,
           mode: held.record.mode,
@@ -380,7 +380,10 @@ export class FileStateStore implements StateStore {
   }
 
   getContention(options: { windowMs?: number } = {}): Promise<ContentionStats[]> {
-    return this.guard(() => maintenance.readContention(this.ctx, options.windowMs ?? 15 * 60_000));
+    return this.guard(() => {
+      this.ctx.log.flushDeferred(); // this process's own lock lines that may wait: counted like everyone's
+      return maintenance.readContention(this.ctx, options.windowMs ?? 15 * 60_000);
+    });
   }
 
   // ---- sessions -------------------------------------------------------------

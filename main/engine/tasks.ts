@@ -123,7 +123,8 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
   const stale = options.lock ? null : abortIf?.();
   if (stale) throw stale;
   const held =
-    options.lock ?? (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner, abortIf }));
+    options.lock ??
+    (await ctx.locks.acquire(taskLockTarget(ctx, taskId), 'write', { timeout: options.timeout, owner, abortIf, withinCommit: true }));
   if (options.lock && (options.lock.record.mode !== 'write' || options.lock.target.resourceId !== taskId)) {
     throw new InvalidInputError(
       `the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`,

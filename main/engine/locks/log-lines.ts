@@ -63,12 +63,14 @@ export function brokenLine(resourceId: string, record: LockRecord | null, why: s
 
 /**
  * Append one line; a line that cannot be written is reported (state.log_error)
- * and never fails the lock. A release waits for the next line (see
- * AppendLog.appendLockEventSoon): a commit then costs one write to the lock log.
+ * and never fails the lock. Lines that may wait (`soon`: releases, and the
+ * acquisition of a lock a commit takes for itself) go out together with the
+ * next line written at once, or within 50 ms (AppendLog.appendLockEventSoon):
+ * a commit then writes nothing to the lock log while it holds the lock.
  */
-export function appendLockLine(log: AppendLog, events: EventHub, line: LockEvent): void {
+export function appendLockLine(log: AppendLog, events: EventHub, line: LockEvent, soon = line.outcome === 'released'): void {
   const report = (err: Error) => events.emit('state.log_error', { message: err.message });
-  if (line.outcome === 'released') {
+  if (soon) {
     log.appendLockEventSoon(line, report);
     return;
   }

@@ -60,6 +60,8 @@ export interface HeldLock {
   readonly waitMs: number;
   /** Whether other tickets were queued behind ours when we were granted it (see AcquireOptions.abortIf). */
   readonly contended?: boolean;
+  /** Taken by a commit for itself (AcquireOptions.withinCommit). */
+  readonly withinCommit?: boolean;
 }
 
 export interface AcquireOptions {
@@ -74,6 +76,12 @@ export interface AcquireOptions {
    * it, it lets them go first (see LockManager.politeTurn).
    */
   abortIf?: () => Error | null;
+  /**
+   * Held only by the commit that takes it and released before that commit
+   * returns: its acquisition line need not be written while the lock is
+   * held, and goes out with its release line (log-lines.ts).
+   */
+  withinCommit?: boolean;
 }
 
 export interface LockListener {
@@ -173,6 +181,7 @@ export class LockManager {
             grantedAt,
             waitMs: grantedAt - started,
             contended: joined.scan.tickets.length > 1,
+            withinCommit: options.withinCommit,
           };
           joined = null;
           this.listener.onAcquired(held, held.waitMs);
