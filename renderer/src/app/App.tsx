@@ -1,6 +1,6 @@
 // The shell: sidebar, top bar with liveness and the pause toggle, state
 // banners, the current view, and the task drawer when the URL asks for it.
-import { useEffect, type ComponentType } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { useMirror, useRouteField } from './services.ts';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { InvalidTaskBanner } from '../components/InvalidTaskBanner.tsx';
@@ -10,11 +10,17 @@ import { DemoBanner, LegacyBanner, WatchNotice } from '../components/StateBanner
 import { VIEW_TITLES, type View } from '../lib/route.ts';
 import { CheckpointsView } from '../views/checkpoints/CheckpointsView.tsx';
 import { IntegrityView } from '../views/integrity/IntegrityView.tsx';
-import { LocksView } from '../views/locks/LocksView.tsx';
 import { OverviewView } from '../views/overview/OverviewView.tsx';
 import { SessionsView } from '../views/sessions/SessionsView.tsx';
-import { TaskDetailDrawer } from '../views/task-detail/TaskDetailDrawer.tsx';
 import { TasksView } from '../views/tasks/TasksView.tsx';
+
+// The Locks view and the task panel carry the lock timeline and uPlot, a quarter of the page's
+// script: they load when first shown, and are fetched once the first screen is up, so the
+// script the first screen waits for stays small.
+const loadLocksView = () => import('../views/locks/LocksView.tsx');
+const loadTaskDetail = () => import('../views/task-detail/TaskDetailDrawer.tsx');
+const LocksView = lazy(() => loadLocksView().then((m) => ({ default: m.LocksView })));
+const TaskDetailDrawer = lazy(() => loadTaskDetail().then((m) => ({ default: m.TaskDetailDrawer })));
 
 /** What each view shows. */
 const CONTENT: Record<View, ComponentType> = {
@@ -45,6 +51,11 @@ export function App() {
   }, [title, task]);
   const ready = useMirror((s) => s.ready);
   const root = useMirror((s) => s.root);
+  useEffect(() => {
+    if (!ready) return;
+    const prefetch = setTimeout(() => void Promise.all([loadLocksView(), loadTaskDetail()]), 0);
+    return () => clearTimeout(prefetch);
+  }, [ready]);
   return (
     <div className="app">
       <Sidebar />
@@ -66,10 +77,20 @@ export function App() {
           <InvalidTaskBanner />
         </div>
         <main className="content" id="content">
-          {ready ? <Content /> : <Loading />}
+          {ready ? (
+            <Suspense fallback={null}>
+              <Content />
+            </Suspense>
+          ) : (
+            <Loading />
+          )}
         </main>
       </div>
-      {ready && task ? <TaskDetailDrawer key={task} taskId={task} /> : null}
+      {ready && task ? (
+        <Suspense fallback={null}>
+          <TaskDetailDrawer key={task} taskId={task} />
+        </Suspense>
+      ) : null}
     </div>
   );
 }
