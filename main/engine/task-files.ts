@@ -1,6 +1,6 @@
 // Reading task files: validation, roll-forward and finding the newest good
 // version. Nothing here writes.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { IntegrityIssue, IntegrityIssueKind, TaskState } from '../../shared/model.ts';
 import { isPlainObject, readJsonFile } from './fsx.ts';
 import { versionFromHistoryName } from './layout.ts';
@@ -88,8 +88,16 @@ export type TaskRead =
    */
   | { kind: 'damaged'; cause: DamageCause; reason: string; best: TaskState | null };
 
-/** The current state of a task, without writing anything. */
-export function readTask(layout: StateLayout, taskId: string, thorough = false): TaskRead {
+/**
+ * The current state of a task, without writing anything. `thorough`: also
+ * check that no newer version sits in history beyond the one state.json
+ * rolls forward to (a state.json put back by hand, older than its history).
+ * `trustLinked`: skip that check's listing of history/ when state.json is
+ * still the hard link a commit leaves (its history copy is the other name),
+ * because every commit made that check before linking its version, and
+ * links it exclusively; a state.json copied or moved back has one link only.
+ */
+export function readTask(layout: StateLayout, taskId: string, thorough = false, trustLinked = false): TaskRead {
   const check = readTaskFile(layout.stateFile(taskId), taskId);
   if (check === null) {
     const best = newestValidHistory(layout, taskId);
@@ -101,7 +109,9 @@ export function readTask(layout: StateLayout, taskId: string, thorough = false):
   const state = rollForward(layout, taskId, check.state);
   // Only files named above the current version can hold a newer one: most
   // reads list history/ and parse nothing more.
-  if (thorough && (historyVersions(layout, taskId)[0] ?? 0) > state.version) {
+  const linked =
+    trustLinked && thorough && state === check.state && (statSync(layout.stateFile(taskId), { throwIfNoEntry: false })?.nlink ?? 0) >= 2;
+  if (thorough && !linked && (historyVersions(layout, taskId)[0] ?? 0) > state.version) {
     const newest = newestValidHistory(layout, taskId);
     if (newest && newest.version > state.version) {
       return {

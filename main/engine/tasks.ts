@@ -59,10 +59,12 @@ export function checkPayload(ctx: EngineContext, updates: unknown): { updates: J
  * The current state for a writer that holds the lock: rolls forward,
  * recovers a damaged state.json from history, and repairs state.json.
  * Always checked against the newest valid history: a state.json older than
- * it (even older than all pruned history) must never be the base of a new version.
+ * it (even older than all pruned history) must never be the base of a new
+ * version. history/ is listed for that unless state.json is still the hard
+ * link its commit left (task-files.ts readTask), or `listHistory`.
  */
-function currentUnderLock(ctx: EngineContext, taskId: string, held: HeldLock): TaskState | null {
-  const read = readTask(ctx.layout, taskId, true);
+function currentUnderLock(ctx: EngineContext, taskId: string, held: HeldLock, listHistory = false): TaskState | null {
+  const read = readTask(ctx.layout, taskId, true, !listHistory);
   if (read.kind === 'ok') return read.state;
   if (read.kind === 'missing') return null;
   if (!read.best) {
@@ -200,7 +202,8 @@ function commitUnderLock(
   // A lock passed in may have been lost long ago: say so before reading. One this commit has just
   // acquired was proven ours when it was granted; the check after the temp is written is what the fence needs.
   if (options.lock && !ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
-  const previous = currentUnderLock(ctx, taskId, held);
+  // After finding its version taken, history is listed: a state.json linked back by hand can be behind it.
+  const previous = currentUnderLock(ctx, taskId, held, afterRecovery);
   pausePoint('commit.after-read');
   const currentVersion = previous?.version ?? 0;
   if (options.expectedVersion !== undefined && options.expectedVersion !== currentVersion) {
