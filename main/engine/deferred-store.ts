@@ -7,20 +7,8 @@
 // What must be known at once is computed from the options: the location
 // (validated like the backend does, so bad options still fail at open) and
 // the settings. Event listeners and the monitor are handed over on load.
-import type { AuditEntry, Checkpoint, JsonObject, LockEvent, LockMode, Session, TaskState } from '../../shared/model.ts';
-import type {
-  AuditQuery,
-  LockEventQuery,
-  ChangeFeed,
-  FeedCallbacks,
-  FeedCursor,
-  Lock,
-  LockOptions,
-  LogReader,
-  StateStore,
-  StoreLocation,
-  UpdateOptions,
-} from './backend.ts';
+import type { AuditEntry, LockEvent } from '../../shared/model.ts';
+import type { ChangeFeed, FeedCallbacks, FeedCursor, LogReader, StateStore, StoreLocation } from './backend.ts';
 import type { StoreConfig } from './config.ts';
 import type { EngineEventName, EngineListener } from './events.ts';
 
@@ -68,134 +56,57 @@ export class DeferredStateStore implements StateStore {
     return this.loading;
   }
 
-  private async call<K extends AsyncMethod>(name: K, ...args: Parameters<StateStore[K]>): Promise<Awaited<ReturnType<StateStore[K]>>> {
-    const real = await this.store();
-    return (real[name] as (...a: Parameters<StateStore[K]>) => Promise<Awaited<ReturnType<StateStore[K]>>>).apply(real, args);
+  /** `name` of the real store, called once it has loaded; typed as the contract types it (overloads included). */
+  private forward<K extends AsyncMethod>(name: K): StateStore[K] {
+    const forwarded = async (...args: unknown[]) => {
+      const real = await this.store();
+      return (real[name] as (...a: unknown[]) => Promise<unknown>).apply(real, args);
+    };
+    return forwarded as StateStore[K];
   }
 
-  init() {
-    return this.call('init');
-  }
-  getTaskState(id: string) {
-    return this.call('getTaskState', id);
-  }
-  updateTaskState(id: string, updates: unknown, options?: UpdateOptions) {
-    return this.call('updateTaskState', id, updates, options);
-  }
-  getTaskHistory(id: string) {
-    return this.call('getTaskHistory', id);
-  }
-  getTaskHistoryPage(id: string, limit: number) {
-    return this.call('getTaskHistoryPage', id, limit);
-  }
-  listTaskIds() {
-    return this.call('listTaskIds');
-  }
-  listTasks() {
-    return this.call('listTasks');
-  }
-  recoverTaskState(id: string, options?: { timeout?: number }) {
-    return this.call('recoverTaskState', id, options);
-  }
-  restoreTaskVersion(id: string, version: number, options?: UpdateOptions) {
-    return this.call('restoreTaskVersion', id, version, options);
-  }
-  verifyTaskState(id: string) {
-    return this.call('verifyTaskState', id);
-  }
-  verifyAllStates() {
-    return this.call('verifyAllStates');
-  }
-  inspectTask(id: string) {
-    return this.call('inspectTask', id);
-  }
-  acquireLock(id: string, mode?: LockMode, options?: LockOptions) {
-    return this.call('acquireLock', id, mode, options);
-  }
-  releaseLock(lock: Lock) {
-    return this.call('releaseLock', lock);
-  }
-  refreshLock(lock: Lock) {
-    return this.call('refreshLock', lock);
-  }
-  listLocks() {
-    return this.call('listLocks');
-  }
-  lockSummaries(taskIds: string[]) {
-    return this.call('lockSummaries', taskIds);
-  }
-  cleanupExpiredLocks() {
-    return this.call('cleanupExpiredLocks');
-  }
-  collectGarbage() {
-    return this.call('collectGarbage');
-  }
-  breakLock(id: string) {
-    return this.call('breakLock', id);
-  }
-  getContention(options?: { windowMs?: number }) {
-    return this.call('getContention', options);
-  }
-  createSession(options?: JsonObject) {
-    return this.call('createSession', options);
-  }
-  updateSession(id: string, updates: unknown) {
-    return this.call('updateSession', id, updates);
-  }
-  getSession(id: string) {
-    return this.call('getSession', id);
-  }
-  listSessions() {
-    return this.call('listSessions');
-  }
-  getActiveSessions() {
-    return this.call('getActiveSessions');
-  }
-  listSessionFiles() {
-    return this.call('listSessionFiles');
-  }
-  readSessionFile(id: string) {
-    return this.call('readSessionFile', id);
-  }
-  createCheckpoint(sessionId: string, reason?: string) {
-    return this.call('createCheckpoint', sessionId, reason);
-  }
-  listCheckpoints() {
-    return this.call('listCheckpoints');
-  }
-  readCheckpointSummary(id: string) {
-    return this.call('readCheckpointSummary', id);
-  }
-  getCheckpoint(id: string) {
-    return this.call('getCheckpoint', id);
-  }
-  previewRestore(id: string) {
-    return this.call('previewRestore', id);
-  }
-  restoreCheckpoint(id: string) {
-    return this.call('restoreCheckpoint', id);
-  }
-  exportTask(id: string) {
-    return this.call('exportTask', id);
-  }
-  importTask(id: string, versions: TaskState[]) {
-    return this.call('importTask', id, versions);
-  }
-  importSession(session: Session) {
-    return this.call('importSession', session);
-  }
-  importCheckpoint(checkpoint: Checkpoint) {
-    return this.call('importCheckpoint', checkpoint);
-  }
-  readAuditLog(query?: AuditQuery) {
-    return this.call('readAuditLog', query);
-  }
-  readLockEvents(query: LockEventQuery) {
-    return this.call('readLockEvents', query);
-  }
-  feedCursor(): Promise<FeedCursor> {
-    return this.call('feedCursor');
-  }
+  // The contract's calls that need nothing but the real store, passed on as they are.
+  readonly init = this.forward('init');
+  readonly getTaskState = this.forward('getTaskState');
+  readonly updateTaskState = this.forward('updateTaskState');
+  readonly getTaskHistory = this.forward('getTaskHistory');
+  readonly getTaskHistoryPage = this.forward('getTaskHistoryPage');
+  readonly listTaskIds = this.forward('listTaskIds');
+  readonly listTasks = this.forward('listTasks');
+  readonly recoverTaskState = this.forward('recoverTaskState');
+  readonly restoreTaskVersion = this.forward('restoreTaskVersion');
+  readonly verifyTaskState = this.forward('verifyTaskState');
+  readonly verifyAllStates = this.forward('verifyAllStates');
+  readonly inspectTask = this.forward('inspectTask');
+  readonly acquireLock = this.forward('acquireLock');
+  readonly releaseLock = this.forward('releaseLock');
+  readonly refreshLock = this.forward('refreshLock');
+  readonly listLocks = this.forward('listLocks');
+  readonly lockSummaries = this.forward('lockSummaries');
+  readonly cleanupExpiredLocks = this.forward('cleanupExpiredLocks');
+  readonly collectGarbage = this.forward('collectGarbage');
+  readonly breakLock = this.forward('breakLock');
+  readonly getContention = this.forward('getContention');
+  readonly createSession = this.forward('createSession');
+  readonly updateSession = this.forward('updateSession');
+  readonly getSession = this.forward('getSession');
+  readonly listSessions = this.forward('listSessions');
+  readonly getActiveSessions = this.forward('getActiveSessions');
+  readonly listSessionFiles = this.forward('listSessionFiles');
+  readonly readSessionFile = this.forward('readSessionFile');
+  readonly createCheckpoint = this.forward('createCheckpoint');
+  readonly listCheckpoints = this.forward('listCheckpoints');
+  readonly readCheckpointSummary = this.forward('readCheckpointSummary');
+  readonly getCheckpoint = this.forward('getCheckpoint');
+  readonly previewRestore = this.forward('previewRestore');
+  readonly restoreCheckpoint = this.forward('restoreCheckpoint');
+  readonly exportTask = this.forward('exportTask');
+  readonly importTask = this.forward('importTask');
+  readonly importSession = this.forward('importSession');
+  readonly importCheckpoint = this.forward('importCheckpoint');
+  readonly readAuditLog = this.forward('readAuditLog');
+  readonly readLockEvents = this.forward('readLockEvents');
+  readonly feedCursor = this.forward('feedCursor');
 
   openLogReader(kind: 'audit'): LogReader<AuditEntry>;
   openLogReader(kind: 'locks'): LogReader<LockEvent>;
