@@ -4,7 +4,7 @@
 // ✕ marks a time-out and a diamond a broken lock. Wheel or +/− zooms, drag
 // or ←/→ pans, Space pauses; hovering a bar tells who, which pid, how long
 // it waited and held.
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type PointerEvent } from 'react';
 import type { LockEvent } from '../../../../../shared/model.ts';
 import { useMirror, useNavigate } from '../../../app/services.ts';
 import { useNow } from '../../../lib/clock.ts';
@@ -14,7 +14,7 @@ import { FETCH_LIMIT, useLockWindow } from './lock-events.ts';
 import { RangePicker } from '../RangePicker.tsx';
 import { rangeLabel, type PickedRange } from '../range.ts';
 import { Segmented } from '../Segmented.tsx';
-import { AXIS, GUTTER, hitTest, LANE_HEIGHT, paint, timeAt, type Theme, type Viewport } from './paint.ts';
+import { AXIS, buildNextTile, GUTTER, hitTest, LANE_HEIGHT, paint, timeAt, type Frame, type Theme, type Viewport } from './paint.ts';
 import { buildSpans, liveWaits, spansOf, type Hold, type Mark } from './spans.ts';
 import './timeline.css';
 
@@ -29,6 +29,9 @@ const GROUPINGS = [
 const MIN_SPAN_MS = 20;
 const LIVE_REPAINT_MS = 100;
 const LANES_SHOWN = 24;
+/** Idle time a tile is built in (it costs a few ms), and how long one waits for that before it is built anyway. */
+const TILE_IDLE_MS = 6;
+const TILE_OVERDUE_MS = 1000;
 
 interface View {
   span: number;
@@ -74,7 +77,8 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   }, [logged, frozenLocks, taskId]);
   const colours = useMemo(() => ownerColours(spans), [spans]);
   const lanes = useMemo(() => buildLanes(spans, grouping), [spans, grouping]);
-  const shown = allLanes ? lanes.slice(0, 200) : lanes.slice(0, LANES_SHOWN);
+  // The same array while nothing changed: a new one would repaint every bar and drop the tiles.
+  const shown = useMemo(() => lanes.slice(0, allLanes ? 200 : LANES_SHOWN), [lanes, allLanes]);
 
   /** Show another range; any range but the live edge holds the picture still. */
   const show = (next: View) => {
@@ -95,7 +99,8 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
-  const [hover, setHover] = useState<{ item: Hold | Mark; x: number; y: number; clientX: number; clientY: number } | null>(null);
+  // What the pointer is over: its own store, so a hover renders the tooltip and repaints the canvas, not this whole view.
+  const [hover] = useState(() => new HoverStore());
   const height = AXIS + Math.max(1, shown.length) * LANE_HEIGHT + 4;
 
   useEffect(() => {
@@ -114,26 +119,38 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   const requestPaint = useRef<() => void>(() => {});
   const dragging = useRef(false);
 
-  // Paint on every change, and while live ten times a second (time moves on).
+  // Paint on every change, and while live ten times a second (time moves on). A still view's bars
+  // are copied from tiles, built in idle time between frames (tiles.ts).
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
-    if (!dragging.current) painted.current = view;
     const dpr = window.devicePixelRatio || 1;
     // Assigning a canvas's size reallocates (and clears) it: only when it changed.
     if (canvas.width !== Math.round(width * dpr)) canvas.width = Math.round(width * dpr);
     if (canvas.height !== Math.round(height * dpr)) canvas.height = Math.round(height * dpr);
     const theme = readTheme(canvas);
+    const frameNow = (): Frame => {
+      const v = painted.current;
+      return { ctx, colours, v: viewportOf(v, width, height, Date.now()), theme, dpr, live: v.end === null };
+    };
     let frame = 0;
+    let idle = 0;
     let committed = performance.now();
+    const buildTiles = (deadline: IdleDeadline) => {
+      idle = 0;
+      // A tile costs a few milliseconds: built only in an idle period long enough, or once overdue.
+      if (deadline.timeRemaining() < TILE_IDLE_MS && !deadline.didTimeout) idle = requestIdle(buildTiles);
+      else if (buildNextTile(frameNow(), shown)) idle = requestIdle(buildTiles);
+    };
     const draw = () => {
       frame = 0;
       const started = performance.now();
-      paint({ ctx, colours, v: viewportOf(painted.current, width, height, Date.now()), theme, dpr }, shown, hover?.item ?? null);
-      // npm run bench:ui collects [input handled, paint start, paint end] here (the array exists only while it measures).
-      const bench = globalThis as { __lockTimelinePaints?: [number, number, number][] };
-      bench.__lockTimelinePaints?.push([committed, started, performance.now()]);
+      const kind = paint(frameNow(), shown, hover.item());
+      if (!idle && painted.current.end !== null) idle = requestIdle(buildTiles);
+      // npm run bench:ui collects [input handled, paint start, paint end, how] here (the array exists only while it measures).
+      const bench = globalThis as { __lockTimelinePaints?: [number, number, number, string][] };
+      bench.__lockTimelinePaints?.push([committed, started, performance.now(), kind]);
     };
     requestPaint.current = () => {
       committed = performance.now();
@@ -141,11 +158,21 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
     };
     frame = requestAnimationFrame(draw);
     const timer = live ? setInterval(() => (frame ||= requestAnimationFrame(draw)), LIVE_REPAINT_MS) : null;
+    const unhover = hover.subscribe(() => requestPaint.current());
     return () => {
       cancelAnimationFrame(frame);
+      cancelIdle(idle);
       if (timer) clearInterval(timer);
+      unhover();
     };
-  }, [shown, colours, width, height, view, live, hover]);
+  }, [shown, colours, width, height, live, hover]);
+
+  // A new view (zoom, keys, the end of a drag) is painted; during a drag the painted view leads.
+  useEffect(() => {
+    if (dragging.current) return;
+    painted.current = view;
+    requestPaint.current();
+  }, [view]);
 
   // Zoom around the pointer (live keeps its right edge on now); pan by dragging.
   /** A right edge kept inside the window: never past now, never before the window's start. */
@@ -185,6 +212,8 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
   const onPointerDown = (e: PointerEvent<HTMLCanvasElement>) => {
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { x: e.clientX, end: view.end ?? Date.now(), span: view.span };
+    // Pressed, the tooltip goes: it would hide the bars being dragged, and removing it mid-drag would restyle the page in a drag frame.
+    hover.set(null);
   };
   const onPointerMove = (e: PointerEvent<HTMLCanvasElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
@@ -192,22 +221,20 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
     if (d && (dragging.current || Math.abs(e.clientX - d.x) > 2)) {
       const ms = ((d.x - e.clientX) / (rect.width - GUTTER)) * d.span;
       const next = { span: d.span, end: clampEnd(d.end + ms, d.span) };
-      if (!dragging.current) {
+      painted.current = next;
+      if (!dragging.current && live) {
         // The first move leaves the live edge (a render, once): the picture holds still while dragged.
-        dragging.current = true;
-        painted.current = next;
         show(next);
-        setHover(null);
-      } else {
-        painted.current = next;
-        requestPaint.current();
       }
+      dragging.current = true;
+      requestPaint.current();
       return;
     }
+    if (d) return;
     const x = e.clientX - rect.left;
     const y = e.clientY - rect.top;
     const item = hitTest(shown, viewport(Date.now()), x, y);
-    setHover(item ? { item, x, y, clientX: e.clientX, clientY: e.clientY } : null);
+    hover.set(item ? { item, clientX: e.clientX, clientY: e.clientY } : null);
   };
   const onPointerUp = () => {
     drag.current = null;
@@ -270,10 +297,10 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
           onPointerMove={onPointerMove}
           onPointerUp={onPointerUp}
           onPointerCancel={onPointerUp}
-          onPointerLeave={() => setHover(null)}
+          onPointerLeave={() => hover.set(null)}
           onKeyDown={onKeyDown}
         />
-        {hover ? <Tooltip item={hover.item} x={hover.clientX} y={hover.clientY} /> : null}
+        <HoverTooltip hover={hover} />
         {holdCount === 0 && spans.marks.length === 0 ? (
           <p className="lock-timeline-empty muted">
             {range ? `No lock activity from ${rangeLabel(range)}.` : `No lock activity in the last ${WINDOW_LABELS[win]}.`}
@@ -299,6 +326,35 @@ export function LockTimeline({ taskId, title = 'Lock timeline' }: { taskId?: str
       </footer>
     </section>
   );
+}
+
+interface Hovered {
+  item: Hold | Mark;
+  clientX: number;
+  clientY: number;
+}
+
+/** The hold or mark under the pointer, for the tooltip (which subscribes) and the painter (which outlines it). */
+class HoverStore {
+  private current: Hovered | null = null;
+  private readonly listeners = new Set<() => void>();
+  get = (): Hovered | null => this.current;
+  item = (): Hold | Mark | null => this.current?.item ?? null;
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  set(next: Hovered | null): void {
+    const same = next?.item === this.current?.item && next?.clientX === this.current?.clientX && next?.clientY === this.current?.clientY;
+    if (same || (next === null && this.current === null)) return;
+    this.current = next;
+    this.listeners.forEach((l) => l());
+  }
+}
+
+function HoverTooltip({ hover }: { hover: HoverStore }) {
+  const h = useSyncExternalStore(hover.subscribe, hover.get);
+  return h ? <Tooltip item={h.item} x={h.clientX} y={h.clientY} /> : null;
 }
 
 /** Placed in the viewport (position: fixed), so no panel edge clips it; it flips to stay on screen. */
@@ -339,6 +395,17 @@ function Tooltip({ item, x, y }: { item: Hold | Mark; x: number; y: number }) {
       </dl>
     </div>
   );
+}
+
+/** Idle callbacks where the browser has them (a timer elsewhere): tiles are built between frames. */
+function requestIdle(callback: (deadline: IdleDeadline) => void): number {
+  if (typeof requestIdleCallback === 'function') return requestIdleCallback(callback, { timeout: TILE_OVERDUE_MS });
+  return window.setTimeout(() => callback({ didTimeout: true, timeRemaining: () => 0 }), 50);
+}
+
+function cancelIdle(handle: number): void {
+  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
+  else clearTimeout(handle);
 }
 
 function viewportOf(view: View, width: number, height: number, now: number): Viewport {

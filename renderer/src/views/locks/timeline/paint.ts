@@ -5,6 +5,10 @@
 import type { Lane } from './lanes.ts';
 import { fillOf, laneColumns, laneRuns } from './columns.ts';
 import { firstRequestedAtOrAfter, type Hold, type Mark } from './spans.ts';
+import { BarTiles, type TileGrid } from './tiles.ts';
+
+/** The visible canvas, or a tile's scratch canvas. */
+type Ctx = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 export interface Viewport {
   /** Visible time range (ms). */
@@ -40,7 +44,7 @@ export function timeAt(x: number, v: Viewport): number {
 const hatches = new Map<string, CanvasPattern | null>();
 
 /** Diagonal stripes of the owner's colour: a wait, as opposed to a hold. */
-function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): CanvasPattern | string {
+function hatch(ctx: Ctx, colour: string, dpr: number): CanvasPattern | string {
   const key = `${colour}@${dpr}`;
   if (!hatches.has(key)) {
     const size = Math.round(6 * dpr);
@@ -65,16 +69,21 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string, dpr: number): Canv
 
 /** What every painting step needs: where, how, in which colours, over which time. */
 export interface Frame {
-  ctx: CanvasRenderingContext2D;
+  ctx: Ctx;
   /** Owner → colour. */
   colours: ReadonlyMap<string, string>;
   v: Viewport;
   theme: Theme;
   /** Device pixels per CSS pixel. */
   dpr: number;
+  /** The view follows now: its bars move under it every frame. */
+  live: boolean;
 }
 
-export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark | null): void {
+/** How a paint drew its bars: every one, or copied from tiles drawn before. */
+export type PaintKind = 'direct' | 'copy';
+
+export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark | null): PaintKind {
   const { ctx, v, theme, dpr } = frame;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, v.width, v.height);
@@ -85,7 +94,7 @@ export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark
   ctx.clip();
   ctx.fillStyle = theme.grid;
   for (let i = 0; i < lanes.length; i++) ctx.fillRect(GUTTER, AXIS + i * LANE_HEIGHT + LANE_HEIGHT - 0.5, v.width - GUTTER, 0.5);
-  paintBarsOrBlit(frame, lanes);
+  const kind = paintBarsOrCopy(frame, lanes);
   lanes.forEach((lane, i) => paintMarks(frame, lane, AXIS + i * LANE_HEIGHT));
   if (hovered) outline(ctx, hovered, lanes, v, theme);
   const nowX = xOf(v.now, v);
@@ -101,82 +110,71 @@ export function paint(frame: Frame, lanes: readonly Lane[], hovered: Hold | Mark
     const y = AXIS + i * LANE_HEIGHT + LANE_HEIGHT / 2;
     ctx.fillText(ellipsize(ctx, lane.key, GUTTER - 12), 6, y);
   });
+  return kind;
+}
+
+const tilesByCanvas = new WeakMap<Ctx, BarTiles>();
+
+function tilesOf(ctx: Ctx): BarTiles {
+  let tiles = tilesByCanvas.get(ctx);
+  if (!tiles) tilesByCanvas.set(ctx, (tiles = new BarTiles()));
+  return tiles;
+}
+
+function gridOf(frame: Frame, lanes: readonly Lane[]): TileGrid {
+  const { v, theme, dpr, colours } = frame;
+  return {
+    width: Math.round((v.width - GUTTER) * dpr),
+    height: Math.round(v.height * dpr),
+    span: v.to - v.from,
+    dpr,
+    lanes,
+    colours,
+    theme: `${theme.text} ${theme.muted} ${theme.grid} ${theme.danger} ${theme.panel}`,
+  };
+}
+
+/** A live view's bars move with time: always drawn. A still one's are copied from its tiles once built. */
+function paintBarsOrCopy(frame: Frame, lanes: readonly Lane[]): PaintKind {
+  const { ctx, v, live, dpr } = frame;
+  if (live) {
+    paintBars(frame, lanes);
+    return 'direct';
+  }
+  const tiles = tilesOf(ctx);
+  tiles.use(gridOf(frame, lanes), v.from);
+  const found = tiles.pieces(v.from);
+  if (!found) {
+    paintBars(frame, lanes);
+    return 'direct';
+  }
+  const smoothing = ctx.imageSmoothingEnabled;
+  ctx.imageSmoothingEnabled = false;
+  found.pieces.forEach((p, i) => {
+    const h = found.bitmaps[i]!.height;
+    ctx.drawImage(found.bitmaps[i]!, p.sx, 0, p.width, h, GUTTER + p.dx / dpr, 0, p.width / dpr, h / dpr);
+  });
+  ctx.imageSmoothingEnabled = smoothing;
+  return 'copy';
 }
 
 /**
- * The bars of a still view, drawn once for three widths of time (the view and
- * one more on each side) into an offscreen layer; panning then copies the
- * visible part of it instead of drawing every bar again. Rebuilt when the
- * view leaves it, or when anything else (zoom, size, lanes, colours) changed.
+ * Build one more tile of a still view's bars (see tiles.ts), meant for idle time. True while more
+ * are wanted; false for a live view, which has none.
  */
-interface BarLayer {
-  canvas: HTMLCanvasElement;
-  lanes: readonly Lane[];
-  colours: ReadonlyMap<string, string>;
-  theme: Theme;
-  span: number;
-  width: number;
-  height: number;
-  dpr: number;
-  from: number;
-  to: number;
-}
-
-const layers = new WeakMap<CanvasRenderingContext2D, { layer: BarLayer | null; lastSpan: number }>();
-
-/** Themes are read anew on every render: the same colours are the same theme. */
-function sameTheme(a: Theme, b: Theme): boolean {
-  return a.text === b.text && a.muted === b.muted && a.grid === b.grid && a.danger === b.danger && a.panel === b.panel;
-}
-
-function paintBarsOrBlit(frame: Frame, lanes: readonly Lane[]): void {
-  const { ctx, colours, v, theme, dpr } = frame;
-  const span = v.to - v.from;
-  const plot = v.width - GUTTER;
-  const state = layers.get(ctx) ?? { layer: null, lastSpan: NaN };
-  layers.set(ctx, state);
-  const l = state.layer;
-  const same =
-    l !== null &&
-    l.span === span &&
-    l.width === v.width &&
-    l.height === v.height &&
-    l.dpr === dpr &&
-    l.colours === colours &&
-    sameTheme(l.theme, theme) &&
-    l.lanes.length === lanes.length &&
-    l.lanes.every((lane, i) => lane === lanes[i]);
-  // Live, time moves under the bars: nothing to reuse. A zoom step is painted directly too: only a pan (the same span twice) builds a layer.
-  const live = v.to >= v.now;
-  const panning = state.lastSpan === span;
-  state.lastSpan = span;
-  if (live || (!panning && !same)) {
-    paintBars(frame, lanes);
-    return;
-  }
-  let layer = l;
-  if (!same || v.from < l.from || v.to > l.to) {
-    const canvas = l?.canvas ?? document.createElement('canvas');
-    const w = Math.ceil(plot * 3 * dpr);
-    const h = Math.ceil(v.height * dpr);
-    if (canvas.width !== w) canvas.width = w;
-    if (canvas.height !== h) canvas.height = h;
-    const lctx = canvas.getContext('2d');
-    if (!lctx) return paintBars(frame, lanes);
-    lctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    lctx.clearRect(0, 0, plot * 3, v.height);
-    lctx.translate(-GUTTER, 0); // the layer starts where the plot does
-    const wide: Viewport = { from: v.from - span, to: v.to + span, width: GUTTER + plot * 3, height: v.height, now: v.now };
-    paintBars({ ctx: lctx, colours, v: wide, theme, dpr }, lanes);
-    layer = { canvas, lanes, colours, theme, span, width: v.width, height: v.height, dpr, from: wide.from, to: wide.to };
-    state.layer = layer;
-  }
-  // Whole device pixels: a fractional offset would blur every bar.
-  const sx = Math.round(((v.from - layer!.from) / span) * plot * dpr);
-  const smoothing = ctx.imageSmoothingEnabled;
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(layer!.canvas, sx, 0, Math.round(plot * dpr), Math.round(v.height * dpr), GUTTER, 0, plot, v.height);
-  ctx.imageSmoothingEnabled = smoothing;
+export function buildNextTile(frame: Frame, lanes: readonly Lane[]): boolean {
+  if (frame.live) return false;
+  const tiles = tilesOf(frame.ctx);
+  const grid = gridOf(frame, lanes);
+  tiles.use(grid, frame.v.from);
+  const { v, dpr, colours, theme } = frame;
+  return tiles.buildNext(v.from, (tile, from, to, columns) => {
+    tile.setTransform(dpr, 0, 0, dpr, 0, 0);
+    tile.translate(-GUTTER, 0); // the tile starts where the plot does
+    // As wide in device pixels as the tile, so that its columns are the grid's.
+    const width = GUTTER + columns / dpr;
+    paintBars({ ctx: tile, colours, v: { from, to, width, height: v.height, now: v.now }, theme, dpr, live: false }, lanes);
+  });
 }
 
 /** Holds and waits, one rectangle per run of equal pixel columns, one path per fill. */
@@ -242,7 +240,7 @@ function paintMarks(frame: Frame, lane: Lane, top: number): void {
 }
 
 /** A time-out: an ✕ where the waiter gave up. */
-function cross(ctx: CanvasRenderingContext2D, x: number, y: number, colour: string): void {
+function cross(ctx: Ctx, x: number, y: number, colour: string): void {
   ctx.strokeStyle = colour;
   ctx.lineWidth = 2;
   ctx.beginPath();
@@ -254,7 +252,7 @@ function cross(ctx: CanvasRenderingContext2D, x: number, y: number, colour: stri
 }
 
 /** A broken lock: a diamond on a line across the lane. */
-function bolt(ctx: CanvasRenderingContext2D, x: number, y: number, colour: string): void {
+function bolt(ctx: Ctx, x: number, y: number, colour: string): void {
   ctx.fillStyle = colour;
   ctx.fillRect(x - 0.75, y - 3, 1.5, BAR + 6);
   ctx.beginPath();
@@ -266,7 +264,7 @@ function bolt(ctx: CanvasRenderingContext2D, x: number, y: number, colour: strin
   ctx.fill();
 }
 
-function outline(ctx: CanvasRenderingContext2D, item: Hold | Mark, lanes: readonly Lane[], v: Viewport, theme: Theme): void {
+function outline(ctx: Ctx, item: Hold | Mark, lanes: readonly Lane[], v: Viewport, theme: Theme): void {
   const i = lanes.findIndex((l) => ('granted' in item ? l.holds.includes(item) : l.marks.includes(item)));
   if (i < 0) return;
   const y = AXIS + i * LANE_HEIGHT + (LANE_HEIGHT - BAR) / 2;
@@ -287,7 +285,7 @@ const STEPS = [
   3_600_000, 7_200_000, 10_800_000, 21_600_000,
 ];
 
-function paintAxis(ctx: CanvasRenderingContext2D, v: Viewport, theme: Theme, laneCount: number): void {
+function paintAxis(ctx: Ctx, v: Viewport, theme: Theme, laneCount: number): void {
   const span = v.to - v.from;
   const step = STEPS.find((s) => (s / span) * (v.width - GUTTER) >= 90) ?? STEPS[STEPS.length - 1]!;
   ctx.font = '11px system-ui, sans-serif';
@@ -313,7 +311,7 @@ function tickLabel(t: number, step: number): string {
   return `${hh}:${mm}`;
 }
 
-function ellipsize(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+function ellipsize(ctx: Ctx, text: string, max: number): string {
   if (ctx.measureText(text).width <= max) return text;
   let s = text;
   while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
