@@ -46,6 +46,17 @@ async function pausedAt(proc: Proc, name: string, timeoutMs = 15_000): Promise<v
   await sleep(20); // the SIGSTOP follows the line at once
 }
 
+/**
+ * A CLI run on `args` that stopped itself at pause point `point` and then
+ * stayed stopped until its lease ran out; SIGCONT wakes it.
+ */
+async function cliStoppedPastLease(root: string, args: string[], point: string): Promise<Proc> {
+  const proc = spawnCli(root, args, { LOCKSTEP_TEST_PAUSE: point });
+  await pausedAt(proc, point);
+  await sleep(LEASE + 100);
+  return proc;
+}
+
 async function waitUntil(test: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
@@ -99,9 +110,7 @@ describe('a writer stopped between its lock check and its commit (defect 2)', ()
   it('is refused after more than max_history other commits, and the state never moves back', async () => {
     const { root, store } = await rootWith({ max_history: 2 });
     await store.updateTaskState('a', { by: 'setup' });
-    const late = spawnCli(root, ['task', 'update', 'a', '{"by":"late"}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-lock-check' });
-    await pausedAt(late, 'commit.after-lock-check');
-    await sleep(LEASE + 100);
+    const late = await cliStoppedPastLease(root, ['task', 'update', 'a', '{"by":"late"}', '--json'], 'commit.after-lock-check');
     for (let i = 1; i <= 5; i++) await store.updateTaskState('a', { by: `test-${i}` }, { timeout: 5000 });
     expect(stateOnDisk(root, 'a')).toMatchObject({ version: 6, by: 'test-5' });
     late.signal('SIGCONT');
@@ -121,9 +130,7 @@ describe('a writer stopped between its lock check and its commit (defect 2)', ()
   it('whose link went through before it stopped keeps its version: the next writer builds on it', async () => {
     const { root, store } = await rootWith();
     await store.updateTaskState('a', { n: 1 });
-    const slow = spawnCli(root, ['task', 'update', 'a', '{"n":2,"by":"slow"}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-link' });
-    await pausedAt(slow, 'commit.after-link');
-    await sleep(LEASE + 100);
+    const slow = await cliStoppedPastLease(root, ['task', 'update', 'a', '{"n":2,"by":"slow"}', '--json'], 'commit.after-link');
     const next = await store.updateTaskState('a', { n: 3 }, { timeout: 5000 });
     expect(next).toMatchObject({ version: 3, n: 3, by: 'slow' }); // rolled forward over the stopped writer's version 2
     slow.signal('SIGCONT');
@@ -171,9 +178,7 @@ describe('a holder stopped past its lease (defect 3)', () => {
   it('cannot refresh its way back: its heartbeat fails loudly, and the new holder keeps the lock', async () => {
     const { root, store } = await rootWith();
     await store.updateTaskState('a', { n: 0 });
-    const old = spawnCli(root, ['lock', 'acquire', 'a', '--hold', '8000', '--json'], { LOCKSTEP_TEST_PAUSE: 'refresh.before-touch' });
-    await pausedAt(old, 'refresh.before-touch');
-    await sleep(LEASE + 100);
+    const old = await cliStoppedPastLease(root, ['lock', 'acquire', 'a', '--hold', '8000', '--json'], 'refresh.before-touch');
     const lock = await store.acquireLock('a', 'write', { timeout: 5000, heartbeat: true });
     const mine = tickets(root, 'a');
     expect(mine).toEqual([lock.file.split('/').pop()]);
@@ -191,9 +196,7 @@ describe('a holder stopped past its lease (defect 3)', () => {
   it('cannot commit under the lock it lost, and its release leaves the new holder alone', async () => {
     const { root, store } = await rootWith();
     await store.updateTaskState('a', { n: 0 });
-    const late = spawnCli(root, ['task', 'update', 'a', '{"n":99}', '--json'], { LOCKSTEP_TEST_PAUSE: 'commit.after-read' });
-    await pausedAt(late, 'commit.after-read');
-    await sleep(LEASE + 100);
+    const late = await cliStoppedPastLease(root, ['task', 'update', 'a', '{"n":99}', '--json'], 'commit.after-read');
     const lock = await store.acquireLock('a', 'write', { timeout: 5000, heartbeat: true });
     late.signal('SIGCONT');
     expect((await late.waitExit()).code).toBe(3);
@@ -238,11 +241,11 @@ describe('session writes (defects 5 and 6)', () => {
   it('a session updater stopped past its lease cannot write back its old copy', async () => {
     const { root, store } = await rootWith();
     const session = await store.createSession({});
-    const late = spawnCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id, '--json'], {
-      LOCKSTEP_TEST_PAUSE: 'session.after-lock-check',
-    });
-    await pausedAt(late, 'session.after-lock-check');
-    await sleep(LEASE + 100);
+    const late = await cliStoppedPastLease(
+      root,
+      ['task', 'update', 't1', '{"n":1}', '--session', session.id, '--json'],
+      'session.after-lock-check',
+    );
     await store.updateTaskState('t2', { n: 1 }, { session: session.id, timeout: 5000 });
     late.signal('SIGCONT');
     const exit = await late.waitExit();
