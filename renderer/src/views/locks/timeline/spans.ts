@@ -127,38 +127,65 @@ export interface Blocking {
  * paths of one process) are not counted.
  */
 export function whoBlocksWhom(spans: Spans, from: number, to: number, now: number): Blocking[] {
-  // Per task: its holds (sorted by request) and the longest of them, so each
-  // wait looks only at holds that can overlap it, not at every hold of the task.
-  const byTask = new Map<string, { holds: Hold[]; longest: number }>();
-  for (const h of spans.holds) {
-    const entry = byTask.get(h.task) ?? { holds: [], longest: 0 };
-    entry.holds.push(h);
-    entry.longest = Math.max(entry.longest, (h.released ?? now) - h.requested);
-    byTask.set(h.task, entry);
-  }
+  const byTask = holdsByTask(spans);
   const totals = new Map<string, Blocking>();
+  const add = (h: Hold, waiter: Party, a: number, b: number) => {
+    if (h.pid === waiter.pid && h.host === waiter.host) return;
+    const overlap = Math.min(b, h.released ?? now) - Math.max(a, h.granted);
+    if (overlap <= 0) return;
+    const key = `${h.owner}\u0000${waiter.owner}\u0000${waiter.task}`;
+    const row = totals.get(key) ?? { holder: h.owner, waiter: waiter.owner, task: waiter.task, ms: 0, waits: 0 };
+    row.ms += overlap;
+    row.waits += 1;
+    totals.set(key, row);
+  };
   const count = (waiter: Party, start: number, end: number) => {
     const a = Math.max(start, from);
     const b = Math.min(end, to);
     const entry = byTask.get(waiter.task);
     if (b <= a || !entry) return;
-    const { holds } = entry;
-    for (let i = firstRequestedAtOrAfter(holds, a - entry.longest); i < holds.length; i++) {
-      const h = holds[i]!;
+    const { released, open } = entry;
+    for (let i = firstRequestedAtOrAfter(released, a - entry.longest); i < released.length; i++) {
+      const h = released[i]!;
       if (h.requested >= b) break; // requested after the wait ended: granted after it too
-      if (h.pid === waiter.pid && h.host === waiter.host) continue;
-      const overlap = Math.min(b, h.released ?? now) - Math.max(a, h.granted);
-      if (overlap <= 0) continue;
-      const key = `${h.owner}\u0000${waiter.owner}\u0000${waiter.task}`;
-      const row = totals.get(key) ?? { holder: h.owner, waiter: waiter.owner, task: waiter.task, ms: 0, waits: 0 };
-      row.ms += overlap;
-      row.waits += 1;
-      totals.set(key, row);
+      add(h, waiter, a, b);
     }
+    for (const h of open) if (h.requested < b) add(h, waiter, a, b);
   };
   for (const h of spans.holds) if (h.granted > h.requested) count(h, h.requested, h.granted);
   for (const m of spans.marks) if (m.kind === 'timeout' && m.wait > 0) count(m, m.at - m.wait, m.at);
   return [...totals.values()].sort((x, y) => y.ms - x.ms || x.holder.localeCompare(y.holder));
+}
+
+/** A task's released holds (sorted by request) with the longest of them, and its open ones (they reach to now). */
+interface TaskHolds {
+  released: Hold[];
+  longest: number;
+  open: Hold[];
+}
+
+const taskHolds = new WeakMap<Spans, Map<string, TaskHolds>>();
+
+/**
+ * Per task, so that each wait looks only at holds that can overlap it, not at every hold of the
+ * task. Built once per set of spans: who blocked whom is asked again every second (its window
+ * moves), and rebuilding this for 50,000 holds each time was most of that second's work.
+ */
+function holdsByTask(spans: Spans): Map<string, TaskHolds> {
+  let byTask = taskHolds.get(spans);
+  if (byTask) return byTask;
+  byTask = new Map();
+  for (const h of spans.holds) {
+    let entry = byTask.get(h.task);
+    if (!entry) byTask.set(h.task, (entry = { released: [], longest: 0, open: [] }));
+    if (h.released === null) entry.open.push(h);
+    else {
+      entry.released.push(h);
+      entry.longest = Math.max(entry.longest, h.released - h.requested);
+    }
+  }
+  taskHolds.set(spans, byTask);
+  return byTask;
 }
 
 /** Index of the first hold (sorted by `requested`) requested at or after `t`: a binary search. */
