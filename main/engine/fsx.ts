@@ -69,9 +69,10 @@ export function writeFileAtomic(target: string, data: string | Buffer, durable =
   }
 }
 
-/** A unique temp file name for a file a process keeps for itself (a spare lock record). */
+/** A unique temp file name for a file a process keeps for itself (a spare lock record, a spare version). */
 export function spareTempName(kind: string): string {
-  return `${TEMP_PREFIX}${processTag}-${randomBytes(2).toString('hex')}-${kind}`;
+  tempCounter += 1;
+  return `${TEMP_PREFIX}${processTag}-${tempCounter}-${kind}`;
 }
 
 /**
