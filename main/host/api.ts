@@ -51,8 +51,14 @@ export function createHandlers(host: StateHost, demo: DemoRunner): HostHandlers 
       return result;
     },
     breakLock: ({ taskId }) => store().breakLock(taskId),
-    getContention: async ({ windowMs }) => host.contentionFor(windowMs),
-    getLockEvents: ({ limit, ...request }) => answerLockEvents(host.lockHistory, store(), { ...request, limit: limit ?? 50_000 }),
+    getContention: async ({ windowMs }) => {
+      await host.whenLockHistoryRead();
+      return host.contentionFor(windowMs);
+    },
+    getLockEvents: async ({ limit, ...request }) => {
+      await host.whenLockHistoryRead(); // else lines read with the tail would be neither answered nor pushed
+      return answerLockEvents(host.lockHistory, store(), { ...request, limit: limit ?? 50_000 });
+    },
     createCheckpoint: async ({ sessionId, reason }) =>
       summarizeCheckpoint(await store().createCheckpoint(sessionId, reason ?? 'manual (dashboard)')),
     previewRestore: ({ checkpointId }) => store().previewRestore(checkpointId),

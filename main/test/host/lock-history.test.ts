@@ -190,4 +190,33 @@ describe('StateHost lock events', () => {
     for (const bad of [{ from: now, to: now - 1 }, { from: now - 1000 }, { windowMs: 1000, from: now - 2000, to: now }])
       expect(await dispatch(handlers, 'getLockEvents', bad)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
+  it('sends the first snapshot before reading the lock log, then its contention; getLockEvents waits for the lines', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-lock-tail-'));
+    const root = join(dir, 'state');
+    const store = openStateStore({ root });
+    await store.init();
+    store.close();
+    const logs = join(root, 'logs');
+    mkdirSync(logs, { recursive: true });
+    // A busy root: 20,000 acquisitions with waits in the last 10 minutes, for 12 tasks.
+    const now = Date.now();
+    const lines = Array.from({ length: 20_000 }, (_, i) => ({ ...ev(now - 600_000 + i * 30, `busy-${i % 12}`), wait_ms: 12 }));
+    for (const e of lines) appendFileSync(join(logs, `locks-${e.ts.slice(0, 10)}.jsonl`), `${JSON.stringify(e)}\n`);
+
+    host = new StateHost({ root });
+    const received: { event: string; payload: unknown }[] = [];
+    await host.start();
+    await host.subscribe((event, payload) => received.push({ event, payload })).ready();
+    // The first screen had no lock history to wait for.
+    expect(received[0]).toMatchObject({ event: 'reset', payload: { contention: [] } });
+    // Asked at once, the lock timeline gets every line of the tail, not a partial answer.
+    const handlers = createHandlers(host, new DemoRunner(host, CLI));
+    const answer = await dispatch(handlers, 'getLockEvents', { windowMs: 3600_000, limit: 100_000 });
+    expect(answer).toMatchObject({ ok: true, value: { total: lines.length } });
+    // The contention figures followed in a patch.
+    const contention = received.flatMap(({ payload }) => (payload as Patch).contention ?? []);
+    expect(contention).toHaveLength(12);
+    expect(contention[0]).toMatchObject({ waited: expect.any(Number), wait_max_ms: 12 });
+    expect(contention.reduce((n, c) => n + c.acquisitions, 0)).toBe(lines.filter((e) => Date.parse(e.ts) >= now - 15 * 60_000).length);
+  });
 });
