@@ -2,13 +2,24 @@
 // ticket just ahead of its own, not by its polling timer, and optimistic
 // writers in separate processes share a hot task fairly.
 import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
-import { killChildren, makeTempDir, removeTempDirs, sleep, spawnWorker } from './helpers.ts';
+import { killChildren, makeTempDir, removeTempDirs, sleep, spawnCli, spawnWorker } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
   removeTempDirs();
 });
+
+async function waitForTickets(root: string, count: number): Promise<void> {
+  const dir = join(root, 'tasks', 'task-hot');
+  const deadline = Date.now() + 15_000;
+  while (readdirSync(dir).filter((n) => n.startsWith('state.lock.')).length < count) {
+    if (Date.now() > deadline) throw new Error(`never saw ${count} tickets`);
+    await sleep(10);
+  }
+}
 
 /** A store whose waiters poll rarely: a prompt grant can only come from a watch. */
 function slowPolling(root: string, owner: string): FileStateStore {
@@ -57,6 +68,25 @@ describe('lock hand-off', () => {
     expect(at - releasedAt).toBeLessThan(250);
     await third.releaseLock(l);
     for (const s of [holder, quitter, third]) s.close();
+  }, 60_000);
+
+  it('a waiter killed in the middle of the queue holds up the one behind it only briefly, though that one polls less often', async () => {
+    const root = makeTempDir();
+    const store = openStateStore({ root, owner: 'last' });
+    await store.init();
+    const holder = await store.acquireLock('hot', 'write');
+    // A waiter in another process, queued behind the holder; then ours, queued behind that waiter.
+    const doomed = spawnCli(root, ['lock', 'acquire', 'hot', '--timeout', '20000', '--hold', '0']);
+    await waitForTickets(root, 2);
+    const granted = store.acquireLock('hot', 'write', { timeout: 10_000 }).then(() => Date.now());
+    await waitForTickets(root, 3);
+    doomed.signal('SIGKILL');
+    await doomed.waitExit();
+    const releasedAt = Date.now();
+    await store.releaseLock(holder);
+    // The dead waiter's ticket is reclaimed by our timer (6 × backoff_max_ms at most between looks), not by its lease (10 s).
+    expect((await granted) - releasedAt).toBeLessThan(1000);
+    store.close();
   }, 60_000);
 
   it('4 processes in a read-then-compare-and-set loop on one task: none gets less than half its share, and none is lost', async () => {

@@ -93,6 +93,9 @@ export interface LockListener {
   onReleased(held: HeldLock, releasedAt: number, stillHeld: boolean): void;
 }
 
+/** How much longer than backoff_max_ms a waiter queued behind another waiter may sleep between looks. */
+const FAR_BACK_FACTOR = 6;
+
 /** A blocker whose ticket cannot be read right now. */
 const UNREADABLE = Symbol('unreadable ticket');
 
@@ -199,7 +202,12 @@ export class LockManager {
         }
         behind = ticketToWaitBehind(joined, ahead, dir);
         waker ??= new LockWaker(dir, (name) => name.startsWith(base));
-        await waker.wait(Math.min(this.backoff(attempt, deadline), Math.max(1, lastTouch + touchEvery - Date.now())), behind);
+        // Behind another waiter, the timer only looks for a waiter that died (a live one keeps its ticket
+        // fresh, and its release wakes us through the watch): it may sleep longer, leaving the CPU to the
+        // holder. The waiter next in line keeps the short timer, which notices a holder that died.
+        const farBack = behind !== null && waker.watches && blockersOf(joined.scan, joined.id).length > 1;
+        const nap = this.backoff(attempt, deadline, farBack ? FAR_BACK_FACTOR : 1);
+        await waker.wait(Math.min(nap, Math.max(1, lastTouch + touchEvery - Date.now())), behind);
       }
     } finally {
       waker?.close();
@@ -307,9 +315,9 @@ export class LockManager {
     if (abort) throw abort;
   }
 
-  /** Jittered exponential back-off, capped, never sleeping past the deadline. */
-  private backoff(attempt: number, deadline: number): number {
-    const cap = Math.max(1, Math.min(this.config.backoff_max_ms, 2 ** attempt));
+  /** Jittered exponential back-off, capped (`factor` × backoff_max_ms), never sleeping past the deadline. */
+  private backoff(attempt: number, deadline: number, factor = 1): number {
+    const cap = Math.max(1, Math.min(this.config.backoff_max_ms * factor, 2 ** attempt));
     const ms = cap / 2 + Math.random() * (cap / 2);
     return Math.max(0, Math.min(ms, deadline - Date.now()));
   }

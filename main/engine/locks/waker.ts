@@ -85,6 +85,11 @@ export class LockWaker {
     this.watching = null;
   }
 
+  /** Whether changes wake it (false: no watch could be set up here, so only its timer does). */
+  get watches(): boolean {
+    return !this.failed;
+  }
+
   close(): void {
     this.stop();
     this.failed = true;
