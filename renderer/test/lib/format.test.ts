@@ -1,9 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { axisTicks, bytes, compactDuration, duration, percent, plural, previewValue, relativeTime } from '../../src/lib/format.ts';
+import {
+  axisTicks,
+  bytes,
+  compactDuration,
+  duration,
+  fullTime,
+  percent,
+  plural,
+  previewValue,
+  relativeTime,
+} from '../../src/lib/format.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
 describe('format', () => {
+  it('full timestamps for tooltips: day, month, year and time in this time zone, then the ISO time', () => {
+    const iso = '2026-11-27T23:07:01.123Z';
+    const local = new Date(iso);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const month = local.toLocaleString('en-GB', { month: 'short' });
+    const clock = `${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}`;
+    expect(fullTime(iso)).toBe(`${local.getDate()} ${month} ${local.getFullYear()}, ${clock} (${iso})`);
+    expect(fullTime('not a time')).toBe('not a time');
+    expect(fullTime('')).toBe('—');
+  });
+
   it('relative times, past and future', () => {
     expect(relativeTime('2026-01-01T12:00:00Z', NOW)).toBe('now');
     expect(relativeTime('2026-01-01T11:59:48Z', NOW)).toBe('12s ago');
