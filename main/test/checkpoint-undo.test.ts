@@ -1,17 +1,14 @@
 // Issue 8 §3 / issue 7 item 7: a checkpoint restore first saves what it is
 // about to overwrite (the tasks it changes and the session file) as an undo
 // checkpoint, so restoring that checkpoint undoes the restore in one step.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateStore, PartialRestoreError, type TaskState } from '../engine/index.ts';
 import type { StateStore } from '../engine/backend.ts';
 import { sessionChangeId } from '../../shared/model.ts';
 import { describeBackends } from './backends.ts';
-import { killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnWorker } from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, readAuditLines, runCli, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 /** What a user cares about in a task: everything but the engine's stamps. */
 function content(state: TaskState | null): Record<string, unknown> | null {

@@ -1,17 +1,14 @@
 // Requirement 8: the CLI's output contract (--json shapes, one document on
 // stdout, one error line on stderr, exit codes), simulate, and log --follow.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { AuditEntry, CheckpointSummary, IntegrityIssue, Session, TaskState } from '../../shared/model.ts';
-import { deadPid, findFiles, killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnCli } from './helpers.ts';
+import { cleanUpAfterEach, deadPid, findFiles, makeTempDir, readAuditLines, runCli, spawnCli } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 /** stdout is exactly one JSON document on one line. */
 function single(stdout: string): unknown {

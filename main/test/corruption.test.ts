@@ -1,16 +1,13 @@
 // Requirement 5: a damaged state.json is recovered from the newest valid
 // history version, repaired on disk, and the recovery is audited and announced.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptStateError, openStateStore, type IntegrityIssue, type StateStore, type TaskState } from '../engine/index.ts';
 import { describeBackends } from './backends.ts';
-import { killChildren, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnCli } from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, readAuditLines, runCli, spawnCli } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 const TASK = 'damaged';
 

@@ -1,15 +1,12 @@
 // Requirement 2: kill -9 in the middle of updates never corrupts state, never
 // moves it backwards, and never leaves a lock that blocks the next writer.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
-import { findFiles, killChildren, makeTempDir, type Proc, removeTempDirs, sleep, spawnWorker } from './helpers.ts';
+import { cleanUpAfterEach, findFiles, killChildren, makeTempDir, type Proc, sleep, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 const ROUNDS = 100;
 const CHILDREN_PER_ROUND = 2;

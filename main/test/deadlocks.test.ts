@@ -1,14 +1,11 @@
 // Deadlocks between real processes: each agent holds one task's write lock
 // and then waits for the next task's. `lockstep locks` reports the cycle
 // while it lasts, and stops once one agent gives up (times out).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Deadlock } from '../../shared/model.ts';
-import { killChildren, makeTempDir, type Proc, removeTempDirs, runCli, sleep, spawnWorker } from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, type Proc, runCli, sleep, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 interface Listing {
   locks: { task_id: string; owner: string; waiters: unknown[] }[];

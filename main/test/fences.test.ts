@@ -3,27 +3,13 @@
 // under pauses"). Every window is reached deterministically: the process
 // under test stops itself at a named pause point (LOCKSTEP_TEST_PAUSE, see
 // main/engine/pause-points.ts), the test races it, then sends SIGCONT.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
-import {
-  killChildren,
-  makeTempDir,
-  plantTicket,
-  type Proc,
-  readAuditLines,
-  removeTempDirs,
-  runCli,
-  sleep,
-  spawnCli,
-  spawnWorker,
-} from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, plantTicket, type Proc, readAuditLines, runCli, sleep, spawnCli, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 const LEASE = 600;
 

@@ -8,6 +8,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { HOST_TAG } from '../engine/locks/ticket.ts';
 import { openStateStore, type StoreOptions } from '../engine/index.ts';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { AuditEntry } from '../../shared/model.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -124,6 +125,18 @@ export async function killChildren(): Promise<void> {
   }
   live.clear();
   await Promise.all(waits);
+}
+
+/**
+ * For a test file that starts processes and makes temp dirs: after each of
+ * its tests, every child still running is killed and every temp dir removed,
+ * so no test leaks a process or a folder into the next.
+ */
+export function cleanUpAfterEach(): void {
+  afterEach(async () => {
+    await killChildren();
+    removeTempDirs();
+  });
 }
 
 export interface Exit {

@@ -1,16 +1,13 @@
 // The lock log records whole holds: each acquisition, each release with its
 // hold time, each time-out and each broken lock, across real processes.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockEvent } from '../../shared/model.ts';
-import { killChildren, makeTempDir, removeTempDirs, runCli, seedStore, sleep, spawnCli } from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, runCli, seedStore, sleep, spawnCli } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 function lockLines(root: string): LockEvent[] {
   const dir = join(root, 'logs');

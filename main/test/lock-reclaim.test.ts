@@ -1,18 +1,17 @@
 // Requirements 3 and 4: reclaiming stale locks under a race never lets two
 // writers in, and a holder frozen past its lease cannot clobber the state
 // written by the process that took over.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockHolder } from '../../shared/model.ts';
 import {
+  cleanUpAfterEach,
   deadPid,
-  killChildren,
   makeTempDir,
   plantTicket,
   readAuditLines,
-  removeTempDirs,
   runCli,
   sleep,
   spawnCli,
@@ -20,10 +19,7 @@ import {
   ticketsOf,
 } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 interface RaceResult {
   round: number;

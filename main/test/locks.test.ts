@@ -1,16 +1,13 @@
 // Requirement 6 (locking): time-outs, version conflicts, shared readers and
 // writer priority, all across real processes, on both backends.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LockTimeoutError, VersionConflictError } from '../engine/index.ts';
 import type { StateStore } from '../engine/backend.ts';
 import type { LockHolder } from '../../shared/model.ts';
 import { describeBackends, runCliOn, spawnCliOn, type Backend } from './backends.ts';
-import { killChildren, type Proc, removeTempDirs, sleep, spawnWorker } from './helpers.ts';
+import { cleanUpAfterEach, type Proc, sleep, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 async function holdLock(
   backend: Backend,

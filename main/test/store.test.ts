@@ -1,16 +1,13 @@
 // Requirement 6 (state): revisions survive reloads, concurrent session
 // creation, checkpoint round trips and the legacy-file migration.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptStateError, openStateStore, type TaskState } from '../engine/index.ts';
 import { describeBackends } from './backends.ts';
-import { killChildren, listTree, makeTempDir, readAuditLines, removeTempDirs, runCli, spawnWorker } from './helpers.ts';
+import { cleanUpAfterEach, listTree, makeTempDir, readAuditLines, runCli, spawnWorker } from './helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 describeBackends('revision persistence', (backend) => {
   it('another store instance sees the same versions and history, and a restored version is written as a new one', async () => {

@@ -1,13 +1,10 @@
 // `lockstep serve --host` as a user runs it: a real CLI process.
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killChildren, makeTempDir, removeTempDirs, runCli, sleep, spawnCli } from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterEach, makeTempDir, runCli, sleep, spawnCli } from '../helpers.ts';
 
-afterEach(async () => {
-  await killChildren();
-  removeTempDirs();
-});
+cleanUpAfterEach();
 
 const externalIPv4 = Object.values(networkInterfaces())
   .flat()
