@@ -7,14 +7,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { test, expect } from '../fixtures.ts';
-import { openView, updateTask, waitReady } from './support.ts';
+import { openLocksWithTask, openView, updateTask, waitReady } from './support.ts';
 
 test('holder and waiter are shown live, and the waiter takes over when the holder goes', async ({ dashboard }) => {
-  const { page } = dashboard;
-  await waitReady(page);
-  updateTask(dashboard, 'contended', { status: 'in_progress' });
-  await openView(page, 'Locks');
-  await expect(page.getByText('No locks held right now')).toBeVisible();
+  const page = await openLocksWithTask(dashboard, 'contended');
 
   const holder = dashboard.spawnCli('lock', 'acquire', 'contended', '--hold', '30000', '--owner', 'e2e-holder');
   const held = JSON.parse(await holder.firstLine) as { pid: number; mode: string };

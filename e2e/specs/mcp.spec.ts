@@ -6,7 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { hostname } from 'node:os';
 import { CLI, test, expect } from '../fixtures.ts';
-import { openView, updateTask, waitReady } from './support.ts';
+import { openLocksWithTask } from './support.ts';
 
 async function callJson(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -16,11 +16,7 @@ async function callJson(client: Client, name: string, args: Record<string, unkno
 }
 
 test("an MCP client's lock shows the client's name as its owner", async ({ dashboard }) => {
-  const { page } = dashboard;
-  await waitReady(page);
-  updateTask(dashboard, 'mcp-task', { status: 'in_progress' });
-  await openView(page, 'Locks');
-  await expect(page.getByText('No locks held right now')).toBeVisible();
+  const page = await openLocksWithTask(dashboard, 'mcp-task');
 
   const transport = new StdioClientTransport({
     command: process.execPath,

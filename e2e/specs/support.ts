@@ -32,6 +32,16 @@ export async function openView(page: Page, name: 'Overview' | 'Sessions' | 'Task
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
 }
 
+/** Where the lock specs start: task `taskId` exists, and the Locks view is open with no lock held yet. */
+export async function openLocksWithTask(dashboard: Dashboard, taskId: string): Promise<Page> {
+  const { page } = dashboard;
+  await waitReady(page);
+  updateTask(dashboard, taskId, { status: 'in_progress' });
+  await openView(page, 'Locks');
+  await expect(page.getByText('No locks held right now')).toBeVisible();
+  return page;
+}
+
 /** A row of the (virtualized) tasks table. */
 export function taskRow(page: Page, id: string): Locator {
   return page.getByRole('table', { name: 'Tasks', exact: true }).locator(`[role="row"][data-task-id="${id}"]`);
