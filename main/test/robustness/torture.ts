@@ -18,6 +18,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { EtcdCluster } from '../etcd/cluster.ts';
 import { checkRun, formatReport, type CheckReport } from './checker.ts';
 import type { FaultEvent, InvokeEvent, ReturnEvent } from './events.ts';
@@ -45,33 +46,42 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { backend: 'files', seconds: 30, seed: Math.floor(Math.random() * 2 ** 31), workers: 8, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
-    const count = (min: number) => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
-      return n;
-    };
-    if (flag === '--backend') {
-      const v = value();
-      if (v !== 'files' && v !== 'etcd') fail(`--backend must be files or etcd, got ${JSON.stringify(v)}`);
-      opts.backend = v;
-    } else if (flag === '--seconds') opts.seconds = count(1);
-    else if (flag === '--seed') opts.seed = count(0);
-    else if (flag === '--workers') opts.workers = count(2);
-    else if (flag === '--keep') opts.keep = true;
-    else if (flag === '--report') opts.report = value();
-    else if (flag === '--check') opts.check = value();
-    else fail(`unknown option ${JSON.stringify(flag)}`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        backend: { type: 'string', default: 'files' },
+        seconds: { type: 'string' },
+        seed: { type: 'string' },
+        workers: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        check: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    fail((err as Error).message); // an unknown option, a missing value, an argument without an option
   }
-  return opts;
+  const { backend } = values;
+  if (backend !== 'files' && backend !== 'etcd') fail(`--backend must be files or etcd, got ${JSON.stringify(backend)}`);
+  return {
+    backend,
+    seconds: integer('--seconds', values.seconds, 1) ?? 30,
+    seed: integer('--seed', values.seed, 0) ?? Math.floor(Math.random() * 2 ** 31),
+    workers: integer('--workers', values.workers, 2) ?? 8,
+    keep: values.keep,
+    report: values.report,
+    check: values.check,
+  };
+}
+
+/** The whole number given for `flag` (at least `min`), or undefined when the flag is absent. */
+function integer(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function fail(message: string): never {
