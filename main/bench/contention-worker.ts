@@ -6,6 +6,7 @@
 //   worker → parent  { type: 'result', ... }       after `durationMs`
 import { openStateStore, VersionConflictError, LockTimeoutError } from '../engine/index.ts';
 import { sleep, taskPayload } from './common.ts';
+import { askParent, runWorkerJob, tellParent } from './ipc-worker.ts';
 
 export type ContentionMode = 'plain' | 'cas' | 'locked';
 
@@ -51,12 +52,7 @@ async function run(config: WorkerConfig): Promise<void> {
   // Warm-up on a private task: JIT, file descriptors of the logs, page cache.
   for (let i = 0; i < 30; i++) await store.updateTaskState(`warm-${config.worker}`, taskPayload(i, config.worker));
 
-  const start = await new Promise<number>((resolve) => {
-    process.on('message', (msg: { type?: string; at?: number }) => {
-      if (msg.type === 'start' && typeof msg.at === 'number') resolve(msg.at);
-    });
-    process.send!({ type: 'ready' });
-  });
+  const start = await askParent({ type: 'ready' }, (msg) => (msg.type === 'start' && typeof msg.at === 'number' ? msg.at : undefined));
   await sleep(start - Date.now());
 
   const { taskId, worker } = config;
@@ -114,15 +110,7 @@ async function run(config: WorkerConfig): Promise<void> {
   recording = false;
   await store.close();
   const result: WorkerResult = { type: 'result', worker, taskId, successes, conflicts, timeouts, latencies, lockWaits, startedAt, endedAt };
-  await new Promise<void>((resolve) => process.send!(result, () => resolve()));
-  process.disconnect();
+  await tellParent(result);
 }
 
-if (!process.send) {
-  process.stderr.write('contention-worker.ts is started by engine-bench.ts (it needs an IPC channel)\n');
-  process.exit(2);
-}
-run(JSON.parse(process.argv[2] ?? '{}') as WorkerConfig).catch((err: unknown) => {
-  process.stderr.write(`contention worker failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runWorkerJob('contention-worker', 'engine-bench.ts', run);
