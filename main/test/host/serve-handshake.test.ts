@@ -14,22 +14,17 @@ import type { AuditEntry } from '../../../shared/model.ts';
 import { apply, mapsOf, SYNCED, SYNCED_NAMES, type Collection, type SyncedMaps } from '../../../shared/sync.ts';
 import { openStateStore } from '../../engine/index.ts';
 import { seedStore } from '../helpers.ts';
-import type { RunningServer } from '../../host/serve.ts';
-import type { StateHost } from '../../host/state-host.ts';
 import { serveOnLoopback, type LoopbackServer } from './loopback-server.ts';
 
 let dir: string;
 let root: string;
 let serving: LoopbackServer;
-let host: StateHost;
-let server: RunningServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-handshake-'));
   root = join(dir, 'state');
   await seedStore({ root }, { t1: { status: 'in_progress' } });
   serving = await serveOnLoopback(dir, { root, activityLimit: 5_000 });
-  ({ host, server } = serving);
 });
 
 afterAll(async () => {
@@ -45,8 +40,8 @@ interface Client {
 }
 
 function connect(): Promise<Client> {
-  const origin = `http://127.0.0.1:${server.port}`;
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { Origin: origin } });
+  const { port, token } = serving.server;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
   const messages: Client['messages'] = [];
   let nextId = 1;
   ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
@@ -155,9 +150,9 @@ describe('serve: the ready handshake', () => {
     const store = openStateStore({ root });
     const onDisk = new Map((await store.listTasks()).map((t) => [t.task_id, t.version]));
     await store.close();
-    await until(() => [...onDisk].every(([id, v]) => host.snapshot().tasks.find((t) => t.task_id === id)?.version === v));
-    await host.whenSettled();
-    const final = host.snapshot();
+    await until(() => [...onDisk].every(([id, v]) => serving.host.snapshot().tasks.find((t) => t.task_id === id)?.version === v));
+    await serving.host.whenSettled();
+    const final = serving.host.snapshot();
     await until(() => clients.every((c) => mirrorOf(c).seq === final.seq));
 
     const expected = mapsOf(final);
@@ -179,7 +174,7 @@ describe('serve: the ready handshake', () => {
     const store = openStateStore({ root });
     await store.updateTaskState('while-away', { status: 'queued' });
     await store.close();
-    await until(() => host.snapshot().tasks.some((t) => t.task_id === 'while-away'));
+    await until(() => serving.host.snapshot().tasks.some((t) => t.task_id === 'while-away'));
     const second = await connect();
     await second.ask('ready');
     const snapshot = second.messages.find((m) => m.event === 'reset')!.payload as Snapshot;
