@@ -94,7 +94,8 @@ export function stageSpare(file: string, target: string): boolean {
 /**
  * Write `data` into a spare of `target`'s folder (fsync'd when durable) and
  * rename it to `held`. Returns false when no spare could serve (none ready,
- * or its name was removed meanwhile): the caller then creates the temp.
+ * its name was removed meanwhile, or a write to it failed): the caller then
+ * creates the temp. `held` exists only if this returns true.
  */
 export function writeIntoSpare(target: string, held: string, data: Buffer, durable: boolean): boolean {
   const list = pool.get(dirname(target));
@@ -111,11 +112,11 @@ export function writeIntoSpare(target: string, held: string, data: Buffer, durab
     if (spare.size > data.length) ftruncateSync(spare.fd, data.length);
     if (durable) fsyncSync(spare.fd);
     renameSync(spare.path, held);
-  } catch (err) {
+  } catch {
+    // gc took the spare, or the filesystem refused it: a fresh temp is written instead (and reports a real error itself).
     closeSync(spare.fd);
     unlinkQuiet(spare.path);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // gc took the spare: write a fresh temp
-    throw err;
+    return false;
   }
   closeSync(spare.fd);
   return true;
