@@ -3,7 +3,7 @@
 // under pauses"). Every window is reached deterministically: the process
 // under test stops itself at a named pause point (LOCKSTEP_TEST_PAUSE, see
 // main/engine/pause-points.ts), the test races it, then sends SIGCONT.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
@@ -13,13 +13,22 @@ cleanUpAfterEach();
 
 const LEASE = 600;
 
+/** The stores rootWith opened, closed after each test (also one that failed half-way). */
+const openStores: FileStateStore[] = [];
+afterEach(() => {
+  for (const store of openStores.splice(0)) store.close();
+});
+
+/** A state root whose stores use LEASE (and `config`), and this test's store on it. */
 async function rootWith(config: Record<string, unknown> = {}): Promise<{ root: string; store: FileStateStore }> {
   const root = makeTempDir();
-  const store = openStateStore({ root, owner: 'test' });
-  await store.init();
-  store.close();
+  const setup = openStateStore({ root, owner: 'test' });
+  await setup.init();
+  setup.close();
   writeFileSync(join(root, 'config.json'), JSON.stringify({ lease_ms: LEASE, ...config }));
-  return { root, store: openStateStore({ root, owner: 'test' }) };
+  const store = openStateStore({ root, owner: 'test' });
+  openStores.push(store);
+  return { root, store };
 }
 
 /** Resolves once `proc` has stopped itself at pause point `name`. */
@@ -88,7 +97,6 @@ describe('a writer waiting past its lease (defect 1)', () => {
     expect(w2Got - w1Got).toBeGreaterThanOrEqual(1400);
     expect((await w2.waitExit()).code).toBe(0);
     expect((await reader.waitExit()).code).toBe(0);
-    store.close();
   }, 60_000);
 });
 
@@ -110,7 +118,6 @@ describe('a writer stopped between its lock check and its commit (defect 2)', ()
     const commits = readAuditLines(root).filter((e) => e.task_id === 'a' && e.change_type === 'task_updated');
     expect(commits.map((e) => e.new_version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await store.listTasks()).find((t) => t.task_id === 'a')).toMatchObject({ version: 6, by: 'test-5' });
-    store.close();
   }, 60_000);
 
   it('whose link went through before it stopped keeps its version: the next writer builds on it', async () => {
@@ -125,7 +132,6 @@ describe('a writer stopped between its lock check and its commit (defect 2)', ()
     expect(JSON.parse(slow.lines.join(''))).toMatchObject({ version: 2, n: 2 });
     // Its late rename was fenced: state.json did not go back to version 2.
     expect(stateOnDisk(root, 'a')).toMatchObject({ version: 3, n: 3 });
-    store.close();
   }, 60_000);
 });
 
@@ -156,7 +162,6 @@ describe('a writer stopped past its lease while writing over a spare inode (vers
     expect(stateOnDisk(root, 'a')).toMatchObject({ version: 12, counter: 11 });
     const history = readAuditLines(root).filter((e) => e.task_id === 'a' && e.change_type === 'task_updated');
     expect(history.map((e) => e.new_version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    store.close();
   }, 60_000);
 });
 
@@ -176,7 +181,6 @@ describe('a holder stopped past its lease (defect 3)', () => {
     expect(await store.refreshLock(lock)).toBe(true);
     await store.updateTaskState('a', { n: 1 }, { lock });
     expect(await store.releaseLock(lock)).toBe(true);
-    store.close();
   }, 60_000);
 
   it('cannot commit under the lock it lost, and its release leaves the new holder alone', async () => {
@@ -190,7 +194,6 @@ describe('a holder stopped past its lease (defect 3)', () => {
     const next = await store.updateTaskState('a', { n: 1 }, { lock });
     expect(next).toMatchObject({ version: 2, n: 1 });
     expect(await store.releaseLock(lock)).toBe(true);
-    store.close();
   }, 60_000);
 });
 
@@ -219,7 +222,6 @@ describe('a reclaimer stopped between judging a lock stale and removing it (defe
     expect(await store.releaseLock(lock)).toBe(true);
     await reclaimer.waitForLine(undefined, 5000); // and it gets the lock once the writer leaves
     expect((await reclaimer.waitExit()).code).toBe(0);
-    store.close();
   }, 60_000);
 });
 
@@ -242,7 +244,6 @@ describe('session writes (defects 5 and 6)', () => {
     // A retry completes it.
     expect((await runCli(root, ['task', 'update', 't1', '{"n":1}', '--session', session.id])).code).toBe(0);
     expect((await store.readSessionFile(session.id)).task_ids.sort()).toEqual(['t1', 't2']);
-    store.close();
   }, 60_000);
 
   it('task update --session that times out on the session lock commits nothing (exit 4), and a retry with the same expected version works', async () => {
@@ -272,7 +273,6 @@ describe('session writes (defects 5 and 6)', () => {
     const retry = await runCli(root, ['task', 'update', 't', '{"n":1}', '--session', session.id, '--expect-version', '1']);
     expect(retry.code, retry.stderr).toBe(0);
     expect(await store.getTaskState('t')).toMatchObject({ version: 2, n: 1, session_id: session.id });
-    store.close();
   }, 60_000);
 });
 
@@ -288,7 +288,6 @@ describe('queueing (mutations the old suite let pass)', () => {
     expect(r.ms).toBeLessThan(4000); // not the 8 s lock timeout
     holder.signal('SIGTERM');
     await holder.waitExit();
-    store.close();
   }, 30_000);
 
   it('waiters are served in the order they arrived', async () => {
@@ -324,7 +323,6 @@ describe('queueing (mutations the old suite let pass)', () => {
     );
     expect(order).toEqual(waiters.map((w) => w.pid));
     await Promise.all(waiters.map((w) => w.waitExit()));
-    store.close();
   }, 60_000);
 });
 
@@ -339,7 +337,6 @@ describe('coarse timestamps (FAT keeps mtimes in 2 s steps)', () => {
     utimesSync(planted, new Date(Date.now() - 3500), new Date(Date.now() - 3500));
     expect(await store.updateTaskState('a', { n: 1 }, { timeout: 2000 })).toMatchObject({ version: 2 });
     expect(existsSync(planted)).toBe(false);
-    store.close();
   }, 30_000);
 });
 
