@@ -42,12 +42,14 @@ export function timeAt(x: number, v: Viewport): number {
 }
 
 const hatches = new Map<string, CanvasPattern | null>();
+/** The hatch's period, in CSS pixels. */
+const HATCH = 6;
 
 /** Diagonal stripes of the owner's colour: a wait, as opposed to a hold. */
 function hatch(ctx: Ctx, colour: string, dpr: number): CanvasPattern | string {
   const key = `${colour}@${dpr}`;
   if (!hatches.has(key)) {
-    const size = Math.round(6 * dpr);
+    const size = Math.round(HATCH * dpr);
     const tile = document.createElement('canvas');
     tile.width = size;
     tile.height = size;
@@ -128,6 +130,7 @@ function gridOf(frame: Frame, lanes: readonly Lane[]): TileGrid {
     height: Math.round(v.height * dpr),
     span: v.to - v.from,
     dpr,
+    grain: Math.round(HATCH * dpr),
     lanes,
     colours,
     theme: `${theme.text} ${theme.muted} ${theme.grid} ${theme.danger} ${theme.panel}`,

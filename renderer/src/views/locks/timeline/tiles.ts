@@ -24,6 +24,8 @@ export interface TileGrid {
   /** Time the plot shows (ms). */
   span: number;
   dpr: number;
+  /** Tiles start on multiples of this many device pixels (the hatch's period), so that stripes run on across a seam. */
+  grain: number;
   lanes: readonly Lane[];
   colours: ReadonlyMap<string, string>;
   /** The theme's colours, joined. */
@@ -74,6 +76,7 @@ export class BarTiles {
       o.width === g.width &&
       o.height === g.height &&
       o.dpr === g.dpr &&
+      o.grain === g.grain &&
       Math.abs(o.span - g.span) <= g.span * 1e-9 &&
       o.colours === g.colours &&
       o.theme === g.theme &&
@@ -98,7 +101,8 @@ export class BarTiles {
 
   /** Device pixels of a tile. */
   get tileWidth(): number {
-    return Math.ceil(this.grid!.width / PER_VIEW);
+    const { width, grain } = this.grid!;
+    return Math.ceil(width / PER_VIEW / grain) * grain;
   }
 
   /** The pieces to copy for a view starting at `from`, or null while one of its tiles is not built. */
