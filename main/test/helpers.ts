@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { HOST_TAG } from '../engine/locks/ticket.ts';
-import { openStateStore, type StoreOptions } from '../engine/index.ts';
+import { openStateStore, type FileStateStore, type OpenOptions, type StoreOptions } from '../engine/index.ts';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { AuditEntry } from '../../shared/model.ts';
@@ -32,6 +32,16 @@ export function removeTempDirs(): void {
 }
 
 // ---- stores -------------------------------------------------------------------
+
+const tempStores = new Set<FileStateStore>();
+
+/** A file store on a fresh temp root; cleanUpAfterEach closes it, also after a test that failed half-way. */
+export function openTempStore(options: Omit<OpenOptions, 'root'> = {}): { root: string; store: FileStateStore } {
+  const root = makeTempDir();
+  const store = openStateStore({ ...options, root });
+  tempStores.add(store);
+  return { root, store };
+}
 
 /**
  * Lay out a store (a folder or an etcd namespace) holding these tasks, and
@@ -129,12 +139,14 @@ export async function killChildren(): Promise<void> {
 
 /**
  * For a test file that starts processes and makes temp dirs: after each of
- * its tests, every child still running is killed and every temp dir removed,
- * so no test leaks a process or a folder into the next.
+ * its tests, every child still running is killed, every openTempStore store
+ * closed and every temp dir removed, so no test leaks into the next.
  */
 export function cleanUpAfterEach(): void {
   afterEach(async () => {
     await killChildren();
+    for (const store of tempStores) store.close();
+    tempStores.clear();
     removeTempDirs();
   });
 }

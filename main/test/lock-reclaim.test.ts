@@ -4,12 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStateStore } from '../engine/index.ts';
 import type { LockHolder } from '../../shared/model.ts';
 import {
   cleanUpAfterEach,
   deadPid,
-  makeTempDir,
+  openTempStore,
   plantTicket,
   readAuditLines,
   runCli,
@@ -31,8 +30,7 @@ interface RaceResult {
 
 describe('stale lock reclaim race', () => {
   it('8 processes reclaiming a dead or expired lock never hold it together (60 rounds)', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
+    const { root, store } = openTempStore();
     await store.init();
     await store.updateTaskState('contended', { n: 0 });
     const lockFile = join(root, 'tasks', 'task-contended', 'state.lock');
@@ -71,14 +69,12 @@ describe('stale lock reclaim race', () => {
     const broken = readAuditLines(root).filter((e) => e.change_type === 'lock_broken' && e.task_id === 'contended');
     expect(broken).toHaveLength(ROUNDS);
     expect(ticketsOf(lockFile)).toEqual([]);
-    store.close();
   }, 120_000);
 });
 
 describe('releasing a lock after its lease expired', () => {
   it('never disturbs the process that took it over (8 s of churn: 6 careful writers, 2 overstaying)', async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
+    const { root, store } = openTempStore();
     await store.updateTaskState('churn', { n: 0 });
     const marker = join(root, 'occupied');
     const common = ['--root', root, '--task', 'churn', '--marker', marker, '--ms', '8000'];
@@ -103,14 +99,12 @@ describe('releasing a lock after its lease expired', () => {
     // ...and their late releases never let two careful writers in together.
     expect(results.reduce((n, r) => n + r.violations, 0)).toBe(0);
     expect(existsSync(marker)).toBe(false);
-    store.close();
   }, 60_000);
 });
 
 describe('a holder paused past its lease', () => {
   it("cannot commit after SIGCONT: VersionConflictError, and the new writer's state and lock survive", async () => {
-    const root = makeTempDir();
-    const store = openStateStore({ root });
+    const { root, store } = openTempStore();
     await store.init();
     await store.updateTaskState('paused', { by: 'setup' });
     await store.updateTaskState('paused', { by: 'setup', step: 2 });
@@ -158,6 +152,5 @@ describe('a holder paused past its lease', () => {
     expect(ticketsOf(join(root, 'tasks', 'task-paused', 'state.lock'))).toEqual([]);
     const after = await store.updateTaskState('paused', { by: 'test' }, { timeout: 1000 });
     expect(after.version).toBe(4);
-    store.close();
   }, 60_000);
 });
