@@ -624,7 +624,7 @@ async function main(): Promise<void> {
         target: '>= 0.50',
         measured: `${fmt(vsFloor)} (${fmt(hotPlain.throughput, 0)} / ${fmt(floorOps, 0)})`,
         pass: vsFloor >= 0.5,
-        why: `every commit is a single-process commit plus a hand-off: the next waiter must be scheduled after the release's inotify event, then lists the folder and marks its ticket, while 4 processes share the cores (${load}; node main/bench/profile-handoff.ts splits hold and hand-off)`,
+        why: `each commit holds the lock about twice as long as alone (4 processes share the cores and the journal its fsync commits), then the lock is idle for the hand-off: the next waiter is scheduled after the release's inotify event, lists the folder and marks its ticket (${load}; node main/bench/profile-handoff.ts splits hold and hand-off)`,
       },
       {
         figure: 'p99 lock wait, 4 procs 1 task',
