@@ -19,7 +19,7 @@ import { assertCheckpointId, assertTaskId } from './paths.ts';
 import { readSessionFile, replaceSession } from './sessions.ts';
 import { checkImportedSession, sessionImportVerdict } from './session-rules.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { checkTaskValue, historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { checkTaskValue, historyVersions, readHistoryVersion, readTask, readTaskFile } from './task-files.ts';
 
 /** JSON with keys sorted, so two stores' copies compare equal whatever their key order. */
 /**
@@ -45,7 +45,7 @@ export function exportTask(ctx: EngineContext, taskId: string): TaskState[] {
   assertTaskId(taskId);
   const byVersion = new Map<number, TaskState>();
   for (const v of historyVersions(ctx.layout, taskId)) {
-    const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
+    const check = readHistoryVersion(ctx.layout, taskId, v);
     if (check?.ok) byVersion.set(v, check.state);
   }
   const current = readTask(ctx.layout, taskId);

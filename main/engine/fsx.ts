@@ -1,20 +1,26 @@
 // Filesystem primitives. Everything that must survive a crash goes through
-// here: no file is ever written in place, so a reader (or a process that
-// restarts after kill -9) sees either the old bytes or the new ones.
+// here: no file a reader can name is ever written in place, so a reader (or a
+// process that restarts after kill -9) sees either the old bytes or the new
+// ones. (A file renamed away may be: a commit recycles the history version
+// that fell out as a later version's inode, and readJsonFileAsNamed keeps
+// readers of history from the bytes written after the rename.)
 import {
   closeSync,
   copyFileSync,
   constants,
+  fstatSync,
   fsyncSync,
   linkSync,
   openSync,
   readFileSync,
   readdirSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { TEMP_PREFIX } from './layout.ts';
+import { pausePoint } from './pause-points.ts';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -186,16 +192,60 @@ export function unlinkQuiet(path: string): boolean {
 export type ReadResult =
   { kind: 'missing' } | { kind: 'ok'; raw: string; value: unknown } | { kind: 'corrupt'; raw: string; reason: string };
 
+const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 /** Read and parse a JSON file without throwing for missing, empty or malformed content. */
 export function readJsonFile(path: string): ReadResult {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    if (isMissing(err)) return { kind: 'missing' };
     throw withPath(err, path);
   }
+  return parseJson(raw);
+}
+
+/**
+ * readJsonFile for a name that is never reused but whose file may be written
+ * again once renamed away: a commit recycles the history version that fell
+ * out of the window as the inode of a later version (version-spares.ts). The
+ * bytes count only if `path` still names the file they were read from after
+ * they were read; if it does not, the version was pruned during the read and
+ * is 'missing', as when it is deleted then. Without this, a reader that opened
+ * the old version just before it was recycled could read the newer bytes, or a
+ * mix of both, and report a damaged history file that never was.
+ */
+export function readJsonFileAsNamed(path: string): ReadResult {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (isMissing(err)) return { kind: 'missing' };
+    throw withPath(err, path);
+  }
+  let raw: string;
+  let read: { ino: number; dev: number };
+  try {
+    read = fstatSync(fd);
+    pausePoint('history-read.after-open');
+    raw = readFileSync(fd, 'utf8');
+  } catch (err) {
+    throw withPath(err, path);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    const named = statSync(path);
+    if (named.ino !== read.ino || named.dev !== read.dev) return { kind: 'missing' };
+  } catch (err) {
+    if (isMissing(err)) return { kind: 'missing' };
+    throw withPath(err, path);
+  }
+  return parseJson(raw);
+}
+
+function parseJson(raw: string): ReadResult {
   if (raw.trim() === '') return { kind: 'corrupt', raw, reason: 'empty file' };
   try {
     return { kind: 'ok', raw, value: JSON.parse(raw) };

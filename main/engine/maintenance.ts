@@ -19,7 +19,7 @@ import { appendLockLine, brokenLine, cleanupLock, inspectLock, liveness, lockIss
 import { readJsonFile, safeReaddir, TEMP_PREFIX, tempFileOwnerPid, unlinkQuiet } from './fsx.ts';
 import { processLiveness, HOST } from './identity.ts';
 import { taskIdFromDirName } from './paths.ts';
-import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { damageIssue, historyVersions, readHistoryVersion, readTask } from './task-files.ts';
 
 /** Temp files of a live process are in use; others are left-overs of a crash. */
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
@@ -53,7 +53,7 @@ export function verifyTask(ctx: EngineContext, taskId: string): IntegrityIssue[]
   const read = readTask(ctx.layout, taskId, true);
   if (read.kind === 'damaged') issues.push(damageIssue(ctx.layout, taskId, read));
   for (const v of historyVersions(ctx.layout, taskId)) {
-    const check = readTaskFile(ctx.layout.historyFile(taskId, v), taskId, v);
+    const check = readHistoryVersion(ctx.layout, taskId, v);
     if (check && !check.ok) {
       issues.push({
         kind: 'corrupt_history',

@@ -28,7 +28,8 @@ export type PausePoint =
   | 'commit.after-lock-check'
   | 'commit.after-link'
   | 'session.after-lock-check'
-  | 'refresh.before-touch';
+  | 'refresh.before-touch'
+  | 'history-read.after-open';
 
 export function pausePoint(name: PausePoint): void {
   if (requested === null) return;

@@ -61,7 +61,7 @@ import { migrateLegacy } from './migration.ts';
 import { assertTaskId, defaultRoot, StateLayout } from './paths.ts';
 import * as sessions from './sessions.ts';
 import { SessionMarks } from './session-marks.ts';
-import { damageIssue, historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { damageIssue, historyVersions, readHistoryVersion, readTask } from './task-files.ts';
 import * as tasks from './tasks.ts';
 import * as transfer from './file-import.ts';
 import { Monitor } from './monitor.ts';
@@ -229,7 +229,7 @@ export class FileStateStore implements StateStore {
       const oldestKept = (all[0] ?? 0) - this.config.max_history;
       const versions = all.filter((v) => v >= oldestKept); // older ones are being pruned
       for (const v of versions.slice(0, limit)) {
-        const check = readTaskFile(this.ctx.layout.historyFile(id, v), id, v);
+        const check = readHistoryVersion(this.ctx.layout, id, v);
         if (check?.ok) out.push(check.state);
       }
       const current = readTask(this.ctx.layout, id);

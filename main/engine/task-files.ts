@@ -2,7 +2,7 @@
 // version. Nothing here writes.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { IntegrityIssue, IntegrityIssueKind, TaskState } from '../../shared/model.ts';
-import { isPlainObject, readJsonFile } from './fsx.ts';
+import { isPlainObject, readJsonFile, readJsonFileAsNamed, type ReadResult } from './fsx.ts';
 import { versionFromHistoryName } from './layout.ts';
 import type { StateLayout } from './paths.ts';
 
@@ -26,7 +26,18 @@ export function checkTaskValue(value: unknown, taskId: string, expectVersion?: n
 }
 
 export function readTaskFile(path: string, taskId: string, expectVersion?: number): TaskFileCheck | null {
-  const file = readJsonFile(path);
+  return checkTaskFile(readJsonFile(path), taskId, expectVersion);
+}
+
+/**
+ * history/v<version>.json, or null when it is not there, including when it was
+ * pruned while being read (its inode may be recycled: fsx.readJsonFileAsNamed).
+ */
+export function readHistoryVersion(layout: StateLayout, taskId: string, version: number): TaskFileCheck | null {
+  return checkTaskFile(readJsonFileAsNamed(layout.historyFile(taskId, version)), taskId, version);
+}
+
+function checkTaskFile(file: ReadResult, taskId: string, expectVersion?: number): TaskFileCheck | null {
   if (file.kind === 'missing') return null;
   if (file.kind === 'corrupt') return { ok: false, reason: file.reason };
   const check = checkTaskValue(file.value, taskId, expectVersion);
@@ -52,7 +63,7 @@ export function historyVersions(layout: StateLayout, taskId: string): number[] {
 /** The newest history version that parses and validates. */
 export function newestValidHistory(layout: StateLayout, taskId: string): TaskState | null {
   for (const v of historyVersions(layout, taskId)) {
-    const check = readTaskFile(layout.historyFile(taskId, v), taskId, v);
+    const check = readHistoryVersion(layout, taskId, v);
     if (check?.ok) return check.state;
   }
   return null;
@@ -66,9 +77,8 @@ export function newestValidHistory(layout: StateLayout, taskId: string): TaskSta
 export function rollForward(layout: StateLayout, taskId: string, state: TaskState): TaskState {
   let current = state;
   for (;;) {
-    const next = layout.historyFile(taskId, current.version + 1);
-    if (!existsSync(next)) return current;
-    const check = readTaskFile(next, taskId, current.version + 1);
+    if (!existsSync(layout.historyFile(taskId, current.version + 1))) return current;
+    const check = readHistoryVersion(layout, taskId, current.version + 1);
     if (!check?.ok) return current;
     current = check.state;
   }

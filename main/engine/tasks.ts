@@ -26,7 +26,7 @@ import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
 import { dropSpares, stageSpare } from './version-spares.ts';
 import { assertTaskId } from './paths.ts';
-import { historyVersions, readTask, readTaskFile } from './task-files.ts';
+import { historyVersions, readHistoryVersion, readTask, readTaskFile } from './task-files.ts';
 import {
   assertExpectedVersion,
   checkUpdatePayload,
@@ -232,7 +232,7 @@ function commitUnderLock(
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const historyFile = ctx.layout.historyFile(taskId, next.version);
     if (!ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
-    if (readTaskFile(historyFile, taskId, next.version)?.ok === false) {
+    if (readHistoryVersion(ctx.layout, taskId, next.version)?.ok === false) {
       // history/v<N+1> exists but is not a valid version N+1 (a damaged file
       // that recovery skipped): nobody committed N+1. Move it aside, or
       // every later update of this task would fail on it.
@@ -298,7 +298,7 @@ export async function restoreTaskVersion(
   options: CommitOptions = {},
 ): Promise<TaskState> {
   assertTaskId(taskId);
-  const check = readTaskFile(ctx.layout.historyFile(taskId, version), taskId, version);
+  const check = readHistoryVersion(ctx.layout, taskId, version);
   if (check === null) throw new NotFoundError(`task ${taskId} has no version ${version} in history`);
   if (!check.ok) throw new CorruptStateError(`task ${taskId} version ${version}: ${check.reason}`);
   return restoreTaskContent(ctx, taskId, check.state, `version ${version}`, options);

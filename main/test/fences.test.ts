@@ -7,7 +7,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
-import { cleanUpAfterEach, makeTempDir, plantTicket, type Proc, readAuditLines, runCli, sleep, spawnCli, spawnWorker } from './helpers.ts';
+import {
+  cleanUpAfterEach,
+  makeTempDir,
+  pausedAt,
+  plantTicket,
+  type Proc,
+  readAuditLines,
+  runCli,
+  sleep,
+  spawnCli,
+  spawnWorker,
+} from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -29,16 +40,6 @@ async function rootWith(config: Record<string, unknown> = {}): Promise<{ root: s
   const store = openStateStore({ root, owner: 'test' });
   openStores.push(store);
   return { root, store };
-}
-
-/** Resolves once `proc` has stopped itself at pause point `name`. */
-async function pausedAt(proc: Proc, name: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!proc.stderr.includes(`lockstep-pause ${name} `)) {
-    if (Date.now() > deadline) throw new Error(`pid ${proc.pid} never reached ${name}; stderr=${proc.stderr}`);
-    await sleep(10);
-  }
-  await sleep(20); // the SIGSTOP follows the line at once
 }
 
 /**

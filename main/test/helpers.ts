@@ -291,6 +291,16 @@ export function spawnWorker(name: string, args: string[] = [], env: Record<strin
 }
 
 /** Start the lockstep CLI (long-running commands: lock acquire, log --follow). */
+/** Resolves once `proc` (started with LOCKSTEP_TEST_PAUSE) has stopped itself at pause point `name`. */
+export async function pausedAt(proc: Proc, name: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.stderr.includes(`lockstep-pause ${name} `)) {
+    if (Date.now() > deadline) throw new Error(`pid ${proc.pid} never reached ${name}; stderr=${proc.stderr}`);
+    await sleep(10);
+  }
+  await sleep(20); // the SIGSTOP follows the line at once
+}
+
 export function spawnCli(root: string, args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [BIN, '--root', root, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
