@@ -82,14 +82,18 @@ export class StateLayout {
     return `${this.taskPaths(id).history}${sep}${historyFileName(version)}`;
   }
 
-  /** A commit asks for a task's paths a dozen times: each id is checked and joined once (path.join is ~1.5 µs). */
+  /**
+   * A commit asks for its task's paths a dozen times: each id is checked and joined once (path.join is ~1.5 µs).
+   * Kept small: a commit needs one task's, and with 4,096 entries a dashboard host that had read 10,000 tasks
+   * stayed 10-15 MB larger (idle `serve` RSS 187-190 MB against 174-178 MB with 64).
+   */
   private readonly taskPathCache = new Map<string, { dir: string; state: string; history: string }>();
   private taskPaths(id: string): { dir: string; state: string; history: string } {
     let paths = this.taskPathCache.get(id);
     if (paths === undefined) {
       const dir = join(this.tasksDir, `${TASK_DIR_PREFIX}${assertTaskId(id)}`);
       paths = { dir, state: join(dir, STATE_FILE), history: join(dir, HISTORY_DIR) };
-      if (this.taskPathCache.size >= 4096) this.taskPathCache.clear();
+      if (this.taskPathCache.size >= 64) this.taskPathCache.clear();
       this.taskPathCache.set(id, paths);
     }
     return paths;
