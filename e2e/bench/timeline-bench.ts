@@ -134,15 +134,18 @@ async function pan(page: Page, box: { x: number; y: number; width: number }): Pr
   for (let i = 0; i < 2; i++) await stroke(left + 900, -15);
 }
 
+/** What the page records during a pan (a type only: the callbacks run in the page). */
+interface PanWindow {
+  __lockTimelinePaints: Paint[];
+  __frames: number[];
+  __longTasks: number[];
+  __inputs: number[];
+  __stop: boolean;
+}
+
 async function recordPan(page: Page, box: { x: number; y: number; width: number }): Promise<PanRecord> {
   await page.evaluate(() => {
-    const w = window as unknown as {
-      __lockTimelinePaints: Paint[];
-      __frames: number[];
-      __longTasks: number[];
-      __inputs: number[];
-      __stop: boolean;
-    };
+    const w = window as unknown as PanWindow;
     w.__lockTimelinePaints = [];
     w.__frames = [];
     w.__longTasks = [];
@@ -161,13 +164,7 @@ async function recordPan(page: Page, box: { x: number; y: number; width: number 
   });
   await pan(page, box);
   return page.evaluate(() => {
-    const w = window as unknown as {
-      __lockTimelinePaints: Paint[];
-      __frames: number[];
-      __longTasks: number[];
-      __inputs: number[];
-      __stop: boolean;
-    };
+    const w = window as unknown as PanWindow;
     w.__stop = true;
     return { paints: w.__lockTimelinePaints, frames: w.__frames.slice(1), longTasks: w.__longTasks, inputs: w.__inputs };
   });

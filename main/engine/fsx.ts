@@ -192,7 +192,11 @@ export function unlinkQuiet(path: string): boolean {
 export type ReadResult =
   { kind: 'missing' } | { kind: 'ok'; raw: string; value: unknown } | { kind: 'corrupt'; raw: string; reason: string };
 
-const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+/** ENOENT or ENOTDIR: the file is not there. Any other error is thrown, naming the path. */
+function missingOrThrow(err: unknown, path: string): { kind: 'missing' } {
+  if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return { kind: 'missing' };
+  throw withPath(err, path);
+}
 
 /** Read and parse a JSON file without throwing for missing, empty or malformed content. */
 export function readJsonFile(path: string): ReadResult {
@@ -200,8 +204,7 @@ export function readJsonFile(path: string): ReadResult {
   try {
     raw = readFileSync(path, 'utf8');
   } catch (err) {
-    if (isMissing(err)) return { kind: 'missing' };
-    throw withPath(err, path);
+    return missingOrThrow(err, path);
   }
   return parseJson(raw);
 }
@@ -221,8 +224,7 @@ export function readJsonFileAsNamed(path: string): ReadResult {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    if (isMissing(err)) return { kind: 'missing' };
-    throw withPath(err, path);
+    return missingOrThrow(err, path);
   }
   let raw: string;
   let read: { ino: number; dev: number };
@@ -239,8 +241,7 @@ export function readJsonFileAsNamed(path: string): ReadResult {
     const named = statSync(path);
     if (named.ino !== read.ino || named.dev !== read.dev) return { kind: 'missing' };
   } catch (err) {
-    if (isMissing(err)) return { kind: 'missing' };
-    throw withPath(err, path);
+    return missingOrThrow(err, path);
   }
   return parseJson(raw);
 }

@@ -83,6 +83,18 @@ describe('StateHost lock events', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A new, empty state root in this test's folder, with its logs folder made. */
+  async function emptyRootWithLogs(prefix: string): Promise<{ root: string; logs: string }> {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    const root = join(dir, 'state');
+    const store = openStateStore({ root });
+    await store.init();
+    store.close();
+    const logs = join(root, 'logs');
+    mkdirSync(logs, { recursive: true });
+    return { root, logs };
+  }
+
   it('serves the lock log over getLockEvents and pushes new holds in patches', async () => {
     dir = mkdtempSync(join(tmpdir(), 'lockstep-lock-events-'));
     const root = join(dir, 'state');
@@ -133,13 +145,7 @@ describe('StateHost lock events', () => {
   });
 
   it('shows a hold from 20 hours ago in the 24 h window, behind more than the 4 MiB tail the host starts from', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lockstep-lock-range-'));
-    const root = join(dir, 'state');
-    const store = openStateStore({ root });
-    await store.init();
-    store.close();
-    const logs = join(root, 'logs');
-    mkdirSync(logs, { recursive: true });
+    const { root, logs } = await emptyRootWithLogs('lockstep-lock-range-');
     const now = Date.now();
     const line = (t: number, task: string, owner: string, i: number): LockEvent => ({
       ts: new Date(t).toISOString(),
@@ -191,13 +197,7 @@ describe('StateHost lock events', () => {
       expect(await dispatch(handlers, 'getLockEvents', bad)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
   it('sends the first snapshot before reading the lock log, then its contention; getLockEvents waits for the lines', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lockstep-lock-tail-'));
-    const root = join(dir, 'state');
-    const store = openStateStore({ root });
-    await store.init();
-    store.close();
-    const logs = join(root, 'logs');
-    mkdirSync(logs, { recursive: true });
+    const { root, logs } = await emptyRootWithLogs('lockstep-lock-tail-');
     // A busy root: 20,000 acquisitions with waits in the last 10 minutes, for 12 tasks.
     const now = Date.now();
     const lines = Array.from({ length: 20_000 }, (_, i) => ({ ...ev(now - 600_000 + i * 30, `busy-${i % 12}`), wait_ms: 12 }));
