@@ -41,7 +41,10 @@ export function nextRequest(held: TaskHistory | null, target: VersionMark | null
   const newest = held?.versions[0];
   if (!held || held.error || !newest || !target) return {};
   if (target.version > newest.version) return { after: newest.version };
-  if (target.version === newest.version && target.updated_at === newest.updated_at) return null;
+  // The history is read from disk, so it can be ahead of the mirror (versions written before the
+  // mirror's patch for them arrived): what the mirror reports is then already held.
+  const alreadyHeld = held.versions.find((v) => v.version === target.version);
+  if (alreadyHeld && alreadyHeld.updated_at === target.updated_at) return null;
   return {}; // the task went back, or was rewritten under the same number: read it whole
 }
 

@@ -11,6 +11,8 @@ class FakeHost {
   readonly requests: RequestOf<'getTask'>[] = [];
   readonly maxHistory: number;
   fail: Error | null = null;
+  /** Bumped when the task is created again: its versions then carry other times. */
+  private life = 0;
   /** Answers (read when asked) wait for release() when set. */
   held: (() => void)[] | null = null;
 
@@ -23,7 +25,7 @@ class FakeHost {
     const state = {
       task_id: 'docs',
       version,
-      updated_at: `2026-01-01T00:00:${String(version).padStart(2, '0')}.000Z`,
+      updated_at: `2026-01-01T00:${String(this.life).padStart(2, '0')}:${String(version).padStart(2, '0')}.000Z`,
       updated_by: { owner: 'a' },
       ...fields,
     } as TaskState;
@@ -35,6 +37,7 @@ class FakeHost {
   /** Deleted and created again: numbering starts over. */
   recreate(): void {
     this.versions = [];
+    this.life += 1;
   }
 
   get current(): TaskState {
@@ -154,6 +157,22 @@ describe('task panel history', () => {
     await settle();
     expect(shown(loader.getView())).toEqual([5, 4, 3, 2, 1]);
     expect(host.requests.map((r) => r.after)).toEqual([undefined, 1, 2]);
+  });
+
+  it('a history read ahead of the mirror is kept: the mirror catching up asks for nothing', async () => {
+    const host = new FakeHost();
+    host.write();
+    const loader = await openPanel(host);
+    host.write();
+    const v2 = host.mark();
+    host.write();
+    host.write(); // v3 and v4 are on disk before the mirror's patch for v2 arrives
+    loader.follow(v2);
+    await settle();
+    expect(shown(loader.getView())).toEqual([4, 3, 2, 1]);
+    loader.follow({ version: 3, updated_at: host.full()[1]!.updated_at }); // the mirror's patches, late
+    await reportNewest(loader, host);
+    expect(host.requests).toEqual([{ taskId: 'docs' }, { taskId: 'docs', after: 1 }]);
   });
 
   it('reads the whole history again when the task went back (deleted and created again)', async () => {
