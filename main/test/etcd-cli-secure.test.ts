@@ -6,11 +6,10 @@
 // endpoint.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, runCliArgs } from './helpers.ts';
-import { ETCD_BIN } from './etcd/cluster.ts';
+import { ETCD_BIN, freePorts } from './etcd/cluster.ts';
 import { makeTlsFiles, type TlsFiles } from './electron/tls-files.ts';
 
 const members: ChildProcess[] = [];
@@ -19,18 +18,9 @@ afterAll(() => {
   removeTempDirs();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One etcd member; resolves once `probe` says it answers. */
+/** One etcd member on `clientUrl` (a peer port is picked here); resolves once `probe` says it answers. */
 async function startMember(dir: string, clientUrl: string, flags: string[], probe: () => Promise<boolean>): Promise<void> {
-  const peer = `http://127.0.0.1:${await freePort()}`;
+  const peer = `http://127.0.0.1:${(await freePorts(1))[0]}`;
   const child = spawn(
     ETCD_BIN,
     [
@@ -112,7 +102,7 @@ describe('TLS: --etcd-cacert, --etcd-cert, --etcd-key', () => {
       ],
       { cwd: dir, stdio: 'pipe' },
     );
-    endpoint = `https://127.0.0.1:${await freePort()}`;
+    endpoint = `https://127.0.0.1:${(await freePorts(1))[0]}`;
     await startMember(
       dir,
       endpoint,
@@ -157,7 +147,7 @@ describe('users: --etcd-user with LOCKSTEP_ETCD_PASSWORD', () => {
 
   beforeAll(async () => {
     const dir = makeTempDir('lockstep-etcd-auth-');
-    endpoint = `http://127.0.0.1:${await freePort()}`;
+    endpoint = `http://127.0.0.1:${(await freePorts(1))[0]}`;
     await startMember(dir, endpoint, [], async () => (await fetch(`${endpoint}/health`)).ok);
     // root (required before auth can be enabled), and an agent allowed only its team's namespace.
     await api('auth/role/add', { name: 'root' });

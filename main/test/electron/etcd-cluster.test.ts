@@ -5,13 +5,12 @@
 // beside folders once it opened; an unreachable cluster is reported (in the
 // dialog, or in an error box from Open Recent) and the folder stays.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Electron from 'electron';
 import { seedStore } from '../helpers.ts';
-import { freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
+import { freePorts, freshNamespace, sharedCluster, type EtcdCluster } from '../etcd/cluster.ts';
 import { startApp } from '../../electron/app.ts';
 import { CANCEL_URL, SUBMIT_URL } from '../../electron/etcd-dialog.ts';
 import { placeFromArgv } from '../../electron/place.ts';
@@ -135,7 +134,7 @@ describe('File › Open etcd Cluster…', () => {
   }, 60_000);
 
   it("an unreachable cluster: the dialog shows the engine's error naming it and keeps the values; nothing joins Open Recent", async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
     void item('Open etcd Cluster…').click!();
     const dialog = fake.windows[1]!;
     submit(dialog, formUrl(`http://127.0.0.1:${port}`, 'nobody'));
@@ -154,7 +153,7 @@ describe('File › Open etcd Cluster…', () => {
 
   it('an unreachable cluster from Open Recent is reported in an error box naming it, and the folder stays shown', async () => {
     fake.app.emit('before-quit');
-    const port = await freePort();
+    const [port] = await freePorts(1);
     const userData = join(dir, 'second-run');
     mkdirSync(userData);
     writeFileSync(join(userData, 'recent.json'), JSON.stringify([{ etcd: [`http://127.0.0.1:${port}`], namespace: 'nobody' }, root]));
@@ -199,16 +198,6 @@ describe('File › Open etcd Cluster…', () => {
     fake.windows[1]!.close();
   }, 60_000);
 });
-
-/** A loopback port nothing listens on. */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Recent list and the first place shown', () => {
   let dir: string;

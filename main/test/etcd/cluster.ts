@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, renameSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,15 +72,34 @@ export const ETCD_FLAGS = [
   'warn',
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+/** Ports this process has handed out: the kernel may offer a closed one again at once. */
+const handedOut = new Set<number>();
+
+/**
+ * `count` distinct loopback ports nothing listens on now, and none handed out
+ * before by this process. Every socket stays open until all are picked: a port
+ * closed and picked again at once can come back from the kernel twice (CI once
+ * got one peer port for two members of a cluster).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const open: Server[] = [];
+  const ports: number[] = [];
+  try {
+    while (ports.length < count) {
+      const server = await new Promise<Server>((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      });
+      open.push(server);
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+      if (!handedOut.has(port)) ports.push(port);
+    }
+  } finally {
+    await Promise.all(open.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+  for (const port of ports) handedOut.add(port);
+  return ports;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,21 +176,48 @@ export class EtcdCluster {
     this.save();
   }
 
+  /**
+   * Start a new cluster. A port picked free can be taken by another process
+   * before etcd binds it; then the members exit at once, and the cluster is
+   * started again on other ports (up to three times).
+   */
   async startAll(): Promise<void> {
-    for (const m of this.state.members) this.launch(m, 'new');
-    await this.waitHealthy();
+    for (let attempt = 1; ; attempt++) {
+      for (const m of this.state.members) this.launch(m, 'new');
+      try {
+        await this.waitHealthy(30_000, true);
+        return;
+      } catch (err) {
+        const logs = this.state.members.map((m) => readTail(join(this.state.dir, `${m.name}.log`))).join('\n');
+        if (attempt >= 3 || !/address already in use|duplicate url/.test(logs)) throw err;
+        for (const m of this.state.members) await this.kill(m.name);
+        await this.newPorts();
+      }
+    }
+  }
+
+  private async newPorts(): Promise<void> {
+    const ports = await freePorts(this.state.members.length * 2);
+    for (const [i, m] of this.state.members.entries()) {
+      rmSync(m.dataDir, { recursive: true, force: true });
+      rmSync(join(this.state.dir, `${m.name}.log`), { force: true });
+      m.clientUrl = m.clientUrl.replace(/:\d+$/, `:${ports[2 * i]}`);
+      m.peerUrl = m.peerUrl.replace(/:\d+$/, `:${ports[2 * i + 1]}`);
+    }
+    this.save();
   }
 
   /** Resolves once every running member reports healthy (or throws after `timeoutMs`). */
-  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+  async waitHealthy(timeoutMs = 30_000, allMustRun = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.state.members.filter((m) => alive(m.pid));
       const checks = await Promise.all(running.map((m) => this.healthy(m)));
       if (running.length > 0 && checks.every(Boolean)) return;
-      if (Date.now() > deadline) {
+      const exited = allMustRun && running.length < this.state.members.length;
+      if (exited || Date.now() > deadline) {
         const logs = this.state.members.map((m) => `${m.name}: ${readTail(join(this.state.dir, `${m.name}.log`))}`).join('\n');
-        throw new Error(`etcd cluster not healthy after ${timeoutMs} ms\n${logs}`);
+        throw new Error(`etcd cluster not healthy ${exited ? '(a member exited)' : `after ${timeoutMs} ms`}\n${logs}`);
       }
       await sleep(100);
     }
@@ -271,12 +317,13 @@ function readTail(file: string): string {
 
 async function newState(dir: string, members: number, tls?: ClusterTls): Promise<ClusterState> {
   const list: MemberInfo[] = [];
+  const ports = await freePorts(members * 2);
   for (let i = 1; i <= members; i++) {
     const name = `m${i}`;
     list.push({
       name,
-      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
-      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${ports[2 * i - 2]}`,
+      peerUrl: `http://127.0.0.1:${ports[2 * i - 1]}`,
       dataDir: join(dir, name),
       pid: null,
     });
