@@ -4,11 +4,10 @@
 // and a command on a folder never loads the etcd client.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, makeTempDir, Proc, tryJson } from './helpers.ts';
-import { freshNamespace } from './etcd/cluster.ts';
+import { freePorts, freshNamespace } from './etcd/cluster.ts';
 import { cliOnSharedCluster } from './etcd/cli-hooks.ts';
 
 const cluster = cliOnSharedCluster();
@@ -37,16 +36,6 @@ async function run(args: string[], env: Record<string, string> = {}, nodeArgs: s
   const exit = await proc.waitExit(60_000);
   const stdout = proc.lines.join('\n') + (proc.lines.length ? '\n' : '');
   return { code: exit.code, stdout, stderr: proc.stderr, json: tryJson(stdout), ms: Date.now() - started };
-}
-
-/** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -212,7 +201,7 @@ describe('simulate on etcd', () => {
 
 describe('an unreachable cluster', () => {
   it('exits 6 within a few seconds with one error line naming every endpoint', async () => {
-    const endpoints = [`http://127.0.0.1:${await closedPort()}`, `http://127.0.0.1:${await closedPort()}`];
+    const endpoints = (await freePorts(2)).map((port) => `http://127.0.0.1:${port}`);
     for (const args of [['task', 'get', 'alpha'], ['task', 'update', 'alpha', '{"x":1}'], ['locks']]) {
       const r = await run(['--etcd', endpoints.join(','), '--json', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(6);
