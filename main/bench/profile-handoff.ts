@@ -25,6 +25,10 @@ interface Hold {
   timerWakes: number;
   /** Folder listings made while acquiring. */
   listings: number;
+  /** Time spent in fsync while holding (the commit's durable part). */
+  fsyncMs: number;
+  /** CPU (user + system) this process used from request to grant: queueing, waking, looking. */
+  acquireCpuMs: number;
 }
 
 /** CLOCK_MONOTONIC, one clock for every process of the machine (performance.timeOrigin differs by up to a millisecond). */
@@ -50,6 +54,15 @@ async function child(config: ChildConfig): Promise<void> {
     listings++;
     return readdir.apply(this, a);
   };
+  const fsync = fsAny.fsyncSync!;
+  fsAny.fsyncSync = function timed(this: unknown, ...a: unknown[]) {
+    const t0 = now();
+    try {
+      return fsync.apply(this, a);
+    } finally {
+      if (current && current.grantedAt > 0) current.fsyncMs += now() - t0;
+    }
+  };
   syncBuiltinESMExports();
   const { openStateStore } = await import('../engine/index.ts');
   const { LockManager } = await import('../engine/locks.ts');
@@ -69,11 +82,16 @@ async function child(config: ChildConfig): Promise<void> {
       wakes: 0,
       timerWakes: 0,
       listings: 0,
+      fsyncMs: 0,
+      acquireCpuMs: 0,
     };
+    const cpu0 = process.cpuUsage();
     current = hold;
     const before = listings;
     const held = await acquire.apply(this, a);
     hold.grantedAt = now();
+    const cpu = process.cpuUsage(cpu0);
+    hold.acquireCpuMs = (cpu.user + cpu.system) / 1000;
     hold.listings = listings - before;
     return held;
   };
@@ -112,10 +130,12 @@ async function child(config: ChildConfig): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
   const end = startAt + config.durationMs;
   holds.length = 0;
+  const cpuBefore = process.cpuUsage();
   let i = 0;
   while (Date.now() < end) await store.updateTaskState('hot', taskPayload(i++, config.worker));
   store.close();
-  process.stdout.write(JSON.stringify(holds));
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(JSON.stringify({ holds, cpuMs: (cpu.user + cpu.system) / 1000 }));
   process.disconnect();
 }
 
@@ -144,12 +164,13 @@ async function parent(): Promise<void> {
         });
         let out = '';
         c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        return new Promise<Hold[]>((res, rej) =>
-          c.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as Hold[]) : rej(new Error(`child ${code}`)))),
+        return new Promise<{ holds: Hold[]; cpuMs: number }>((res, rej) =>
+          c.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as { holds: Hold[]; cpuMs: number }) : rej(new Error(`child ${code}`)))),
         );
       }),
     );
-    const holds = outputs.flat().sort((a, b) => a.grantedAt - b.grantedAt);
+    const holds = outputs.flatMap((o) => o.holds).sort((a, b) => a.grantedAt - b.grantedAt);
+    const cpuMs = outputs.reduce((s, o) => s + o.cpuMs, 0);
     const handoffs: number[] = [];
     const holdMs: number[] = [];
     let overlaps = 0;
@@ -171,12 +192,16 @@ async function parent(): Promise<void> {
       `  commits ${holds.length} (${(holds.length / span).toFixed(0)}/s); per process ${[...Array(processes).keys()].map((w) => holds.filter((h) => h.worker === w).length).join('/')}`,
     );
     console.log(`  hold (under the lock)   ${q(holdMs)}; ${((sum(holdMs) / 1000 / span) * 100).toFixed(0)}% of the time`);
+    console.log(`    of which fsync        ${q(holds.map((h) => h.fsyncMs))}`);
     console.log(
       `  hand-off (lock idle)    ${q(handoffs)}; ${((sum(handoffs) / 1000 / span) * 100).toFixed(0)}% of the time (${handoffs.length} hand-offs to a waiter)`,
     );
     console.log(`  lock wait               ${q(waits)}`);
     console.log(
       `  per acquisition: wakes ${(sum(holds.map((h) => h.wakes)) / holds.length).toFixed(2)} (timer ${(sum(holds.map((h) => h.timerWakes)) / holds.length).toFixed(2)}), folder listings ${(sum(holds.map((h) => h.listings)) / holds.length).toFixed(2)}`,
+    );
+    console.log(
+      `  CPU (user + system, every process, while running): ${((cpuMs / holds.length) * 1000).toFixed(0)} µs per commit, ${(cpuMs / 1000 / span).toFixed(2)} cores; of which acquiring ${((sum(holds.map((h) => h.acquireCpuMs)) / holds.length) * 1000).toFixed(0)} µs`,
     );
     if (overlaps > 0) console.log(`  OVERLAPPING HOLDS: ${overlaps} (exclusion broken!)`);
   } finally {

@@ -36,9 +36,32 @@ export function processLiveness(pid: number, host: string, start: string | null)
     // EPERM: the process exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'dead';
   }
-  if (start !== null) {
+  if (start !== null && !startSeenLately(pid, start)) {
     const current = processStartToken(pid);
     if (current !== null && current !== start) return 'dead'; // pid reused by a new process
+    if (current !== null) rememberStart(pid, start);
   }
   return 'alive';
+}
+
+/**
+ * pids whose start token was read from /proc lately, and when. A waiter asks
+ * for its holder's liveness on every wake (several times per hand-off); the
+ * /proc read is what costs, and a pid is reused by another process only
+ * after its owner died and the pid space wrapped: a second later at the
+ * earliest, so the token read is trusted for that long. (A dead owner is
+ * still seen at once by kill(pid, 0) unless its pid was taken meanwhile, and
+ * its lease runs out regardless.)
+ */
+const START_TRUSTED_MS = 1000;
+const startsSeen = new Map<number, { start: string; at: number }>();
+
+function startSeenLately(pid: number, start: string): boolean {
+  const seen = startsSeen.get(pid);
+  return seen !== undefined && seen.start === start && Date.now() - seen.at < START_TRUSTED_MS;
+}
+
+function rememberStart(pid: number, start: string): void {
+  if (startsSeen.size >= 256) startsSeen.clear(); // only the holders of the moment matter
+  startsSeen.set(pid, { start, at: Date.now() });
 }
