@@ -106,6 +106,8 @@ const SAFETY_NET = 64;
 
 /** A blocker whose ticket cannot be read right now. */
 const UNREADABLE = Symbol('unreadable ticket');
+/** Some ticket ahead blocks us; its owner was not looked at this round. */
+const UNJUDGED = Symbol('blocked, owner not judged');
 
 interface Joined {
   ticket: CreatedTicket;
@@ -153,7 +155,9 @@ export class LockManager {
     /** The ticket we sleep behind (see waker.ts), or null: the folder is listed again on every wake. */
     let behind: string | null = null;
     let rescan = false;
-    let blocker: LockRecord | null;
+    /** Whether this round looks at the owner of the ticket at the head (see below). */
+    let judge = false;
+    let blocker: LockRecord | null = null;
     try {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) {
@@ -171,9 +175,15 @@ export class LockManager {
           }
         }
         rescan = false;
-        const ahead = this.firstLiveBlocker(target, joined);
+        // Judging the head (reading its ticket, asking whether its owner lives) is only needed to reclaim
+        // a lock whose owner died or stopped: a live owner's release wakes us through the watch. So it is
+        // done when the timer woke us, or when the folder is watched instead of a ticket, not on every
+        // look (6 system calls fewer per contended acquisition). Who holds is decided by the scan alone.
+        const ahead = judge || joined.scan.legacy.length > 0 ? this.firstLiveBlocker(target, joined) : anyBlocker(joined);
+        judge = false;
         if (ahead === 'reclaimed') {
           rescan = true; // re-scan before deciding anything
+          judge = true;
           continue;
         }
         if (ahead === null) {
@@ -200,7 +210,11 @@ export class LockManager {
           this.listener.onAcquired(held, held.waitMs);
           return held;
         }
-        blocker = ahead === UNREADABLE ? null : ahead;
+        if (ahead === UNJUDGED && Date.now() >= deadline) {
+          judge = true; // one more round, to name the holder in the time-out
+          continue;
+        }
+        if (ahead !== UNJUDGED) blocker = ahead === UNREADABLE ? null : ahead;
         if (Date.now() >= deadline) break;
         waited = true;
         if (Date.now() - lastTouch >= touchEvery) {
@@ -220,7 +234,8 @@ export class LockManager {
         const watched = behind !== null && waker.watches;
         const farBack = watched && blockersOf(joined.scan, joined.id).length > 1;
         const nap = this.backoff(watched ? SAFETY_NET : attempt, deadline, farBack ? FAR_BACK_FACTOR : 1);
-        await waker.wait(Math.min(nap, Math.max(1, lastTouch + touchEvery - Date.now())), behind);
+        const changed = await waker.wait(Math.min(nap, Math.max(1, lastTouch + touchEvery - Date.now())), behind);
+        judge = !changed || behind === null;
       }
     } finally {
       waker?.close();
@@ -352,8 +367,10 @@ export class LockManager {
 
   /** Leave the lock. False if it had already been taken away (our lease ran out while we were stopped). */
   release(held: HeldLock): boolean {
-    const stillHeld = unlinkQuiet(held.file);
+    // Taken before the unlink: the next holder's grant, which the unlink allows, is then never logged
+    // before this release (a release stamped after it, by a process preempted in between, was).
     const releasedAt = Date.now();
+    const stillHeld = unlinkQuiet(held.file);
     if (held.contended) {
       if (this.contendedReleases.size >= 64) this.contendedReleases.clear(); // only the most recent ones matter
       this.contendedReleases.set(held.target.lockFile, { at: releasedAt, holdMs: releasedAt - held.grantedAt });
@@ -387,10 +404,15 @@ export class LockManager {
  * folder must be watched instead: an earlier version's lock file or an
  * unreadable ticket is in the way.
  */
-function ticketToWaitBehind(joined: Joined, ahead: LockRecord | typeof UNREADABLE, dir: string): string | null {
+function ticketToWaitBehind(joined: Joined, ahead: LockRecord | typeof UNREADABLE | typeof UNJUDGED, dir: string): string | null {
   if (ahead === UNREADABLE || joined.scan.legacy.length > 0) return null;
   const nearest = blockersOf(joined.scan, joined.id).at(-1);
   return nearest ? join(dir, nearest.name) : null;
+}
+
+/** Whether some ticket ahead of ours blocks us, from the scan alone (no earlier version's lock file is there). */
+function anyBlocker(joined: Joined): typeof UNJUDGED | null {
+  return blockersOf(joined.scan, joined.id).length > 0 ? UNJUDGED : null;
 }
 
 /**

@@ -39,17 +39,19 @@ export class LockWaker {
    * Sleep for up to `ms`. `ticket`: the path of the ticket to wait behind, or
    * null to wake on any ticket change in the folder. A ticket already gone
    * wakes at once (it was released between our look and the watch).
+   * Resolves true when a change woke it, false when the timer did.
    */
-  wait(ms: number, ticket: string | null): Promise<void> {
-    if (!this.watch(ticket ?? '')) return Promise.resolve();
+  wait(ms: number, ticket: string | null): Promise<boolean> {
+    if (!this.watch(ticket ?? '')) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (changed: boolean) => {
         clearTimeout(timer);
-        if (this.wakeUp === done) this.wakeUp = null;
-        resolve();
+        if (this.wakeUp === onChange) this.wakeUp = null;
+        resolve(changed);
       };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
+      const onChange = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.wakeUp = onChange;
     });
   }
 
