@@ -109,10 +109,12 @@ export async function startApp(electron: typeof Electron, paths: AppPaths, argv 
   };
 
   /** Show another folder or cluster; if it cannot be opened, go back to the one shown and throw the engine's error. */
-  const switchPlace = async (next: Place) => {
+  /** `cancelled`: aborted when the user gave up meanwhile (closed the etcd dialog): the previous place comes back. */
+  const switchPlace = async (next: Place, cancelled?: AbortSignal) => {
     const previous = place;
     try {
       await host.switchTo(placeOptions(next));
+      if (cancelled?.aborted) throw cancelled.reason;
     } catch (err) {
       await host.switchTo(placeOptions(previous)).catch(() => {});
       throw err;

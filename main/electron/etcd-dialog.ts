@@ -136,8 +136,11 @@ export interface AskOptions {
   password?: string;
   notice?: string;
   error?: string;
-  /** Open the cluster; its rejection's message (the engine's error) is shown in the dialog. */
-  open(place: EtcdPlace): Promise<void>;
+  /**
+   * Open the cluster; its rejection's message (the engine's error) is shown in the dialog.
+   * `cancelled` is aborted when the user closes the dialog while it connects: the attempt must then change nothing.
+   */
+  open(place: EtcdPlace, cancelled: AbortSignal): Promise<void>;
 }
 
 /** Show the dialog over `parent`; resolves with the cluster once it opened, or null when cancelled or closed. */
@@ -182,13 +185,17 @@ export function askForEtcdCluster(
 
   return new Promise((resolve) => {
     let settled = false;
+    const closing = new AbortController();
     const finish = (place: EtcdPlace | null) => {
       if (settled) return;
       settled = true;
       resolve(place);
       if (!dialog.isDestroyed()) dialog.close();
     };
-    dialog.on('closed', () => finish(null));
+    dialog.on('closed', () => {
+      closing.abort();
+      finish(null);
+    });
 
     const pick = async (field: TlsField, form: EtcdForm) => {
       const result = await electron.dialog.showOpenDialog(dialog, {
@@ -210,11 +217,11 @@ export function askForEtcdCluster(
       } catch (err) {
         return show({ form, error: (err as Error).message });
       }
-      // Closing the window now does not stop the attempt: if it succeeds, the cluster is shown.
+      // Closing the window now cancels the attempt: whatever it opened is put back (see AskOptions.open).
       busy = true;
       show({ form, connecting: true });
       try {
-        await options.open(place);
+        await options.open(place, closing.signal);
         finish(place);
       } catch (err) {
         show({ form, error: (err as Error).message });

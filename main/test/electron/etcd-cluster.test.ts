@@ -133,6 +133,20 @@ describe('File › Open etcd Cluster…', () => {
     fake.windows[4]!.close();
   }, 60_000);
 
+  it('closing the dialog while it connects cancels: the folder stays shown and nothing joins Open Recent', async () => {
+    void item('Open etcd Cluster…').click!();
+    const dialog = fake.windows[1]!;
+    submit(dialog, formUrl(cluster.endpoints.join(','), namespace));
+    expect(decodeURIComponent(dialog.webContents.loaded!)).toContain('<fieldset disabled>'); // connecting
+    dialog.close();
+    // The attempt itself goes on (a connection cannot be taken back half-way) and ends within about a second here.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await snapshot()).tasks.map((t) => t.task_id)).toEqual(['on-disk']);
+    expect(recentItems().map((i) => i.label)).toEqual([root]);
+    expect(loadRecent(join(dir, 'recent.json'))).toEqual([{ kind: 'folder', root }]);
+    expect(fake.errorBoxes).toEqual([]);
+  }, 60_000);
+
   it("an unreachable cluster: the dialog shows the engine's error naming it and keeps the values; nothing joins Open Recent", async () => {
     const [port] = await freePorts(1);
     void item('Open etcd Cluster…').click!();
