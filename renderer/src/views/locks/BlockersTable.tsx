@@ -30,10 +30,12 @@ export function BlockersTable() {
   const windowMs = CONTENTION_WINDOWS[win];
   const { events, range } = useLockWindow(windowMs);
   const now = useNow();
+  // Pairing holds with waits walks every event (up to 50,000): done when they change, not on every tick.
+  const spans = useMemo(() => spansOf(events), [events]);
   const rows = useMemo(() => {
     const [from, to] = range ? [range.from, range.to] : [now - windowMs, now];
-    return whoBlocksWhom(spansOf(events), from, to, to).slice(0, SHOWN);
-  }, [events, now, windowMs, range]);
+    return whoBlocksWhom(spans, from, to, to).slice(0, SHOWN);
+  }, [spans, now, windowMs, range]);
   const longest = Math.max(1, ...rows.map((r) => r.ms));
   return (
     <Panel
