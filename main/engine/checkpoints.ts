@@ -61,6 +61,20 @@ export async function createCheckpoint(ctx: EngineContext, sessionId: string, re
 async function lockTasks(ctx: EngineContext, taskIds: readonly string[], mode: 'read' | 'write', timeout?: number): Promise<HeldLock[]> {
   const deadline = Date.now() + (timeout ?? ctx.config.lock_timeout_ms);
   const held: HeldLock[] = [];
+  // The locks taken first are kept alive while a later one is waited for: waiting past their lease let
+  // another writer take one over, and the restore then failed at its commit (seen in the torture run).
+  const keepAlive = setInterval(
+    () => {
+      for (const lock of held) {
+        try {
+          ctx.locks.refresh(lock); // false (lost): its commit fails with a conflict, nothing is overwritten
+        } catch {
+          /* the same: the commit's own check reports it */
+        }
+      }
+    },
+    Math.max(10, Math.floor(ctx.config.lease_ms / 3)),
+  );
   try {
     for (const taskId of [...taskIds].sort()) {
       held.push(
@@ -73,6 +87,8 @@ async function lockTasks(ctx: EngineContext, taskIds: readonly string[], mode: '
   } catch (err) {
     for (const lock of held) ctx.locks.release(lock);
     throw err;
+  } finally {
+    clearInterval(keepAlive);
   }
   return held;
 }

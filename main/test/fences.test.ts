@@ -277,6 +277,29 @@ describe('session writes (defects 5 and 6)', () => {
   }, 60_000);
 });
 
+describe('a checkpoint restore waiting for one task past the lease', () => {
+  it('keeps the locks it already took: a writer on that task waits, and the restore writes every task', async () => {
+    const { root, store } = await rootWith();
+    const session = await store.createSession({ agent: 'restorer' });
+    await store.updateTaskState('t1', { status: 'good' }, { session: session.id });
+    await store.updateTaskState('t2', { status: 'good' }, { session: session.id });
+    const checkpoint = await store.createCheckpoint(session.id);
+    await store.updateTaskState('t1', { status: 'bad' });
+    await store.updateTaskState('t2', { status: 'bad' });
+    // t2 is held (with a heartbeat) for five leases: the restore takes t1 first (id order), then waits.
+    const holder = spawnCli(root, ['lock', 'acquire', 't2', '--hold', String(5 * LEASE), '--json']);
+    await holder.waitForJson();
+    const restore = spawnCli(root, ['--json', 'checkpoint', 'restore', checkpoint.id]);
+    await sleep(2 * LEASE); // t1's lease would have run out by now
+    const writer = await runCli(root, ['task', 'update', 't1', '{"status":"sneaked"}', '--timeout', String(LEASE / 2)]);
+    expect(writer.code, writer.stderr).toBe(4); // timed out behind the restore's lock
+    expect((await restore.waitExit()).code).toBe(0);
+    await holder.waitExit();
+    expect((await store.getTaskState('t1'))?.status).toBe('good');
+    expect((await store.getTaskState('t2'))?.status).toBe('good');
+  }, 30_000);
+});
+
 describe('queueing (mutations the old suite let pass)', () => {
   it('a stale --expect-version is refused at once while another process holds the lock (exit 3, no waiting)', async () => {
     const { root, store } = await rootWith({ lease_ms: 10_000 });
