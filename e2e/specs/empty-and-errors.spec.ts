@@ -48,6 +48,11 @@ test('an empty root explains how to start and offers a demo that comes alive', a
   await expect(page.getByRole('button', { name: /^Tasks [1-9]/ })).toBeVisible({ timeout: 20_000 });
   await openView(page, 'Tasks');
   await expect(page.getByRole('table', { name: 'Tasks', exact: true }).locator('[role="row"][data-task-id]').first()).toBeVisible();
+  // The demo's agents are running processes: their sessions say so, on the Overview and in Sessions.
+  await openView(page, 'Overview');
+  await expect(page.getByRole('img', { name: 'running' }).first()).toBeVisible({ timeout: 20_000 });
+  await openView(page, 'Sessions');
+  await expect(page.getByRole('table', { name: 'Sessions' }).getByText('running', { exact: true }).first()).toBeVisible();
   // The user's own root is untouched.
   expect(dashboard.cli('task', 'list').json).toEqual([]);
 });

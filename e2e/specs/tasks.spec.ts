@@ -51,6 +51,8 @@ test('a session and the tasks written with --session show in Sessions with their
   const row = sessions.getByRole('row').filter({ has: page.getByRole('link', { name: sid }) });
   await expect(row).toContainText('active');
   await expect(row).toContainText('agent=e2e-agent');
+  // Made by a CLI command that has exited: no process runs it.
+  await expect(row.getByRole('cell').nth(2)).toHaveText('no process');
   const progress = row.getByRole('img', { name: `Session ${sid} progress`, exact: false });
   await expect(progress).toHaveAccessibleName(`Session ${sid} progress: 0 completed, 0 in progress, 0 failed of 0`);
 

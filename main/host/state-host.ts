@@ -53,6 +53,13 @@ const INITIAL_VERIFY_DELAY_MS = 30_000;
 const MAX_CONTENTION_WINDOW_MS = 60 * 60_000;
 /** Contention is recomputed at most this often, and only the most contended tasks are sent. */
 const CONTENTION_EVERY_MS = 2000;
+/**
+ * How often sessions shown alive are read again. A process killed with -9
+ * leaves its mark on a folder (only its pid says it is gone), so no change
+ * is reported when it dies; on etcd its lease key expires and the feed
+ * reports it, and the read costs little for the few sessions alive at once.
+ */
+const ALIVE_RECHECK_MS = 2000;
 const CONTENTION_LIMIT = 200;
 /** Integrity issues found while reading a task (as opposed to by a full verify). */
 const READ_DAMAGE_KINDS = new Set(['corrupt_state', 'missing_state', 'state_behind_history']);
@@ -83,6 +90,7 @@ export class StateHost {
   private flushTimer: NodeJS.Timeout | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
   private contentionTimer: NodeJS.Timeout | null = null;
+  private aliveTimer: NodeJS.Timeout | null = null;
   private ready: Promise<void> = Promise.resolve();
 
   private storeOptions: StoreOptions;
@@ -110,6 +118,11 @@ export class StateHost {
       this.emitPatch(patch);
     }, CONTENTION_EVERY_MS);
     this.contentionTimer.unref();
+    this.aliveTimer = setInterval(() => {
+      for (const session of this.model.sessions.values())
+        if (session.alive === true) this.markDirty({ kind: 'session', sessionId: session.id });
+    }, ALIVE_RECHECK_MS);
+    this.aliveTimer.unref();
     return this.ready;
   }
 
@@ -536,6 +549,7 @@ export class StateHost {
   async close(): Promise<void> {
     if (this.housekeeping) clearInterval(this.housekeeping);
     if (this.contentionTimer) clearInterval(this.contentionTimer);
+    if (this.aliveTimer) clearInterval(this.aliveTimer);
     await this.stopWatching();
     await this.store.close();
     this.publisher.clear();

@@ -86,6 +86,30 @@ describe('StateHost', () => {
     expect(host.snapshot().activity.some((a) => a.change_type === 'task_updated' && a.task_id === 'build')).toBe(true);
   });
 
+  it("shows a session's agent running, and stopped within seconds of its kill -9 (which changes no file)", async () => {
+    host = await watchingHost({ root });
+    const patches = collect(host);
+    const agent = spawn(process.execPath, [join(import.meta.dirname, '../workers/session-agent.ts'), '--root', root, '--task', 't'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    try {
+      const id = await new Promise<string>((resolve, reject) => {
+        agent.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { id: string }).id));
+        agent.once('exit', () => reject(new Error('the agent exited')));
+      });
+      await until(() => host!.snapshot().sessions.find((s) => s.id === id)?.alive === true);
+      const killedAt = Date.now();
+      agent.kill('SIGKILL');
+      await until(() => host!.snapshot().sessions.find((s) => s.id === id)?.alive === false, 10_000);
+      expect(Date.now() - killedAt).toBeLessThan(5000); // read again every 2 s
+      // Subscribers were told, and the session itself is unchanged.
+      expect(patches.some((p) => p.sessions?.upsert.some((s) => s.id === id && s.alive === false))).toBe(true);
+      expect(host.snapshot().sessions.find((s) => s.id === id)).toMatchObject({ status: 'active', task_ids: ['t'] });
+    } finally {
+      agent.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it('sends one lock summary per task (writer, readers, waiters) as real processes hold and wait', async () => {
     cli('task', 'update', 'contended', '{"n":1}');
     host = await watchingHost({ root });

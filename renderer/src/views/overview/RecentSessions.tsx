@@ -3,6 +3,7 @@ import { useMirror } from '../../app/services.ts';
 import { Panel } from '../../components/Panel.tsx';
 import { MetricsBar } from '../../components/ProgressBar.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
+import { SessionRunningDot } from '../../components/SessionRunning.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
 import { viewHref } from '../../lib/route.ts';
 
@@ -14,9 +15,12 @@ function SessionLine({ id }: { id: string }) {
   const agent = typeof session.options.agent === 'string' ? session.options.agent : null;
   return (
     <li className="session-line">
-      <a className="mono" href={viewHref('sessions', { session: id })}>
-        {id}
-      </a>
+      <span className="session-line-id">
+        <SessionRunningDot alive={session.alive} />
+        <a className="mono" href={viewHref('sessions', { session: id })}>
+          {id}
+        </a>
+      </span>
       <StatusChip status={session.status} />
       <span className="muted small ellipsis" title={agent ?? undefined}>
         {agent}

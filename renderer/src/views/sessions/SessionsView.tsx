@@ -6,6 +6,7 @@ import { useMirror, useNavigate, useRoute } from '../../app/services.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { MetricsBar } from '../../components/ProgressBar.tsx';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
+import { SessionRunningChip } from '../../components/SessionRunning.tsx';
 import { StatusChip } from '../../components/StatusChip.tsx';
 import { formatHash } from '../../lib/route.ts';
 import { plural, previewValue } from '../../lib/format.ts';
@@ -15,6 +16,7 @@ import { DataTable, type Column } from '../../components/DataTable.tsx';
 const COLUMNS: readonly Column[] = [
   { header: 'Session' },
   { header: 'Status' },
+  { header: 'Process' },
   { header: 'Started' },
   { header: 'Last update' },
   { header: 'Progress' },
@@ -40,6 +42,9 @@ const SessionRow = memo(function SessionRow({ id, selected, href }: { id: string
       </td>
       <td>
         <StatusChip status={session.status} />
+      </td>
+      <td>
+        <SessionRunningChip alive={session.alive} />
       </td>
       <td className="num">
         <RelativeTime iso={session.started_at} clock />
