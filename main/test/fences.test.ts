@@ -290,6 +290,8 @@ describe('a checkpoint restore waiting for one task past the lease', () => {
     const holder = spawnCli(root, ['lock', 'acquire', 't2', '--hold', String(5 * LEASE), '--json']);
     await holder.waitForJson();
     const restore = spawnCli(root, ['--json', 'checkpoint', 'restore', checkpoint.id]);
+    const t1Tickets = () => readdirSync(join(root, 'tasks', 'task-t1')).filter((n) => n.startsWith('state.lock.'));
+    await waitUntil(async () => t1Tickets().length > 0); // the restore holds t1 and waits for t2
     await sleep(2 * LEASE); // t1's lease would have run out by now
     const writer = await runCli(root, ['task', 'update', 't1', '{"status":"sneaked"}', '--timeout', String(LEASE / 2)]);
     expect(writer.code, writer.stderr).toBe(4); // timed out behind the restore's lock
