@@ -134,7 +134,8 @@ describeBackends('the store contract', (backend) => {
       .poll(
         async () => {
           outcomes.push(...(await locks.readNew()).filter((e) => e.token === lock.record.token).map((e) => e.outcome));
-          return outcomes;
+          // On etcd two lines of the same millisecond written together may come in either order (keys <ms>-<op>).
+          return [...outcomes].sort();
         },
         { timeout: 5000 },
       )

@@ -66,6 +66,14 @@ export type TaskRead =
   | { kind: 'missing' }
   | { kind: 'damaged'; reason: string; modRevision: string; best: TaskState | null; newestVersion: number };
 
+/** A Txn one commit call sent: what it wrote, and what to report if it turns out to have landed. */
+interface SentCommit {
+  op: string;
+  version: number;
+  previous: TaskState | null;
+  changes: FieldChanges;
+}
+
 /** Attempts of one commit: conflicts with other writers, plus ambiguous sends that did not land. */
 const MAX_ATTEMPTS = 50;
 /** Conflicts after which an update without an expected version stops racing and queues for the write lock. */
@@ -247,7 +255,14 @@ export class EtcdTasks {
     // The base: what we last saw (from this process), else "absent" — a failed compare returns the truth.
     let base: StoredVersion | null = this.known.get(id) ?? null;
     let fresh = false;
+    /** Every Txn this call sent. One that failed to answer may still land later (a dying leader's log entry). */
+    const sent: SentCommit[] = [];
     for (let attempt = 1; ; attempt++) {
+      if (sent.length > 0) {
+        // Before reporting a conflict or sending again: is the state we now see one of our own sends?
+        const landed = await this.landedEarlier(id, base, sent);
+        if (landed) return this.committed(id, landed.sent.previous, landed.stored, landed.sent.changes);
+      }
       const currentVersion = base?.state.version ?? 0;
       if (expected !== undefined && currentVersion !== expected) {
         // What we remember can be behind, never ahead: versions only grow.
@@ -258,6 +273,7 @@ export class EtcdTasks {
       }
       const previous = base?.state ?? null;
       const { next, op, value, changes, entry } = this.prepareVersion(id, previous, currentVersion, spec, owner);
+      sent.push({ op, version: next.version, previous, changes });
       let outcome: Outcome;
       try {
         outcome = await this.sendCommit(id, base, next, value, op, entry, lock);
@@ -363,6 +379,25 @@ export class EtcdTasks {
     if (current) this.remember(id, current);
     else this.known.delete(id);
     return { kind: 'conflict', current };
+  }
+
+  /**
+   * Which of our earlier sends `base` shows landed: the state is one of them, or
+   * it has moved past one whose history/<version> carries its operation id.
+   */
+  private async landedEarlier(
+    id: string,
+    base: StoredVersion | null,
+    sent: readonly SentCommit[],
+  ): Promise<{ stored: StoredVersion; sent: SentCommit } | null> {
+    if (!base) return null;
+    for (const s of sent) if (base.op === s.op && base.state.version === s.version) return { stored: base, sent: s };
+    for (const s of sent) {
+      if (base.state.version <= s.version) continue;
+      const own = await this.findOwnCommit(id, s.op, s.version);
+      if (own) return { stored: own, sent: s };
+    }
+    return null;
   }
 
   /** Our commit, if it landed: the state or history/<version> carries our operation id. */
