@@ -243,7 +243,12 @@ export class EtcdTasks {
     return current > expected ? versionConflict(id, expected, current) : null;
   }
 
-  async commit(id: string, spec: CommitSpec, options: CommitOptions = {}): Promise<TaskState> {
+  commit(id: string, spec: CommitSpec, options: CommitOptions = {}): Promise<TaskState> {
+    return this.commitSending(id, spec, options, []);
+  }
+
+  /** `sent`: this commit's Txns that got no answer: each may still land later (a dying leader's log entry). */
+  private async commitSending(id: string, spec: CommitSpec, options: CommitOptions, sent: SentCommit[]): Promise<TaskState> {
     assertTaskId(id);
     const expected = options.expectedVersion;
     assertExpectedVersion(expected);
@@ -255,14 +260,7 @@ export class EtcdTasks {
     // The base: what we last saw (from this process), else "absent" — a failed compare returns the truth.
     let base: StoredVersion | null = this.known.get(id) ?? null;
     let fresh = false;
-    /** Every Txn this call sent. One that failed to answer may still land later (a dying leader's log entry). */
-    const sent: SentCommit[] = [];
     for (let attempt = 1; ; attempt++) {
-      if (sent.length > 0) {
-        // Before reporting a conflict or sending again: is the state we now see one of our own sends?
-        const landed = await this.landedEarlier(id, base, sent);
-        if (landed) return this.committed(id, landed.sent.previous, landed.stored, landed.sent.changes);
-      }
       const currentVersion = base?.state.version ?? 0;
       if (expected !== undefined && currentVersion !== expected) {
         // What we remember can be behind, never ahead: versions only grow.
@@ -276,23 +274,29 @@ export class EtcdTasks {
       sent.push({ op, version: next.version, previous, changes });
       let outcome: Outcome;
       try {
-        outcome = await this.sendCommit(id, base, next, value, op, entry, lock);
+        outcome = await this.sendCommit(id, base, next, value, op, entry, lock, sent);
       } catch (err) {
         if (!isUnreachable(err) || attempt >= 3) throw err;
-        // The Txn may or may not have been applied: look for our operation id before trying again.
-        const own = await this.findOwnCommit(id, op, next.version).catch(() => null);
-        if (own) return this.committed(id, previous, own, changes);
+        // The Txn may or may not have been applied (now, or later from a dying leader's log): before
+        // trying again, look for the operation id of each Txn sent so far in what the cluster holds now.
         base = await this.freshBase(id);
         fresh = true;
+        const landed = await this.landedEarlier(id, base, sent);
+        if (landed) return this.committed(id, landed.sent.previous, landed.stored, landed.sent.changes);
         continue;
       }
       if (outcome.kind === 'committed') return this.committed(id, previous, outcome.stored, changes);
+      if (outcome.kind === 'landed') return this.committed(id, outcome.sent.previous, outcome.stored, outcome.sent.changes);
+      // Answered: this Txn failed its compare (and was not one of ours landing), so it can never land.
+      // Only Txns that got no answer stay in `sent`, and a plain conflict costs no extra read.
+      sent.pop();
       if (outcome.kind === 'lost-lock') throw lostLockError(`task ${id}`, expected ?? null, { task_id: id });
-      if (outcome.kind === 'locked') return this.commitThroughQueue(id, spec, options, owner);
+      if (outcome.kind === 'locked') return this.commitThroughQueue(id, spec, options, owner, sent);
       // A plain update that keeps losing the race joins the FIFO lock queue: retrying alone, a
       // writer can lose to the others round after round (4 processes on one task starved one
       // of them past 50 tries); queued, it gets its turn, and the others follow it into the queue.
-      if (expected === undefined && !lock && attempt >= QUEUE_AFTER_CONFLICTS) return this.commitThroughQueue(id, spec, options, owner);
+      if (expected === undefined && !lock && attempt >= QUEUE_AFTER_CONFLICTS)
+        return this.commitThroughQueue(id, spec, options, owner, sent);
       if (attempt >= MAX_ATTEMPTS)
         throw new VersionConflictError(
           `task ${id}: gave up after ${attempt} conflicting commits`,
@@ -315,7 +319,13 @@ export class EtcdTasks {
   }
 
   /** Queued writers exist: take the write lock like they did, then commit under it. */
-  private async commitThroughQueue(id: string, spec: CommitSpec, options: CommitOptions, owner: string): Promise<TaskState> {
+  private async commitThroughQueue(
+    id: string,
+    spec: CommitSpec,
+    options: CommitOptions,
+    owner: string,
+    sent: SentCommit[],
+  ): Promise<TaskState> {
     const expected = options.expectedVersion;
     const lock = await this.locks.acquire(id, 'write', {
       timeout: options.timeout,
@@ -324,7 +334,7 @@ export class EtcdTasks {
     });
     try {
       this.known.delete(id); // the queue was there for a reason: start from the truth
-      return await this.commit(id, spec, { ...options, lock });
+      return await this.commitSending(id, spec, { ...options, lock }, sent);
     } finally {
       await this.locks.release(lock).catch(() => {});
     }
@@ -338,6 +348,8 @@ export class EtcdTasks {
     op: string,
     entry: ReturnType<typeof auditEntry>,
     lock: EtcdLock | undefined,
+    /** This commit's unanswered Txns, this one last: a failed compare may be on one of our own that landed. */
+    sent: readonly SentCommit[],
   ): Promise<Outcome> {
     const keys = this.ctx.keys;
     const stateKey = Buffer.from(keys.state(id));
@@ -363,11 +375,9 @@ export class EtcdTasks {
     const kv = res.responses[0]!.response_range.kvs[0];
     const decoded = kv ? decodeVersion(kv, id) : null;
     const current = decoded?.ok ? decoded.value : null;
-    if (current?.op === op) return { kind: 'committed', stored: current }; // a resend of our own applied commit
-    if (current && current.state.version > next.version) {
-      const own = await this.findOwnCommit(id, op, next.version);
-      if (own) return { kind: 'committed', stored: own };
-    }
+    // A resend of one of our own applied commits fails its compare on our own write.
+    const landed = await this.landedEarlier(id, current, sent);
+    if (landed) return { kind: 'landed', ...landed };
     const stateMoved = (kv?.mod_revision ?? '0') !== (base?.modRevision ?? '0');
     if (lock) {
       const lockKv = res.responses[1]!.response_range.kvs[0];
@@ -672,6 +682,8 @@ function checkImportedVersions(id: string, versions: unknown): TaskState[] {
 
 type Outcome =
   | { kind: 'committed'; stored: StoredVersion }
+  /** One of this commit's earlier or resent Txns had landed: report it, as it was built. */
+  | { kind: 'landed'; stored: StoredVersion; sent: SentCommit }
   | { kind: 'conflict'; current: StoredVersion | null }
   | { kind: 'locked' }
   | { kind: 'lost-lock' };
