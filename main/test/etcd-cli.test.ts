@@ -122,11 +122,11 @@ async function script(where: string[]): Promise<Step[]> {
   await cli('locks');
   // Counts differ by design (a commit on etcd is one compare-and-set Txn, on a folder it takes the
   // task's lock), so contention is compared by its shape: the tasks and the fields of each entry.
+  // Its order ranks waits, which are timing, so the tasks are compared by name.
   const contention = await cli('contention');
-  steps.at(-1)!.out = (contention.json as Record<string, unknown>[]).map((entry) => ({
-    task_id: entry.task_id,
-    fields: Object.keys(entry).sort(),
-  }));
+  steps.at(-1)!.out = (contention.json as Record<string, unknown>[])
+    .map((entry) => ({ task_id: String(entry.task_id), fields: Object.keys(entry).sort() }))
+    .sort((a, b) => a.task_id.localeCompare(b.task_id));
   await cli('verify');
   await cli('log', '--task', 'beta');
   // A writer holds alpha: an update gives up after its timeout (exit 4) and `locks` shows the holder.
