@@ -9,9 +9,13 @@
 //   3. optionally link the temp elsewhere first (a task's history version);
 //   4. rename it over the target.
 // A new holder that removed our temp makes step 3 or 4 fail with ENOENT.
+//
+// With syncAfterPublish the fsync of step 1 is left to the caller, after
+// step 4 (and after it released its lock): see tasks.ts, "a contended commit".
 import { existsSync } from 'node:fs';
 import { VersionConflictError } from './errors.ts';
-import { heldTempPathFor, renameWithRetry, unlinkQuiet, writeTemp } from './fsx.ts';
+import { closeSync, fsyncSync } from 'node:fs';
+import { heldTempPathFor, renameWithRetry, unlinkQuiet, writeTemp, writeTempOpen } from './fsx.ts';
 import { pausePoint, type PausePoint } from './pause-points.ts';
 import { noteDurable, writeIntoSpare } from './version-spares.ts';
 
@@ -34,14 +38,33 @@ export interface FencedWrite {
   link?: (tmp: string) => void;
   /** Write into a spare inode of the target's folder when one is ready (version-spares.ts). */
   useSpare?: boolean;
+  /**
+   * Durable, but fsync'd only when the caller calls the returned function,
+   * after publishing: a fresh temp is written then, never a spare, whose old
+   * bytes could otherwise sit under the new names after a power cut.
+   */
+  syncAfterPublish?: boolean;
 }
 
+/** The fsync a write published with syncAfterPublish still owes (call it once); otherwise nothing to do. */
+export type PendingSync = () => void;
+
+const nothingPending: PendingSync = () => {};
+
 /** Throws FencedError when nothing was published. */
-export function writeFenced(w: FencedWrite): void {
+export function writeFenced(w: FencedWrite): PendingSync {
   const held = heldTempPathFor(w.target);
   const data = Buffer.from(w.data);
-  const tmp = w.useSpare && writeIntoSpare(w.target, held, data, w.durable) ? held : writeTemp(w.target, data, w.durable, held);
-  if (w.durable) noteDurable();
+  const later = w.durable && w.syncAfterPublish === true;
+  let openFd: number | null = null;
+  let tmp: string;
+  if (later) {
+    openFd = writeTempOpen(held, data);
+    tmp = held;
+  } else {
+    tmp = w.useSpare && writeIntoSpare(w.target, held, data, w.durable) ? held : writeTemp(w.target, data, w.durable, held);
+    if (w.durable) noteDurable();
+  }
   try {
     if (!w.stillHeld()) throw new FencedError();
     pausePoint(w.pause);
@@ -57,9 +80,21 @@ export function writeFenced(w: FencedWrite): void {
       // Fenced after our link: committed all the same (see `link`).
     }
   } catch (err) {
+    if (openFd !== null) closeSync(openFd);
     unlinkQuiet(tmp);
     throw err;
   }
+  if (openFd === null) return nothingPending;
+  const fd = openFd;
+  return () => {
+    pausePoint('commit.before-sync');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    noteDurable();
+  };
 }
 
 /** What a writer whose lock was taken over is told; retrying after a re-read is safe. */

@@ -45,6 +45,20 @@ export function tempFileOwnerPid(name: string): number | null {
 
 /** Write `data` to a new temp file beside `target` (`tmp`: a name from tempPathFor or heldTempPathFor). */
 export function writeTemp(target: string, data: string | Buffer, durable: boolean, tmp = tempPathFor(target)): string {
+  const fd = writeTempOpen(tmp, data);
+  try {
+    if (durable) fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    unlinkQuiet(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** writeTemp without the fsync, returning the open file: its owner fsyncs it once published (fenced-write.ts), then closes it. */
+export function writeTempOpen(tmp: string, data: string | Buffer): number {
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
@@ -54,14 +68,12 @@ export function writeTemp(target: string, data: string | Buffer, durable: boolea
       if (n <= 0) throw Object.assign(new Error(`short write to ${tmp}`), { code: 'EIO', path: tmp });
       off += n;
     }
-    if (durable) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkQuiet(tmp);
     throw err;
   }
-  closeSync(fd);
-  return tmp;
+  return fd;
 }
 
 /** Atomically replace `target` with `data` (temp file + optional fsync + rename). */

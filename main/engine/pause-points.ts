@@ -27,6 +27,7 @@ export type PausePoint =
   | 'commit.after-read'
   | 'commit.after-lock-check'
   | 'commit.after-link'
+  | 'commit.before-sync'
   | 'session.after-lock-check'
   | 'refresh.before-touch'
   | 'history-read.after-open';

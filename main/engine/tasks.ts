@@ -7,6 +7,19 @@
 // A crash before 3 leaves the old state; after 3, readers roll forward to
 // N+1 (task-files.ts), so the state never moves backwards.
 //
+// A contended commit (others were queued behind it for the lock) makes its
+// fsync last instead, after step 4 and after releasing the lock, so that
+// the next writer's work overlaps the disk flush: the lock is held for the
+// writes, not for the wait on the disk (early lock release, as databases do
+// for group commit). The commit is acknowledged only once its fsync is done.
+// Meanwhile others may read it and commit on top; if the process dies
+// before the fsync, the version stays (it was published, the kernel writes
+// it) but was never acknowledged, like a crash just before returning. A
+// failed fsync is reported as such: the version was published, and the
+// caller is told that it may not survive a power cut. Without contention a
+// commit keeps the order above, which lets it write into a spare inode
+// (version-spares.ts) and is what makes one process alone fast.
+//
 // A writer stopped past its lease (a VM stall, SIGSTOP) cannot publish late:
 // the next holder deletes every held temp before it reads (the fence, see
 // fsx.fenceHeldTemps), so a late link or rename fails with ENOENT; and a temp
@@ -19,8 +32,8 @@ import { ENGINE_TASK_FIELDS } from '../../shared/model.ts';
 import { diffFields } from '../../shared/diff.ts';
 import type { EngineContext } from './context.ts';
 import { audit, taskLockTarget } from './context.ts';
-import { CorruptStateError, InvalidInputError, NotFoundError, VersionConflictError, asStateError } from './errors.ts';
-import { FencedError, lostLockError, writeFenced } from './fenced-write.ts';
+import { CorruptStateError, InvalidInputError, NotFoundError, StateIOError, VersionConflictError, asStateError } from './errors.ts';
+import { FencedError, lostLockError, writeFenced, type PendingSync } from './fenced-write.ts';
 import { linkExclusive, renameWithRetry, unlinkQuiet } from './fsx.ts';
 import { assertRealFolder, type HeldLock } from './locks.ts';
 import { pausePoint } from './pause-points.ts';
@@ -132,7 +145,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
       `the lock passed is a ${options.lock.record.mode} lock on ${options.lock.target.resourceId}, not a write lock on ${taskId}`,
     );
   }
-  let result: { previous: TaskState | null; next: TaskState };
+  let result: Committed;
   try {
     result = commitUnderLock(ctx, taskId, spec, options, owner, held, false);
   } catch (err) {
@@ -142,6 +155,7 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
     if (!options.lock) ctx.locks.release(held);
   }
   const { previous, next } = result;
+  const notDurable = finishSync(result.pendingSync);
   pruneHistory(ctx, taskId, next.version);
   const changes = diffFields(previous, next, ENGINE_TASK_FIELDS);
   audit(ctx, spec.changeType, spec.describe(previous, next, changes), commitAuditDetails(taskId, previous, next), owner);
@@ -152,7 +166,23 @@ export async function commitTask(ctx: EngineContext, taskId: string, spec: Commi
     changes,
     state: next,
   });
+  if (notDurable) {
+    throw new StateIOError(
+      `task ${taskId}: version ${next.version} was committed and others may read it, but the disk failed to make it durable (${notDurable.message}); it may be lost if the machine loses power`,
+      { task_id: taskId, version: next.version, published: true },
+    );
+  }
   return next;
+}
+
+/** The fsync a contended commit left for after its release (see the top of this file); its error, if it failed. */
+function finishSync(pendingSync: PendingSync): Error | null {
+  try {
+    pendingSync();
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 function lostLock(taskId: string, expected: number | undefined): VersionConflictError {
@@ -162,12 +192,21 @@ function lostLock(taskId: string, expected: number | undefined): VersionConflict
 /**
  * Steps 1–4 of a commit (see the top of this file) for content already
  * decided. `version`: link into history as that version first; null only
- * puts state.json back in line with history (a repair).
+ * puts state.json back in line with history (a repair). `syncAfterRelease`:
+ * return the fsync for the caller to make once it released the lock (a
+ * contended commit, see the top of this file).
  */
-function publishUnderLock(ctx: EngineContext, held: HeldLock, taskId: string, json: string, version: number | null): void {
+function publishUnderLock(
+  ctx: EngineContext,
+  held: HeldLock,
+  taskId: string,
+  json: string,
+  version: number | null,
+  syncAfterRelease = false,
+): PendingSync {
   // A lock this commit took was joined in this very folder, which was checked then (locks/manager.ts join).
   if (!held.withinCommit) assertRealFolder(ctx.layout.taskDir(taskId));
-  writeFenced({
+  return writeFenced({
     target: ctx.layout.stateFile(taskId),
     data: json,
     durable: ctx.config.fsync,
@@ -175,6 +214,7 @@ function publishUnderLock(ctx: EngineContext, held: HeldLock, taskId: string, js
     pause: 'commit.after-lock-check',
     link: version === null ? undefined : (tmp) => linkFenced(ctx, taskId, tmp, version),
     useSpare: version !== null,
+    syncAfterPublish: syncAfterRelease,
   });
 }
 
@@ -191,6 +231,13 @@ function linkFenced(ctx: EngineContext, taskId: string, tmp: string, version: nu
   }
 }
 
+interface Committed {
+  previous: TaskState | null;
+  next: TaskState;
+  /** Called once the lock is released (see the top of this file). */
+  pendingSync: PendingSync;
+}
+
 function commitUnderLock(
   ctx: EngineContext,
   taskId: string,
@@ -199,7 +246,7 @@ function commitUnderLock(
   owner: string,
   held: HeldLock,
   afterRecovery: boolean,
-): { previous: TaskState | null; next: TaskState } {
+): Committed {
   // A lock passed in may have been lost long ago: say so before reading. One this commit has just
   // acquired was proven ours when it was granted; the check after the temp is written is what the fence needs.
   if (options.lock && !ctx.locks.stillHeld(held)) throw lostLock(taskId, options.expectedVersion);
@@ -225,8 +272,11 @@ function commitUnderLock(
   if (bytes > ctx.config.max_state_bytes) {
     throw new InvalidInputError(`task ${taskId}: the new state would be ${bytes} bytes; the limit is ${ctx.config.max_state_bytes}`);
   }
+  let pendingSync: PendingSync;
   try {
-    publishUnderLock(ctx, held, taskId, json, next.version);
+    // Only a lock this commit took is released before it returns, and only a queue behind it gains.
+    const handOnFirst = held.withinCommit === true && held.contended === true;
+    pendingSync = publishUnderLock(ctx, held, taskId, json, next.version, handOnFirst);
   } catch (err) {
     if (err instanceof FencedError) throw lostLock(taskId, options.expectedVersion);
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -243,7 +293,7 @@ function commitUnderLock(
     if (!afterRecovery) return commitUnderLock(ctx, taskId, spec, options, owner, held, true);
     throw new VersionConflictError(`task ${taskId}: version ${next.version} already exists`, options.expectedVersion ?? null, next.version);
   }
-  return { previous, next };
+  return { previous, next, pendingSync };
 }
 
 /**

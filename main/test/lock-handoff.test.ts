@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore, type FileStateStore } from '../engine/index.ts';
-import { killChildren, makeTempDir, removeTempDirs, sleep, spawnCli, spawnWorker } from './helpers.ts';
+import { killChildren, makeTempDir, pausedAt, type Proc, removeTempDirs, sleep, spawnCli, spawnWorker } from './helpers.ts';
 
 afterEach(async () => {
   await killChildren();
@@ -108,4 +108,62 @@ describe('lock hand-off', () => {
     expect(final.counter).toBe(total);
     store.close();
   }, 120_000);
+});
+
+// A contended commit hands its lock on before its fsync (tasks.ts: "a contended commit"). These stop
+// the first writer right there, at commit.before-sync: its version is published and the lock is free,
+// but the disk flush, and so its acknowledgement, has not happened.
+describe('a contended commit releases its lock before its fsync', () => {
+  /** A (stopped before its fsync) and B queued behind it, in that order, behind a lock the test holds. */
+  async function aStoppedBeforeItsSync(): Promise<{ root: string; store: FileStateStore; a: Proc; b: Proc }> {
+    const root = makeTempDir();
+    const store = openStateStore({ root, owner: 'test' }) as FileStateStore;
+    await store.init();
+    await store.updateTaskState('hot', { counter: 1 });
+    const lock = await store.acquireLock('hot', 'write');
+    const a = spawnCli(root, ['task', 'update', 'hot', '{"by":"a"}', '--json', '--timeout', '20000'], {
+      LOCKSTEP_TEST_PAUSE: 'commit.before-sync',
+    });
+    await waitForTickets(root, 2);
+    const b = spawnCli(root, ['task', 'update', 'hot', '{"then":"b"}', '--json', '--timeout', '20000']);
+    await waitForTickets(root, 3);
+    await store.releaseLock(lock); // A is granted with B behind it: contended
+    await pausedAt(a, 'commit.before-sync');
+    return { root, store, a, b };
+  }
+
+  it('the next writer commits on top while the first waits for its disk, and each is acknowledged with its own version', async () => {
+    const { store, a, b } = await aStoppedBeforeItsSync();
+    // B got the lock A released and committed on top of A's published version, while A is still stopped.
+    const bExit = await b.waitExit();
+    expect(bExit.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.lines.join('\n'))).toMatchObject({ version: 3, by: 'a', then: 'b' });
+    expect([a.child.exitCode, a.lines]).toEqual([null, []]); // A has not answered: it is acknowledged only after its fsync
+    a.signal('SIGCONT');
+    const aExit = await a.waitExit();
+    expect(aExit.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.lines.join('\n'))).toMatchObject({ version: 2, by: 'a' });
+    expect((await store.getTaskHistory('hot')).map((v) => v.version)).toEqual([3, 2, 1]);
+    store.close();
+  }, 60_000);
+
+  it('a writer killed before its fsync leaves its published version in place, unacknowledged, and nothing to repair', async () => {
+    const { root, store, a, b } = await aStoppedBeforeItsSync();
+    a.signal('SIGKILL');
+    expect((await a.waitExit()).signal).toBe('SIGKILL');
+    expect((await b.waitExit()).code, b.stderr).toBe(0);
+    // A's version was published before it died: it stays, B's builds on it, and the store is whole.
+    expect(await store.getTaskState('hot')).toMatchObject({ version: 3, counter: 1, by: 'a', then: 'b' });
+    expect((await store.getTaskHistory('hot')).map((v) => [v.version, v.by ?? null])).toEqual([
+      [3, 'a'],
+      [2, 'a'],
+      [1, null],
+    ]);
+    // The only thing verify finds is what any kill -9 leaves (A's spare lock ticket, which gc removes):
+    // no damaged or behind state, and no held temp of state.json, since A's was renamed into place.
+    const issues = await store.verifyAllStates();
+    expect(issues.filter((i) => i.kind !== 'leftover_temp')).toEqual([]);
+    expect(readdirSync(join(root, 'tasks', 'task-hot')).filter((n) => n.includes('-held-'))).toEqual([]);
+    store.close();
+  }, 60_000);
 });
