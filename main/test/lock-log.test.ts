@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../engine/index.ts';
 import type { LockEvent } from '../../shared/model.ts';
-import { cleanUpAfterEach, makeTempDir, runCli, seedStore, sleep, spawnCli } from './helpers.ts';
+import { cleanUpAfterEach, makeTempDir, runCli, seedStore, sleep, spawnCli, ticketsOf } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -16,6 +16,14 @@ function lockLines(root: string): LockEvent[] {
     .sort()
     .flatMap((n) => readFileSync(join(dir, n), 'utf8').split('\n').filter(Boolean))
     .map((l) => JSON.parse(l) as LockEvent);
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms`);
+    await sleep(10);
+  }
 }
 
 describe('lock log', () => {
@@ -49,17 +57,23 @@ describe('lock log', () => {
   it("another process waiting behind a holder: its wait and the holder's hold are both on record", async () => {
     const root = makeTempDir();
     await runCli(root, ['init']);
-    const holder = spawnCli(root, ['--json', 'lock', 'acquire', 'w', '--hold', '400', '--owner', 'agent-1']);
+    const holder = spawnCli(root, ['--json', 'lock', 'acquire', 'w', '--hold', '30000', '--owner', 'agent-1']);
     await holder.waitForJson();
-    const waiter = await runCli(root, ['--json', 'lock', 'acquire', 'w', '--hold', '0', '--owner', 'agent-2', '--timeout', '10000']);
-    expect(waiter.code).toBe(0);
-    await holder.waitExit();
+    const heldSince = Date.now();
+    // The holder lets go only once the waiter has queued: a fixed --hold raced the waiter's start-up
+    // (a CLI can take more than 400 ms to start on 2 loaded cores, and then it never waited at all).
+    const waiter = spawnCli(root, ['--json', 'lock', 'acquire', 'w', '--hold', '0', '--owner', 'agent-2', '--timeout', '20000']);
+    await waitUntil(() => ticketsOf(join(root, 'tasks', 'task-w', 'state.lock')).length >= 2);
+    await sleep(heldSince + 400 - Date.now());
+    holder.signal('SIGTERM');
+    expect((await holder.waitExit()).code).toBe(0);
+    expect((await waiter.waitExit()).code, waiter.stderr).toBe(0);
 
     const lines = lockLines(root).filter((e) => e.task_id === 'w');
     const held1 = lines.find((e) => e.outcome === 'released' && e.owner === 'agent-1')!;
     const got2 = lines.find((e) => e.outcome === 'acquired' && e.owner === 'agent-2')!;
     expect(held1.pid).toBe(holder.pid);
-    expect(held1.hold_ms).toBeGreaterThanOrEqual(250); // part of the 400 ms hold passed before the waiter started
+    expect(held1.hold_ms).toBeGreaterThanOrEqual(400);
     expect(got2.wait_ms).toBeGreaterThan(0);
     // agent-2 was granted the lock only after agent-1 released it.
     expect(Date.parse(got2.ts)).toBeGreaterThanOrEqual(Date.parse(held1.ts));
