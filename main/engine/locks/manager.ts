@@ -60,6 +60,8 @@ export interface HeldLock {
   readonly waitMs: number;
   /** Whether other tickets were queued behind ours when we were granted it (see AcquireOptions.abortIf). */
   readonly contended?: boolean;
+  /** Whether acquire had to wait for a holder: others are likely to queue again soon (tasks.ts). */
+  readonly waited?: boolean;
   /** Taken by a commit for itself (AcquireOptions.withinCommit). */
   readonly withinCommit?: boolean;
 }
@@ -204,6 +206,7 @@ export class LockManager {
             grantedAt,
             waitMs: grantedAt - started,
             contended: joined.scan.tickets.length > 1,
+            waited,
             withinCommit: options.withinCommit,
           };
           joined = null;
@@ -269,7 +272,6 @@ export class LockManager {
     let guess = this.quietLocks.has(target.lockFile) ? 1 : this.guessAfterLastSeen(target.lockFile);
     for (;;) {
       const name = newTicketName(base, guess ?? nextSeq(scanQueue(dir, base)), mode);
-      guess = null;
       const ticket = withParentDir(dir, () => createTicket(dir, name, target.resourceId, mode, owner, this.config.lease_ms, this.spares));
       pausePoint('lock.after-join');
       const scan = scanQueue(dir, base);
@@ -287,6 +289,8 @@ export class LockManager {
         return { ticket, id, scan };
       }
       unlinkQuiet(ticket.file);
+      // Past every ticket the validating scan just saw: no second listing to number the retry.
+      guess = nextSeq(scan);
     }
   }
 
