@@ -8,13 +8,17 @@ import { describeBackends } from './backends.ts';
 import { killChildren, runCliArgs, sleep, spawnWorker } from './helpers.ts';
 
 const LEASE_MS = 2000;
+// On etcd a lease ends up to TTL after its last keep-alive, the leader looks for expired leases only every
+// 500 ms, and the revoke is one more Raft commit: lease + 0.5 s left no room for a loaded 2-core machine.
+// 2 s past the lease still tells expiry from a session that never goes.
+const EXPIRY_SLACK_MS = 2000;
 
 afterEach(async () => {
   await killChildren();
 });
 
 describeBackends('session liveness', (backend) => {
-  it('shows a session alive while its agent runs, and not alive within the lease + 0.5 s of its kill -9', async () => {
+  it('shows a session alive while its agent runs, and not alive within the lease + 2 s of its kill -9', async () => {
     const store = await backend.open({ lease_ms: LEASE_MS });
     const agent = spawnWorker('session-agent', [...backend.workerArgs(store), '--task', 't', '--lease', String(LEASE_MS)]);
     const { id, alive } = await agent.waitForJson<{ id: string; alive: boolean }>((v) => 'id' in v, 30_000);
@@ -26,10 +30,10 @@ describeBackends('session liveness', (backend) => {
     await sleep(1000); // a keep-alive or two on etcd
     const killedAt = Date.now();
     agent.signal('SIGKILL');
-    await expect.poll(async () => (await store.readSessionFile(id)).alive, { timeout: LEASE_MS + 2000, interval: 20 }).toBe(false);
+    await expect.poll(async () => (await store.readSessionFile(id)).alive, { timeout: LEASE_MS + 10_000, interval: 20 }).toBe(false);
     const ms = Date.now() - killedAt;
     console.log(`${backend.name}: session not alive ${ms} ms after kill -9 of its agent (lease 2 s)`);
-    expect(ms).toBeLessThan(LEASE_MS + 500);
+    expect(ms).toBeLessThan(LEASE_MS + EXPIRY_SLACK_MS);
     // Only the liveness went: the session and what the agent did in it stay.
     expect(await store.getSession(id)).toMatchObject({ id, status: 'active', task_ids: ['t'], alive: false });
   }, 60_000);

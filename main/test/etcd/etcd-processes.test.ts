@@ -44,7 +44,7 @@ describe('etcd: processes and faults', () => {
     for (const w of workers) expect(final[`w${w.pid}`]).toBe(count);
   }, 200_000);
 
-  it('frees a lock within its lease + 0.5 s after kill -9 of the holder', async () => {
+  it('frees a lock within its lease + 2 s after kill -9 of the holder', async () => {
     const fx = await etcdFixture('kill9', { lease_ms: 2000 });
     const holder = spawnEtcdWorker(fx, ['--mode', 'hold', '--task', 't', '--lease', '2000']);
     await holder.waitForJson((v) => v.held === true, 30_000);
@@ -57,7 +57,10 @@ describe('etcd: processes and faults', () => {
     const lock = await waiting;
     const handOver = Date.now() - killedAt;
     console.log(`etcd 3 members: lock handed over ${handOver} ms after kill -9 of the holder (lease 2 s)`);
-    expect(handOver).toBeLessThan(2500);
+    // The lease ends up to its TTL after the last keep-alive, the leader looks for expired leases every
+    // 500 ms and the revoke is another Raft commit: 2.5 s left no room for a loaded 2-core machine. 4 s still
+    // rules out waiting for the 15 s time-out.
+    expect(handOver).toBeLessThan(4000);
     expect((await fx.store.listLocks()).map((h) => h.pid)).toEqual([process.pid]);
     await fx.store.releaseLock(lock);
   });

@@ -76,7 +76,7 @@ async function aliveNow(fx: EtcdFixture, id: string): Promise<boolean | undefine
 }
 
 describe('etcd: session liveness on the process lease', () => {
-  it('shows a session alive while its process runs, and not alive within lease + 0.5 s of its kill -9, to every reader', async () => {
+  it('shows a session alive while its process runs, and not alive within lease + 2 s of its kill -9, to every reader', async () => {
     const fx = await etcdFixture('alive', { lease_ms: LEASE_MS });
     const other = fx.another();
     host = new StateHost({ etcd: { endpoints: fx.cluster.endpoints, namespace: fx.ns } });
@@ -99,8 +99,11 @@ describe('etcd: session liveness on the process lease', () => {
       msUntil(() => hostSession(id)?.alive === false, 10_000),
     ]);
     console.log(`etcd 3 members: session not alive ${storeMs} ms (store) / ${hostMs} ms (host) after kill -9 of its process (lease 2 s)`);
-    expect(storeMs).toBeLessThan(LEASE_MS + 500);
-    expect(hostMs).toBeLessThan(LEASE_MS + 500);
+    // A lease ends up to TTL after its last keep-alive, the leader looks for expired leases every 500 ms, and
+    // the revoke is one more Raft commit: lease + 0.5 s left no room for a loaded 2-core machine. 2 s past the
+    // lease still tells expiry from a session that never goes.
+    expect(storeMs).toBeLessThan(LEASE_MS + 2000);
+    expect(hostMs).toBeLessThan(LEASE_MS + 2000);
 
     // Only the liveness went: the session, its task and its metrics are as the agent left them.
     const after = await fx.store.getSession(id);
