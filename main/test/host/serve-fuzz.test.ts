@@ -453,9 +453,16 @@ describe('lockstep serve under hostile input', () => {
     ];
     const holders = await Promise.all(Array.from({ length: 25 }, (_, i) => holdOpen(port, refusals[i % refusals.length]!)));
     count('held open after a refusal', holders.length);
-    await sleep(2500);
+    // The server lets a refused client read its answer for a second, then destroys the socket: wait for
+    // that (a fixed 2.5 s sleep left a busy 2-core machine little room), bounded well short of forever.
     if (socketsBefore !== null)
-      expect(socketsHeldBy(serve.pid), context('sockets still held for refused clients')).toBeLessThan(socketsBefore + 5);
+      await expect
+        .poll(() => socketsHeldBy(serve.pid), {
+          timeout: 15_000,
+          interval: 100,
+          message: context('sockets still held for refused clients'),
+        })
+        .toBeLessThan(socketsBefore + 5);
     for (const h of holders) h.destroy();
 
     // A state.json nested 10,000 levels deep, written by hand (in place, as an
@@ -511,8 +518,8 @@ describe('lockstep serve under hostile input', () => {
     const store = openStateStore({ root });
     await store.updateTaskState('t1', { status: 'review' });
     store.close();
-    for (let i = 0; i < 100 && !JSON.stringify(api.events).includes('"review"'); i++) await sleep(50);
-    expect(JSON.stringify(api.events)).toContain('"review"');
+    // The host sees it through its watch: waited for, not given a fixed 5 s (a loaded machine can be slower).
+    await expect.poll(() => JSON.stringify(api.events), { timeout: 20_000, interval: 50 }).toContain('"review"');
     api.ws.close();
   });
 
@@ -547,13 +554,23 @@ describe('lockstep serve under hostile input', () => {
       const n = lines.filter((l) => l.includes(kind)).length;
       expect(n, `${kind} lines (seed ${SEED})`).toBeGreaterThanOrEqual(1);
     }
-    // Bounded: at most 5 lines per kind per minute, whatever was sent.
-    const perKind = new Map<string, number>();
+    // Bounded: at most 5 lines per kind per minute, whatever was sent, and then one line counting the rest.
+    // A window starts with the first refusal after the last one ended, so a run that took longer than a
+    // minute (the machine is slow) spans more than one: as many as a minute fits into its lines' times.
+    const times = lines.map((l) => Date.parse(/^lockstep serve: (\S+) /.exec(l)![1]!));
+    const windows = 1 + Math.floor((Math.max(...times) - Math.min(...times)) / 60_000);
+    const perKind = new Map<string, { shown: number; summaries: number }>();
     for (const line of lines) {
       const kind = / ((?:refused|failed) \d+ .+?): /.exec(line)![1]!;
-      perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+      const n = perKind.get(kind) ?? { shown: 0, summaries: 0 };
+      if (/: \d+ more in the last 60 s, not shown$/.test(line)) n.summaries++;
+      else n.shown++;
+      perKind.set(kind, n);
     }
-    for (const [kind, n] of perKind) expect(n, kind).toBeLessThanOrEqual(5);
+    for (const [kind, n] of perKind) {
+      expect(n.shown, `${kind} (${windows} window(s))`).toBeLessThanOrEqual(5 * windows);
+      expect(n.summaries, kind).toBeLessThanOrEqual(windows);
+    }
     expect(lines.length).toBeLessThan([...sent.values()].reduce((a, b) => a + b, 0));
     // One printable line each, a timestamp first, and never the token.
     for (const line of lines) {
