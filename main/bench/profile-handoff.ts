@@ -25,8 +25,10 @@ interface Hold {
   timerWakes: number;
   /** Folder listings made while acquiring. */
   listings: number;
-  /** Time spent in fsync while holding (the commit's durable part). */
+  /** Time spent in fsync while holding (the commit's durable part, when it was not contended). */
   fsyncMs: number;
+  /** Time spent in fsync after the release (a contended commit hands its lock on first: tasks.ts). */
+  syncAfterMs: number;
   /** CPU (user + system) this process used from request to grant: queueing, waking, looking. */
   acquireCpuMs: number;
 }
@@ -61,6 +63,7 @@ async function child(config: ChildConfig): Promise<void> {
       return fsync.apply(this, a);
     } finally {
       if (current && current.grantedAt > 0) current.fsyncMs += now() - t0;
+      else if (!current && lastReleased) lastReleased.syncAfterMs += now() - t0;
     }
   };
   syncBuiltinESMExports();
@@ -71,6 +74,7 @@ async function child(config: ChildConfig): Promise<void> {
   const Waker = (wakerModule.LockWaker ?? wakerModule.FolderWaker)!;
   const holds: Hold[] = [];
   let current: Hold | null = null;
+  let lastReleased: Hold | null = null;
   const manager = LockManager.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const acquire = manager.acquire!;
   manager.acquire = async function timed(this: unknown, ...a: unknown[]) {
@@ -83,6 +87,7 @@ async function child(config: ChildConfig): Promise<void> {
       timerWakes: 0,
       listings: 0,
       fsyncMs: 0,
+      syncAfterMs: 0,
       acquireCpuMs: 0,
     };
     const cpu0 = process.cpuUsage();
@@ -103,6 +108,7 @@ async function child(config: ChildConfig): Promise<void> {
     if (current) {
       current.releasedAt = releasedAt;
       holds.push(current);
+      lastReleased = current;
       current = null;
     }
     return result;
@@ -193,6 +199,10 @@ async function parent(): Promise<void> {
     );
     console.log(`  hold (under the lock)   ${q(holdMs)}; ${((sum(holdMs) / 1000 / span) * 100).toFixed(0)}% of the time`);
     console.log(`    of which fsync        ${q(holds.map((h) => h.fsyncMs))}`);
+    const handedOnFirst = holds.filter((h) => h.syncAfterMs > 0);
+    console.log(
+      `  fsync after release     ${q(handedOnFirst.map((h) => h.syncAfterMs))}; ${handedOnFirst.length} of ${holds.length} commits handed the lock on first`,
+    );
     console.log(
       `  hand-off (lock idle)    ${q(handoffs)}; ${((sum(handoffs) / 1000 / span) * 100).toFixed(0)}% of the time (${handoffs.length} hand-offs to a waiter)`,
     );
