@@ -624,7 +624,7 @@ async function main(): Promise<void> {
         target: '>= 0.50',
         measured: `${fmt(vsFloor)} (${fmt(hotPlain.throughput, 0)} / ${fmt(floorOps, 0)})`,
         pass: vsFloor >= 0.5,
-        why: `the commits are serial, and each is one fsync: under the lock its fsync takes 0.6-0.9 ms against 0.55 ms alone, because the other processes keep both cores busy when the I/O completes (queueing and waking cost 0.7-0.8 ms of CPU per acquisition, mostly system calls); then the lock is idle 0.26-0.34 ms (p50) for the hand-off: the next waiter wakes on the release's inotify event, lists the folder for the fence and marks its ticket (${load}; node main/bench/profile-handoff.ts splits hold, fsync, hand-off and CPU)`,
+        why: `a contended commit hands its lock on before its fsync, so what stays serial is the hold (p50 about 0.3 ms: reading the state, writing a fresh temp, the ownership check, the history link and the rename) and the hand-off (p50 about 0.3 ms: the next waiter wakes on the release's inotify event, lists the folder and marks its ticket); both stretch when four processes' fsyncs and system calls crowd two cores (${load}; node main/bench/profile-handoff.ts splits hold, hand-off, fsync and CPU)`,
       },
       {
         figure: 'p99 lock wait, 4 procs 1 task',
