@@ -102,10 +102,17 @@ test('simulated agents appear in the timeline with their owners, and hovering sh
   const busy = dashboard.spawnCli('simulate', '--agents', '6', '--tasks', '5', '--seconds', '10');
   await expect.poll(async () => Number(await canvas.getAttribute('data-holds')), { timeout: 30_000 }).toBeGreaterThan(before + 40);
   // A reviewer holds sim-1; a bot gives up on it (a time-out mark).
-  const reviewer = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--hold', '3000', '--owner', 'reviewer');
+  // The reviewer lets go only after the bot gave up: with a fixed 3 s hold, a bot whose CLI took 2 s to
+  // start on a loaded machine (simulate is running too) could be granted the lock instead of timing out.
+  const reviewer = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--hold', '60000', '--owner', 'reviewer');
   await reviewer.firstLine;
+  const reviewing = Date.now();
   const bot = dashboard.spawnCli('lock', 'acquire', 'sim-1', '--timeout', '1000', '--owner', 'release-bot');
   expect(await new Promise<number | null>((resolve) => bot.child.once('exit', resolve))).toBe(4);
+  await new Promise((resolve) => setTimeout(resolve, reviewing + 3000 - Date.now())); // a hold of 3 s or more, as before
+  const reviewed = new Promise((resolve) => reviewer.child.once('exit', resolve));
+  reviewer.child.kill('SIGTERM');
+  expect(await reviewed).toBe(0);
   expect(JSON.parse(await busy.firstLine)).toMatchObject({ agents: 6, errors: 0 });
   await expect(timeline).toContainText(/[1-9]\d* time-outs?/);
 
@@ -160,7 +167,9 @@ test('a deadlock between two agents is flagged with its cycle drawn, and clears 
     const next = async () => (await lines.next()).value as string;
     return { child, next };
   };
-  const a = agent('agent-a', 'left', 'right', 8000);
+  // agent-a gives up after 20 s: the banner, its ring and the screenshot must all be seen before that,
+  // which 8 s left little room for on a loaded 2-core machine.
+  const a = agent('agent-a', 'left', 'right', 20_000);
   const b = agent('agent-b', 'right', 'left', 60_000);
   try {
     expect(await a.next()).toBe('held');
@@ -176,7 +185,7 @@ test('a deadlock between two agents is flagged with its cycle drawn, and clears 
     await expect(ring).toContainText('waits for right');
     await expect(ring).toContainText('waits for left');
     await dashboard.screenshot('deadlock');
-    // agent-a gives up after 8 s: agent-b gets "left", and the banner goes.
+    // agent-a gives up: agent-b gets "left", and the banner goes.
     expect(JSON.parse(await a.next())).toEqual({ waited: 'timeout' });
     await expect(banner).toBeHidden();
     expect(JSON.parse(await b.next())).toEqual({ waited: 'acquired' });
