@@ -76,6 +76,8 @@ describe('a writer waiting past its lease (defect 1)', () => {
     const reader = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'read', '--json']); // holds until SIGTERM
     await reader.waitForLine();
     const w1 = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'write', '--timeout', '20000', '--hold', '1500', '--json']);
+    // Queued first (its CLI start-up can take a second on a loaded machine), then made to wait past its lease.
+    await waitUntil(async () => (await store.listLocks()).some((h) => h.task_id === 'a' && h.waiters.length === 1));
     await sleep(LEASE * 2); // W1 has now waited longer than its lease
     const w2 = spawnCli(root, ['lock', 'acquire', 'a', '--mode', 'write', '--timeout', '20000', '--hold', '1500', '--json']);
     // Both are queued: W1 before W2, and the listing says so.
@@ -85,17 +87,16 @@ describe('a writer waiting past its lease (defect 1)', () => {
     expect(queued[0]!.waiters.map((w) => w.pid)).toEqual([w1.pid, w2.pid]);
     reader.signal('SIGTERM');
 
-    await w1.waitForLine(undefined, 10_000);
-    const w1Got = Date.now();
+    const w1Got = Date.parse((JSON.parse(await w1.waitForLine(undefined, 10_000)) as { acquired_at: string }).acquired_at);
     const holders = (await store.listLocks()).filter((h) => h.task_id === 'a');
     expect(holders.map((h) => h.pid)).toEqual([w1.pid]);
     expect(holders[0]!.waiters.map((w) => w.pid)).toEqual([w2.pid]);
-    await w2.waitForLine(undefined, 10_000);
-    const w2Got = Date.now();
+    const w2Got = Date.parse((JSON.parse(await w2.waitForLine(undefined, 10_000)) as { acquired_at: string }).acquired_at);
     const w1Exit = await w1.waitExit();
     expect(w1Exit.code).toBe(0); // W1's heartbeat kept its lock the whole time: no "lost the lock"
-    // W2 got the lock only once W1 had held it for its full 1.5 s.
-    expect(w2Got - w1Got).toBeGreaterThanOrEqual(1400);
+    // W2 got the lock only once W1 had held it for its full 1.5 s: the grant times the two processes recorded
+    // (when this test read their lines depended on when it was scheduled).
+    expect(w2Got - w1Got).toBeGreaterThanOrEqual(1500);
     expect((await w2.waitExit()).code).toBe(0);
     expect((await reader.waitExit()).code).toBe(0);
   }, 60_000);
@@ -286,8 +287,10 @@ describe('a checkpoint restore waiting for one task past the lease', () => {
     const checkpoint = await store.createCheckpoint(session.id);
     await store.updateTaskState('t1', { status: 'bad' });
     await store.updateTaskState('t2', { status: 'bad' });
-    // t2 is held (with a heartbeat) for five leases: the restore takes t1 first (id order), then waits.
-    const holder = spawnCli(root, ['lock', 'acquire', 't2', '--hold', String(5 * LEASE), '--json']);
+    // t2 is held (with a heartbeat) until the writer below has given up: the restore takes t1 first (id
+    // order), then waits. (A fixed hold of five leases could end while the writer's CLI was still starting,
+    // and the restore then finished and freed t1 for it.)
+    const holder = spawnCli(root, ['lock', 'acquire', 't2', '--hold', '60000', '--json']);
     await holder.waitForJson();
     const restore = spawnCli(root, ['--json', 'checkpoint', 'restore', checkpoint.id]);
     const t1Tickets = () => readdirSync(join(root, 'tasks', 'task-t1')).filter((n) => n.startsWith('state.lock.'));
@@ -295,8 +298,9 @@ describe('a checkpoint restore waiting for one task past the lease', () => {
     await sleep(2 * LEASE); // t1's lease would have run out by now
     const writer = await runCli(root, ['task', 'update', 't1', '{"status":"sneaked"}', '--timeout', String(LEASE / 2)]);
     expect(writer.code, writer.stderr).toBe(4); // timed out behind the restore's lock
+    holder.signal('SIGTERM');
+    expect((await holder.waitExit()).code).toBe(0);
     expect((await restore.waitExit()).code).toBe(0);
-    await holder.waitExit();
     expect((await store.getTaskState('t1'))?.status).toBe('good');
     expect((await store.getTaskState('t2'))?.status).toBe('good');
   }, 30_000);
@@ -311,7 +315,9 @@ describe('queueing (mutations the old suite let pass)', () => {
     await holder.waitForLine();
     const r = await runCli(root, ['task', 'update', 'a', '{"n":2}', '--expect-version', '1', '--timeout', '8000']);
     expect(r.code).toBe(3);
-    expect(r.ms).toBeLessThan(4000); // not the 8 s lock timeout
+    // Not the 8 s lock timeout. The wall time includes the CLI's start-up, which takes seconds on 2 loaded
+    // cores: 6 s still rules the time-out out (that run would take 8 s plus start-up).
+    expect(r.ms).toBeLessThan(6000);
     holder.signal('SIGTERM');
     await holder.waitExit();
   }, 30_000);
@@ -340,14 +346,17 @@ describe('queueing (mutations the old suite let pass)', () => {
       waiters.push(w);
     }
     holder.signal('SIGTERM');
-    const order: number[] = [];
-    await Promise.all(
+    // Ordered by the grant time each one recorded (200 ms apart), not by when this process read their lines:
+    // two lines waiting in their pipes while it was not scheduled can be read in either order.
+    const granted = await Promise.all(
       waiters.map(async (w) => {
-        await w.waitForLine(undefined, 20_000);
-        order.push(w.pid);
+        const record = JSON.parse(await w.waitForLine(undefined, 20_000)) as { acquired_at: string };
+        return { pid: w.pid, at: Date.parse(record.acquired_at) };
       }),
     );
+    const order = [...granted].sort((a, b) => a.at - b.at).map((g) => g.pid);
     expect(order).toEqual(waiters.map((w) => w.pid));
+    expect(new Set(granted.map((g) => g.at)).size).toBe(granted.length);
     await Promise.all(waiters.map((w) => w.waitExit()));
   }, 60_000);
 });
