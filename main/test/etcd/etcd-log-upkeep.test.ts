@@ -78,9 +78,11 @@ describe('etcd: log upkeep', () => {
   }, 180_000);
 
   it('removes entries older than the retention age on gc, and keeps the younger ones', async () => {
-    const fx = await etcdFixture('logage', { logRetention: { maxAgeMs: 1500, everyRevisions: 1_000_000_000 } });
+    // The 3 younger commits and the prune must all happen within maxAgeMs of the first of them: 4 s, not
+    // 1.5 s, as etcd's disk syncs on a loaded machine can take hundreds of ms each.
+    const fx = await etcdFixture('logage', { logRetention: { maxAgeMs: 4000, everyRevisions: 1_000_000_000 } });
     for (let v = 1; v <= 5; v++) await fx.store.updateTaskState('old', { n: v });
-    await sleep(1600);
+    await sleep(4100);
     for (let v = 1; v <= 3; v++) await fx.store.updateTaskState('new', { n: v });
     expect((await fx.store.pruneLogs()).audit).toBe(5);
     expect((await fx.store.readAuditLog()).map((e) => [e.task_id, e.new_version])).toEqual([
