@@ -172,8 +172,11 @@ describe('Electron shell wiring (fake electron module)', () => {
     const store = openStateStore({ root });
     await store.updateTaskState('beta', { status: 'queued' });
     store.close();
+    // Until the task itself arrived: an earlier patch may carry only the commit's lock events.
     const deadline = Date.now() + 15_000;
-    while (!pushed(EVENT_CHANNELS.patch).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const hasBeta = () => pushed(EVENT_CHANNELS.patch).some((p) => JSON.stringify(p.tasks ?? null).includes('"task_id":"beta"'));
+    while (!hasBeta() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(hasBeta()).toBe(true);
     const seqs = pushed(EVENT_CHANNELS.patch).map((p) => p.seq);
     expect(seqs).toEqual(seqs.map((_, i) => snapshot!.seq + 1 + i)); // the next ones, no gap
 
@@ -295,7 +298,7 @@ describe('Electron shell wiring (fake electron module)', () => {
     }
     expect(existsSync(demoRoot)).toBe(true);
     fake.app.emit('before-quit');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // a condition awaited: generous, as the machine may be loaded
     while (existsSync(dirname(dirname(demoRoot))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(fake.utilityProcesses.every((child) => child.killed)).toBe(true);
     expect(existsSync(dirname(dirname(demoRoot)))).toBe(false);
@@ -308,7 +311,7 @@ describe('Electron shell wiring (fake electron module)', () => {
     const store = openStateStore({ root });
     await store.updateTaskState('alpha', { status: 'completed' });
     store.close();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // a condition awaited: generous, as the machine may be loaded
     let found = false;
     while (!found && Date.now() < deadline) {
       found = wc.sent.some((m) => m.channel === EVENT_CHANNELS.patch && JSON.stringify(m.payload).includes('"status":"completed"'));
