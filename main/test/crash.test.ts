@@ -63,8 +63,9 @@ describe('crash safety (kill -9 during updates)', () => {
         { expectedVersion: seen.version, timeout: lease },
       );
       const took = Date.now() - started;
-      // A dead holder's lock is reclaimed at once; waiting out its lease would take 10 s.
-      expect(took, `round ${round}: update after kill took ${took} ms`).toBeLessThan(lease / 4);
+      // A dead holder's lock is reclaimed at once; waiting out its lease would take 10 s. Half the lease, not
+      // a quarter: this is the slowest of 100 rounds while the next workers start up on the same 2 cores.
+      expect(took, `round ${round}: update after kill took ${took} ms`).toBeLessThan(lease / 2);
       expect(next.version).toBe(seen.version + 1);
       lastVersion = next.version;
     }
