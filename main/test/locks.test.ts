@@ -37,7 +37,8 @@ describeBackends('lock time-out', (backend) => {
     const waited = Date.now() - started;
     expect(err).toBeInstanceOf(LockTimeoutError);
     expect(waited).toBeGreaterThanOrEqual(290);
-    expect(waited).toBeLessThan(1500);
+    // Ignoring the 300 ms would wait the default 5 s; 3 s leaves room for etcd round trips on loaded cores.
+    expect(waited).toBeLessThan(3000);
     // The error says who holds the lock.
     expect((err as LockTimeoutError).message).toContain(`pid ${holder.proc.pid}`);
     expect((err as LockTimeoutError).details).toMatchObject({ task_id: 'busy', holder: { pid: holder.proc.pid, owner: 'holder' } });
@@ -51,7 +52,7 @@ describeBackends('lock time-out', (backend) => {
     // The wall time includes Node start-up; the wait itself is reported in the message.
     const cliWaited = Number(/timed out after (\d+) ms/.exec(cliError.message)?.[1]);
     expect(cliWaited).toBeGreaterThanOrEqual(290);
-    expect(cliWaited).toBeLessThan(1500);
+    expect(cliWaited).toBeLessThan(3000);
     expect(cli.ms).toBeGreaterThanOrEqual(300);
     // Start-up on etcd also loads the gRPC client: seconds more on 2 shared cores, not a longer wait.
     expect(cli.ms).toBeLessThan(backend.name === 'etcd' ? 15_000 : 8000);
@@ -170,7 +171,8 @@ describeBackends('readers and writers', (backend) => {
     for (const r of readers) r.signal('SIGTERM');
     const results = await Promise.all(readers.map((r) => r.waitForJson<{ count: number; errors: unknown[] }>()));
     for (const r of readers) expect((await r.waitExit(10_000)).code).toBe(0);
-    for (const t of timings) expect(t).toBeLessThan(2500); // starving would mean the 5 s time-out
+    // Starving would mean the 5 s time-out; 4 s (not 2.5) leaves room for a loaded machine with 4 reader processes.
+    for (const t of timings) expect(t).toBeLessThan(4000);
     for (const r of results) {
       expect(r.errors).toEqual([]);
       expect(r.count).toBeGreaterThan(10); // the readers really were streaming
