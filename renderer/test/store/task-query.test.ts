@@ -59,7 +59,9 @@ describe('queryTasks', () => {
     const elapsed = performance.now() - t0;
     expect(ids[0]).toBe('t-9999');
     expect(ids).toHaveLength(10_000);
-    expect(elapsed).toBeLessThan(200);
+    // A sort is milliseconds here; comparing every row with every other (10^8 comparisons) takes seconds. 1 s, not
+    // 200 ms: a test process on 2 loaded cores can lose hundreds of ms to the scheduler and the collector.
+    expect(elapsed).toBeLessThan(1000);
   });
 });
 
