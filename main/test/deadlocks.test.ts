@@ -54,11 +54,12 @@ describe('deadlocks', () => {
     it(`a ${n}-cycle of agents is reported by \`lockstep locks\`, and clears when one times out`, async () => {
       const root = makeTempDir();
       expect((await runCli(root, ['init'])).code).toBe(0);
-      // Agent 0 gives up after 10 s: long enough for two CLI runs to see the cycle even on a loaded
-      // machine (a CLI run takes 0.3 s to start on an idle one, several seconds under heavy load).
-      const agents = await ring(root, n, 10_000);
+      // Agent 0 gives up after 20 s: long enough for the CLI runs below to see the cycle even on a loaded
+      // machine (a CLI run takes 0.3 s to start on an idle one, several seconds under heavy load). With 10 s,
+      // a cycle first seen near the 8 s deadline left the text run below 2 s before it cleared.
+      const agents = await ring(root, n, 20_000);
 
-      const seen = await until(root, (l) => l.deadlocks.length > 0, 8000);
+      const seen = await until(root, (l) => l.deadlocks.length > 0, 12_000);
       expect(seen.deadlocks).toHaveLength(1);
       const cycle = seen.deadlocks[0]!;
       expect(cycle.map((m) => m.owner)).toEqual(Array.from({ length: n }, (_, i) => `agent-${i}`));
@@ -71,7 +72,7 @@ describe('deadlocks', () => {
 
       // Agent 0 times out and releases t0: agent n-1 takes it, and every other agent follows.
       expect(await agents[0]!.waitForJson()).toEqual({ waited: 'timeout' });
-      const after = await until(root, (l) => l.deadlocks.length === 0, 8000);
+      const after = await until(root, (l) => l.deadlocks.length === 0, 15_000);
       expect(after.deadlocks).toEqual([]);
       for (const a of agents.slice(1)) expect(await a.waitForJson()).toEqual({ waited: 'acquired' });
       expect((await runCli(root, ['locks'])).stdout).not.toContain('deadlock');
@@ -86,7 +87,7 @@ describe('deadlocks', () => {
     await a.waitForLine((l) => l === 'held');
     await b.waitForLine((l) => l === 'held');
     a.send('go');
-    const l = await until(root, (x) => x.locks.some((h) => h.task_id === 'y' && h.waiters.length > 0), 5000);
+    const l = await until(root, (x) => x.locks.some((h) => h.task_id === 'y' && h.waiters.length > 0), 15_000);
     expect(l.deadlocks).toEqual([]);
     b.send('go');
     expect(await b.waitForJson()).toEqual({ waited: 'acquired' });
