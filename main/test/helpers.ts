@@ -298,7 +298,24 @@ export async function pausedAt(proc: Proc, name: string, timeoutMs = 15_000): Pr
     if (Date.now() > deadline) throw new Error(`pid ${proc.pid} never reached ${name}; stderr=${proc.stderr}`);
     await sleep(10);
   }
-  await sleep(20); // the SIGSTOP follows the line at once
+  // The SIGSTOP follows the line, but a loaded machine may not run the process again for a while: until it
+  // has really stopped, a SIGCONT sent now would be lost (and it would then stop for good).
+  while (!isStopped(proc.pid)) {
+    if (Date.now() > deadline) throw new Error(`pid ${proc.pid} printed its pause at ${name} but did not stop`);
+    await sleep(5);
+  }
+}
+
+/** Whether process `pid` is stopped (its /proc state is T); without /proc, or once it is gone, taken as stopped. */
+function isStopped(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return true; // no /proc (or the process is gone): nothing more to wait for
+  }
+  // The state follows the command name, which is in parentheses and may itself contain ') '.
+  return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
 }
 
 export function spawnCli(root: string, args: string[], env: Record<string, string> = {}): Proc {
