@@ -51,7 +51,8 @@ function collect(h: StateHost): Patch[] {
   return patches;
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
+/** Waits for a condition; the default is generous because the host runs beside real processes on loaded cores. */
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
@@ -212,7 +213,8 @@ describe('StateHost', () => {
     expect(host.snapshot().watch).toMatchObject({ mode: 'polling' });
     expect(host.snapshot().watch.reason).toMatch(/inotify watch limit/);
     cli('task', 'update', 'polled', '{"status":"queued"}');
-    await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'polled'), 8000);
+    // Polling rescans at least a second apart, and three times as long as the last scan took.
+    await until(() => host!.snapshot().tasks.some((t) => t.task_id === 'polled'), 20_000);
   });
 
   it('survives its root being deleted and recreated', async () => {
