@@ -30,7 +30,7 @@ describe('lockstep serve --host', () => {
     expect(url.searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const port = Number(url.port);
     expect(await status(ip, port, `/?token=${url.searchParams.get('token')}`, `${ip}:${port}`)).toBe(200);
-    for (let i = 0; i < 100 && !serve.stderr.includes('ssh -L'); i++) await sleep(50);
+    for (let i = 0; i < 400 && !serve.stderr.includes('ssh -L'); i++) await sleep(50); // up to 20 s: a loaded machine
     expect(serve.stderr).toContain(`listening on ${ip}:${port}: other machines can reach the dashboard; they still need the token`);
     expect(serve.stderr).toContain('the traffic is not encrypted');
     expect(serve.stderr).toContain(`ssh -L ${port}:127.0.0.1:${port}`);
