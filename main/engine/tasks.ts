@@ -7,7 +7,7 @@
 // A crash before 3 leaves the old state; after 3, readers roll forward to
 // N+1 (task-files.ts), so the state never moves backwards.
 //
-// A contended commit (it waited for the lock, or others queued behind it) makes its
+// A contended commit (it waited for the lock, or others queue for it) makes its
 // fsync last instead, after step 4 and after releasing the lock, so that
 // the next writer's work overlaps the disk flush: the lock is held for the
 // writes, not for the wait on the disk (early lock release, as databases do
@@ -274,9 +274,8 @@ function commitUnderLock(
   }
   let pendingSync: PendingSync;
   try {
-    // Only a lock this commit took is released before it returns, and only a queue behind it gains:
-    // one there at the grant, or likely to form again because this commit had to wait.
-    const handOnFirst = held.withinCommit === true && (held.contended === true || held.waited === true);
+    // Only a lock this commit took is released before it returns, and only a queue behind it gains.
+    const handOnFirst = held.withinCommit === true && held.queueLikely === true;
     pendingSync = publishUnderLock(ctx, held, taskId, json, next.version, handOnFirst);
   } catch (err) {
     if (err instanceof FencedError) throw lostLock(taskId, options.expectedVersion);

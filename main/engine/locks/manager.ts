@@ -60,8 +60,12 @@ export interface HeldLock {
   readonly waitMs: number;
   /** Whether other tickets were queued behind ours when we were granted it (see AcquireOptions.abortIf). */
   readonly contended?: boolean;
-  /** Whether acquire had to wait for a holder: others are likely to queue again soon (tasks.ts). */
-  readonly waited?: boolean;
+  /**
+   * Whether others are likely to queue behind us while we hold it: it was contended at the grant,
+   * we had to wait for it, or we saw others in its queue within the last RECENT_QUEUE_MS (tasks.ts
+   * hands such a lock on before its commit's fsync).
+   */
+  readonly queueLikely?: boolean;
   /** Taken by a commit for itself (AcquireOptions.withinCommit). */
   readonly withinCommit?: boolean;
 }
@@ -103,6 +107,9 @@ const GUESS_AHEAD = 16;
 /** Past this, a join lists the queue for its number again (sequence numbers have 12 digits). */
 const MAX_GUESSED_SEQ = 1e11;
 
+/** How long a queue seen on a lock makes another likely (HeldLock.queueLikely). */
+const RECENT_QUEUE_MS = 1000;
+
 /** A backoff attempt number past any cap: the timer of a waiter whose watch wakes it is a safety net only. */
 const SAFETY_NET = 64;
 
@@ -127,6 +134,8 @@ export class LockManager {
   private readonly quietLocks = new Set<string>();
   /** Locks whose queue held others when we last joined it: our number then (the highest present). */
   private readonly lastSeenSeq = new Map<string, number>();
+  /** When we last saw others in a lock's queue (at a join or a grant). */
+  private readonly othersSeenAt = new Map<string, number>();
 
   constructor(config: StoreConfig, listener: LockListener) {
     this.config = config;
@@ -199,14 +208,17 @@ export class LockManager {
           }
           if (mode === 'write' && target.fences) fenceHeldTemps(dir, joined.scan.names, target.fences);
           const grantedAt = Date.now();
+          const othersQueued = joined.scan.tickets.length > 1;
+          const queueLikely = waited || othersQueued || this.sawOthersRecently(target.lockFile, grantedAt);
+          if (othersQueued) this.noteOthers(target.lockFile);
           const held: HeldLock = {
             target,
             file: joined.ticket.file,
             record: toRecord(joined.ticket.content, grantedAt),
             grantedAt,
             waitMs: grantedAt - started,
-            contended: joined.scan.tickets.length > 1,
-            waited,
+            contended: othersQueued,
+            queueLikely,
             withinCommit: options.withinCommit,
           };
           joined = null;
@@ -278,6 +290,7 @@ export class LockManager {
       const id = parseTicketName(base, name)!;
       if (!overtaken(scan, id)) {
         if (scan.tickets.length > 1) {
+          this.noteOthers(target.lockFile);
           this.quietLocks.delete(target.lockFile);
           if (this.lastSeenSeq.size >= 256) this.lastSeenSeq.clear(); // only the most recent ones matter
           this.lastSeenSeq.set(target.lockFile, id.seq);
@@ -292,6 +305,15 @@ export class LockManager {
       // Past every ticket the validating scan just saw: no second listing to number the retry.
       guess = nextSeq(scan);
     }
+  }
+
+  private noteOthers(lockFile: string): void {
+    if (this.othersSeenAt.size >= 256) this.othersSeenAt.clear(); // only the most recent ones matter
+    this.othersSeenAt.set(lockFile, Date.now());
+  }
+
+  private sawOthersRecently(lockFile: string, now: number): boolean {
+    return now - (this.othersSeenAt.get(lockFile) ?? Number.NEGATIVE_INFINITY) < RECENT_QUEUE_MS;
   }
 
   /**
