@@ -146,9 +146,11 @@ export class StateHost {
    * the feed starts from that cursor: nothing changed meanwhile is missed.
    */
   private async load(): Promise<void> {
+    const epoch = this.feedEpoch;
     const cursor = await this.store.feedCursor();
+    if (epoch !== this.feedEpoch) return; // closed or switched meanwhile
     // Created now (started later) so the status it reports covers the snapshot.
-    this.feed = this.store.watch(
+    const feed = this.store.watch(
       {
         onChange: (change) => this.markDirty(change),
         onStatus: (status) => {
@@ -169,13 +171,18 @@ export class StateHost {
       },
       cursor,
     );
-    await this.fullLoad();
+    this.feed = feed;
+    // Closed or switched while the snapshot was read: stopWatching closed this feed, and starting it
+    // now would watch a store that is gone (seen in CI: the app quit while it opened a cluster).
+    if (!(await this.fullLoad(epoch))) return;
     // Queued before any refresh, so no refresh reads the lock log on from before its tail.
     this.lockTail = this.serialized(() => this.readLockTail()).catch((err: unknown) =>
       this.log.error(`Dashboard of ${this.root}: reading the lock log failed`, err),
     );
     if (this.options.monitor) this.store.startMonitor();
-    this.watching = this.startWatching(this.feed);
+    this.watching = this.startWatching(feed);
+    // Awaited by whenWatching; a failure nobody awaits is logged, not left unhandled.
+    this.watching.catch((err: unknown) => this.log.error(`Dashboard of ${this.root}: the watch did not start`, err));
   }
 
   private lockTail: Promise<void> = Promise.resolve();
@@ -220,17 +227,25 @@ export class StateHost {
     this.scheduleFlush();
   }
 
-  private async fullLoad(): Promise<void> {
-    this.model = await loadModel(this.store);
-    this.auditReader = this.store.openLogReader('audit');
-    this.locksReader = this.store.openLogReader('locks');
-    this.activity = (await this.auditReader.readNew()).slice(-this.activityLimit);
+  /** False when the host was closed or switched meanwhile (`epoch` moved on): then nothing is kept. */
+  private async fullLoad(epoch: number): Promise<boolean> {
+    const store = this.store;
+    const model = await loadModel(store);
+    const auditReader = store.openLogReader('audit');
+    const activity = (await auditReader.readNew()).slice(-this.activityLimit);
+    const legacyFile = (await store.legacyState?.()) ?? null;
+    if (epoch !== this.feedEpoch) return false;
+    this.model = model;
+    this.auditReader = auditReader;
+    this.locksReader = store.openLogReader('locks');
+    this.activity = activity;
+    this.legacyFile = legacyFile;
     this.tracker = new ContentionTracker(MAX_CONTENTION_WINDOW_MS);
     this.lockHistory.clear(); // the lock log's tail is read once the first snapshot is out (readLockTail)
     this.contention = [];
     this.contentionSent = JSON.stringify(this.contention);
-    this.legacyFile = (await this.store.legacyState?.()) ?? null;
     this.issues = [];
+    return true;
   }
 
   /** Polling mode and reconciliation: reload everything and send what differs. */
@@ -538,7 +553,11 @@ export class StateHost {
     this.emit('reset', this.snapshot());
   }
 
+  /** Bumped whenever the feed is stopped (close, switch): a load begun before then gives up. */
+  private feedEpoch = 0;
+
   private async stopWatching(): Promise<void> {
+    this.feedEpoch++;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.store.stopMonitor();

@@ -288,6 +288,57 @@ describe('StateHost legacy state', () => {
   });
 });
 
+describe('StateHost switched while it loads', () => {
+  /** A root holding tasks named `<prefix>-<n>`. */
+  async function rootWithTasks(prefix: string, count: number): Promise<string> {
+    const other = join(dir, prefix);
+    const store = openStateStore({ root: other });
+    for (let i = 0; i < count; i++) await store.updateTaskState(`${prefix}-${i}`, { n: i });
+    store.close();
+    return other;
+  }
+
+  /** Unhandled rejections while `run` runs (a load that outlived its store used to leave one: CI, etcd-secure). */
+  async function unhandledDuring(run: () => Promise<void>): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    const note = (err: unknown) => seen.push(err);
+    process.on('unhandledRejection', note);
+    try {
+      await run();
+      await new Promise((r) => setTimeout(r, 300)); // a late rejection surfaces within a few ticks
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    return seen;
+  }
+
+  it('opened twice in a row, it shows and watches the second folder only, and nothing goes unhandled', async () => {
+    const [b, c] = [await rootWithTasks('b', 40), await rootWithTasks('c', 3)];
+    const h = await watchingHost({ root });
+    const unhandled = await unhandledDuring(async () => {
+      const first = h.switchRoot(b); // superseded while it reads b's 40 tasks
+      const second = h.switchRoot(c);
+      await Promise.allSettled([first, second]);
+      await second;
+      await h.whenWatching();
+    });
+    expect(unhandled).toEqual([]);
+    expect(
+      h
+        .snapshot()
+        .tasks.map((t) => t.task_id)
+        .sort(),
+    ).toEqual(['c-0', 'c-1', 'c-2']);
+    // The second folder is watched: a change there arrives; b's tasks never come back.
+    const patches = collect(h);
+    const store = openStateStore({ root: c });
+    await store.updateTaskState('c-3', { n: 3 });
+    store.close();
+    await until(() => patches.some((p) => p.tasks?.upsert.some((t) => t.task_id === 'c-3')));
+    expect(h.snapshot().tasks.some((t) => t.task_id.startsWith('b-'))).toBe(false);
+  });
+});
+
 describe('StateHost on a root that appears later or moves', () => {
   it('starts on a missing root, reports it, and picks it up once created', async () => {
     const late = join(dir, 'late', '.worktrees', '.state');
