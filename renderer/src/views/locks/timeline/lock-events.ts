@@ -136,7 +136,7 @@ export class LockEventsFeed {
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = null;
       if (this.arrived.length === 0 || this.state.since === null) return;
-      let events = this.state.events.concat(this.arrived);
+      let events = this.state.events.concat(withoutHeld(this.state.events, this.arrived));
       this.arrived = [];
       if (events.length > KEEP) events = events.slice(events.length - KEEP);
       this.state = { ...this.state, events, version: this.state.version + 1 };
@@ -147,6 +147,33 @@ export class LockEventsFeed {
   private emit(): void {
     for (const l of this.listeners) l();
   }
+}
+
+/** How far before a batch's oldest line a line already held is looked for (the log is near enough time order). */
+const OVERLAP_SLACK_MS = 1000;
+
+/**
+ * The lines of `arrived` the feed does not hold yet. An answer to getLockEvents can already hold
+ * lines whose patch comes after it: the host reads the log, then sends the patch once its refresh
+ * is done, and a request answered in between sees them (CI: 6,000 lines of one append counted
+ * twice). Only the newest lines held are compared: those from just before the batch's oldest on.
+ */
+function withoutHeld(held: readonly LockEvent[], arrived: readonly LockEvent[]): LockEvent[] {
+  let oldest = arrived[0]!.ts;
+  for (const e of arrived) if (e.ts < oldest) oldest = e.ts;
+  const parsed = Date.parse(oldest);
+  // ISO timestamps in UTC compare as strings, so the tail is found without parsing every line.
+  const floor = Number.isNaN(parsed) ? '' : new Date(parsed - OVERLAP_SLACK_MS).toISOString();
+  const keys = new Set<string>();
+  for (let i = held.length - 1; i >= 0 && held[i]!.ts >= floor; i--) keys.add(keyOf(held[i]!));
+  const out: LockEvent[] = [];
+  for (const e of arrived) {
+    const k = keyOf(e);
+    if (keys.has(k)) continue;
+    keys.add(k);
+    out.push(e);
+  }
+  return out;
 }
 
 function dedupe(events: LockEvent[]): LockEvent[] {
