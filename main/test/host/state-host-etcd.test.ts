@@ -23,13 +23,19 @@ async function until(check: () => boolean, ms = 15_000): Promise<void> {
   }
 }
 
+/** A fresh namespace on the shared cluster, and an initialised client writing there (closed after the test). */
+async function namespaceWithWriter(prefix: string) {
+  const cluster = await sharedCluster();
+  const etcd = { endpoints: cluster.endpoints, namespace: freshNamespace(prefix) };
+  const writer = openStateStore({ etcd, owner: 'agent-1' });
+  stores.push(writer);
+  await writer.init();
+  return { cluster, etcd, writer };
+}
+
 describe('StateHost on an etcd cluster', () => {
   it('shows a task, a session, a lock holder and the activity written by another client, live', async () => {
-    const cluster = await sharedCluster();
-    const etcd = { endpoints: cluster.endpoints, namespace: freshNamespace('host') };
-    const writer = openStateStore({ etcd, owner: 'agent-1' });
-    stores.push(writer);
-    await writer.init();
+    const { cluster, etcd, writer } = await namespaceWithWriter('host');
     await writer.updateTaskState('before', { status: 'todo' }); // in the first snapshot
 
     host = new StateHost({ etcd });
@@ -52,11 +58,7 @@ describe('StateHost on an etcd cluster', () => {
   }, 60_000);
 
   it('closed while it reads its first snapshot from the cluster: no watch starts on the closed store, nothing goes unhandled', async () => {
-    const cluster = await sharedCluster();
-    const etcd = { endpoints: cluster.endpoints, namespace: freshNamespace('host-close') };
-    const writer = openStateStore({ etcd, owner: 'agent-1' });
-    stores.push(writer);
-    await writer.init();
+    const { etcd, writer } = await namespaceWithWriter('host-close');
     for (let i = 0; i < 10; i++) await writer.updateTaskState(`t${i}`, { n: i });
     const unhandled: unknown[] = [];
     const note = (err: unknown) => unhandled.push(err);

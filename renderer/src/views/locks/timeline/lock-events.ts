@@ -166,18 +166,15 @@ function withoutHeld(held: readonly LockEvent[], arrived: readonly LockEvent[]):
   const floor = Number.isNaN(parsed) ? '' : new Date(parsed - OVERLAP_SLACK_MS).toISOString();
   const keys = new Set<string>();
   for (let i = held.length - 1; i >= 0 && held[i]!.ts >= floor; i--) keys.add(keyOf(held[i]!));
-  const out: LockEvent[] = [];
-  for (const e of arrived) {
-    const k = keyOf(e);
-    if (keys.has(k)) continue;
-    keys.add(k);
-    out.push(e);
-  }
-  return out;
+  return unseen(arrived, keys);
 }
 
 function dedupe(events: LockEvent[]): LockEvent[] {
-  const seen = new Set<string>();
+  return unseen(events, new Set());
+}
+
+/** The events whose key is not in `seen`, each once (`seen` gains them). */
+function unseen(events: readonly LockEvent[], seen: Set<string>): LockEvent[] {
   const out: LockEvent[] = [];
   for (const e of events) {
     const k = keyOf(e);
