@@ -12,9 +12,8 @@
 //
 // With syncAfterPublish the fsync of step 1 is left to the caller, after
 // step 4 (and after it released its lock): see tasks.ts, "a contended commit".
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync } from 'node:fs';
 import { VersionConflictError } from './errors.ts';
-import { closeSync, fsyncSync } from 'node:fs';
 import { heldTempPathFor, renameWithRetry, unlinkQuiet, writeTemp, writeTempOpen } from './fsx.ts';
 import { pausePoint, type PausePoint } from './pause-points.ts';
 import { noteDurable, writeIntoSpare } from './version-spares.ts';
@@ -53,16 +52,13 @@ const nothingPending: PendingSync = () => {};
 
 /** Throws FencedError when nothing was published. */
 export function writeFenced(w: FencedWrite): PendingSync {
-  const held = heldTempPathFor(w.target);
+  // Every branch writes the temp under this one name.
+  const tmp = heldTempPathFor(w.target);
   const data = Buffer.from(w.data);
-  const later = w.durable && w.syncAfterPublish === true;
   let openFd: number | null = null;
-  let tmp: string;
-  if (later) {
-    openFd = writeTempOpen(held, data);
-    tmp = held;
-  } else {
-    tmp = w.useSpare && writeIntoSpare(w.target, held, data, w.durable) ? held : writeTemp(w.target, data, w.durable, held);
+  if (w.durable && w.syncAfterPublish === true) openFd = writeTempOpen(tmp, data);
+  else {
+    if (!(w.useSpare && writeIntoSpare(w.target, tmp, data, w.durable))) writeTemp(w.target, data, w.durable, tmp);
     if (w.durable) noteDurable();
   }
   try {
